@@ -1,0 +1,57 @@
+import { Hono } from 'hono'
+import { secureHeaders } from 'hono/secure-headers'
+import { AppError } from './errors.ts'
+import type { AppEnv } from './http/middleware.ts'
+import type { Logger } from './log.ts'
+
+export interface ReadinessCheck {
+  name: string
+  check(): Promise<{ ok: boolean; detail?: string }>
+}
+
+export interface AppOptions {
+  log: Logger
+  checks: ReadinessCheck[]
+  /** Sub-apps mounted at the root, in order (ingest, api, …). */
+  routes: Hono<AppEnv>[]
+}
+
+/** The Hono app behind every HTTP route: one error handler, request ids, health and readiness. */
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 64) || crypto.randomUUID()
+    c.set('requestId', requestId)
+    c.header('X-Request-Id', requestId)
+    await next()
+  })
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
+  app.onError((err, c) => {
+    const known = err instanceof AppError ? err : undefined
+    const error = known ?? new AppError(500, 'INTERNAL', 'internal error', { cause: err })
+    if (error.status >= 500) {
+      options.log.error('request failed', { requestId: c.get('requestId'), path: c.req.path, code: error.code, cause: error.cause ?? err })
+    }
+    if (error.retryAfterS !== undefined) c.header('Retry-After', String(error.retryAfterS))
+    return c.json(error.toBody(), error.status)
+  })
+  app.notFound((c) => c.json(new AppError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404))
+
+  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.get('/ready', async (c) => {
+    const results = await Promise.all(
+      options.checks.map(async (ch) => {
+        const r = await withTimeout(ch.check(), 3000).catch((e: Error) => ({ ok: false, detail: e.message }))
+        return [ch.name, r] as const
+      }),
+    )
+    const ok = results.every(([, r]) => r.ok)
+    return c.json({ status: ok ? 'ready' : 'not_ready', checks: Object.fromEntries(results) }, ok ? 200 : 503)
+  })
+  for (const routes of options.routes) app.route('/', routes)
+  return app
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())])
+}

@@ -1,0 +1,78 @@
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose'
+import { randomBytes } from 'node:crypto'
+import { AppError } from './errors.ts'
+
+export const roles = ['admin', 'trader', 'seller', 'analyst', 'ingest'] as const
+export type Role = (typeof roles)[number]
+
+/** Who is calling and what they may see; `'*'` means every symbol or shop. */
+export interface Principal {
+  sub: string
+  roles: ReadonlySet<Role>
+  symbols: '*' | ReadonlySet<string>
+  shops: '*' | ReadonlySet<string>
+}
+
+export interface Auth {
+  verify(token: string): Promise<Principal>
+  sign(claims: { sub: string; roles: Role[]; symbols?: string[]; shops?: string[] }, ttl?: string): Promise<string>
+}
+
+/** HS256 JWTs signed with `secret` (DESIGN.md, Auth). */
+export function createAuth(secret: string): Auth {
+  const key = new TextEncoder().encode(secret)
+  return {
+    async verify(token) {
+      let payload: Record<string, unknown>
+      try {
+        ;({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }))
+      } catch (cause) {
+        const expired = cause instanceof joseErrors.JWTExpired
+        throw new AppError(401, expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'the token has expired' : 'the token is not valid', { cause })
+      }
+      return toPrincipal(payload)
+    },
+    sign(claims, ttl = '30d') {
+      return new SignJWT({ roles: claims.roles, symbols: claims.symbols ?? [], shops: claims.shops ?? [] })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(claims.sub)
+        .setIssuedAt()
+        .setExpirationTime(ttl)
+        .sign(key)
+    },
+  }
+}
+
+function toPrincipal(payload: Record<string, unknown>): Principal {
+  const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+  const scope = (v: unknown) => {
+    const items = list(v)
+    return items.includes('*') ? ('*' as const) : new Set(items)
+  }
+  return {
+    sub: String(payload.sub),
+    roles: new Set(list(payload.roles).filter((r): r is Role => (roles as readonly string[]).includes(r))),
+    symbols: scope(payload.symbols),
+    shops: scope(payload.shops),
+  }
+}
+
+/** Admin may do everything; otherwise one of `allowed` is required. */
+export function hasRole(p: Principal, allowed: readonly Role[]): boolean {
+  return p.roles.has('admin') || allowed.some((r) => p.roles.has(r))
+}
+
+export function mayAccess(scope: '*' | ReadonlySet<string>, item: string): boolean {
+  return scope === '*' || scope.has(item)
+}
+
+export const generateSecret = () => randomBytes(32).toString('base64url')
+
+/** The tokens `npm start` prints in embedded mode, one per role. */
+export async function createDemoTokens(auth: Auth): Promise<Record<Role, string>> {
+  const all = { symbols: ['*'], shops: ['*'] }
+  const entries = await Promise.all(
+    roles.map(async (role) => [role, await auth.sign({ sub: `demo-${role}`, roles: [role], ...all })] as const),
+  )
+  return Object.fromEntries(entries) as Record<Role, string>
+}

@@ -1,0 +1,106 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { splitSql } from './split-sql.ts'
+
+const root = resolve(fileURLToPath(import.meta.url), '../../../clickhouse')
+/** Applied in this order; inside each folder by file name (NNN_verb_object.sql). */
+export const migrationDirs = [join(root, 'schema'), join(root, 'views')]
+
+const requiresKafka = /^--\s*requires:\s*kafka\s*$/m
+const placeholder = /\{\{([A-Z_]+)\}\}/g
+
+export interface MigrationOptions {
+  /** Substitutions for `{{NAME}}` placeholders; files marked `-- requires: kafka` run only when `kafka` is set. */
+  kafka?: { brokers: string[]; topicPrefix: string; groupName?: string }
+  dirs?: string[]
+  log?: (msg: string, fields?: Record<string, unknown>) => void
+}
+
+export interface MigrationFile {
+  name: string
+  path: string
+  sql: string
+  checksum: string
+  needsKafka: boolean
+}
+
+export function readMigrations(dirs = migrationDirs): MigrationFile[] {
+  return dirs.flatMap((dir) =>
+    readdirSync(dir)
+      .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
+      .sort()
+      .map((f) => {
+        const sql = readFileSync(join(dir, f), 'utf8')
+        return {
+          name: `${dir.split('/').at(-1)}/${f}`,
+          path: join(dir, f),
+          sql,
+          checksum: createHash('sha256').update(sql).digest('hex'),
+          needsKafka: requiresKafka.test(sql),
+        }
+      }),
+  )
+}
+
+/**
+ * Applies pending migrations in order and records each with its checksum. An applied
+ * file whose checksum changed stops start-up naming the file (migrations are append-only).
+ */
+export async function applyMigrations(ch: ClickHouseClient, options: MigrationOptions = {}): Promise<string[]> {
+  await ch.command({
+    query: `CREATE TABLE IF NOT EXISTS livehouse_migrations
+      (name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+      ENGINE = MergeTree ORDER BY name`,
+  })
+  const rs = await ch.query({ query: 'SELECT name, checksum FROM livehouse_migrations', format: 'JSONEachRow' })
+  const applied = new Map((await rs.json<{ name: string; checksum: string }>()).map((r) => [r.name, r.checksum]))
+  const vars = placeholderValues(options.kafka)
+  const done: string[] = []
+  for (const file of readMigrations(options.dirs)) {
+    const previous = applied.get(file.name)
+    if (previous !== undefined) {
+      if (previous !== file.checksum) {
+        throw new Error(
+          `migration ${file.name} was edited after it was applied (checksum ${previous.slice(0, 12)} → ${file.checksum.slice(0, 12)}); ` +
+            'migrations are append-only: restore the file and add a new one',
+        )
+      }
+      continue
+    }
+    if (file.needsKafka && !options.kafka) continue
+    for (const statement of splitSql(substitute(file, vars))) {
+      try {
+        await ch.command({ query: statement })
+      } catch (cause) {
+        throw new Error(`migration ${file.name} failed: ${(cause as Error).message}`, { cause })
+      }
+    }
+    await ch.insert({ table: 'livehouse_migrations', values: [{ name: file.name, checksum: file.checksum }], format: 'JSONEachRow' })
+    options.log?.('migration applied', { name: file.name })
+    done.push(file.name)
+  }
+  return done
+}
+
+function placeholderValues(kafka: MigrationOptions['kafka']): Record<string, string> {
+  if (!kafka) return {}
+  const topic = (stream: string) => `${kafka.topicPrefix}${stream}`
+  return {
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    KAFKA_GROUP: kafka.groupName ?? 'livehouse-clickhouse',
+    KAFKA_TOPIC_TRADES: topic('trades'),
+    KAFKA_TOPIC_ORDERS: topic('orders'),
+    KAFKA_TOPIC_WEB_EVENTS: topic('web_events'),
+  }
+}
+
+function substitute(file: MigrationFile, vars: Record<string, string>): string {
+  return file.sql.replace(placeholder, (_, key: string) => {
+    const value = vars[key]
+    if (value === undefined) throw new Error(`migration ${file.name}: unknown placeholder {{${key}}}`)
+    return value.replace(/'/g, "\\'")
+  })
+}

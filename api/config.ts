@@ -1,0 +1,67 @@
+import { z } from 'zod'
+
+/**
+ * Every environment variable Livehouse reads, with its default and meaning. The
+ * README's configuration table is generated from this list (`npm run docs:config`),
+ * and nothing below the entry point reads `process.env`.
+ */
+const optionalUrl = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined)
+  .pipe(z.url().optional())
+
+const port = z.coerce.number().int().min(0).max(65535)
+
+export const configSchema = z.object({
+  PORT: port.default(8080).describe('HTTP + WebSocket port of the gateway'),
+  HOST: z.string().default('0.0.0.0').describe('Interface the gateway binds to'),
+  SQL_PORT: z.coerce.number().int().min(0).max(65535).default(8123)
+    .describe('Read-only ClickHouse HTTP interface for analysts (0 = off)'),
+  DATA_DIR: z.string().min(1).default('./data').describe('Embedded ClickHouse (chDB) data directory'),
+  CLICKHOUSE_URL: optionalUrl.describe('ClickHouse server URL; unset = embedded chDB'),
+  CLICKHOUSE_USER: z.string().default('default').describe('ClickHouse server user'),
+  CLICKHOUSE_PASSWORD: z.string().default('').describe('ClickHouse server password'),
+  KAFKA_BROKERS: z
+    .string()
+    .trim()
+    .default('')
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port[,host:port…]')))
+    .describe('Comma-separated Kafka brokers; set = ingest through Kafka'),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[\w.-]*$/).default('livehouse.')
+    .describe('Prefix of the per-stream Kafka topics (<prefix>trades, …)'),
+  REDIS_URL: optionalUrl.describe('Redis URL for the shared cache, rate limits and live-query fan-out'),
+  AUTH_SECRET: z.string().default('').describe('HS256 secret for JWTs; embedded mode generates one when unset'),
+  DEMO_RATE: z.coerce.number().min(0).max(1_000_000).default(2000)
+    .describe('Demo generator events/s (0 = off)'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log level'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl.describe('OTLP endpoint for traces; unset = tracing off'),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024)
+    .describe('Largest accepted HTTP request body (after gzip decoding, per request)'),
+  INGEST_FLUSH_MS: z.coerce.number().int().min(1).max(10_000).default(50)
+    .describe('Embedded ingestion: longest wait before a batch is inserted'),
+  INGEST_BATCH_ROWS: z.coerce.number().int().min(1).default(50_000)
+    .describe('Embedded ingestion: rows per INSERT at most'),
+  INGEST_MAX_PENDING_ROWS: z.coerce.number().int().min(1).default(500_000)
+    .describe('Rows waiting to be written before ingestion answers 503'),
+  LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)
+    .describe('Live query tick'),
+})
+
+export type Config = z.infer<typeof configSchema> & { embedded: boolean }
+
+/** Validates the environment; throws an Error naming every bad key. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, env[k]]))
+  const parsed = configSchema.safeParse(known)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`)
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`)
+  }
+  const config = { ...parsed.data, embedded: !parsed.data.CLICKHOUSE_URL }
+  if (!config.embedded && !config.AUTH_SECRET) {
+    throw new Error('invalid configuration:\n  AUTH_SECRET: required when CLICKHOUSE_URL is set (distributed mode)')
+  }
+  return config
+}

@@ -1,0 +1,39 @@
+import { loadConfig } from './config.ts'
+import { startLivehouse } from './livehouse.ts'
+import { createLogger } from './log.ts'
+
+let config
+try {
+  config = loadConfig()
+} catch (e) {
+  console.error((e as Error).message)
+  process.exit(2)
+}
+const log = createLogger(config.LOG_LEVEL)
+const livehouse = await startLivehouse(config, log).catch((e: Error) => {
+  console.error(`livehouse: cannot start: ${e.message}`)
+  process.exit(1)
+})
+
+console.log(`\nLivehouse is up: ${livehouse.url}`)
+console.log(`  engine: ${config.embedded ? `embedded chDB (${config.DATA_DIR})` : config.CLICKHOUSE_URL}`)
+console.log(`  ingestion: ${config.KAFKA_BROKERS.length ? `Kafka (${config.KAFKA_BROKERS.join(',')})` : 'direct INSERTs'}`)
+console.log(`  demo generator: ${config.DEMO_RATE > 0 ? `${config.DEMO_RATE} events/s` : 'off'}`)
+if (livehouse.demoTokens) {
+  console.log('\nDemo tokens (embedded mode, valid 30 days):')
+  for (const [role, token] of Object.entries(livehouse.demoTokens)) console.log(`  ${role.padEnd(8)} ${token}`)
+}
+console.log('')
+
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    log.info('stopping', { signal })
+    livehouse.stop().then(
+      () => process.exit(0),
+      (e: Error) => (log.error('stop failed', { error: e }), process.exit(1)),
+    )
+  })
+}

@@ -1,0 +1,223 @@
+// The only importer of uWebSockets.js: HTTP is handed to a fetch handler (Hono) and
+// WebSocket events to a socket-agnostic handler, so nothing else knows uWS exists.
+import uWS from 'uWebSockets.js'
+import { BodyTooLargeError } from '../http/body.ts'
+
+export type FetchHandler = (request: Request, env: { remoteAddress: string }) => Response | Promise<Response>
+
+/** A WebSocket as the rest of the gateway sees it. */
+export interface Socket<U> {
+  readonly data: U
+  /** 1 sent, 0 sent but buffered (backpressure), 2 dropped. */
+  send(frame: Uint8Array): number
+  bufferedBytes(): number
+  subscribe(topic: string): void
+  unsubscribe(topic: string): void
+  end(code: number, reason: string): void
+  cork(fn: () => void): void
+}
+
+export interface WebSocketHandler<U> {
+  path: string
+  maxPayloadBytes: number
+  maxBackpressureBytes: number
+  idleTimeoutS: number
+  /** Decides whether to accept: return user data, or a Response to refuse with. */
+  upgrade(request: Request, env: { remoteAddress: string }): Promise<U | Response>
+  open(socket: Socket<U>): void
+  message(socket: Socket<U>, frame: Uint8Array, isBinary: boolean): void
+  drain(socket: Socket<U>): void
+  close(socket: Socket<U>, code: number): void
+}
+
+export interface Server {
+  port: number
+  /** Sends one frame to every socket subscribed to `topic` (uWS pub/sub). */
+  publish(topic: string, frame: Uint8Array): boolean
+  subscribers(topic: string): number
+  close(): void
+}
+
+export interface ServeOptions {
+  host: string
+  port: number
+  fetch: FetchHandler
+  /** Hard cap on request bodies read from the socket; routes apply their own, smaller limits. */
+  maxBodyBytes: number
+  websocket?: WebSocketHandler<any>
+}
+
+export function serve(options: ServeOptions): Promise<Server> {
+  const app = uWS.App()
+  if (options.websocket) mountWebSocket(app, options.websocket)
+  app.any('/*', (res, req) => handleHttp(res, req, options))
+  return new Promise((resolve, reject) => {
+    app.listen(options.host, options.port, (listenSocket) => {
+      if (!listenSocket) return reject(new Error(`cannot listen on ${options.host}:${options.port}`))
+      resolve({
+        port: uWS.us_socket_local_port(listenSocket),
+        publish: (topic, frame) => app.publish(topic, frame, true),
+        subscribers: (topic) => app.numSubscribers(topic),
+        close: () => uWS.us_listen_socket_close(listenSocket),
+      })
+    })
+  })
+}
+
+function readRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, host: string) {
+  const headers = new Headers()
+  req.forEach((k, v) => headers.append(k, v))
+  const query = req.getQuery()
+  const url = `http://${headers.get('host') ?? host}${req.getUrl()}${query ? `?${query}` : ''}`
+  const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString()
+  return { method: req.getCaseSensitiveMethod().toUpperCase(), url, headers, remoteAddress }
+}
+
+function handleHttp(res: uWS.HttpResponse, req: uWS.HttpRequest, options: ServeOptions) {
+  const { method, url, headers, remoteAddress } = readRequest(res, req, `${options.host}:${options.port}`)
+  const aborter = new AbortController()
+  res.onAborted(() => aborter.abort())
+  const hasBody = method !== 'GET' && method !== 'HEAD'
+  const request = new Request(url, {
+    method,
+    headers,
+    body: hasBody ? bodyStream(res, options.maxBodyBytes) : undefined,
+    signal: aborter.signal,
+    // @ts-expect-error Node's fetch needs duplex for streamed request bodies
+    duplex: 'half',
+  })
+  Promise.resolve()
+    .then(() => options.fetch(request, { remoteAddress }))
+    .then((response) => writeResponse(res, response, aborter.signal, method === 'HEAD'))
+    .catch(() => {
+      if (!aborter.signal.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('{"error":{"code":"INTERNAL","message":"internal error"}}'))
+    })
+}
+
+/** The request body as a stream; uWS pauses the socket while the consumer is behind. */
+function bodyStream(res: uWS.HttpResponse, maxBytes: number): ReadableStream<Uint8Array> {
+  let received = 0
+  let done = false
+  let paused = false
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      res.onData((chunk, isLast) => {
+        if (done) return
+        received += chunk.byteLength
+        if (received > maxBytes) {
+          done = true
+          return controller.error(new BodyTooLargeError())
+        }
+        // uWS reuses the chunk's memory after this callback returns: copy it.
+        controller.enqueue(new Uint8Array(chunk.slice(0)))
+        if (isLast) {
+          done = true
+          controller.close()
+        } else if ((controller.desiredSize ?? 1) <= 0) { paused = true; res.pause() }
+      })
+    },
+    pull() {
+      // Resuming a response that never paused (or has ended) upsets uWS's keep-alive handling.
+      if (paused && !done) {
+        paused = false
+        res.resume()
+      }
+    },
+    cancel() {
+      done = true
+    },
+  }, { highWaterMark: 64 })
+}
+
+async function writeResponse(res: uWS.HttpResponse, response: Response, signal: AbortSignal, head: boolean) {
+  if (signal.aborted) return
+  const writeHead = () => {
+    res.writeStatus(`${response.status} ${response.statusText || 'OK'}`)
+    response.headers.forEach((value, key) => {
+      if (key !== 'content-length' && key !== 'transfer-encoding' && key !== 'set-cookie') res.writeHeader(key, value)
+    })
+    for (const cookie of response.headers.getSetCookie()) res.writeHeader('set-cookie', cookie)
+  }
+  if (!response.body || head) {
+    res.cork(() => {
+      writeHead()
+      res.end()
+    })
+    return
+  }
+  const reader = response.body.getReader()
+  // Small bodies (the common JSON case) go out in one corked write with a Content-Length.
+  const first = await reader.read()
+  if (signal.aborted) return void reader.cancel()
+  const second = first.done ? first : await reader.read()
+  if (signal.aborted) return void reader.cancel()
+  if (second.done) {
+    res.cork(() => {
+      writeHead()
+      res.end(first.value ?? new Uint8Array(0))
+    })
+    return
+  }
+  res.cork(() => {
+    writeHead()
+    res.write(first.value!)
+  })
+  for (let chunk: ReadableStreamReadResult<Uint8Array> = second; !chunk.done; chunk = await reader.read()) {
+    if (signal.aborted) return void reader.cancel()
+    let ok = true
+    res.cork(() => (ok = res.write(chunk.value!)))
+    if (!ok) await new Promise<void>((resolve) => res.onWritable(() => (resolve(), true)))
+  }
+  if (!signal.aborted) res.cork(() => res.end())
+}
+
+function mountWebSocket<U>(app: uWS.TemplatedApp, handler: WebSocketHandler<U>) {
+  const wrap = (ws: uWS.WebSocket<{ socket?: Socket<U>; data: U }>): Socket<U> => {
+    const holder = ws.getUserData()
+    return (holder.socket ??= {
+      data: holder.data,
+      send: (frame) => ws.send(frame, true),
+      bufferedBytes: () => ws.getBufferedAmount(),
+      subscribe: (topic) => void ws.subscribe(topic),
+      unsubscribe: (topic) => void ws.unsubscribe(topic),
+      end: (code, reason) => ws.end(code, reason),
+      cork: (fn) => void ws.cork(fn),
+    })
+  }
+  app.ws<{ socket?: Socket<U>; data: U }>(handler.path, {
+    compression: uWS.DISABLED,
+    maxPayloadLength: handler.maxPayloadBytes,
+    maxBackpressure: handler.maxBackpressureBytes,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: handler.idleTimeoutS,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const { method, url, headers, remoteAddress } = readRequest(res, req, 'localhost')
+      const key = headers.get('sec-websocket-key') ?? ''
+      const protocol = headers.get('sec-websocket-protocol') ?? ''
+      const extensions = headers.get('sec-websocket-extensions') ?? ''
+      let aborted = false
+      res.onAborted(() => (aborted = true))
+      handler
+        .upgrade(new Request(url, { method, headers }), { remoteAddress })
+        .then(async (result) => {
+          if (aborted) return
+          if (result instanceof Response) {
+            const body = new Uint8Array(await result.arrayBuffer())
+            if (aborted) return
+            return res.cork(() => {
+              res.writeStatus(`${result.status} ${result.statusText || 'Refused'}`)
+              result.headers.forEach((v, k) => k !== 'content-length' && res.writeHeader(k, v))
+              res.end(body)
+            })
+          }
+          res.cork(() => res.upgrade({ data: result }, key, protocol.split(',')[0]?.trim() ?? '', extensions, context))
+        })
+        .catch(() => !aborted && res.cork(() => res.writeStatus('500 Internal Server Error').end()))
+    },
+    open: (ws) => handler.open(wrap(ws)),
+    message: (ws, message, isBinary) => handler.message(wrap(ws), new Uint8Array(message), isBinary),
+    drain: (ws) => handler.drain(wrap(ws)),
+    close: (ws, code) => handler.close(wrap(ws), code),
+  })
+}

@@ -1,0 +1,25 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { createBatcher, type BatcherOptions } from './batcher.ts'
+import type { EventSink } from './sink.ts'
+import { streams, type Row, type Stream } from './streams.ts'
+
+export async function insertRows(ch: ClickHouseClient, table: string, rows: object[]): Promise<void> {
+  await ch.insert({ table, values: rows, format: 'JSONEachRow' })
+}
+
+/** Embedded write path: batched INSERTs into the raw tables; the materialized views fire on insert. */
+export function createClickHouseSink(ch: ClickHouseClient, options: BatcherOptions): EventSink & { pendingRows(): number } {
+  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows) => insertRows(ch, s, rows), options)])) as Record<Stream, ReturnType<typeof createBatcher>>
+  return {
+    kind: 'clickhouse',
+    write: (stream: Stream, rows: Row[]) => batchers[stream].add(rows),
+    pendingRows: () => streams.reduce((n, s) => n + batchers[s].pendingRows, 0),
+    async check() {
+      const ping = await ch.ping()
+      return ping.success ? { ok: true } : { ok: false, detail: String(ping.error?.message ?? 'ping failed') }
+    },
+    async close() {
+      await Promise.all(streams.map((s) => batchers[s].drain()))
+    },
+  }
+}

@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { gzipSync } from 'node:zlib'
+import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.ts'
+
+type Gateway = Awaited<ReturnType<typeof startInProcess>>
+let gw: Gateway
+
+beforeAll(async () => {
+  gw = await startInProcess({ MAX_BODY_BYTES: String(12 * 1024 * 1024) })
+})
+afterAll(async () => {
+  await gw?.stop()
+})
+
+const t0 = Date.now() - 60_000
+const trade = (i: number, extra: object = {}) => ({ id: `t${i}`, ts: t0 + i, symbol: 'ACME', price: 10 + i / 100, qty: 1, side: i % 2 ? 'buy' : 'sell', ...extra })
+const count = async (q: string) => Number((await rows<{ n: string }>(gw.clickhouse('ops'), q))[0].n)
+
+describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
+  it('stores valid trades and the rollups see them', async () => {
+    const res = await ingest(gw, 'trades', [trade(1), trade(2), trade(3)])
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ accepted: 3, rejected: 0, errors: [] })
+    expect(await count("SELECT count() AS n FROM trades WHERE symbol = 'ACME'")).toBe(3)
+    expect(await count("SELECT sum(trades) AS n FROM candles_1s WHERE symbol = 'ACME'")).toBe(3)
+  })
+
+  it('accepts gzip bodies and ISO timestamps', async () => {
+    const iso = new Date(Math.floor(t0 / 1000) * 1000 + 250).toISOString()
+    const body = gzipSync([{ ts: iso, session_id: 's1', shop_id: 'gz', type: 'view' }].map((l) => JSON.stringify(l)).join('\n'))
+    const res = await ingest(gw, 'web_events', [], { body, headers: { 'content-encoding': 'gzip' } })
+    expect(await res.json()).toMatchObject({ accepted: 1, rejected: 0 })
+    const [row] = await rows<{ ts: string }>(gw.clickhouse('ops'), "SELECT ts FROM web_events WHERE shop_id = 'gz'")
+    expect(row.ts).toBe(iso.replace('T', ' ').replace('Z', ''))
+  })
+
+  it('keeps every valid line beside hostile ones and dead-letters the rest with reasons', async () => {
+    const hostile: (object | string)[] = [
+      trade(10, { symbol: 'GOOD' }),
+      '{not json',
+      '[1,2,3]',
+      JSON.stringify(trade(11, { symbol: 'GOOD', price: 'ten' })),
+      JSON.stringify({ ts: t0, symbol: 'GOOD', qty: 1, side: 'buy' }),
+      `{"id":"h","ts":${t0},"symbol":"GOOD","price":1e400,"qty":1,"side":"buy"}`,
+      JSON.stringify(trade(12, { symbol: 'GOOD', price: 1e12 })),
+      JSON.stringify(trade(13, { symbol: 'göod' })),
+      JSON.stringify(trade(14, { symbol: 'GOOD', venue: 've\u0000nue' })),
+      JSON.stringify(trade(15, { symbol: 'GOOD', side: 'short' })),
+      JSON.stringify(trade(16, { symbol: 'GOOD', ts: 'yesterday' })),
+      trade(17, { symbol: 'GOOD', venue: 'Zürich 📈' }),
+      `{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`,
+      trade(18, { symbol: 'GOOD' }),
+    ]
+    const res = await ingest(gw, 'trades', hostile)
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { accepted: number; rejected: number; errors: { line: number; code: string }[] }
+    expect(body.accepted).toBe(3)
+    expect(body.rejected).toBe(11)
+    expect(body.errors.map((e) => [e.line, e.code])).toEqual([
+      [2, 'INVALID_JSON'],
+      [3, 'NOT_AN_OBJECT'],
+      [4, 'INVALID_TYPE'],
+      [5, 'MISSING_FIELD'],
+      [6, 'OUT_OF_RANGE'],
+      [7, 'OUT_OF_RANGE'],
+      [8, 'INVALID_VALUE'],
+      [9, 'INVALID_VALUE'],
+      [10, 'INVALID_VALUE'],
+      [11, 'INVALID_TYPE'],
+      [13, 'LINE_TOO_LONG'],
+    ])
+    expect(await count("SELECT count() AS n FROM trades WHERE symbol = 'GOOD'")).toBe(3)
+    const [venue] = await rows<{ venue: string }>(gw.clickhouse('ops'), "SELECT venue FROM trades WHERE id = 't17'")
+    expect(venue.venue).toBe('Zürich 📈')
+    const letters = await rows<{ error_code: string; n: string }>(
+      gw.clickhouse('ops'),
+      "SELECT error_code, count() AS n FROM dead_letters WHERE stream = 'trades' GROUP BY error_code ORDER BY error_code",
+    )
+    expect(Object.fromEntries(letters.map((l) => [l.error_code, Number(l.n)]))).toMatchObject({ INVALID_JSON: 1, LINE_TOO_LONG: 1, OUT_OF_RANGE: 2 })
+  })
+
+  it('reports at most 100 errors but counts them all', async () => {
+    const res = await ingest(gw, 'orders', Array.from({ length: 150 }, () => '{}'))
+    const body = (await res.json()) as { rejected: number; errors: unknown[] }
+    expect(body.rejected).toBe(150)
+    expect(body.errors).toHaveLength(100)
+  })
+})
+
+describe('ingestion refuses bad requests with the right status', () => {
+  const post = async (path: string, init: RequestInit & { headers?: Record<string, string> }) => fetch(`${gw.url}${path}`, { method: 'POST', ...init })
+  const token = () => tokenFor(['ingest'])
+  const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code
+
+  it('401 without a token, 401 with a forged one, 403 without the ingest role', async () => {
+    const body = JSON.stringify(trade(1))
+    const none = await post('/v1/events/trades', { body })
+    expect([none.status, await errorCode(none)]).toEqual([401, 'UNAUTHENTICATED'])
+    const forged = await post('/v1/events/trades', { body, headers: { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.bad' } })
+    expect([forged.status, await errorCode(forged)]).toEqual([401, 'INVALID_TOKEN'])
+    const expired = await post('/v1/events/trades', { body, headers: { authorization: `Bearer ${await tokenFor(['ingest'], {}, '-1s')}` } })
+    expect([expired.status, await errorCode(expired)]).toEqual([401, 'TOKEN_EXPIRED'])
+    const trader = await post('/v1/events/trades', { body, headers: { authorization: `Bearer ${await tokenFor(['trader'])}` } })
+    expect([trader.status, await errorCode(trader)]).toEqual([403, 'FORBIDDEN'])
+  })
+
+  it('404 for an unknown stream, 400 for a wrong content type, bad gzip, bad UTF-8 or an empty body', async () => {
+    const auth = { authorization: `Bearer ${await token()}` }
+    const unknown = await post('/v1/events/payments', { body: '{}', headers: auth })
+    expect([unknown.status, await errorCode(unknown)]).toEqual([404, 'UNKNOWN_STREAM'])
+    const form = await post('/v1/events/trades', { body: 'a=1', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=x' } })
+    expect([form.status, await errorCode(form)]).toEqual([400, 'UNSUPPORTED_CONTENT_TYPE'])
+    const gz = await post('/v1/events/trades', { body: 'not gzip', headers: { ...auth, 'content-encoding': 'gzip' } })
+    expect([gz.status, await errorCode(gz)]).toEqual([400, 'INVALID_BODY'])
+    const latin1 = await post('/v1/events/trades', { body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), headers: auth })
+    expect([latin1.status, await errorCode(latin1)]).toEqual([400, 'INVALID_BODY'])
+    const empty = await post('/v1/events/trades', { body: '\n\n', headers: auth })
+    expect([empty.status, await errorCode(empty)]).toEqual([400, 'EMPTY_BODY'])
+  })
+
+  it('413 for a body over the limit and for a gzip bomb, and the server stays up', async () => {
+    const auth = { authorization: `Bearer ${await token()}` }
+    const big = await post('/v1/events/trades', { body: 'x'.repeat(13 * 1024 * 1024), headers: auth })
+    expect([big.status, await errorCode(big)]).toEqual([413, 'BODY_TOO_LARGE'])
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20))
+    const exploded = await post('/v1/events/trades', { body: bomb, headers: { ...auth, 'content-encoding': 'gzip' } })
+    expect([exploded.status, await errorCode(exploded)]).toEqual([413, 'BODY_TOO_LARGE'])
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200)
+    const after = await ingest(gw, 'trades', [trade(99, { symbol: 'AFTER' })])
+    expect(await after.json()).toMatchObject({ accepted: 1 })
+  })
+
+  it('answers unknown routes with the error body and never a stack trace', async () => {
+    const res = await fetch(`${gw.url}/nope`)
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } })
+  })
+})

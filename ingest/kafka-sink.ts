@@ -1,0 +1,77 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs'
+import { AppError } from '../api/errors.ts'
+import { createBatcher, type Batcher, type BatcherOptions } from './batcher.ts'
+import type { EventSink } from './sink.ts'
+import { streams, type Row, type Stream } from './streams.ts'
+
+export interface KafkaSinkOptions extends BatcherOptions {
+  brokers: string[]
+  topicPrefix: string
+  /** JSONEachRow rows per Kafka message: the Kafka engine parses each message as that many rows. */
+  rowsPerMessage?: number
+  /** A send not acknowledged by then answers 503; kafkajs may still deliver it later (a possible duplicate). */
+  sendTimeoutMs?: number
+}
+
+/**
+ * Kafka write path: an idempotent kafkajs producer (acks from all in-sync replicas)
+ * writes many JSONEachRow rows per message to one topic per stream. ClickHouse's
+ * Kafka engine consumes them (clickhouse/schema/010_*.sql). The caller's request
+ * resolves only once Kafka acknowledged its rows.
+ */
+export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventSink> {
+  const kafka = new Kafka({
+    clientId: 'livehouse-ingest',
+    brokers: options.brokers,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 },
+  })
+  // kafkajs requires at most one in-flight request for an idempotent producer.
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true })
+  const admin = kafka.admin()
+  const rowsPerMessage = options.rowsPerMessage ?? 1000
+  const sendTimeoutMs = options.sendTimeoutMs ?? 10_000
+  let connected: Promise<void> | undefined
+  const connect = () => (connected ??= producer.connect().catch((e) => ((connected = undefined), Promise.reject(e))))
+
+  async function send(stream: Stream, rows: object[]) {
+    const messages: { value: string }[] = []
+    for (let i = 0; i < rows.length; i += rowsPerMessage) {
+      messages.push({ value: rows.slice(i, i + rowsPerMessage).map((r) => JSON.stringify(r)).join('\n') })
+    }
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${sendTimeoutMs} ms`)), sendTimeoutMs)
+    })
+    try {
+      await Promise.race([connect().then(() => producer.send({ topic: options.topicPrefix + stream, acks: -1, messages })), deadline])
+    } catch (cause) {
+      throw new AppError(503, 'KAFKA_UNAVAILABLE', 'Kafka is not reachable; retry later', { cause, retryAfterS: 2 })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows) => send(s, rows), options)])) as Record<Stream, Batcher>
+  await connect().catch(() => {}) // unreachable at start-up is reported by /ready and by 503s, not fatal
+
+  return {
+    kind: 'kafka',
+    write: (stream: Stream, rows: Row[]) => batchers[stream].add(rows),
+    async check() {
+      try {
+        await admin.connect()
+        await admin.listTopics()
+        return { ok: true }
+      } catch (e) {
+        return { ok: false, detail: (e as Error).message }
+      }
+    },
+    async close() {
+      await Promise.all(streams.map((s) => batchers[s].drain()))
+      await Promise.allSettled([producer.disconnect(), admin.disconnect()])
+    },
+  }
+}

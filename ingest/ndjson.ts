@@ -1,0 +1,55 @@
+import { validateEvent, Reject, type Row, type Stream } from './streams.ts'
+
+export interface LineError {
+  line: number
+  code: string
+  message: string
+}
+
+export interface ParsedBatch {
+  rows: Row[]
+  errors: LineError[]
+  /** The raw text of each rejected line, parallel to `errors`, for dead_letters. */
+  rawRejected: string[]
+}
+
+/** A rejected line is kept in dead_letters up to this size; the rest is cut (its length is noted). */
+export const maxDeadLetterBytes = 64 * 1024
+
+/**
+ * Splits an NDJSON body into lines (1-based numbers; blank lines are skipped but
+ * counted) and validates each. A bad line never affects the lines around it.
+ */
+export function parseNdjson(stream: Stream, text: string, maxLineBytes: number): ParsedBatch {
+  const out: ParsedBatch = { rows: [], errors: [], rawRejected: [] }
+  let lineNo = 0
+  let start = 0
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    lineNo++
+    const line = text.slice(start, end > start && text[end - 1] === '\r' ? end - 1 : end)
+    start = end + 1
+    if (line.trim() === '') continue
+    const result = parseLine(stream, line, maxLineBytes)
+    if (result instanceof Reject) {
+      out.errors.push({ line: lineNo, code: result.code, message: result.message })
+      out.rawRejected.push(line.length > maxDeadLetterBytes ? `${line.slice(0, maxDeadLetterBytes)}…[${line.length} chars]` : line)
+    } else out.rows.push(result)
+  }
+  return out
+}
+
+function parseLine(stream: Stream, line: string, maxLineBytes: number): Row | Reject {
+  // String length bounds UTF-8 bytes from below; count bytes only when it matters.
+  if (line.length * 3 > maxLineBytes && Buffer.byteLength(line) > maxLineBytes) {
+    return new Reject('LINE_TOO_LONG', `a line may hold at most ${maxLineBytes} bytes`)
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return new Reject('INVALID_JSON', 'the line is not valid JSON')
+  }
+  return validateEvent(stream, value)
+}

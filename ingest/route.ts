@@ -1,0 +1,83 @@
+import { Hono } from 'hono'
+import { decodeUtf8, readBody } from '../api/http/body.ts'
+import { requireRole, type AppEnv } from '../api/http/middleware.ts'
+import type { Auth } from '../api/auth.ts'
+import { AppError } from '../api/errors.ts'
+import type { Batcher } from './batcher.ts'
+import { parseNdjson, type LineError } from './ndjson.ts'
+import type { DeadLetter, EventSink } from './sink.ts'
+import { isStream, Reject, streams, validateEvent, type Row, type Stream } from './streams.ts'
+
+export interface IngestDeps {
+  auth: Auth
+  sink: EventSink
+  deadLetters: Batcher
+  maxBodyBytes: number
+  maxLineBytes?: number
+  /** Called after every request with what happened, for metrics. */
+  onResult?: (stream: Stream, accepted: number, rejected: number) => void
+}
+
+export interface IngestResult {
+  accepted: number
+  rejected: number
+  errors: LineError[]
+}
+
+const maxErrorsReported = 100
+const ndjsonTypes = /^(application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/json|text\/plain)\s*(;|$)/i
+
+/**
+ * Validates and writes one batch of events: the valid rows go to the sink, the
+ * rejected ones to dead_letters. Shared by the HTTP route and the demo generator.
+ */
+export type Ingestor = ReturnType<typeof createIngestor>
+
+export function createIngestor(deps: Pick<IngestDeps, 'sink' | 'deadLetters' | 'onResult'> & { maxLineBytes: number }) {
+  return {
+    /** An NDJSON body, as producers send it. */
+    async text(stream: Stream, text: string): Promise<IngestResult> {
+      const parsed = parseNdjson(stream, text, deps.maxLineBytes)
+      return store(stream, parsed.rows, parsed.errors, parsed.rawRejected)
+    },
+    /** Already-decoded events (the demo generator): validated exactly like NDJSON lines. */
+    async events(stream: Stream, events: unknown[]): Promise<IngestResult> {
+      const rows: Row[] = []
+      const errors: LineError[] = []
+      const raw: string[] = []
+      events.forEach((event, i) => {
+        const r = validateEvent(stream, event)
+        if (r instanceof Reject) {
+          errors.push({ line: i + 1, code: r.code, message: r.message })
+          raw.push(JSON.stringify(event) ?? String(event))
+        } else rows.push(r)
+      })
+      return store(stream, rows, errors, raw)
+    },
+  }
+
+  async function store(stream: Stream, rows: Row[], errors: LineError[], raw: string[]): Promise<IngestResult> {
+    const letters: DeadLetter[] = errors.map((e, i) => ({ stream, raw: raw[i], error_code: e.code, error_message: `line ${e.line}: ${e.message}` }))
+    const [written, lettered] = await Promise.allSettled([deps.sink.write(stream, rows), deps.deadLetters.add(letters)])
+    if (written.status === 'rejected') throw written.reason
+    if (lettered.status === 'rejected') throw lettered.reason
+    deps.onResult?.(stream, rows.length, errors.length)
+    return { accepted: rows.length, rejected: errors.length, errors: errors.slice(0, maxErrorsReported) }
+  }
+}
+
+export function createIngestRoutes(deps: IngestDeps): Hono<AppEnv> {
+  const maxLineBytes = deps.maxLineBytes ?? 1024 * 1024
+  const ingest = createIngestor({ ...deps, maxLineBytes })
+  const app = new Hono<AppEnv>()
+  app.post('/v1/events/:stream', requireRole(deps.auth, ['ingest']), async (c) => {
+    const stream = c.req.param('stream')
+    if (!isStream(stream)) throw new AppError(404, 'UNKNOWN_STREAM', `stream must be one of ${streams.join(', ')}`)
+    const type = c.req.header('content-type') ?? 'application/x-ndjson'
+    if (!ndjsonTypes.test(type)) throw new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', 'send NDJSON as application/x-ndjson')
+    const text = decodeUtf8(await readBody(c.req.raw, deps.maxBodyBytes))
+    if (text.trim() === '') throw new AppError(400, 'EMPTY_BODY', 'the body holds no events')
+    return c.json(await ingest.text(stream, text))
+  })
+  return app
+}

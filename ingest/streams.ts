@@ -1,0 +1,142 @@
+/**
+ * Per-line validation of the three event streams (DESIGN.md, "Event schemas").
+ * Hand-written rather than zod: this runs for every event at 100k+ events/s and
+ * must name the exact field and reason. A valid line becomes a raw-table row.
+ */
+export const streams = ['trades', 'orders', 'web_events'] as const
+export type Stream = (typeof streams)[number]
+export const isStream = (s: string): s is Stream => (streams as readonly string[]).includes(s)
+
+export type Row = Record<string, string | number | null>
+type Obj = Record<string, unknown>
+
+/** Why a line was rejected; thrown inside a validator and returned by `validateEvent`. */
+export class Reject extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+const symbolRe = /^[A-Z0-9.\-_/]{1,32}$/
+const currencyRe = /^[A-Z]{3}$/
+const countryRe = /^[A-Z]{2}$/
+const minTsMs = Date.UTC(1970, 0, 1)
+const maxTsMs = Date.UTC(2100, 0, 1)
+const maxDecimal = 1e10 // Decimal(18, 8) keeps 10 integer digits
+
+function field(o: Obj, key: string): unknown {
+  const v = o[key]
+  if (v === undefined || v === null) throw new Reject('MISSING_FIELD', `${key} is required`)
+  return v
+}
+
+function str(o: Obj, key: string, maxLength = 256, optional = false): string {
+  if (optional && (o[key] === undefined || o[key] === null)) return ''
+  const v = field(o, key)
+  if (typeof v !== 'string') throw new Reject('INVALID_TYPE', `${key} must be a string`)
+  if (v.length === 0 && !optional) throw new Reject('INVALID_VALUE', `${key} must not be empty`)
+  if (v.length > maxLength) throw new Reject('OUT_OF_RANGE', `${key} is longer than ${maxLength} characters`)
+  // Control characters would break TSV exports and terminals downstream.
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new Reject('INVALID_VALUE', `${key} contains control characters`)
+  return v
+}
+
+function num(o: Obj, key: string, min: number, minInclusive: boolean, max = maxDecimal): number {
+  const v = field(o, key)
+  if (typeof v !== 'number') throw new Reject('INVALID_TYPE', `${key} must be a number`)
+  if (!Number.isFinite(v) || v >= max) throw new Reject('OUT_OF_RANGE', `${key} must be below ${max}`)
+  if (minInclusive ? v < min : v <= min) throw new Reject('OUT_OF_RANGE', `${key} must be ${minInclusive ? '≥' : '>'} ${min}`)
+  return v
+}
+
+function oneOf<T extends string>(o: Obj, key: string, allowed: readonly T[], fallback?: T): T {
+  if (fallback !== undefined && (o[key] === undefined || o[key] === null)) return fallback
+  const v = field(o, key)
+  if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
+    throw new Reject('INVALID_VALUE', `${key} must be one of ${allowed.join(', ')}`)
+  }
+  return v as T
+}
+
+/** ISO-8601 string or epoch milliseconds → 'YYYY-MM-DD hh:mm:ss.sss' (UTC). */
+function timestamp(o: Obj): string {
+  const v = field(o, 'ts')
+  let ms: number
+  if (typeof v === 'number') ms = v
+  else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)) {
+    // A timestamp without a zone is UTC, as stored.
+    ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(v) ? v : `${v.replace(' ', 'T')}Z`)
+  } else throw new Reject('INVALID_TYPE', 'ts must be an ISO-8601 string or epoch milliseconds')
+  if (!Number.isFinite(ms) || ms < minTsMs || ms >= maxTsMs) throw new Reject('OUT_OF_RANGE', 'ts must be between 1970 and 2100')
+  return new Date(Math.floor(ms)).toISOString().replace('T', ' ').slice(0, 23)
+}
+
+const tradeSides = ['buy', 'sell'] as const
+const orderStatuses = ['completed', 'pending', 'cancelled', 'refunded'] as const
+const webTypes = ['view', 'add_to_cart', 'checkout', 'purchase'] as const
+
+let idCounter = 0
+const idPrefix = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-`
+const generateId = () => idPrefix + (idCounter++).toString(36)
+
+const validators: Record<Stream, (o: Obj) => Row> = {
+  trades(o) {
+    const symbol = str(o, 'symbol', 32)
+    if (!symbolRe.test(symbol)) throw new Reject('INVALID_VALUE', 'symbol must be 1–32 of A-Z 0-9 . - _ /')
+    return {
+      id: o.id === undefined || o.id === null ? generateId() : str(o, 'id', 128),
+      ts: timestamp(o),
+      symbol,
+      price: num(o, 'price', 0, false),
+      qty: num(o, 'qty', 0, false),
+      side: oneOf(o, 'side', tradeSides),
+      venue: str(o, 'venue', 64, true),
+    }
+  },
+  orders(o) {
+    const quantity = num(o, 'quantity', 0, false, 2 ** 32)
+    if (!Number.isInteger(quantity)) throw new Reject('INVALID_VALUE', 'quantity must be an integer')
+    const currency = o.currency === undefined || o.currency === null ? 'USD' : str(o, 'currency', 3)
+    if (!currencyRe.test(currency)) throw new Reject('INVALID_VALUE', 'currency must be an ISO-4217 code')
+    const country = str(o, 'country', 2, true)
+    if (country && !countryRe.test(country)) throw new Reject('INVALID_VALUE', 'country must be an ISO-3166 alpha-2 code')
+    const hasCost = o.unit_cost !== undefined && o.unit_cost !== null
+    return {
+      order_id: str(o, 'order_id', 128),
+      ts: timestamp(o),
+      shop_id: str(o, 'shop_id', 128),
+      customer_id: str(o, 'customer_id', 128),
+      product_id: str(o, 'product_id', 128),
+      category: str(o, 'category', 128),
+      quantity,
+      unit_price: num(o, 'unit_price', 0, true, 1e14),
+      unit_cost: hasCost ? num(o, 'unit_cost', 0, true, 1e14) : null,
+      currency,
+      status: oneOf(o, 'status', orderStatuses),
+      country,
+    }
+  },
+  web_events(o) {
+    return {
+      ts: timestamp(o),
+      session_id: str(o, 'session_id', 128),
+      shop_id: str(o, 'shop_id', 128),
+      type: oneOf(o, 'type', webTypes),
+      customer_id: str(o, 'customer_id', 128, true),
+      product_id: str(o, 'product_id', 128, true),
+    }
+  },
+}
+
+/** Validates one decoded JSON value; returns the raw-table row or the reason it was rejected. */
+export function validateEvent(stream: Stream, value: unknown): Row | Reject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return new Reject('NOT_AN_OBJECT', 'each line must be a JSON object')
+  }
+  try {
+    return validators[stream](value as Obj)
+  } catch (e) {
+    if (e instanceof Reject) return e
+    throw e
+  }
+}

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { ClickHouseClient } from '@clickhouse/client'
+import { loadConfig } from '../../api/config.ts'
+import { startLivehouse, type Livehouse } from '../../api/livehouse.ts'
+import { createLogger } from '../../api/log.ts'
+import { createAuth, type Role } from '../../api/auth.ts'
+
+const root = resolve(import.meta.dirname, '../..')
+export const testSecret = 'test-secret-which-is-long-enough-for-hs256'
+export const auth = createAuth(testSecret)
+
+export interface TestGateway {
+  url: string
+  port: number
+  dataDir: string
+  output: () => string
+  /** Stops the process (SIGTERM, or SIGKILL when `hard`) and waits for it to exit. */
+  stop(hard?: boolean): Promise<void>
+  /** Starts a fresh process on the same data directory (and port, when it is free again). */
+  restart(): Promise<TestGateway>
+}
+
+/**
+ * Runs the real gateway (`tsx api/main.ts`) as a child process on its own data
+ * directory: chDB allows one data directory per process, and tests that restart
+ * the gateway need a process to kill.
+ */
+export async function startGateway(env: Record<string, string> = {}, dataDir?: string): Promise<TestGateway> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/main.ts')], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', SQL_PORT: '0', DATA_DIR: dir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s:\n${out}`)), 60_000)
+    child.stdout!.on('data', () => {
+      const m = /Livehouse is up: (http:\/\/\S+)/.exec(out)
+      if (m) (clearTimeout(timer), resolveUrl(m[1].replace('localhost', '127.0.0.1')))
+    })
+    child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`gateway exited with ${code}:\n${out}`))))
+  })
+  const gateway: TestGateway = {
+    url,
+    port: Number(new URL(url).port),
+    dataDir: dir,
+    output: () => out,
+    stop: (hard = false) => stopChild(child, hard),
+    restart: async () => {
+      await stopChild(child, false)
+      return startGateway(env, dir)
+    },
+  }
+  return gateway
+}
+
+function stopChild(child: ChildProcess, hard: boolean): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolveStop) => {
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    child.once('exit', () => (clearTimeout(killer), resolveStop()))
+    child.kill(hard ? 'SIGKILL' : 'SIGTERM')
+  })
+}
+
+export function removeDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+export const tokenFor = (roles: Role[], scope: { symbols?: string[]; shops?: string[] } = {}, ttl = '1h') =>
+  auth.sign({ sub: `test-${roles.join('-')}`, roles, symbols: scope.symbols ?? ['*'], shops: scope.shops ?? ['*'] }, ttl)
+
+/** Posts NDJSON to the ingestion endpoint. */
+export async function ingest(gw: { url: string }, stream: string, lines: (object | string)[], init: RequestInit = {}): Promise<Response> {
+  const body = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')
+  return fetch(`${gw.url}/v1/events/${stream}`, {
+    method: 'POST',
+    body,
+    ...init,
+    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${await tokenFor(['ingest'])}`, ...(init.headers as Record<string, string>) },
+  })
+}
+
+/** The gateway in this test process (one data directory per process: one per test file). */
+export async function startInProcess(env: Record<string, string> = {}): Promise<Livehouse & { dataDir: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SQL_PORT: '0', DATA_DIR: dataDir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'silent', ...env })
+  const livehouse = await startLivehouse(config, createLogger('silent'))
+  return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), dataDir }
+}
+
+/** Rows of a query, for assertions. */
+export async function rows<T = Record<string, unknown>>(ch: ClickHouseClient, query: string, params?: Record<string, unknown>): Promise<T[]> {
+  const rs = await ch.query({ query, query_params: params, format: 'JSONEachRow' })
+  return rs.json<T>()
+}
