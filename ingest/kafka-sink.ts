@@ -31,22 +31,23 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventS
   // kafkajs requires at most one in-flight request for an idempotent producer.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true })
   const admin = kafka.admin()
-  const rowsPerMessage = options.rowsPerMessage ?? 1000
+  const rowsPerMessage = options.rowsPerMessage ?? 500
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000
   let connected: Promise<void> | undefined
   const connect = () => (connected ??= producer.connect().catch((e) => ((connected = undefined), Promise.reject(e))))
 
   async function send(stream: Stream, rows: object[]) {
-    const messages: { value: string }[] = []
-    for (let i = 0; i < rows.length; i += rowsPerMessage) {
-      messages.push({ value: rows.slice(i, i + rowsPerMessage).map((r) => JSON.stringify(r)).join('\n') })
-    }
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`Kafka did not acknowledge within ${sendTimeoutMs} ms`)), sendTimeoutMs)
     })
+    const topic = options.topicPrefix + stream
+    const sendAll = async () => {
+      await connect()
+      for (const messages of toRequests(rows, rowsPerMessage)) await producer.send({ topic, acks: -1, messages })
+    }
     try {
-      await Promise.race([connect().then(() => producer.send({ topic: options.topicPrefix + stream, acks: -1, messages })), deadline])
+      await Promise.race([sendAll(), deadline])
     } catch (cause) {
       throw new AppError(503, 'KAFKA_UNAVAILABLE', 'Kafka is not reachable; retry later', { cause, retryAfterS: 2 })
     } finally {
@@ -74,4 +75,23 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventS
       await Promise.allSettled([producer.disconnect(), admin.disconnect()])
     },
   }
+}
+
+/** Brokers refuse a request over message.max.bytes (1 MiB by default): keep each one well under it. */
+const maxRequestBytes = 768 * 1024
+
+/** Rows → JSONEachRow messages of `rowsPerMessage` rows → groups of messages, one produce request each. */
+function toRequests(rows: object[], rowsPerMessage: number): { value: string }[][] {
+  const requests: { value: string }[][] = [[]]
+  let bytes = 0
+  for (let i = 0; i < rows.length; i += rowsPerMessage) {
+    const value = rows.slice(i, i + rowsPerMessage).map((r) => JSON.stringify(r)).join('\n')
+    if (bytes + value.length > maxRequestBytes && requests.at(-1)!.length > 0) {
+      requests.push([])
+      bytes = 0
+    }
+    requests.at(-1)!.push({ value })
+    bytes += value.length
+  }
+  return requests
 }

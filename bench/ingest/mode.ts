@@ -1,0 +1,98 @@
+// One ingestion benchmark run in its own process (chDB: one data directory per process):
+// the gateway in-process, the load generator as a child process, a freshness probe,
+// then a zero-loss check and the raw chDB insert ceiling for the same rows.
+import { spawn } from 'node:child_process'
+import { parseArgs } from 'node:util'
+import { resolve } from 'node:path'
+import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { percentile } from '../stats.ts'
+
+const { values } = parseArgs({
+  options: {
+    kafka: { type: 'string', default: '' },
+    seconds: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '0' },
+    concurrency: { type: 'string', default: '4' },
+  },
+})
+const prefix = `b${Date.now().toString(36)}.`
+const gw = await startInProcess(values.kafka ? { KAFKA_BROKERS: values.kafka, KAFKA_TOPIC_PREFIX: prefix } : {})
+const ops = gw.clickhouse('ops')
+const one = async (sql: string) => Number(Object.values((await rows(ops, sql))[0])[0])
+const token = await tokenFor(['ingest'])
+
+if (values.kafka) {
+  // The Kafka engine's consumer group joins ~4-5 s after the first message: warm it up outside the measurement.
+  await ingest(gw, 'trades', [{ id: 'warm', ts: Date.now(), symbol: 'WARM', price: 1, qty: 1, side: 'buy' }])
+  while ((await one("SELECT count() FROM trades WHERE symbol = 'WARM'")) < 1) await new Promise((r) => setTimeout(r, 100))
+}
+
+// Freshness: a probe trade every 100 ms; a poller sees when the 1s candle counts it.
+const sentAt: number[] = []
+const freshnessMs: number[] = []
+let probing = true
+const probe = (async () => {
+  while (probing) {
+    const i = sentAt.length
+    sentAt.push(Date.now())
+    await ingest(gw, 'trades', [{ id: `probe-${i}`, ts: Date.now(), symbol: 'PRB', price: 1, qty: 1, side: 'buy' }]).catch(() => {})
+    await new Promise((r) => setTimeout(r, 100))
+  }
+})()
+const poll = (async () => {
+  let seen = 0
+  while (probing || seen < sentAt.length) {
+    const visible = await one("SELECT sum(trades) FROM candles_1s WHERE symbol = 'PRB'")
+    const now = Date.now()
+    for (; seen < visible && seen < sentAt.length; seen++) freshnessMs.push(now - sentAt[seen])
+    if (!probing && Date.now() - sentAt.at(-1)! > 30_000) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
+})()
+
+const load = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'load.ts'),
+  '--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency], { stdio: ['ignore', 'pipe', 'inherit'] })
+let out = ''
+load.stdout.on('data', (d) => (out += d))
+await new Promise((r) => load.on('exit', r))
+const loadResult = JSON.parse(out.trim().split('\n').at(-1)!) as { accepted: number; refused: number; failed: number; elapsedS: number; acceptedPerS: number; runId: string }
+probing = false
+await probe
+
+// Zero loss: every accepted row of this run is in the raw table (waits for Kafka to catch up).
+const drainStart = Date.now()
+let stored = 0
+while (Date.now() - drainStart < 120_000) {
+  stored = await one(`SELECT count() FROM trades WHERE startsWith(id, '${loadResult.runId}-')`)
+  if (stored >= loadResult.accepted) break
+  await new Promise((r) => setTimeout(r, 200))
+}
+const drainMs = Date.now() - drainStart
+await poll
+
+// Ceiling: the same rows inserted straight into chDB, no HTTP, no validation, no Kafka.
+const ceilingRows = await rows<object>(ops, `SELECT id, ts, symbol, price, qty, side, venue FROM trades WHERE startsWith(id, '${loadResult.runId}-') LIMIT 500000`)
+const ingestClient = gw.clickhouse('ingest')
+const t0 = performance.now()
+for (let i = 0; i < ceilingRows.length; i += 50_000) {
+  await ingestClient.insert({ table: 'trades', values: ceilingRows.slice(i, i + 50_000), format: 'JSONEachRow' })
+}
+const ceilingPerS = ceilingRows.length / ((performance.now() - t0) / 1000)
+
+await gw.stop()
+const sorted = [...freshnessMs].sort((a, b) => a - b)
+console.log(JSON.stringify({
+  mode: values.kafka ? 'kafka' : 'embedded',
+  acceptedPerS: Math.round(loadResult.accepted / loadResult.elapsedS),
+  accepted: loadResult.accepted,
+  stored,
+  lost: Math.max(0, loadResult.accepted - stored),
+  duplicates: Math.max(0, stored - loadResult.accepted),
+  refused: loadResult.refused,
+  failed: loadResult.failed,
+  drainMs,
+  freshness: { samples: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? null },
+  ceilingRowsPerS: Math.round(ceilingPerS),
+  ceilingRows: ceilingRows.length,
+}))
+process.exit(0)

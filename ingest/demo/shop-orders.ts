@@ -1,0 +1,107 @@
+/**
+ * Order lines: orders of 1–4 lines (one event per line, one order_id), mostly completed,
+ * some pending or cancelled, with now-and-then cancellation spikes in one shop, and refunds
+ * of lines that were completed and delivered earlier.
+ */
+import { createWeightedPicker, type Random } from './random.ts'
+import type { Shop } from './shop-catalog.ts'
+import type { OrderEvent, OrderStatus } from './types.ts'
+
+const lineCountWeights = [55, 25, 12, 8] // 1, 2, 3 or 4 lines
+const quantityWeights = [70, 18, 7, 3, 2] // 1…5 units
+const statuses: OrderStatus[] = ['completed', 'pending', 'cancelled']
+const statusWeights = [86, 9, 5]
+const refundProbability = 0.03
+const spikeStartProbability = 0.0002
+const spikeCancelProbability = 0.6
+const refundableKept = 2000
+const minRefundAgeMs = 5000
+
+export interface OrderSimulation {
+  /** Exactly one order line per timestamp given; an order whose lines overflow continues in the next call. */
+  orders(timestamps: readonly number[]): OrderEvent[]
+  /** Marks lines as delivered, so their completed ones may be refunded later. */
+  confirm(events: readonly OrderEvent[]): void
+}
+
+export function createOrderSimulation(random: Random, shops: readonly Shop[]): OrderSimulation {
+  const pickShop = createWeightedPicker(shops.map((s) => s.traffic))
+  const pending: OrderEvent[] = []
+  const refundable: OrderEvent[] = []
+  let spike: { shopId: string; ordersLeft: number } | undefined // a cancellation spike, counted in that shop's orders
+  let orderSeq = 0
+  const orderPrefix = `ord-${random.hex(6)}`
+
+  function drawStatus(shopId: string): OrderStatus {
+    if (!spike && random.chance(spikeStartProbability)) {
+      spike = { shopId: shops[pickShop(random.next())].shopId, ordersLeft: random.int(80, 250) }
+    }
+    if (spike?.shopId === shopId) {
+      if (--spike.ordersLeft <= 0) spike = undefined
+      if (random.chance(spikeCancelProbability)) return 'cancelled'
+    }
+    return statuses[random.weighted(statusWeights)]
+  }
+
+  function newOrder(ts: number): OrderEvent[] {
+    const shop = shops[pickShop(random.next())]
+    const customerId = shop.customers.nextBuyer(random)
+    const orderId = `${orderPrefix}-${(orderSeq++).toString(36)}`
+    const status = drawStatus(shop.shopId)
+    const country = shop.countryOf(customerId)
+    const lineCount = 1 + random.weighted(lineCountWeights)
+    const seen = new Set<string>()
+    const lines: OrderEvent[] = []
+    for (let i = 0; i < lineCount; i++) {
+      const product = shop.pickProduct(random.next())
+      if (seen.has(product.productId)) continue // one line per product in an order
+      seen.add(product.productId)
+      lines.push({
+        order_id: orderId,
+        ts,
+        shop_id: shop.shopId,
+        customer_id: customerId,
+        product_id: product.productId,
+        category: product.category,
+        quantity: 1 + random.weighted(quantityWeights),
+        unit_price: product.unitPrice,
+        unit_cost: product.unitCost,
+        currency: shop.currency,
+        status,
+        country,
+      })
+    }
+    return lines
+  }
+
+  /** Refunds a delivered completed line at least `minRefundAgeMs` old, if the one drawn is. */
+  function refund(ts: number): OrderEvent | undefined {
+    const i = random.int(0, refundable.length - 1)
+    const line = refundable[i]
+    if (ts - line.ts < minRefundAgeMs) return undefined
+    refundable[i] = refundable[refundable.length - 1]
+    refundable.pop()
+    return { ...line, ts, status: 'refunded' }
+  }
+
+  return {
+    orders(timestamps) {
+      const out: OrderEvent[] = []
+      for (const ts of timestamps) {
+        if (pending.length === 0) {
+          const refunded = refundable.length > 0 && random.chance(refundProbability) ? refund(ts) : undefined
+          pending.push(...(refunded ? [refunded] : newOrder(ts)))
+        }
+        out.push(pending.shift() as OrderEvent)
+      }
+      return out
+    },
+    confirm(events) {
+      for (const e of events) {
+        if (e.status !== 'completed') continue
+        if (refundable.length < refundableKept) refundable.push(e)
+        else refundable[random.int(0, refundableKept - 1)] = e
+      }
+    },
+  }
+}

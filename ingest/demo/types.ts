@@ -1,0 +1,49 @@
+/** Event shapes the demo generator emits, as DESIGN.md's "Event schemas" define them (ts in epoch milliseconds). */
+export type DemoStream = 'trades' | 'orders' | 'web_events'
+
+export type TradeSide = 'buy' | 'sell'
+
+export interface TradeEvent {
+  id?: string
+  ts: number
+  symbol: string
+  price: number
+  qty: number
+  side: TradeSide
+  venue?: string
+}
+
+export type OrderStatus = 'completed' | 'pending' | 'cancelled' | 'refunded'
+
+/** One order line; the lines of an order share `order_id`, `ts`, `status` and the customer fields. */
+export interface OrderEvent {
+  order_id: string
+  ts: number
+  shop_id: string
+  customer_id: string
+  product_id: string
+  category: string
+  quantity: number
+  unit_price: number
+  unit_cost?: number
+  currency: string
+  status: OrderStatus
+  country?: string
+}
+
+export type WebEventType = 'view' | 'add_to_cart' | 'checkout' | 'purchase'
+
+export interface WebEvent {
+  ts: number
+  session_id: string
+  shop_id: string
+  type: WebEventType
+  customer_id?: string
+  product_id?: string
+}
+
+export interface DemoEventsByStream {
+  trades: TradeEvent
+  orders: OrderEvent
+  web_events: WebEvent
+}
