@@ -1,0 +1,77 @@
+// The ingestion scenario: several runs per mode (embedded INSERTs, Kafka), each in its
+// own process; throughput, freshness and zero loss, against the raw chDB insert ceiling.
+import { spawn } from 'node:child_process'
+import { resolve } from 'node:path'
+import { barChartSvg, machine, writeReport } from '../lib/report.ts'
+import { median } from '../stats.ts'
+
+export interface IngestRun {
+  mode: 'embedded' | 'kafka'
+  acceptedPerS: number
+  accepted: number
+  stored: number
+  lost: number
+  duplicates: number
+  refused: number
+  freshness: { samples: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null }
+  ceilingRowsPerS: number
+}
+
+function runMode(args: string[]): Promise<IngestRun> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'mode.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? ''
+      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`ingest run failed (${code}): ${out.slice(-2000)}`))
+      resolveRun(JSON.parse(last))
+    })
+  })
+}
+
+export async function ingestScenario(options: { runs: number; seconds: number; kafkaBrokers?: string; name: string }) {
+  const runs: IngestRun[] = []
+  const modes: [string, string[]][] = [['embedded', []]]
+  if (options.kafkaBrokers) modes.push(['kafka', ['--kafka', options.kafkaBrokers]])
+  for (let i = 0; i < options.runs; i++) {
+    for (const [mode, args] of modes) {
+      console.log(`bench ingest: ${mode} run ${i + 1}/${options.runs} (${options.seconds} s)…`)
+      const run = await runMode([...args, '--seconds', String(options.seconds)])
+      console.log(`  ${run.acceptedPerS.toLocaleString('en-US')} events/s, freshness p50 ${run.freshness.p50Ms} ms p99 ${run.freshness.p99Ms} ms, lost ${run.lost}, ceiling ${run.ceilingRowsPerS.toLocaleString('en-US')} rows/s`)
+      runs.push(run)
+    }
+  }
+  const summary = modes.map(([mode]) => {
+    const mine = runs.filter((r) => r.mode === mode)
+    return {
+      mode,
+      runs: mine.length,
+      medianEventsPerS: median(mine.map((r) => r.acceptedPerS)),
+      medianFreshnessP50Ms: median(mine.map((r) => r.freshness.p50Ms ?? NaN)),
+      medianFreshnessP99Ms: median(mine.map((r) => r.freshness.p99Ms ?? NaN)),
+      worstFreshnessP99Ms: Math.max(...mine.map((r) => r.freshness.p99Ms ?? 0)),
+      lost: mine.reduce((n, r) => n + r.lost, 0),
+      duplicates: mine.reduce((n, r) => n + r.duplicates, 0),
+      medianCeilingRowsPerS: median(mine.map((r) => r.ceilingRowsPerS)),
+      spreadEventsPerS: [Math.min(...mine.map((r) => r.acceptedPerS)), Math.max(...mine.map((r) => r.acceptedPerS))],
+    }
+  })
+  const md = [
+    `# Ingestion benchmark (${new Date().toISOString()})`,
+    '',
+    `${options.runs} run(s) per mode of ${options.seconds} s; trades posted as NDJSON (5,000 per request, 4 concurrent) by a separate process;`,
+    'freshness = probe trade sent → counted in `candles_1s`; ceiling = the same rows inserted straight into chDB in 50k-row INSERTs, same run.',
+    '',
+    '| mode | events/s (median) | min–max | freshness p50 | freshness p99 (median / worst) | lost | duplicates | chDB insert ceiling rows/s |',
+    '|---|---|---|---|---|---|---|---|',
+    ...summary.map((s) => `| ${s.mode} | ${s.medianEventsPerS?.toLocaleString('en-US')} | ${s.spreadEventsPerS.map((n) => n.toLocaleString('en-US')).join('–')} | ${s.medianFreshnessP50Ms} ms | ${s.medianFreshnessP99Ms} / ${s.worstFreshnessP99Ms} ms | ${s.lost} | ${s.duplicates} | ${s.medianCeilingRowsPerS?.toLocaleString('en-US')} |`),
+    '',
+  ].join('\n')
+  const svg = barChartSvg('Ingestion, events/s (median)', 'ev/s', [
+    ...summary.map((s) => ({ label: `${s.mode} via HTTP`, value: s.medianEventsPerS ?? 0 })),
+    ...summary.map((s) => ({ label: `chDB ceiling (${s.mode} run)`, value: s.medianCeilingRowsPerS ?? 0 })),
+  ])
+  const files = writeReport(options.name, { scenario: options.name, machine: machine(), options, summary, runs }, md, svg)
+  return { summary, files }
+}
