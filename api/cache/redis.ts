@@ -1,0 +1,19 @@
+import { Redis } from 'ioredis'
+
+/**
+ * The Redis connection for cache and rate limits. Commands fail fast while it is
+ * disconnected (no offline queue, no retries per request) so a dead Redis costs a
+ * request nothing; ioredis keeps reconnecting in the background.
+ */
+export function createRedis(url: string, { commandTimeoutMs = 100 } = {}): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 1000,
+    retryStrategy: (attempt) => Math.min(50 * attempt, 1000),
+  })
+  redis.on('error', () => {}) // reported through the breaker and /ready, not as unhandled events
+  return redis
+}

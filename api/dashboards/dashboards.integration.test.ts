@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
+
+let gw: Awaited<ReturnType<typeof startInProcess>>
+beforeAll(async () => {
+  gw = await startInProcess()
+})
+afterAll(async () => gw?.stop())
+
+const call = async (method: string, path: string, token: string, body?: unknown) => {
+  const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  return { status: r.status, body: r.status === 204 ? undefined : ((await r.json()) as Record<string, any>) }
+}
+const widget = { id: 'w1', type: 'line', query: 'sales_trend', params: { metric: 'revenue', interval: '1h' }, x: 0, y: 0, w: 6, h: 4 }
+
+describe('dashboards', () => {
+  it('creates, lists, loads, updates and deletes per user', async () => {
+    const alice = await tokenFor(['seller'])
+    const created = await call('POST', '/api/v1/dashboards', alice, { name: 'Sales', widgets: [widget] })
+    expect(created.status).toBe(201)
+    const id = created.body!.id as string
+    expect((await call('GET', '/api/v1/dashboards', alice)).body!.dashboards.map((d: { id: string }) => d.id)).toEqual([id])
+    const loaded = await call('GET', `/api/v1/dashboards/${id}`, alice)
+    expect(loaded.body!.widgets, JSON.stringify(loaded)).toEqual([widget])
+    const updated = await call('PUT', `/api/v1/dashboards/${id}`, alice, { name: 'Sales 2', widgets: [], version: created.body!.version })
+    expect([updated.status, updated.body!.name]).toEqual([200, 'Sales 2'])
+    expect((await call('PUT', `/api/v1/dashboards/${id}`, alice, { name: 'stale', version: created.body!.version })).body!.error.code).toBe('VERSION_CONFLICT')
+    const bob = await tokenFor(['trader'])
+    expect((await call('GET', `/api/v1/dashboards/${id}`, bob)).status).toBe(404) // another user's dashboard does not exist for bob
+    expect((await call('DELETE', `/api/v1/dashboards/${id}`, alice)).status).toBe(204)
+    expect((await call('GET', `/api/v1/dashboards/${id}`, alice)).status).toBe(404)
+    expect((await call('GET', '/api/v1/dashboards', alice)).body!.dashboards).toEqual([])
+  })
+
+  it('refuses unauthenticated, malformed and invalid dashboards', async () => {
+    const t = await tokenFor(['seller'])
+    expect((await fetch(`${gw.url}/api/v1/dashboards`)).status).toBe(401)
+    expect((await call('GET', '/api/v1/dashboards', await tokenFor(['ingest']))).status).toBe(403)
+    const r = await fetch(`${gw.url}/api/v1/dashboards`, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: '{nope' })
+    expect(r.status).toBe(400)
+    expect((await call('POST', '/api/v1/dashboards', t, { name: '', widgets: [] })).body!.error.code).toBe('INVALID_DASHBOARD')
+    expect((await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [{ ...widget, query: 'candles' }] })).body!.error.code).toBe('INVALID_DASHBOARD')
+    expect((await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: Array.from({ length: 51 }, (_, i) => ({ ...widget, id: `w${i}` })) })).status).toBe(400)
+    expect((await call('GET', "/api/v1/dashboards/' OR 1=1 --", t)).status).toBe(404)
+  })
+})

@@ -1,0 +1,118 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { Hono } from 'hono'
+import { hasRole, type Auth, type Principal } from '../auth.ts'
+import { AppError } from '../errors.ts'
+import type { CatalogQuery } from '../history/catalog.ts'
+import { readBody } from '../http/body.ts'
+import { requireRole, type AppEnv } from '../http/middleware.ts'
+import { dashboardUpdate, type Dashboard, type DashboardInput } from './schema.ts'
+
+export interface DashboardOptions {
+  auth: Auth
+  /** A writable connection (not the read-only `queries` session). */
+  clickhouse: ClickHouseClient
+  catalog: Map<string, CatalogQuery>
+  maxBodyBytes?: number
+}
+
+interface Row {
+  id: string
+  name: string
+  widgets: string
+  version: string
+  created_at: string
+  updated_at: string
+}
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const notFound = (id: string) => new AppError(404, 'DASHBOARD_NOT_FOUND', `no dashboard ${id}`)
+
+/** Per-user dashboards: CRUD under /api/v1/dashboards, stored in ClickHouse (ReplacingMergeTree). */
+export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  const ch = o.clickhouse
+  let lastVersion = 0
+  const nextVersion = () => (lastVersion = Math.max(lastVersion + 1, Date.now() * 1000))
+
+  const load = async (owner: string, id?: string): Promise<Row[]> => {
+    const rs = await ch.query({
+      query: `SELECT id, name, widgets, toString(version) AS version, toString(created_at) AS created_at, toString(updated_at) AS updated_at
+              FROM dashboards FINAL WHERE owner = {owner:String} ${id ? 'AND id = {id:UUID}' : ''} ORDER BY updated_at DESC, id`,
+      query_params: { owner, id }, format: 'JSONEachRow',
+    })
+    return rs.json<Row>()
+  }
+  const write = (owner: string, d: Omit<Dashboard, 'version'> & { version: number }, deleted = 0) =>
+    ch.insert({
+      table: 'dashboards', format: 'JSONEachRow',
+      values: [{ owner, id: d.id, name: d.name, widgets: JSON.stringify(d.widgets), version: d.version, deleted, created_at: d.createdAt, updated_at: d.updatedAt }],
+    })
+  const parse = async (req: Request, p: Principal): Promise<DashboardInput & { version?: number }> => {
+    const raw = await readBody(req, o.maxBodyBytes ?? 256 * 1024)
+    let json: unknown
+    try {
+      json = JSON.parse(raw.toString('utf8'))
+    } catch {
+      throw new AppError(400, 'MALFORMED_JSON', 'the body is not JSON')
+    }
+    const parsed = dashboardUpdate.safeParse(json)
+    if (!parsed.success) throw new AppError(400, 'INVALID_DASHBOARD', 'the dashboard is not valid', { details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) })
+    for (const w of parsed.data.widgets) {
+      const q = o.catalog.get(w.query)
+      if (!q || !hasRole(p, q.roles)) throw new AppError(400, 'INVALID_DASHBOARD', `widget ${w.id}: unknown catalog query ${w.query}`, { details: [{ path: `widgets.${w.id}.query` }] })
+    }
+    return parsed.data
+  }
+  const toDashboard = (r: Row): Dashboard => ({
+    id: r.id, name: r.name, widgets: JSON.parse(r.widgets), version: Number(r.version),
+    createdAt: r.created_at.replace(' ', 'T') + 'Z', updatedAt: r.updated_at.replace(' ', 'T') + 'Z',
+  })
+  const checkId = (id: string) => {
+    if (!uuid.test(id)) throw notFound(id)
+    return id
+  }
+
+  app.use('/api/v1/dashboards', requireRole(o.auth, ['trader', 'seller', 'analyst']))
+  app.use('/api/v1/dashboards/*', requireRole(o.auth, ['trader', 'seller', 'analyst']))
+
+  app.get('/api/v1/dashboards', async (c) => {
+    const rows = await load(c.get('principal').sub)
+    return c.json({ dashboards: rows.map(toDashboard).map(({ widgets, ...d }) => ({ ...d, widgetCount: widgets.length })) })
+  })
+  app.post('/api/v1/dashboards', async (c) => {
+    const p = c.get('principal')
+    const input = await parse(c.req.raw, p)
+    const at = new Date().toISOString()
+    const d = { id: crypto.randomUUID(), name: input.name, widgets: input.widgets, version: nextVersion(), createdAt: at, updatedAt: at }
+    await write(p.sub, { ...d, createdAt: at.slice(0, 23).replace('T', ' '), updatedAt: at.slice(0, 23).replace('T', ' ') })
+    return c.json(d, 201)
+  })
+  app.get('/api/v1/dashboards/:id', async (c) => {
+    const [row] = await load(c.get('principal').sub, checkId(c.req.param('id')))
+    if (!row) throw notFound(c.req.param('id'))
+    return c.json(toDashboard(row))
+  })
+  app.put('/api/v1/dashboards/:id', async (c) => {
+    const p = c.get('principal')
+    const id = checkId(c.req.param('id'))
+    const input = await parse(c.req.raw, p)
+    const [row] = await load(p.sub, id)
+    if (!row) throw notFound(id)
+    if (input.version !== undefined && input.version !== Number(row.version)) {
+      throw new AppError(409, 'VERSION_CONFLICT', 'the dashboard changed since you loaded it', { details: { version: Number(row.version) } })
+    }
+    const at = new Date().toISOString()
+    const d = { id, name: input.name, widgets: input.widgets, version: nextVersion(), createdAt: toDashboard(row).createdAt, updatedAt: at }
+    await write(p.sub, { ...d, createdAt: row.created_at, updatedAt: at.slice(0, 23).replace('T', ' ') })
+    return c.json(d)
+  })
+  app.delete('/api/v1/dashboards/:id', async (c) => {
+    const p = c.get('principal')
+    const id = checkId(c.req.param('id'))
+    const [row] = await load(p.sub, id)
+    if (!row) throw notFound(id)
+    await write(p.sub, { ...toDashboard(row), createdAt: row.created_at, updatedAt: row.updated_at, version: nextVersion() }, 1)
+    return c.body(null, 204)
+  })
+  return app
+}

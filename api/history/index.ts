@@ -1,0 +1,67 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import type { Redis } from 'ioredis'
+import type { ReadinessCheck } from '../app.ts'
+import type { Auth } from '../auth.ts'
+import { createCache, type Cache } from '../cache/cache.ts'
+import { createRedis } from '../cache/redis.ts'
+import type { Workload } from '../clickhouse/client.ts'
+import { createDashboardRoutes } from '../dashboards/routes.ts'
+import type { AppEnv } from '../http/middleware.ts'
+import { createRateLimiter } from '../ratelimit/ratelimit.ts'
+import { createSqlServer, lockAnalystSession } from '../sql/server.ts'
+import { loadCatalog } from './catalog.ts'
+import { createHistoryRoutes } from './routes.ts'
+
+export interface HistoryConfig {
+  REDIS_URL?: string
+  RATE_LIMIT_TOKEN_PER_S: number
+  RATE_LIMIT_IP_PER_S: number
+  CORS_ORIGINS: string[]
+  CACHE_L1_ENTRIES: number
+  CACHE_NAMESPACE: string
+}
+
+/** The historical API, dashboards and the analysts' SQL port, wired once (see api/livehouse.ts). */
+export interface History {
+  routes: Hono<AppEnv>[]
+  checks: ReadinessCheck[]
+  /** Fetch handler of the read-only ClickHouse HTTP interface (SQL_PORT). */
+  sqlFetch: (request: Request) => Response | Promise<Response>
+  cache: Cache
+  close(): Promise<void>
+}
+
+export async function createHistory(o: { config: HistoryConfig; auth: Auth; clickhouse: (w: Workload) => ClickHouseClient; now?: () => number }): Promise<History> {
+  const { config, auth } = o
+  const redis: Redis | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL) : undefined
+  const cache = createCache({ redis, l1MaxEntries: config.CACHE_L1_ENTRIES, namespace: config.CACHE_NAMESPACE })
+  const limiter = createRateLimiter({ redis })
+  const catalog = loadCatalog()
+  await lockAnalystSession(o.clickhouse('analyst'))
+
+  const api = createHistoryRoutes({
+    auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now,
+    limits: { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S },
+  })
+  const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops') })
+  const root = new Hono<AppEnv>()
+  if (config.CORS_ORIGINS.length) {
+    const origin = config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS
+    root.use('/api/v1/*', cors({ origin, allowHeaders: ['Authorization', 'Content-Type', 'Accept'], exposeHeaders: ['X-Cache', 'X-Request-Id', 'Retry-After'], maxAge: 600 }))
+  }
+  root.get('/metrics', (c) => c.text(cache.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
+  root.route('/', api)
+  root.route('/', dashboards)
+  const sql = createSqlServer({ auth, clickhouse: o.clickhouse('analyst') })
+  return {
+    routes: [root],
+    checks: redis ? [{ name: 'redis', check: () => cache.check() }] : [],
+    sqlFetch: (req) => sql.fetch(req),
+    cache,
+    async close() {
+      redis?.disconnect()
+    },
+  }
+}

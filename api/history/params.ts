@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto'
+import { mayAccess, type Principal } from '../auth.ts'
+import { AppError } from '../errors.ts'
+import { parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
+
+/** Query string keys that steer the response, not the query. */
+export const reservedParams = new Set(['format'])
+
+export interface ResolvedCall {
+  /** Values for ClickHouse's `{name:Type}` binding, scopes included. */
+  bound: Record<string, unknown>
+  /** Cache key: query name, normalised parameters, the caller's scope and (if open) the open bucket. */
+  key: string
+  ttlS: number
+  touchesOpen: boolean
+}
+
+const patterns: Partial<Record<ParamSpec['type'], RegExp>> = {
+  Symbol: /^[A-Z0-9._/-]{1,32}$/,
+  Id: /^[A-Za-z0-9._:@/-]{1,128}$/,
+  Shop: /^[A-Za-z0-9._:@/-]{1,128}$/,
+}
+
+const bad = (name: string, message: string) =>
+  new AppError(400, 'INVALID_PARAMETER', `${name}: ${message}`, { details: { param: name } })
+
+/**
+ * Checks and normalises one call's parameters against the catalog entry: types,
+ * limits, entitlements (403 for a symbol or shop outside the caller's scope), and
+ * relative times aligned to the cache bucket so a key is stable within a bucket.
+ */
+export function resolveCall(q: CatalogQuery, input: Record<string, string>, principal: Principal, nowMs: number): ResolvedCall {
+  for (const k of Object.keys(input)) {
+    if (!reservedParams.has(k) && !q.params.some((p) => p.name === k)) throw bad(k, `unknown parameter of ${q.name}`)
+  }
+  const bound: Record<string, unknown> = {}
+  const normal: Record<string, string | number> = {}
+  // Intervals first: the cache bucket may be one, and relative times align to it.
+  const ordered = [...q.params].sort((a, b) => Number(a.type === 'DateTime') - Number(b.type === 'DateTime'))
+  let bucketS = typeof q.cache.bucket === 'number' ? q.cache.bucket : 60
+  for (const p of ordered) {
+    const raw = input[p.name] ?? p.default
+    if (raw === undefined) throw bad(p.name, 'is required')
+    if (raw.length > 256) throw bad(p.name, 'is too long')
+    if (p.type === 'DateTime') {
+      const ms = parseTime(raw, nowMs, bucketS)
+      if (ms === undefined) throw bad(p.name, 'expected ISO-8601, epoch milliseconds, now or a relative time like -1h')
+      bound[p.name] = formatTime(ms)
+      normal[p.name] = ms
+      continue
+    }
+    const value = checkValue(p, raw)
+    bound[p.name] = value
+    normal[p.name] = value
+    if (p.name === q.cache.bucket) bucketS = value as number
+  }
+  addScope(q, bound, principal)
+  const openStartMs = Math.floor(nowMs / (bucketS * 1000)) * bucketS * 1000
+  const to = normal.to
+  const touchesOpen = typeof to !== 'number' || to > openStartMs
+  const scope = { symbols: q.scopes.symbols ? scopeKey(principal.symbols) : undefined, shops: q.scopes.shops ? scopeKey(principal.shops) : undefined }
+  const identity = JSON.stringify([normal, scope, touchesOpen ? openStartMs : 'closed'])
+  const key = `lh:q:${q.name}:${createHash('sha1').update(identity).digest('base64url')}`
+  return { bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, touchesOpen }
+}
+
+function checkValue(p: ParamSpec, raw: string): string | number {
+  switch (p.type) {
+    case 'UInt32':
+    case 'Interval': {
+      const n = p.type === 'Interval' ? parseInterval(raw) : /^\d{1,10}$/.test(raw) ? Number(raw) : NaN
+      if (!Number.isSafeInteger(n)) throw bad(p.name, p.type === 'Interval' ? 'expected an interval like 30s, 5m, 1h, 1d' : 'expected a whole number')
+      if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) throw bad(p.name, `must be within [${p.min}, ${p.max}]`)
+      return n
+    }
+    case 'Enum':
+      if (!p.values!.includes(raw)) throw bad(p.name, `expected one of ${p.values!.join(', ')}`)
+      return raw
+    case 'String':
+      // eslint-disable-next-line no-control-regex
+      if (/[\u0000-\u001f]/.test(raw)) throw bad(p.name, 'control characters are not allowed')
+      return raw
+    default:
+      if (raw !== '' && !patterns[p.type]!.test(raw)) throw bad(p.name, `is not a valid ${p.type}`)
+      return raw
+  }
+}
+
+/** Entitlements: an explicitly requested symbol or shop must be in scope; the SQL filters the rest. */
+function addScope(q: CatalogQuery, bound: Record<string, unknown>, principal: Principal) {
+  for (const p of q.params) {
+    const value = bound[p.name] as string
+    const scope = p.type === 'Symbol' ? principal.symbols : p.type === 'Shop' ? principal.shops : undefined
+    if (scope && value !== '' && !mayAccess(scope, value)) {
+      throw new AppError(403, 'NOT_ENTITLED', `you are not entitled to ${p.type.toLowerCase()} ${value}`, { details: { param: p.name } })
+    }
+  }
+  if (q.scopes.symbols) Object.assign(bound, scopeParams('symbols', principal.symbols))
+  if (q.scopes.shops) Object.assign(bound, scopeParams('shops', principal.shops))
+}
+
+const scopeParams = (name: string, scope: '*' | ReadonlySet<string>) =>
+  ({ [`all_${name}`]: scope === '*' ? 1 : 0, [name]: scope === '*' ? [] : [...scope].sort() })
+
+const scopeKey = (scope: '*' | ReadonlySet<string>) => (scope === '*' ? '*' : [...scope].sort().join(','))
+
+const relative = /^(?:now)?(?:-(\d{1,6})([smhdw]))?$/
+
+/** Milliseconds since the epoch; `now` is the end of the open bucket, `-1h` the start of its bucket. */
+export function parseTime(raw: string, nowMs: number, bucketS: number): number | undefined {
+  const bucketMs = bucketS * 1000
+  const rel = raw === '' ? null : relative.exec(raw)
+  if (rel) {
+    if (!rel[1]) return Math.floor(nowMs / bucketMs) * bucketMs + bucketMs
+    return Math.floor((nowMs - parseInterval(rel[1] + rel[2]) * 1000) / bucketMs) * bucketMs
+  }
+  const ms = /^\d{1,13}$/.test(raw) ? Number(raw) : /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?)?$/.test(raw) ? Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) || raw.length === 10 ? raw : `${raw}Z`) : NaN
+  return Number.isFinite(ms) && ms >= 0 && ms < 4102444800001 ? ms : undefined
+}
+
+/** DateTime64(3, 'UTC') text for ClickHouse parameter binding. */
+export const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')

@@ -1,0 +1,111 @@
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
+import { Hono, type MiddlewareHandler } from 'hono'
+import { hasRole, type Auth } from '../auth.ts'
+import type { Cache } from '../cache/cache.ts'
+import { AppError } from '../errors.ts'
+import { getBearerToken, type AppEnv } from '../http/middleware.ts'
+import type { RateLimiter } from '../ratelimit/ratelimit.ts'
+import type { CatalogQuery } from './catalog.ts'
+import { contentTypes, negotiate, toCsv, toMsgpack, type QueryResult } from './formats.ts'
+import { buildOpenApi } from './openapi.ts'
+import { resolveCall } from './params.ts'
+
+export interface HistoryOptions {
+  auth: Auth
+  catalog: Map<string, CatalogQuery>
+  /** The `queries` workload's client (read-only session). */
+  clickhouse: ClickHouseClient
+  cache: Cache
+  limiter: RateLimiter
+  limits: { perTokenPerS: number; perIpPerS: number }
+  queryTimeoutS?: number
+  now?: () => number
+}
+
+/**
+ * Session settings of the catalog connection: caps before `readonly` (chDB keeps
+ * them on the session, and readonly first would make the caps illegal), decimals
+ * quoted so numbers reach clients exactly.
+ */
+export const catalogSettings = (timeoutS: number): ClickHouseSettings => ({
+  max_execution_time: timeoutS,
+  max_result_rows: '1000000',
+  result_overflow_mode: 'throw',
+  output_format_json_quote_decimals: 1,
+  output_format_json_quote_64bit_integers: 1,
+  readonly: '1',
+})
+
+/** Per-IP limit before authentication, per-token limit after it: 429 with Retry-After. */
+export function rateLimit(limiter: RateLimiter, keyOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | undefined, limit: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = keyOf(c)
+    if (key !== undefined && limit > 0) {
+      const r = await limiter.hit(key, limit)
+      if (!r.ok) throw new AppError(429, 'RATE_LIMITED', 'too many requests', { retryAfterS: r.retryAfterS })
+    }
+    await next()
+  }
+}
+
+export const clientIp = (c: { env?: AppEnv['Bindings'] }) => `ip:${c.env?.remoteAddress ?? 'local'}`
+
+/** GET /api/v1/q, /api/v1/q/{name}, /api/v1/openapi.json. */
+export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
+  const app = new Hono<AppEnv>()
+  const now = o.now ?? Date.now
+  const settings = catalogSettings(o.queryTimeoutS ?? 30)
+  const openapi = JSON.stringify(buildOpenApi(o.catalog))
+
+  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const token = getBearerToken(c)
+    if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
+    c.set('principal', await o.auth.verify(token))
+    await next()
+  }
+  const byIp = rateLimit(o.limiter, clientIp, o.limits.perIpPerS)
+  const byToken = rateLimit(o.limiter, (c) => `sub:${c.get('principal').sub}`, o.limits.perTokenPerS)
+
+  app.get('/api/v1/openapi.json', (c) => c.body(openapi, 200, { 'content-type': contentTypes.json }))
+
+  app.get('/api/v1/q', byIp, authenticate, byToken, (c) => {
+    const p = c.get('principal')
+    const queries = [...o.catalog.values()].filter((q) => hasRole(p, q.roles)).map((q) => ({
+      name: q.name, path: `/api/v1/q/${q.name}`, description: q.description, roles: q.roles,
+      params: q.params.map(({ name, type, required, default: def, min, max, values, description }) => ({ name, type, required, default: def, min, max, values, description })),
+      cache: { openTtlS: q.cache.openTtlS, closedTtlS: q.cache.closedTtlS },
+    }))
+    return c.json({ queries })
+  })
+
+  app.get('/api/v1/q/:name', byIp, authenticate, byToken, async (c) => {
+    const q = o.catalog.get(c.req.param('name'))
+    if (!q) throw new AppError(404, 'UNKNOWN_QUERY', `no catalog query named ${c.req.param('name')}`)
+    const principal = c.get('principal')
+    if (!hasRole(principal, q.roles)) throw new AppError(403, 'FORBIDDEN', `this needs one of the roles: ${q.roles.join(', ')}`)
+    const format = negotiate(c.req.header('accept'), c.req.query('format'))
+    if (!format) throw new AppError(400, 'INVALID_PARAMETER', 'format: expected json, csv or msgpack', { details: { param: 'format' } })
+    const call = resolveCall(q, c.req.query(), principal, now())
+    const { value, outcome } = await o.cache.get(call.key, call.ttlS, () => run(o.clickhouse, q, call.bound, settings))
+    const headers = { 'x-cache': outcome, 'cache-control': `private, max-age=${call.ttlS}`, 'content-type': contentTypes[format] }
+    if (format === 'json') return c.body(value, 200, headers)
+    const result = JSON.parse(value) as QueryResult
+    if (format === 'csv') return c.body(toCsv(result), 200, { ...headers, 'content-disposition': `attachment; filename="${q.name}.csv"` })
+    return c.body(toMsgpack(result) as Uint8Array<ArrayBuffer>, 200, headers)
+  })
+  return app
+}
+
+async function run(ch: ClickHouseClient, q: CatalogQuery, params: Record<string, unknown>, settings: ClickHouseSettings): Promise<string> {
+  try {
+    const rs = await ch.query({ query: q.sql, query_params: params, format: 'JSON', clickhouse_settings: settings })
+    const { meta, data } = await rs.json<Record<string, unknown>>()
+    return JSON.stringify({ query: q.name, columns: meta ?? [], rows: data })
+  } catch (cause) {
+    const code = (cause as { code?: string }).code
+    // 159 TIMEOUT_EXCEEDED, 396 TOO_MANY_ROWS_OR_BYTES: the caller asked for too much.
+    if (code === '159') throw new AppError(503, 'QUERY_TIMEOUT', 'the query took too long; narrow the range', { cause, retryAfterS: 1 })
+    if (code === '396') throw new AppError(400, 'RESULT_TOO_LARGE', 'the result is too large; narrow the range or raise the interval', { cause })
+    throw new AppError(502, 'CLICKHOUSE_ERROR', 'the query failed', { cause })
+  }
+}

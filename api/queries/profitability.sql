@@ -1,0 +1,21 @@
+-- @description Revenue, cost, profit and margin of completed orders per time bucket and currency.
+-- @roles seller
+-- @param shop Shop default= : one shop, or empty for every entitled shop
+-- @param from DateTime default=-7d : range start, inclusive
+-- @param to DateTime default=now : range end, exclusive
+-- @param interval Interval default=1d min=1h max=31d : bucket width (whole hours)
+-- @cache bucket=interval open_ttl=5 closed_ttl=86400
+SELECT t, currency, revenue, cost, revenue - cost AS profit,
+    if(revenue = 0, NULL, round(toFloat64(revenue - cost) / toFloat64(revenue) * 100, 4)) AS margin_pct
+FROM
+(
+    SELECT toStartOfInterval(s.bucket, toIntervalSecond({interval:UInt32})) AS t, toString(s.currency) AS currency,
+        sum(s.revenue) AS revenue, sum(s.cost) AS cost
+    FROM sales_1h AS s
+    WHERE s.status = 'completed'
+      AND ({all_shops:UInt8} = 1 OR s.shop_id IN {shops:Array(String)})
+      AND ({shop:String} = '' OR s.shop_id = {shop:String})
+      AND s.bucket >= {from:DateTime64(3, 'UTC')} AND s.bucket < {to:DateTime64(3, 'UTC')}
+    GROUP BY t, currency
+)
+ORDER BY t, currency

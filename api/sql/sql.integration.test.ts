@@ -1,0 +1,103 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client'
+import { createServer } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../../test/support/eventually.ts'
+import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+
+let gw: Awaited<ReturnType<typeof startInProcess>>
+let analyst: ClickHouseClient
+let sqlUrl: string
+const now = Date.now()
+
+beforeAll(async () => {
+  const port = await freePort()
+  gw = await startInProcess({ SQL_PORT: String(port) })
+  sqlUrl = `http://127.0.0.1:${port}`
+  const trades = Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, ts: now - i * 1000, symbol: i % 2 ? 'BTC-USD' : 'ETH-USD', price: 100 + i, qty: 0.5, side: 'buy' }))
+  expect((await ingest(gw, 'trades', trades)).status).toBe(200)
+  await eventually(async () => expect((await rows(gw.clickhouse('ops'), 'SELECT id FROM trades')).length).toBe(50))
+  // Exactly as an analyst would: any user name, the token as password.
+  analyst = createClient({ url: sqlUrl, password: await tokenFor(['analyst']) })
+})
+afterAll(async () => {
+  await analyst?.close()
+  await gw?.stop()
+})
+
+describe('the analysts SQL port with @clickhouse/client', () => {
+  it('pings', async () => expect((await analyst.ping()).success).toBe(true))
+
+  it('selects in JSONEachRow and CSV, with bound parameters', async () => {
+    const rs = await analyst.query({
+      query: 'SELECT symbol, count() AS n, sum(price) AS total FROM trades WHERE symbol = {symbol:String} GROUP BY symbol',
+      query_params: { symbol: 'BTC-USD' }, format: 'JSONEachRow',
+    })
+    const [r] = await rs.json<{ symbol: string; n: string | number; total: string | number }>()
+    // Odd i are BTC-USD: 25 trades at 100 + i.
+    expect([r.symbol, Number(r.n), Number(r.total)]).toEqual(['BTC-USD', 25, 25 * 100 + 25 * 25])
+    const csv = await analyst.query({ query: "SELECT symbol, count() AS n FROM trades WHERE symbol IN {s:Array(String)} GROUP BY symbol ORDER BY symbol", query_params: { s: ['ETH-USD', 'NOPE'] }, format: 'CSVWithNames' })
+    expect(await csv.text()).toBe('"symbol","n"\n"ETH-USD",25\n')
+  })
+
+  it('streams a large result', async () => {
+    const rs = await analyst.query({ query: 'SELECT number, toString(number) AS s FROM numbers(300000)', format: 'JSONCompactEachRow' })
+    let n = 0
+    for await (const batch of rs.stream()) n += batch.length
+    expect(n).toBe(300000)
+  })
+
+  it('refuses every write, DDL, readonly-lifting setting and file/network table function with ClickHouse codes', async () => {
+    const refused = async (run: () => Promise<unknown>) => {
+      const err = (await run().then(() => undefined, (e: unknown) => e)) as { code?: string } | undefined
+      expect(err, 'should have been refused').toBeDefined()
+      return err!.code
+    }
+    expect(await refused(() => analyst.command({ query: "INSERT INTO trades (id, ts, symbol, price, qty, side) VALUES ('x', now(), 'X', 1, 1, 'buy')" }))).toBe('164')
+    expect(await refused(() => analyst.insert({ table: 'trades', values: [{ id: 'y', ts: now, symbol: 'X', price: 1, qty: 1, side: 'buy' }], format: 'JSONEachRow' }))).toBe('164')
+    expect(await refused(() => analyst.command({ query: 'CREATE TABLE evil (a Int8) ENGINE = Memory' }))).toBe('164')
+    expect(await refused(() => analyst.command({ query: 'DROP TABLE trades' }))).toBe('164')
+    expect(await refused(() => analyst.command({ query: 'TRUNCATE TABLE trades' }))).toBe('164')
+    expect(await refused(() => analyst.command({ query: 'ALTER TABLE trades DELETE WHERE 1' }))).toBe('164')
+    expect(await refused(() => analyst.query({ query: 'SELECT 1 SETTINGS readonly = 0' }))).toBe('164')
+    expect(await refused(() => analyst.command({ query: 'SET readonly = 0' }))).toBe('164')
+    expect(await refused(() => analyst.query({ query: 'SELECT 1', clickhouse_settings: { readonly: '0' } }))).toBe('164')
+    expect(await refused(() => analyst.query({ query: 'SELECT 1', clickhouse_settings: { max_execution_time: 100000 } }))).toBe('164')
+    expect(await refused(() => analyst.query({ query: "SELECT * FROM file('/etc/passwd', 'LineAsString')" }))).toBe('164')
+    expect(await refused(() => analyst.query({ query: "SELECT * FROM url('http://127.0.0.1:1/x', 'LineAsString')" }))).toBe('164')
+    const [t] = await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM trades')
+    expect(Number(t.n)).toBe(50)
+  })
+
+  it('answers ClickHouse error bodies: syntax, unknown table, authentication, role', async () => {
+    const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code)
+    expect(await code(analyst.query({ query: 'SELEC 1' }))).toBe('62')
+    expect(await code(analyst.query({ query: 'SELECT * FROM no_such_table' }))).toBe('60')
+    const stranger = createClient({ url: sqlUrl, password: 'not-a-token' })
+    expect(await code(stranger.query({ query: 'SELECT 1' }))).toBe('516')
+    const trader = createClient({ url: sqlUrl, password: await tokenFor(['trader']) })
+    expect(await code(trader.query({ query: 'SELECT 1' }))).toBe('497')
+    await Promise.all([stranger.close(), trader.close()])
+  })
+
+  it('works with curl-style requests: query in the URL, X-ClickHouse-Key, FORMAT clause', async () => {
+    const token = await tokenFor(['analyst'])
+    const r = await fetch(`${sqlUrl}/?query=${encodeURIComponent("SELECT count() AS n FROM trades FORMAT JSONEachRow")}`, { headers: { 'X-ClickHouse-User': 'ana', 'X-ClickHouse-Key': token } })
+    expect(r.status).toBe(200)
+    expect(r.headers.get('x-clickhouse-format')).toBe('JSONEachRow')
+    expect(Number((JSON.parse(await r.text()) as { n: string }).n)).toBe(50)
+    const bad = await fetch(`${sqlUrl}/?query=${encodeURIComponent('DROP TABLE trades')}`, { headers: { 'X-ClickHouse-Key': token } })
+    expect(bad.status).toBe(403)
+    expect(bad.headers.get('x-clickhouse-exception-code')).toBe('164')
+    expect(await bad.text()).toMatch(/^Code: 164\. DB::Exception: /)
+    expect(await (await fetch(`${sqlUrl}/ping`)).text()).toBe('Ok.\n')
+  })
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
