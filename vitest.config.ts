@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**', '.cache/**', 'data/**', 'dist/**', 'ui/dist/**'],
+    // chDB allows one data directory per process: every test file gets a fresh child process.
+    // isolate: true (the default, stated because it matters) stops vitest reusing a fork across files.
+    pool: 'forks',
+    isolate: true,
+    maxWorkers: 2, // 2 cores; Kafka and Redis need some CPU too
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 30_000,
+  },
+})
