@@ -1,0 +1,161 @@
+// Channels: each is one SQL query over the rollups, parameterised with {name:Type}.
+// ClickHouse aggregates; TypeScript only validates parameters, authorises and diffs rows.
+import { z } from 'zod'
+import { hasRole, mayAccess, type Principal, type Role } from '../auth.ts'
+import type { ChannelMeta } from '../protocol/index.ts'
+
+export interface Sql {
+  query: string
+  params: Record<string, unknown>
+}
+
+/** What one channel kind is: its parameters, who may watch it and the SQL that reads it. */
+export interface ChannelSpec<P = any> {
+  name: string
+  /** Validates client parameters; `principal` fills defaults such as the entitled symbols. */
+  parse(raw: Record<string, unknown>, principal: Principal): P
+  authorize(principal: Principal, p: P): boolean
+  /** Canonical identity of a live query: one per distinct topic however many watch it. */
+  topic(p: P): string
+  meta: ChannelMeta
+  /** series: rows keyed by a time bucket, read from `since`; table: the whole (small) result every tick. */
+  mode: 'series' | 'table' | 'tape'
+  /** Bucket width for series channels (0 for tape: trade timestamps). */
+  bucketMs(p: P): number
+  /** Rows at or after `sinceMs` (series/tape) or the whole table; at most `limit` rows. */
+  read(p: P, sinceMs: number, limit: number): Sql
+}
+
+const symbol = z.string().regex(/^[A-Z0-9.\-_/]{1,32}$/)
+const shop = z.string().min(1).max(64).regex(/^[\w.\-:]+$/)
+const intervals = { '1s': 1_000, '1m': 60_000, '1h': 3_600_000 } as const
+const since = "toDateTime(intDiv({since:Int64}, 1000), 'UTC')"
+
+const market: readonly Role[] = ['trader']
+const shops: readonly Role[] = ['seller']
+const strict = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict()
+
+const candleParams = strict({ symbol, interval: z.enum(['1s', '1m', '1h']) })
+const candles: ChannelSpec<z.infer<typeof candleParams>> = {
+  name: 'candles',
+  parse: (raw) => candleParams.parse(raw),
+  authorize: (pr, p) => hasRole(pr, market) && mayAccess(pr.symbols, p.symbol),
+  topic: (p) => `candles/${p.interval}/${p.symbol}`,
+  meta: { columns: ['t', 'open', 'high', 'low', 'close', 'volume', 'trades', 'vwap'], key: [0], time: 0 },
+  mode: 'series',
+  bucketMs: (p) => intervals[p.interval],
+  read: (p, sinceMs, limit) => ({
+    query: `SELECT toUnixTimestamp(bucket) * 1000, toFloat64(argMinMerge(open)), toFloat64(max(high)), toFloat64(min(low)),
+              toFloat64(argMaxMerge(close)), toFloat64(sum(volume)), sum(trades),
+              toFloat64(if(sum(volume) = 0, 0, sum(quote_volume) / sum(volume)))
+            FROM candles_${p.interval} WHERE symbol = {symbol:String} AND bucket >= ${since}
+            GROUP BY bucket ORDER BY bucket DESC LIMIT {limit:UInt32}`,
+    params: { symbol: p.symbol, since: sinceMs, limit },
+  }),
+}
+
+const tickerParams = strict({ symbols: z.array(symbol).min(1).max(500).optional() })
+const ticker: ChannelSpec<{ symbols: string[] | '*' }> = {
+  name: 'ticker',
+  parse: (raw, pr) => {
+    const p = tickerParams.parse(raw)
+    return { symbols: p.symbols ? [...new Set(p.symbols)].sort() : pr.symbols === '*' ? '*' : [...pr.symbols].sort() }
+  },
+  authorize: (pr, p) => hasRole(pr, market) && (p.symbols === '*' ? pr.symbols === '*' : p.symbols.every((s) => mayAccess(pr.symbols, s))),
+  topic: (p) => `ticker/${p.symbols === '*' ? '*' : p.symbols.join(',')}`,
+  meta: { columns: ['symbol', 'last', 'open_24h', 'change', 'change_pct', 'volume_24h', 'trades_24h'], key: [0], time: -1 },
+  mode: 'table',
+  bucketMs: () => 60_000,
+  read: (p, _since, limit) => ({
+    query: `SELECT symbol, toFloat64(argMaxMerge(close)) AS last_price, toFloat64(argMinMerge(open)) AS open_price,
+              toFloat64(last_price - open_price), round((last_price - open_price) / open_price * 100, 4),
+              toFloat64(sum(volume)), sum(trades)
+            FROM candles_1m WHERE bucket >= now() - INTERVAL 24 HOUR AND ({all:UInt8} = 1 OR has({symbols:Array(String)}, symbol))
+            GROUP BY symbol ORDER BY symbol LIMIT {limit:UInt32}`,
+    params: { all: p.symbols === '*' ? 1 : 0, symbols: p.symbols === '*' ? [] : p.symbols, limit },
+  }),
+}
+
+const tapeParams = strict({ symbol })
+const tape: ChannelSpec<z.infer<typeof tapeParams>> = {
+  name: 'trades',
+  parse: (raw) => tapeParams.parse(raw),
+  authorize: (pr, p) => hasRole(pr, market) && mayAccess(pr.symbols, p.symbol),
+  topic: (p) => `trades/${p.symbol}`,
+  meta: { columns: ['t', 'id', 'price', 'qty', 'side'], key: [1], time: 0 },
+  mode: 'tape',
+  bucketMs: () => 0,
+  read: (p, sinceMs, limit) => ({
+    // Raw rows, no aggregation: the tape is the latest trades themselves, newest first, capped.
+    query: `SELECT toUnixTimestamp64Milli(ts), id, toFloat64(price), toFloat64(qty), toString(side)
+            FROM trades WHERE symbol = {symbol:String} AND ts >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+            ORDER BY ts DESC, id DESC LIMIT {limit:UInt32}`,
+    params: { symbol: p.symbol, since: sinceMs, limit },
+  }),
+}
+
+const salesParams = strict({ shop, interval: z.enum(['1m', '1h']) })
+const sales: ChannelSpec<z.infer<typeof salesParams>> = {
+  name: 'sales',
+  parse: (raw) => salesParams.parse(raw),
+  authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
+  topic: (p) => `sales/${p.interval}/${p.shop}`,
+  meta: { columns: ['t', 'currency', 'revenue', 'cost', 'units', 'orders', 'customers', 'aov'], key: [0, 1], time: 0 },
+  mode: 'series',
+  bucketMs: (p) => intervals[p.interval],
+  read: (p, sinceMs, limit) => ({
+    // Completed lines only, one row per bucket and currency (never summed across currencies).
+    query: `SELECT toUnixTimestamp(bucket) * 1000, toString(currency), toFloat64(sum(revenue) AS rev), toFloat64(sum(cost)),
+              sum(units), uniqExactMerge(orders) AS n_orders, uniqExactMerge(customers),
+              if(n_orders = 0, 0, round(toFloat64(rev) / n_orders, 4))
+            FROM sales_${p.interval} WHERE shop_id = {shop:String} AND status = 'completed' AND bucket >= ${since}
+            GROUP BY bucket, currency ORDER BY bucket DESC, currency LIMIT {limit:UInt32}`,
+    params: { shop: p.shop, since: sinceMs, limit },
+  }),
+}
+
+const windowHours = { '1h': 1, '24h': 24, '7d': 168 } as const
+const topParams = strict({ shop, window: z.enum(['1h', '24h', '7d']), n: z.number().int().min(1).max(100).default(10) })
+const topProducts: ChannelSpec<z.infer<typeof topParams>> = {
+  name: 'top_products',
+  parse: (raw) => topParams.parse(raw),
+  authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
+  topic: (p) => `top_products/${p.window}/${p.n}/${p.shop}`,
+  meta: { columns: ['product_id', 'category', 'currency', 'revenue', 'units', 'orders'], key: [0, 1, 2], time: -1 },
+  mode: 'table',
+  bucketMs: () => 3_600_000,
+  read: (p, _since, limit) => ({
+    query: `SELECT product_id, category, toString(currency), toFloat64(sum(revenue) AS rev), sum(units), uniqExactMerge(orders)
+            FROM product_sales_1h WHERE shop_id = {shop:String} AND status = 'completed'
+              AND bucket >= toStartOfHour(now()) - toIntervalHour({hours:UInt32} - 1)
+            GROUP BY product_id, category, currency ORDER BY rev DESC, product_id LIMIT {limit:UInt32}`,
+    params: { shop: p.shop, hours: windowHours[p.window], limit: Math.min(limit, p.n) },
+  }),
+}
+
+const funnelParams = strict({ shop })
+const funnel: ChannelSpec<z.infer<typeof funnelParams>> = {
+  name: 'funnel',
+  parse: (raw) => funnelParams.parse(raw),
+  authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
+  topic: (p) => `funnel/${p.shop}`,
+  meta: {
+    columns: ['t', 'views', 'add_to_cart', 'checkout', 'purchase', 'sessions', 'view_sessions', 'add_to_cart_sessions', 'checkout_sessions', 'purchase_sessions'],
+    key: [0],
+    time: 0,
+  },
+  mode: 'series',
+  bucketMs: () => 60_000,
+  read: (p, sinceMs, limit) => ({
+    query: `SELECT toUnixTimestamp(bucket) * 1000, sum(views), sum(add_to_cart), sum(checkout), sum(purchase),
+              uniqExactMerge(sessions), uniqExactMerge(view_sessions), uniqExactMerge(add_to_cart_sessions),
+              uniqExactMerge(checkout_sessions), uniqExactMerge(purchase_sessions)
+            FROM funnel_1m WHERE shop_id = {shop:String} AND bucket >= ${since}
+            GROUP BY bucket ORDER BY bucket DESC LIMIT {limit:UInt32}`,
+    params: { shop: p.shop, since: sinceMs, limit },
+  }),
+}
+
+export const channels: ReadonlyMap<string, ChannelSpec> = new Map(
+  [candles, ticker, tape, sales, topProducts, funnel].map((c) => [c.name, c as ChannelSpec]),
+)

@@ -1,0 +1,130 @@
+// Negative tests of the live surface: unauthenticated, forbidden, malformed, oversized, floods.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { C, encode, encodeClientFrame, ErrorCodes, S } from '../protocol/index.ts'
+import { eventually } from '../../test/support/eventually.ts'
+import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { LiveClient } from './test-client.ts'
+
+type Gateway = Awaited<ReturnType<typeof startInProcess>>
+let gw: Gateway
+let trader: string
+const clients: LiveClient[] = []
+const connect = async (token: string | null = trader, via?: 'header' | 'query' | 'protocol') => {
+  const c = await LiveClient.connect(gw.url, { token: token ?? undefined, via })
+  clients.push(c)
+  return c
+}
+const lastError = (c: LiveClient) => c.errors().at(-1)
+const reasons = (c: LiveClient) => c.errors().map((e) => e.reason)
+
+beforeAll(async () => {
+  gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '20', LIVE_MAX_SUBSCRIPTIONS: '3' })
+  trader = await tokenFor(['trader'], { symbols: ['BTC-USD'] })
+}, 60_000)
+afterAll(async () => {
+  for (const c of clients) c.close()
+  await gw?.stop()
+})
+
+describe('auth on upgrade', () => {
+  it('refuses an upgrade without a token, with a bad token, or without a live role', async () => {
+    await expect(connect(null)).rejects.toMatchObject({ status: 401 })
+    await expect(connect('not-a-jwt')).rejects.toMatchObject({ status: 401 })
+    await expect(connect(await tokenFor(['ingest']))).rejects.toMatchObject({ status: 403 })
+  })
+
+  it('accepts the token from the header, the access_token query parameter or Sec-WebSocket-Protocol', async () => {
+    for (const via of ['header', 'query', 'protocol'] as const) {
+      const c = await connect(trader, via)
+      await eventually(() => expect(c.frames[0]?.type).toBe(S.HELLO))
+      expect(c.ws.protocol).toBe('livehouse.v1')
+    }
+  })
+
+  it('refuses channels outside the entitlements with FORBIDDEN frames', async () => {
+    const c = await connect()
+    c.subscribe(1, 'candles', { symbol: 'ETH-USD', interval: '1m' })
+    c.subscribe(2, 'sales', { shop: 'shop-1', interval: '1m' })
+    c.subscribe(3, 'ticker', { symbols: ['BTC-USD', 'ETH-USD'] })
+    const seller = await connect(await tokenFor(['seller'], { shops: ['shop-1'] }))
+    seller.subscribe(1, 'sales', { shop: 'shop-2', interval: '1m' })
+    seller.subscribe(2, 'candles', { symbol: 'BTC-USD', interval: '1m' })
+    await eventually(() => {
+      expect(c.errors().map((e) => [e.sid, e.code])).toEqual([[1, ErrorCodes.FORBIDDEN], [2, ErrorCodes.FORBIDDEN], [3, ErrorCodes.FORBIDDEN]])
+      expect(seller.errors().map((e) => [e.sid, e.reason])).toEqual([[1, 'FORBIDDEN'], [2, 'FORBIDDEN']])
+    })
+    c.subscribe(4, 'candles', { symbol: 'BTC-USD', interval: '1m' })
+    seller.subscribe(3, 'sales', { shop: 'shop-1', interval: '1m' })
+    await eventually(() => expect(c.subs.has(4) && seller.subs.has(3)).toBe(true))
+  })
+})
+
+describe('hostile input', () => {
+  it('answers garbage, truncated MessagePack, text frames, unknown ops and wrong types with error frames', async () => {
+    let c = await connect()
+    const valid = encodeClientFrame({ op: C.SUBSCRIBE, sid: 1, channel: 'candles', params: { symbol: 'BTC-USD', interval: '1m' } })
+    const cases: [Uint8Array | string, string][] = [
+      [new Uint8Array([0xc1, 0xff, 0x00, 0x13]), 'BAD_FRAME'],
+      [valid.subarray(0, valid.length - 5), 'BAD_FRAME'],
+      ['{"op":"subscribe"}', 'BAD_FRAME'],
+      [encode({ op: 1 }), 'BAD_FRAME'],
+      [encode([99, 1]), 'UNKNOWN_OP'],
+      [encode([C.SUBSCRIBE, 'one', 'candles', {}]), 'BAD_ARGUMENT'],
+      [encode([C.SUBSCRIBE, 1, 'candles', [1, 2]]), 'BAD_ARGUMENT'],
+      [encode([C.SUBSCRIBE, 1, 'candles', { symbol: 'BTC-USD', interval: '5m' }]), 'BAD_ARGUMENT'],
+      [encode([C.SUBSCRIBE, 1, 'candles', { symbol: 'BTC-USD', interval: '1m', extra: 1 }]), 'BAD_ARGUMENT'],
+      [encode([C.SUBSCRIBE, 1, 'candles', { symbol: 42, interval: '1m' }]), 'BAD_ARGUMENT'],
+      [encode([C.SUBSCRIBE, 1, 'nope', {}]), 'UNKNOWN_CHANNEL'],
+      [encode([C.SUBSCRIBE, 1, 'candles', { symbol: 'BTC-USD', interval: '1m' }, 'yesterday']), 'BAD_ARGUMENT'],
+      [encode([C.UNSUBSCRIBE, 12]), 'NOT_SUBSCRIBED'],
+      [new Uint8Array(5000), 'FRAME_TOO_LARGE'],
+    ]
+    // Two connections: more than 10 errors a minute would (rightly) close one.
+    for (const [i, [bytes, reason]] of cases.entries()) {
+      if (i === 7) c = await connect()
+      const before = c.errors().length
+      c.sendRaw(bytes)
+      await eventually(() => expect(c.errors().length).toBe(before + 1))
+      expect([reason, lastError(c)!.code]).toEqual([reason, ErrorCodes[reason as keyof typeof ErrorCodes]])
+    }
+    expect(c.closeCode).toBeUndefined()
+    c.send({ op: C.PING, id: 7 })
+    await eventually(() => expect(c.frames.at(-1)).toMatchObject({ type: S.PONG, id: 7 }))
+  })
+
+  it('closes a connection that floods subscriptions, and nobody else notices', async () => {
+    const bystander = await connect()
+    bystander.subscribe(1, 'candles', { symbol: 'BTC-USD', interval: '1s' })
+    await eventually(() => expect(bystander.subs.has(1)).toBe(true))
+    const flooder = await connect()
+    for (let i = 1; i <= 200; i++) flooder.subscribe(i, 'candles', { symbol: `S${i}`, interval: '1m' })
+    await eventually(() => expect(flooder.closeCode).toBe(4400))
+    expect(reasons(flooder)).toContain('FORBIDDEN')
+    bystander.send({ op: C.PING, id: 1 })
+    await eventually(() => expect(bystander.frames.some((f) => f.type === S.PONG)).toBe(true))
+    expect(bystander.closeCode).toBeUndefined()
+  })
+
+  it('rate-limits frames per connection', async () => {
+    const c = await connect()
+    for (let i = 0; i < 25; i++) c.send({ op: C.PING, id: i })
+    await eventually(() => expect(reasons(c)).toContain('RATE_LIMITED'))
+    expect(c.frames.filter((f) => f.type === S.PONG).length).toBeLessThanOrEqual(21)
+    expect(c.closeCode).toBeUndefined()
+  })
+
+  it('caps subscriptions per connection', async () => {
+    const c = await connect(await tokenFor(['trader']))
+    for (const [i, s] of ['A', 'B', 'C', 'D'].entries()) c.subscribe(i + 1, 'candles', { symbol: s, interval: '1m' })
+    await eventually(() => expect(reasons(c)).toEqual(['TOO_MANY_SUBSCRIPTIONS']))
+    expect(lastError(c)!.sid).toBe(4)
+  })
+
+  it('closes a connection sending frames beyond the hard size limit with 1009', async () => {
+    const c = await connect()
+    c.sendRaw(new Uint8Array(4096 * 16 + 1))
+    await eventually(() => expect([1009, 1006]).toContain(c.closeCode))
+    const d = await connect()
+    await eventually(() => expect(d.frames[0]?.type).toBe(S.HELLO))
+  })
+})

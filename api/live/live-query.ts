@@ -1,0 +1,205 @@
+// One live query per distinct channel topic: reads the recent buckets from ClickHouse
+// each tick, diffs them against the last published state and yields only the change.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { Cell, Columns } from '../protocol/index.ts'
+import type { ChannelSpec } from './channels.ts'
+
+export interface LiveQueryOptions {
+  snapshotBuckets: number
+  latenessMs: number
+  /** Trades per second a tape channel publishes at most. */
+  tapeMaxPerS: number
+  tickMs: number
+  now?: () => number
+}
+
+export interface Change {
+  append: Cell[][]
+  replace: Cell[][]
+  remove: Cell[][]
+}
+
+/** A columnar block with its time column offset from `base`. */
+export interface Block {
+  base: number
+  cols: Columns
+}
+
+export class LiveQuery {
+  seq = 0
+  /** Newest bucket time published (ms), -Infinity until rows arrive. */
+  watermark = -Infinity
+  private readonly state = new Map<string, Cell[]>()
+  private snapshotCache?: { seq: number; block: Block }
+  closed = false
+
+  constructor(
+    readonly cid: number,
+    readonly topic: string,
+    readonly spec: ChannelSpec,
+    readonly params: unknown,
+    private readonly ch: ClickHouseClient,
+    private readonly opts: LiveQueryOptions,
+  ) {}
+
+  private get now() {
+    return (this.opts.now ?? Date.now)()
+  }
+
+  private get windowMs() {
+    return this.spec.bucketMs(this.params) * this.opts.snapshotBuckets
+  }
+
+  private get lateness() {
+    return Math.max(this.opts.latenessMs, 2 * this.spec.bucketMs(this.params))
+  }
+
+  private keyOf(row: Cell[]): string {
+    const k = this.spec.meta.key
+    return k.length === 1 ? String(row[k[0]]) : JSON.stringify(k.map((i) => row[i]))
+  }
+
+  private timeOf(row: Cell[]): number {
+    return this.spec.meta.time < 0 ? 0 : (row[this.spec.meta.time] as number)
+  }
+
+  private async fetch(sinceMs: number, limit: number): Promise<Cell[][]> {
+    const { query, params } = this.spec.read(this.params, sinceMs, limit)
+    const rs = await this.ch.query({
+      query,
+      query_params: params,
+      format: 'JSONCompactEachRow',
+      // Our own 'live' connection: this setting sticking to its session is what we want.
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    })
+    const rows = await rs.json<Cell[]>()
+    // Newest-first LIMIT in SQL (keeps the latest when capped); publish oldest-first.
+    return this.spec.mode === 'table' ? rows : rows.reverse()
+  }
+
+  /** First read: the last `snapshotBuckets` buckets (or rows). */
+  async load(): Promise<void> {
+    const rows = await this.fetch(this.initialSince(), this.snapshotLimit())
+    for (const row of rows) this.state.set(this.keyOf(row), row)
+    this.advance(rows)
+  }
+
+  private initialSince() {
+    if (this.spec.mode === 'tape') return this.now - 3_600_000
+    return this.now - this.windowMs
+  }
+
+  private snapshotLimit() {
+    return this.spec.mode === 'series' ? this.opts.snapshotBuckets * 16 : this.opts.snapshotBuckets
+  }
+
+  private advance(rows: Cell[][]) {
+    for (const r of rows) this.watermark = Math.max(this.watermark, this.timeOf(r))
+  }
+
+  /** Start of the range a tick re-reads: the watermark (never past now) minus the allowed lateness. */
+  private tickSince(): number {
+    if (this.watermark === -Infinity) return this.initialSince()
+    return Math.min(this.watermark, this.now) - this.lateness
+  }
+
+  /** Reads the recent rows and returns what changed since the last tick, or null. */
+  async tick(): Promise<Change | null> {
+    const limit = this.spec.mode === 'tape'
+      ? Math.max(1, Math.ceil((this.opts.tapeMaxPerS * this.opts.tickMs) / 1000))
+      : this.snapshotLimit()
+    const rows = await this.fetch(this.tickSince(), limit)
+    if (this.closed) return null
+    const change = this.diff(rows)
+    if (!change.append.length && !change.replace.length && !change.remove.length) return null
+    this.seq++
+    this.trim()
+    return change
+  }
+
+  private diff(rows: Cell[][]): Change {
+    const change: Change = { append: [], replace: [], remove: [] }
+    const seen = new Set<string>()
+    const wm = this.watermark
+    for (const row of rows) {
+      const k = this.keyOf(row)
+      seen.add(k)
+      const prev = this.state.get(k)
+      if (prev && sameRow(prev, row)) continue
+      if (this.spec.mode === 'tape' && !prev && this.timeOf(row) < wm - this.lateness) continue
+      this.state.set(k, row)
+      if (!prev && (this.spec.mode === 'tape' || (this.spec.meta.time >= 0 && this.timeOf(row) > wm))) change.append.push(row)
+      else change.replace.push(row)
+    }
+    if (this.spec.mode === 'table') {
+      for (const [k, row] of this.state) {
+        if (seen.has(k)) continue
+        this.state.delete(k)
+        change.remove.push(this.spec.meta.key.map((i) => row[i]))
+      }
+    }
+    this.advance(rows)
+    return change
+  }
+
+  /** Forgets rows that fell out of the snapshot window; clients age them out by the same rule. */
+  private trim() {
+    if (this.spec.mode === 'table') return
+    if (this.spec.mode === 'tape') {
+      const excess = this.state.size - this.opts.snapshotBuckets
+      if (excess > 0) {
+        const sorted = [...this.state.entries()].sort((a, b) => this.timeOf(a[1]) - this.timeOf(b[1]))
+        for (let i = 0; i < excess; i++) this.state.delete(sorted[i][0])
+      }
+      return
+    }
+    const oldest = this.watermark - this.windowMs
+    for (const [k, row] of this.state) if (this.timeOf(row) < oldest) this.state.delete(k)
+  }
+
+  /** The current state as one columnar block, sorted by time; cached per sequence number. */
+  snapshot(): Block {
+    if (this.snapshotCache?.seq === this.seq) return this.snapshotCache.block
+    const rows = [...this.state.values()]
+    if (this.spec.meta.time >= 0) rows.sort((a, b) => this.timeOf(a) - this.timeOf(b))
+    const block = toBlock(rows, this.spec.meta.time, baseOf([rows], this.spec.meta.time, this.now))
+    this.snapshotCache = { seq: this.seq, block }
+    return block
+  }
+
+  /**
+   * What a client that last saw bucket `t` missed, read from ClickHouse: every row at or
+   * after `since` (returned), which the client replaces. Null when `t` is outside the window.
+   */
+  async readSince(t: number): Promise<{ since: number; block: Block } | null> {
+    if (this.spec.mode === 'table' || t < this.now - this.windowMs) return null
+    const since = Math.min(t, this.watermark === -Infinity ? t : this.watermark) - this.lateness
+    const rows = await this.fetch(since, this.snapshotLimit())
+    return { since, block: toBlock(rows, this.spec.meta.time, baseOf([rows], this.spec.meta.time, this.now)) }
+  }
+}
+
+function sameRow(a: Cell[], b: Cell[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** The smallest time over `groups` of rows, or `fallback` when there is no time column or row. */
+export function baseOf(groups: Cell[][][], time: number, fallback: number): number {
+  if (time < 0) return fallback
+  let base = Infinity
+  for (const rows of groups) for (const r of rows) base = Math.min(base, r[time] as number)
+  return base === Infinity ? fallback : base
+}
+
+/** Rows → columns, with the time column as ms offsets from `base`. */
+export function toBlock(rows: Cell[][], time: number, base: number): Block {
+  const width = rows[0]?.length ?? 0
+  const cols: Columns = Array.from({ length: width }, () => new Array(rows.length))
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]
+    for (let c = 0; c < width; c++) cols[c][r] = c === time ? (row[c] as number) - base : row[c]
+  }
+  return { base, cols }
+}

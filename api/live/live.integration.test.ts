@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { S } from '../protocol/index.ts'
+import { eventually } from '../../test/support/eventually.ts'
+import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { LiveClient } from './test-client.ts'
+
+type Gateway = Awaited<ReturnType<typeof startInProcess>>
+let gw: Gateway
+let trader: string
+const clients: LiveClient[] = []
+const connect = async (token = trader) => {
+  const c = await LiveClient.connect(gw.url, { token })
+  clients.push(c)
+  return c
+}
+
+beforeAll(async () => {
+  gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000' })
+  trader = await tokenFor(['trader'])
+}, 60_000)
+afterAll(async () => {
+  for (const c of clients) c.close()
+  await gw?.stop()
+})
+
+const second = 1000
+const base = Math.floor(Date.now() / second) * second - 20 * second
+let n = 0
+const trade = (symbol: string, offsetMs: number, price: number, qty = 1) =>
+  ({ id: `t${++n}`, ts: base + offsetMs, symbol, price, qty, side: n % 2 ? 'buy' : 'sell' })
+
+/** 1s candles straight from the raw trades: the historical truth the live state must equal. */
+const candlesFromRaw = (symbol: string) =>
+  rows<{ row: (number | string)[] }>(gw.clickhouse('ops'), `
+    SELECT [toFloat64(toUnixTimestamp(toStartOfSecond(ts)) * 1000), toFloat64(argMin(price, (ts, id))), toFloat64(max(price)), toFloat64(min(price)),
+            toFloat64(argMax(price, (ts, id))), toFloat64(sum(qty)), toFloat64(count()),
+            toFloat64(sum(toDecimal128(price, 8) * qty) / sum(qty))] AS row
+    FROM trades WHERE symbol = {symbol:String} GROUP BY toStartOfSecond(ts) ORDER BY toStartOfSecond(ts)`, { symbol })
+    .then((r) => r.map((x) => x.row.map(Number)))
+
+describe('live candles', () => {
+  it('builds from snapshot + deltas the same candles as a query over the raw trades, late trades included', async () => {
+    const symbol = 'LIVE-A'
+    await ingest(gw, 'trades', [trade(symbol, 0, 100), trade(symbol, 200, 101.5, 2)])
+    await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(1))
+    const c = await connect()
+    c.subscribe(1, 'candles', { symbol, interval: '1s' })
+    await eventually(() => expect(c.subs.get(1)?.rows.size).toBe(1))
+    // A burst over several buckets, in several requests, then a late trade for the first bucket.
+    for (let b = 0; b < 5; b++) {
+      await ingest(gw, 'trades', Array.from({ length: 20 }, (_, i) => trade(symbol, 1000 + b * 1000 + i * 37, 100 + ((i * 7 + b) % 13) * 0.25, 0.5 + (i % 3))))
+    }
+    await ingest(gw, 'trades', [trade(symbol, 999, 250, 3)])
+    await eventually(async () => expect(c.rows(1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 10_000 })
+    const deltas = c.frames.filter((f) => f.type === S.DELTA)
+    expect(deltas.length).toBeGreaterThan(0)
+    expect(deltas.some((d) => d.type === S.DELTA && d.replace)).toBe(true)
+    expect(c.subs.get(1)!.snapshots).toBe(1)
+  })
+
+  it('shares one live query between all watchers of a channel and stops it when nobody watches', async () => {
+    const symbol = 'LIVE-B'
+    const [a, b] = [await connect(), await connect()]
+    const before = gw.live.stats().liveQueries
+    a.subscribe(1, 'candles', { symbol, interval: '1m' })
+    b.subscribe(7, 'candles', { symbol, interval: '1m' })
+    await eventually(() => expect(a.subs.has(1) && b.subs.has(7)).toBe(true))
+    expect(gw.live.stats().liveQueries).toBe(before + 1)
+    expect(a.subs.get(1)!.cid).toBe(b.subs.get(7)!.cid)
+    a.close()
+    b.close()
+    await eventually(() => expect(gw.live.stats().liveQueries).toBe(before))
+  })
+
+  it('answers a sequence gap with a fresh snapshot', async () => {
+    const symbol = 'LIVE-C'
+    const c = await connect()
+    c.subscribe(1, 'candles', { symbol, interval: '1s' })
+    await eventually(() => expect(c.subs.has(1)).toBe(true))
+    c.dropNextDelta = true
+    let i = 0
+    await eventually(async () => {
+      await ingest(gw, 'trades', [trade(symbol, 2000 + i++ * 150, 10 + i)])
+      expect(c.subs.get(1)!.snapshots).toBeGreaterThanOrEqual(2)
+    }, { intervalMs: 300 })
+    expect(c.subs.get(1)!.gaps).toBeGreaterThanOrEqual(1)
+    await eventually(async () => expect(c.rows(1)).toEqual(await candlesFromRaw(symbol)))
+  })
+
+  it('resumes from the last bucket a client saw with what it missed, read from ClickHouse', async () => {
+    const symbol = 'LIVE-D'
+    await ingest(gw, 'trades', [trade(symbol, 0, 5), trade(symbol, 1000, 6)])
+    const a = await connect()
+    a.subscribe(1, 'candles', { symbol, interval: '1s' })
+    await eventually(() => expect(a.subs.get(1)?.rows.size).toBe(2))
+    const kept = a.subs.get(1)!
+    const last = a.rows(1).at(-1)![0] as number
+    a.close()
+    await ingest(gw, 'trades', [trade(symbol, 1500, 7), trade(symbol, 3000, 8), trade(symbol, 4000, 9)])
+    await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(4))
+    const b = await connect()
+    b.subs.set(1, { ...kept, rows: new Map(kept.rows) })
+    b.subscribe(1, 'candles', { symbol, interval: '1s' }, { seq: kept.seq, t: last })
+    await eventually(() => expect(b.frames.some((f) => f.type === S.SNAPSHOT)).toBe(true))
+    const snap = b.frames.find((f) => f.type === S.SNAPSHOT)!
+    expect(snap.type === S.SNAPSHOT && snap.since).not.toBeNull()
+    expect(b.rows(1)).toEqual(await candlesFromRaw(symbol))
+  })
+})
+
+describe('other channels', () => {
+  it('streams ticker, trade tape, sales, top products and funnel', async () => {
+    const now = Date.now()
+    await ingest(gw, 'trades', [trade('TICK-A', 15_000, 10), trade('TICK-A', 16_000, 12, 2)])
+    const order = (id: string, product: string, qty: number, price: number) =>
+      ({ order_id: id, ts: now - 1000, shop_id: 'shop-1', customer_id: `c-${id}`, product_id: product, category: 'toys', quantity: qty, unit_price: price, status: 'completed' })
+    await ingest(gw, 'orders', [order('o1', 'p1', 2, 10.25), order('o2', 'p2', 1, 99.99), order('o2', 'p1', 1, 10.25)])
+    await ingest(gw, 'web_events', [{ ts: now - 1000, session_id: 's1', shop_id: 'shop-1', type: 'view' }, { ts: now - 900, session_id: 's1', shop_id: 'shop-1', type: 'purchase' }])
+    const seller = await connect(await tokenFor(['seller'], { shops: ['shop-1'] }))
+    const c = await connect(await tokenFor(['trader'], { symbols: ['TICK-A'] }))
+    c.subscribe(1, 'ticker', {})
+    c.subscribe(2, 'trades', { symbol: 'TICK-A' })
+    seller.subscribe(3, 'sales', { shop: 'shop-1', interval: '1m' })
+    seller.subscribe(4, 'top_products', { shop: 'shop-1', window: '1h' })
+    seller.subscribe(5, 'funnel', { shop: 'shop-1' })
+    await eventually(() => {
+      expect(c.rows(1)).toEqual([['TICK-A', 12, 10, 2, 20, 3, 2]])
+      expect(c.rows(2).map((r) => r[2])).toEqual([10, 12])
+      expect(seller.rows(3).map((r) => r.slice(1))).toEqual([['USD', 130.74, 0, 4, 2, 2, 65.37]])
+      expect(seller.rows(4).sort((x, y) => (y[3] as number) - (x[3] as number)).map((r) => [r[0], r[3], r[4], r[5]])).toEqual([['p2', 99.99, 1, 1], ['p1', 30.75, 3, 2]])
+      expect(seller.rows(5).map((r) => r.slice(1, 6))).toEqual([[1, 0, 0, 1, 1]])
+    })
+    await ingest(gw, 'trades', [trade('TICK-A', 17_000, 11, 1)])
+    await eventually(() => {
+      expect(c.rows(1)).toEqual([['TICK-A', 11, 10, 1, 10, 4, 3]])
+      expect(c.rows(2).map((r) => r[2])).toEqual([10, 12, 11])
+    })
+  })
+})

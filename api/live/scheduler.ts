@@ -1,0 +1,103 @@
+// Runs every watched live query once per tick. The tick stretches under load so live
+// queries keep ClickHouse busy at most half the time; an unwatched query stops polling.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { ChannelSpec } from './channels.ts'
+import { LiveQuery, type Change, type LiveQueryOptions } from './live-query.ts'
+
+export interface Watched {
+  lq: LiveQuery
+  /** Resolves once the first snapshot is loaded; rejects if it cannot be. */
+  ready: Promise<void>
+  watchers: number
+}
+
+export interface SchedulerOptions extends LiveQueryOptions {
+  ch: ClickHouseClient
+  /** Queries in flight at once. */
+  concurrency: number
+  onChange(lq: LiveQuery, change: Change): void
+  onError?(lq: LiveQuery, error: unknown): void
+}
+
+export interface Scheduler {
+  acquire(spec: ChannelSpec, params: unknown, topic: string): Watched
+  release(w: Watched): void
+  start(): void
+  stop(): Promise<void>
+  stats(): { liveQueries: number; effectiveTickMs: number; lastTickMs: number }
+}
+
+export function createScheduler(o: SchedulerOptions): Scheduler {
+  const byTopic = new Map<string, Watched>()
+  let nextCid = 1
+  let running = false
+  let timer: NodeJS.Timeout | undefined
+  let loop: Promise<void> | undefined
+  let wake: (() => void) | undefined
+  let lastTickMs = 0
+  let effectiveTickMs = o.tickMs
+
+  async function runOne(w: Watched) {
+    try {
+      await w.ready
+      const change = await w.lq.tick()
+      if (change && !w.lq.closed) o.onChange(w.lq, change)
+    } catch (e) {
+      o.onError?.(w.lq, e)
+    }
+  }
+
+  async function tickAll() {
+    const queue = [...byTopic.values()]
+    const workers = Array.from({ length: Math.min(o.concurrency, queue.length) }, async () => {
+      for (let w = queue.shift(); w; w = queue.shift()) await runOne(w)
+    })
+    await Promise.all(workers)
+  }
+
+  async function run() {
+    while (running) {
+      const started = performance.now()
+      if (byTopic.size) await tickAll()
+      lastTickMs = performance.now() - started
+      effectiveTickMs = Math.max(o.tickMs, 2 * lastTickMs)
+      if (!running) break
+      await new Promise<void>((resolve) => {
+        wake = resolve
+        timer = setTimeout(resolve, effectiveTickMs - lastTickMs)
+      })
+    }
+  }
+
+  return {
+    acquire(spec, params, topic) {
+      let w = byTopic.get(topic)
+      if (!w) {
+        const lq = new LiveQuery(nextCid++, topic, spec, params, o.ch, o)
+        const ready = lq.load()
+        ready.catch(() => byTopic.get(topic) === w && byTopic.delete(topic))
+        w = { lq, ready, watchers: 0 }
+        byTopic.set(topic, w)
+      }
+      w.watchers++
+      return w
+    },
+    release(w) {
+      if (--w.watchers > 0) return
+      w.lq.closed = true
+      if (byTopic.get(w.lq.topic) === w) byTopic.delete(w.lq.topic)
+    },
+    start() {
+      if (running) return
+      running = true
+      loop = run()
+    },
+    async stop() {
+      running = false
+      clearTimeout(timer)
+      wake?.()
+      await loop
+    },
+    stats: () => ({ liveQueries: byTopic.size, effectiveTickMs, lastTickMs }),
+  }
+}

@@ -1,0 +1,67 @@
+// Slow clients: a client whose socket stops reading is conflated (no deltas, one fresh
+// snapshot once it drains) and disconnected past the hard limit.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { C, S } from '../protocol/index.ts'
+import { eventually } from '../../test/support/eventually.ts'
+import { ingest, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { LiveClient } from './test-client.ts'
+
+type Gateway = Awaited<ReturnType<typeof startInProcess>>
+let gw: Gateway
+const clients: LiveClient[] = []
+const symbol = 'SLOW-A'
+const start = Math.floor(Date.now() / 1000) * 1000 - 250_000
+
+beforeAll(async () => {
+  gw = await startInProcess({
+    LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '10000', LIVE_SLOW_CLIENT_BYTES: '65536', LIVE_MAX_CLIENT_BUFFER_BYTES: '50331648',
+  })
+  // 240 one-second buckets: a ~20 KB snapshot per RESYNC; loopback TCP buffers here absorb ~37 MB first.
+  await ingest(gw, 'trades', Array.from({ length: 240 }, (_, i) => ({ id: `s${i}`, ts: start + i * 1000, symbol, price: 100 + i / 8, qty: 1 + i, side: 'buy' })))
+}, 60_000)
+afterAll(async () => {
+  for (const c of clients) c.close()
+  await gw?.stop()
+})
+
+async function stalledClient(resyncs: number) {
+  const c = await LiveClient.connect(gw.url, { token: await tokenFor(['trader']) })
+  clients.push(c)
+  c.subscribe(1, 'candles', { symbol, interval: '1s' })
+  await eventually(() => expect(c.subs.get(1)?.rows.size).toBeGreaterThanOrEqual(240))
+  const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
+  socket.pause()
+  for (let i = 0; i < resyncs; i++) c.send({ op: C.RESYNC, sid: 1 })
+  return { c, resume: () => socket.resume() }
+}
+
+it('conflates a stalled client and catches it up with a snapshot once it drains', async () => {
+  const { c, resume } = await stalledClient(2500)
+  const before = gw.live.stats().conflated
+  let i = 0
+  await eventually(async () => {
+    await ingest(gw, 'trades', [{ id: `x${i}`, ts: Date.now() - 500, symbol, price: 50 + i++, qty: 1, side: 'sell' }])
+    expect(gw.live.stats().conflated).toBeGreaterThan(before)
+  }, { intervalMs: 200 })
+  const deltasBefore = c.frames.length
+  resume()
+  await eventually(() => {
+    const snapshotsAfterResume = c.frames.slice(deltasBefore).filter((f) => f.type === S.SNAPSHOT).length
+    expect(snapshotsAfterResume).toBeGreaterThan(0)
+  })
+  expect(c.closeCode).toBeUndefined()
+  const last = 50 + i - 1
+  await eventually(() => expect(c.rows(1).at(-1)![4]).toBe(last))
+})
+
+it('disconnects a client that stays over the hard limit', async () => {
+  const { c, resume } = await stalledClient(6000)
+  const before = gw.live.stats().disconnectedSlow
+  let i = 0
+  await eventually(async () => {
+    await ingest(gw, 'trades', [{ id: `y${i++}`, ts: Date.now() - 500, symbol, price: 70, qty: 1, side: 'sell' }])
+    expect(gw.live.stats().disconnectedSlow).toBeGreaterThan(before)
+  }, { intervalMs: 200 })
+  resume()
+  await eventually(() => expect([4408, 1006]).toContain(c.closeCode), { timeoutMs: 30_000 })
+})

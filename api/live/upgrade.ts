@@ -1,0 +1,32 @@
+import { hasRole, type Auth, type Principal } from '../auth.ts'
+import { AppError, isAppError } from '../errors.ts'
+import { TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/index.ts'
+
+/**
+ * The JWT of a WebSocket upgrade, from (in this order) `Authorization: Bearer`, a
+ * `Sec-WebSocket-Protocol` entry `bearer.<jwt>` or the `access_token` query parameter:
+ * browsers cannot set headers on a WebSocket.
+ */
+export function getUpgradeToken(request: Request): string | undefined {
+  const header = request.headers.get('authorization')
+  const bearer = header && /^Bearer\s+(\S+)$/i.exec(header)
+  if (bearer) return bearer[1]
+  const protocols = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
+  const fromProtocol = protocols.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))
+  if (fromProtocol) return fromProtocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length)
+  return new URL(request.url).searchParams.get('access_token') ?? undefined
+}
+
+/** Verifies the upgrade's token; a refusal is an HTTP response with DESIGN.md's error body. */
+export async function authenticateUpgrade(auth: Auth, request: Request): Promise<Principal | Response> {
+  try {
+    const token = getUpgradeToken(request)
+    if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
+    const principal = await auth.verify(token)
+    if (!hasRole(principal, ['trader', 'seller'])) throw new AppError(403, 'FORBIDDEN', 'live channels need the role trader or seller')
+    return principal
+  } catch (e) {
+    const err = isAppError(e) ? e : new AppError(500, 'INTERNAL', 'internal error')
+    return new Response(JSON.stringify(err.toBody()), { status: err.status, headers: { 'content-type': 'application/json' } })
+  }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import { C, decodeClientFrame, decodeServerFrame, encode, encodeClientFrame, encodeServerFrame, ProtocolError, S, toRows } from './index.ts'
+
+describe('protocol codec', () => {
+  it('round-trips client frames', () => {
+    const f = { op: C.SUBSCRIBE, sid: 3, channel: 'candles', params: { symbol: 'BTC-USD', interval: '1s' }, resume: { seq: 9, t: 1_700_000_000_000 } } as const
+    expect(decodeClientFrame(encodeClientFrame(f))).toEqual(f)
+    expect(decodeClientFrame(encodeClientFrame({ op: C.PING, id: 1 }))).toEqual({ op: C.PING, id: 1 })
+  })
+
+  it('round-trips a delta and rebuilds absolute times', () => {
+    const frame = encodeServerFrame({ type: S.DELTA, cid: 1, seq: 2, base: 1_700_000_000_000, sentOffset: 120, append: [[0, 1000], [1.5, 2.25]], replace: null, remove: null })
+    const d = decodeServerFrame(frame)
+    expect(d).toMatchObject({ type: S.DELTA, seq: 2, base: 1_700_000_000_000 })
+    if (d.type !== S.DELTA) throw new Error('not a delta')
+    expect(toRows(d.append!, d.base, 0)).toEqual([[1_700_000_000_000, 1.5], [1_700_000_001_000, 2.25]])
+    expect(frame.byteLength).toBeLessThan(48)
+  })
+
+  it('rejects malformed frames with protocol errors', () => {
+    const reason = (bytes: Uint8Array) => {
+      try {
+        decodeClientFrame(bytes)
+      } catch (e) {
+        return (e as ProtocolError).reason
+      }
+    }
+    expect(reason(new Uint8Array([0xc1]))).toBe('BAD_FRAME')
+    expect(reason(encode('hello'))).toBe('BAD_FRAME')
+    expect(reason(encode([42, 1]))).toBe('UNKNOWN_OP')
+    expect(reason(encode([C.SUBSCRIBE, 0, 'x', {}]))).toBe('BAD_ARGUMENT')
+    expect(reason(encode([C.SUBSCRIBE, 1, 'x', 'params']))).toBe('BAD_ARGUMENT')
+    expect(reason(encode([C.SUBSCRIBE, 1, 'x', {}, [1]]))).toBe('BAD_ARGUMENT')
+    expect(reason(new Uint8Array(Array(5000).fill(0x91)))).toBe('BAD_FRAME')
+  })
+})
