@@ -130,8 +130,8 @@ describe('ingestion refuses bad requests with the right status', () => {
     expect(await after.json()).toMatchObject({ accepted: 1 })
   })
 
-  it('answers unknown routes with the error body and never a stack trace', async () => {
-    const res = await fetch(`${gw.url}/nope`)
+  it('answers unknown API routes with the error body and never a stack trace', async () => {
+    const res = await fetch(`${gw.url}/v1/nope`)
     expect(res.status).toBe(404)
     expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } })
   })
