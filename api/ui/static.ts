@@ -1,0 +1,48 @@
+// The built UI (ui/dist, `npm run build`) at `/`: hashed assets cached for a year,
+// index.html revalidated, any other non-API GET answered with index.html (client routes).
+import { readFile, stat } from 'node:fs/promises'
+import { extname, join, normalize, resolve } from 'node:path'
+import { Hono } from 'hono'
+import type { AppEnv } from '../http/middleware.ts'
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8', '.webmanifest': 'application/manifest+json',
+}
+/** Paths that belong to the API even when nothing answered them: they keep the JSON 404. */
+const apiPrefixes = ['/api/', '/v1/', '/ws', '/metrics', '/health', '/ready']
+
+const missingPage = `<!doctype html><meta charset="utf-8"><title>Livehouse: UI not built</title>
+<body style="font:16px system-ui;max-width:40em;margin:4em auto"><h1>The UI is not built yet</h1>
+<p>Run <code>npm run build</code> (or <code>npm start</code>, which builds it when missing), then reload.</p>
+<p>The API is up: <a href="/health">/health</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p></body>`
+
+export function createStaticRoutes(o: { dir: string }): Hono<AppEnv> {
+  const root = resolve(o.dir)
+  const app = new Hono<AppEnv>()
+  const file = async (rel: string) => {
+    const path = normalize(join(root, rel))
+    if (!path.startsWith(root)) return undefined
+    const s = await stat(path).catch(() => undefined)
+    return s?.isFile() ? { path, body: await readFile(path) } : undefined
+  }
+  app.on(['GET', 'HEAD'], '*', async (c, next) => {
+    const path = decodeURIComponent(c.req.path)
+    if (apiPrefixes.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p))) return next()
+    const index = await file('index.html')
+    if (!index) return c.html(missingPage, 503, { 'retry-after': '10', 'cache-control': 'no-store' })
+    const hit = path !== '/' ? await file(path) : undefined
+    if (hit) {
+      const immutable = path.startsWith('/assets/')
+      return c.body(new Uint8Array(hit.body), 200, {
+        'content-type': types[extname(hit.path)] ?? 'application/octet-stream',
+        'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      })
+    }
+    // A missing asset is a 404, not the app: a stale index.html would otherwise load HTML as JS.
+    if (extname(path) && !path.endsWith('.html')) return next()
+    return c.body(new Uint8Array(index.body), 200, { 'content-type': types['.html'], 'cache-control': 'no-cache' })
+  })
+  return app
+}

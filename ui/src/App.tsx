@@ -1,0 +1,62 @@
+import { createSignal, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js'
+import { SignIn } from './components/SignIn.tsx'
+import { Status } from './components/Status.tsx'
+import { claims, hasRole, signOut, token } from './session.ts'
+import { setTheme, theme } from './theme.ts'
+import { Trader } from './views/Trader.tsx'
+import { Seller } from './views/Seller.tsx'
+
+const Analyst = lazy(() => import('./views/Analyst.tsx').then((m) => ({ default: m.Analyst })))
+const Dashboards = lazy(() => import('./views/Dashboards.tsx').then((m) => ({ default: m.Dashboards })))
+
+type Route = 'trader' | 'seller' | 'analyst' | 'dashboards'
+const routes: { id: Route; label: string; roles: ('trader' | 'seller' | 'analyst')[] }[] = [
+  { id: 'trader', label: 'Markets', roles: ['trader'] },
+  { id: 'seller', label: 'Sales', roles: ['seller'] },
+  { id: 'analyst', label: 'SQL', roles: ['analyst'] },
+  { id: 'dashboards', label: 'Dashboards', roles: ['trader', 'seller', 'analyst'] },
+]
+
+export function App() {
+  const [hash, setHash] = createSignal(location.hash)
+  const onHash = () => setHash(location.hash)
+  window.addEventListener('hashchange', onHash)
+  onCleanup(() => window.removeEventListener('hashchange', onHash))
+  const allowed = () => routes.filter((r) => hasRole(claims(), ...r.roles))
+  const route = (): Route | undefined => {
+    const wanted = hash().replace(/^#\/?/, '').split('?')[0]
+    return allowed().find((r) => r.id === wanted)?.id ?? allowed()[0]?.id
+  }
+  return (
+    <Show when={token()} fallback={<SignIn />}>
+      <a class="skip" href="#main">Skip to content</a>
+      <header class="top">
+        <span class="brand">Livehouse</span>
+        <nav aria-label="Views">
+          {allowed().map((r) => (
+            <a href={`#/${r.id}`} aria-current={route() === r.id ? 'page' : undefined}>{r.label}</a>
+          ))}
+        </nav>
+        <div class="spacer" />
+        <Status />
+        <button type="button" class="icon" aria-label={`Switch to ${theme() === 'dark' ? 'light' : 'dark'} theme`} onClick={() => setTheme(theme() === 'dark' ? 'light' : 'dark')}>
+          {theme() === 'dark' ? '☀' : '☾'}
+        </button>
+        <span class="who" title={claims()?.roles.join(', ')}>{claims()?.sub}</span>
+        <button type="button" onClick={signOut}>Sign out</button>
+      </header>
+      <main id="main" tabindex="-1">
+        <Show when={route()} fallback={<p class="empty">This token has no role with a view here (roles: {claims()?.roles.join(', ') || 'none'}).</p>}>
+          <Suspense fallback={<p class="loading">Loading…</p>}>
+            <Switch>
+              <Match when={route() === 'trader'}><Trader /></Match>
+              <Match when={route() === 'seller'}><Seller /></Match>
+              <Match when={route() === 'analyst'}><Analyst /></Match>
+              <Match when={route() === 'dashboards'}><Dashboards /></Match>
+            </Switch>
+          </Suspense>
+        </Show>
+      </main>
+    </Show>
+  )
+}

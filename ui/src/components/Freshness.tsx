@@ -1,0 +1,13 @@
+import { now } from '../theme.ts'
+import { age } from '../format.ts'
+
+/** How old the newest point of a live widget is: lag on screen instead of guessed. */
+export function Freshness(props: { at: () => number }) {
+  const ms = () => (props.at() > 0 ? now() - props.at() : NaN)
+  const level = () => (ms() > 10_000 ? 'stale' : ms() > 2_000 ? 'late' : 'fresh')
+  return (
+    <span class={`freshness ${level()}`} title="time from the newest data point to now" data-testid="freshness">
+      {Number.isNaN(ms()) ? 'waiting…' : `${age(ms())} old`}
+    </span>
+  )
+}

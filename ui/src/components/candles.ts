@@ -1,0 +1,42 @@
+import type uPlot from 'uplot'
+
+/**
+ * Draws OHLC candles from series 1–4 (open, high, low, close), which have no paths of
+ * their own. Two batched paths per draw (up and down) keep it cheap at thousands of candles.
+ */
+export function candlePlugin(colors: { up: string; down: string }): uPlot.Plugin {
+  return {
+    hooks: {
+      draw: (u) => {
+        const [xs, o, h, l, c] = u.data as unknown as ArrayLike<number>[]
+        const n = xs.length
+        if (n === 0) return
+        const ctx = u.ctx
+        const [i0, i1] = [Math.max(0, u.series[0].idxs?.[0] ?? 0), Math.min(n - 1, u.series[0].idxs?.[1] ?? n - 1)]
+        const span = n > 1 ? Math.abs(u.valToPos(xs[1], 'x', true) - u.valToPos(xs[0], 'x', true)) : 10
+        const bodyW = Math.max(1, Math.min(24, span * 0.7))
+        const { left, top, width, height } = u.bbox
+        ctx.save()
+        ctx.beginPath()
+        ctx.rect(left, top, width, height)
+        ctx.clip()
+        for (const up of [true, false]) {
+          ctx.fillStyle = up ? colors.up : colors.down
+          ctx.beginPath()
+          for (let i = i0; i <= i1; i++) {
+            if ((c[i] >= o[i]) !== up || Number.isNaN(o[i])) continue
+            const x = Math.round(u.valToPos(xs[i], 'x', true))
+            const yh = u.valToPos(h[i], 'y', true)
+            const yl = u.valToPos(l[i], 'y', true)
+            const yo = u.valToPos(o[i], 'y', true)
+            const yc = u.valToPos(c[i], 'y', true)
+            ctx.rect(x - 0.5, yh, 1, Math.max(1, yl - yh))
+            ctx.rect(x - bodyW / 2, Math.min(yo, yc), bodyW, Math.max(1, Math.abs(yc - yo)))
+          }
+          ctx.fill()
+        }
+        ctx.restore()
+      },
+    },
+  }
+}

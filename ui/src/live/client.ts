@@ -1,0 +1,143 @@
+// The page side of the live data path: one worker per page, stores per subscription.
+// Series channels land in SeriesBuffers; table channels (ticker, top products, tape) in
+// keyed row maps. Listeners run at most once per animation frame (frame-loop.ts).
+import { createSignal, type Accessor } from 'solid-js'
+import type { Cell, ChannelMeta } from '../../../api/protocol/index.ts'
+import { markDirty } from './frame-loop.ts'
+import type { ConnectionState, FromWorker, ToWorker } from './messages.ts'
+import { SeriesBuffer } from './ring.ts'
+
+const seriesChannels = new Set(['candles', 'sales', 'funnel', 'synthetic'])
+
+export class LiveStore {
+  /** Rows applied across all stores (the UI benchmark reads it). */
+  static pointsApplied = 0
+  meta?: ChannelMeta
+  series?: SeriesBuffer
+  readonly rows = new Map<string, Cell[]>()
+  /** Server time of the newest change, or the newest row's event time for the tape. */
+  newestAt = 0
+  readonly version: Accessor<number>
+  readonly error: Accessor<string | undefined>
+  private readonly setVersion: (v: number) => void
+  readonly setError: (e: string | undefined) => void
+  private readonly listeners = new Set<() => void>()
+  private readonly notify = () => {
+    this.setVersion(this.version() + 1)
+    for (const l of this.listeners) l()
+  }
+
+  constructor(readonly sid: number, readonly channel: string, readonly capacity: number, readonly maxRows: number) {
+    const [version, setVersion] = createSignal(0)
+    const [error, setError] = createSignal<string>()
+    this.version = version
+    this.setVersion = setVersion
+    this.error = error
+    this.setError = setError
+  }
+
+  get ready() {
+    return this.meta !== undefined
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  /** Rows of a table channel, in the gateway's key order. */
+  list(): Cell[][] {
+    return [...this.rows.values()]
+  }
+
+  apply(m: Extract<FromWorker, { t: 'snapshot' | 'delta' }>) {
+    LiveStore.pointsApplied += (m.t === 'snapshot' ? m.cols[0]?.length : m.upsert?.[0]?.length) ?? 0
+    if (m.t === 'snapshot') {
+      this.meta = m.meta
+      this.setError(undefined)
+      if (seriesChannels.has(this.channel)) {
+        this.series ??= new SeriesBuffer(m.meta.columns.length, this.capacity, m.meta.time)
+        if (m.since === null) this.series.clear()
+        else this.series.truncateFrom(m.since)
+        this.series.upsert(m.cols)
+        this.newestAt = Math.max(this.newestAt, this.series.last(m.meta.time) || 0)
+      } else {
+        if (m.since === null) this.rows.clear()
+        this.putRows(m.cols)
+      }
+    } else {
+      if (!this.meta) return
+      if (this.series) {
+        if (m.upsert) this.series.upsert(m.upsert)
+        if (m.remove) this.series.remove(m.remove.map((k) => k[0] as number))
+        this.newestAt = Math.max(this.newestAt, m.sentAt)
+      } else {
+        if (m.upsert) this.putRows(m.upsert)
+        if (m.remove) for (const k of m.remove) this.rows.delete(JSON.stringify(k))
+        if (this.meta.time < 0) this.newestAt = m.sentAt
+      }
+    }
+    markDirty(this.notify)
+  }
+
+  private putRows(cols: Cell[][]) {
+    const meta = this.meta!
+    const n = cols[0]?.length ?? 0
+    for (let r = 0; r < n; r++) {
+      const row = cols.map((c) => c[r])
+      const key = JSON.stringify(meta.key.map((i) => row[i]))
+      this.rows.set(key, row) // an existing key keeps its place: tables do not reshuffle on update
+      if (meta.time >= 0) this.newestAt = Math.max(this.newestAt, row[meta.time] as number)
+    }
+    // Tape: keep the newest rows only (insertion order is arrival order).
+    while (this.rows.size > this.maxRows) this.rows.delete(this.rows.keys().next().value!)
+  }
+}
+
+export interface LiveClient {
+  state: Accessor<ConnectionState>
+  retryInMs: Accessor<number>
+  framesPerS: Accessor<number>
+  subscribe(channel: string, params: Record<string, unknown>, opts?: { capacity?: number; maxRows?: number }): LiveStore
+  unsubscribe(store: LiveStore): void
+  /** Closes the socket as a network failure would (tests, reconnect button). */
+  drop(): void
+  synthetic(stores: LiveStore[], pointsPerSecond: number): void
+}
+
+export function createLiveClient(url: string, token: string): LiveClient {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
+  const post = (m: ToWorker) => worker.postMessage(m)
+  const stores = new Map<number, LiveStore>()
+  const [state, setState] = createSignal<ConnectionState>('connecting')
+  const [retryInMs, setRetryInMs] = createSignal(0)
+  const [framesPerS, setFramesPerS] = createSignal(0)
+  let nextSid = 1
+
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data
+    if (m.t === 'snapshot' || m.t === 'delta') stores.get(m.sid)?.apply(m)
+    else if (m.t === 'state') (setState(m.state), setRetryInMs(m.retryInMs))
+    else if (m.t === 'stats') setFramesPerS(m.frames)
+    else if (m.t === 'error' && m.sid !== null) stores.get(m.sid)?.setError(`${m.reason}: ${m.message}`)
+  }
+  if (token) post({ t: 'connect', url, token })
+
+  return {
+    state,
+    retryInMs,
+    framesPerS,
+    subscribe(channel, params, opts = {}) {
+      const store = new LiveStore(nextSid++, channel, opts.capacity ?? 600, opts.maxRows ?? 500)
+      stores.set(store.sid, store)
+      if (channel !== 'synthetic') post({ t: 'sub', sid: store.sid, channel, params })
+      return store
+    },
+    unsubscribe(store) {
+      stores.delete(store.sid)
+      if (store.channel !== 'synthetic') post({ t: 'unsub', sid: store.sid })
+    },
+    drop: () => post({ t: 'drop' }),
+    synthetic: (list, pointsPerSecond) => post({ t: 'synthetic', sids: list.map((s) => s.sid), pointsPerSecond }),
+  }
+}

@@ -1,0 +1,23 @@
+// Messages between the page and the live worker (ui/src/live/worker.ts). Plain
+// structured-clone values: the worker decodes MessagePack, the page never does.
+import type { Cell, ChannelMeta } from '../../../api/protocol/index.ts'
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'unauthorized'
+
+/** Columnar rows, oldest first, with absolute epoch-ms times in `meta.time`. */
+export type Cols = Cell[][]
+
+export type ToWorker =
+  | { t: 'connect'; url: string; token: string }
+  | { t: 'sub'; sid: number; channel: string; params: Record<string, unknown> }
+  | { t: 'unsub'; sid: number }
+  | { t: 'drop' }
+  /** Benchmark hook: the worker encodes synthetic frames and feeds them through its own decode path. */
+  | { t: 'synthetic'; sids: number[]; pointsPerSecond: number }
+
+export type FromWorker =
+  | { t: 'state'; state: ConnectionState; attempt: number; retryInMs: number; message?: string }
+  | { t: 'snapshot'; sid: number; meta: ChannelMeta; cols: Cols; since: number | null; receivedAt: number }
+  | { t: 'delta'; sid: number; upsert: Cols | null; remove: Cell[][] | null; sentAt: number; receivedAt: number }
+  | { t: 'error'; sid: number | null; code: number; reason: string; message: string; temporary: boolean }
+  | { t: 'stats'; frames: number; bytes: number; decodeMs: number }

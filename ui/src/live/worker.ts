@@ -1,0 +1,219 @@
+/// <reference lib="webworker" />
+// The live worker: owns the WebSocket, decodes MessagePack frames, tracks sequence
+// numbers, resyncs on gaps and resumes after reconnects (docs/protocol.md). The page
+// receives plain columnar blocks with absolute times, oldest first.
+import {
+  C, decodeServerFrame, encodeClientFrame, encodeServerFrame, S, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX,
+  type Cell, type ClientFrame, type Columns, type ServerFrame,
+} from '../../../api/protocol/index.ts'
+import type { Cols, ConnectionState, FromWorker, ToWorker } from './messages.ts'
+
+declare const self: DedicatedWorkerGlobalScope
+
+interface Sub {
+  sid: number
+  channel: string
+  params: Record<string, unknown>
+  cid: number
+  seq: number
+  time: number
+  /** Newest bucket time seen: where a resume starts. */
+  lastT: number
+  resyncing: boolean
+  live: boolean
+}
+
+const subs = new Map<number, Sub>()
+const byCid = new Map<number, Sub>()
+let ws: WebSocket | undefined
+let target: { url: string; token: string } | undefined
+let attempt = 0
+let retryTimer: ReturnType<typeof setTimeout> | undefined
+let stats = { frames: 0, bytes: 0, decodeMs: 0 }
+
+const post = (m: FromWorker) => self.postMessage(m)
+const state = (s: ConnectionState, retryInMs = 0, message?: string) => post({ t: 'state', state: s, attempt, retryInMs, message })
+
+function send(f: ClientFrame) {
+  if (ws?.readyState === WebSocket.OPEN) ws.send(encodeClientFrame(f))
+}
+
+function subscribe(s: Sub) {
+  s.live = false
+  s.resyncing = false
+  send({ op: C.SUBSCRIBE, sid: s.sid, channel: s.channel, params: s.params, resume: s.seq > 0 && s.lastT > 0 ? { seq: s.seq, t: s.lastT } : undefined })
+}
+
+function connect() {
+  if (!target) return
+  clearTimeout(retryTimer)
+  state(attempt ? 'reconnecting' : 'connecting')
+  const url = new URL('/ws', target.url.replace(/^http/, 'ws'))
+  const socket = new WebSocket(url, [SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + target.token])
+  socket.binaryType = 'arraybuffer'
+  ws = socket
+  let opened = false
+  socket.onopen = () => {
+    opened = true
+    attempt = 0
+    state('open')
+    for (const s of subs.values()) subscribe(s)
+  }
+  socket.onmessage = (e) => onBytes(new Uint8Array(e.data as ArrayBuffer))
+  socket.onclose = (e) => {
+    if (ws !== socket) return
+    ws = undefined
+    byCid.clear()
+    // An upgrade refused before opening is most often a bad or expired token: probe once to tell.
+    if (!opened && attempt >= 2) return void probeAuth().then((ok) => (ok ? retry(e.reason) : state('unauthorized', 0, 'the token was refused')))
+    retry(e.reason)
+  }
+}
+
+/** Exponential backoff with jitter, capped at 10 s. */
+function retry(reason?: string) {
+  attempt++
+  const ms = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2)
+  state('reconnecting', Math.round(ms), reason || undefined)
+  retryTimer = setTimeout(connect, ms)
+}
+
+async function probeAuth(): Promise<boolean> {
+  try {
+    const r = await fetch(new URL('/api/v1/q', target!.url), { headers: { authorization: `Bearer ${target!.token}` } })
+    return r.status !== 401
+  } catch {
+    return true
+  }
+}
+
+function onBytes(bytes: Uint8Array) {
+  const t0 = performance.now()
+  let f: ServerFrame
+  try {
+    f = decodeServerFrame(bytes)
+  } catch {
+    return
+  }
+  stats.frames++
+  stats.bytes += bytes.byteLength
+  onFrame(f)
+  stats.decodeMs += performance.now() - t0
+}
+
+/** Columns with absolute times, sorted oldest first (the gateway sends series newest first). */
+function normalise(cols: Columns, base: number, time: number): Cols {
+  if (time < 0) return cols
+  const n = cols[time]?.length ?? 0
+  const ts = cols[time].map((v) => base + (v as number))
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a] - ts[b])
+  return cols.map((c, i) => (i === time ? order.map((r) => ts[r]) : order.map((r) => c[r])))
+}
+
+function lastTime(cols: Cols, time: number, prev: number) {
+  if (time < 0) return prev
+  const c = cols[time]
+  return c.length ? Math.max(prev, c[c.length - 1] as number) : prev
+}
+
+function onFrame(f: ServerFrame) {
+  const now = Date.now()
+  if (f.type === S.SNAPSHOT) {
+    const s = subs.get(f.sid)
+    if (!s) return
+    byCid.delete(s.cid)
+    s.cid = f.cid
+    s.seq = f.seq
+    s.time = f.meta.time
+    s.live = true
+    s.resyncing = false
+    byCid.set(f.cid, s)
+    const cols = normalise(f.cols, f.base, f.meta.time)
+    s.lastT = f.since === null ? lastTime(cols, s.time, 0) : lastTime(cols, s.time, s.lastT)
+    post({ t: 'snapshot', sid: f.sid, meta: f.meta, cols, since: f.since, receivedAt: now })
+  } else if (f.type === S.DELTA) {
+    const s = byCid.get(f.cid)
+    if (!s || s.resyncing || f.seq <= s.seq) return
+    if (f.seq !== s.seq + 1) {
+      s.resyncing = true
+      return send({ op: C.RESYNC, sid: s.sid })
+    }
+    s.seq = f.seq
+    const blocks = [f.append, f.replace].filter((b): b is Columns => !!b)
+    let upsert: Cols | null = null
+    if (blocks.length) {
+      const merged = blocks.length === 1 ? blocks[0] : blocks[0].map((c, i) => c.concat(blocks[1][i]))
+      upsert = normalise(merged, f.base, s.time)
+      s.lastT = lastTime(upsert, s.time, s.lastT)
+    }
+    post({ t: 'delta', sid: s.sid, upsert, remove: f.remove, sentAt: f.base + f.sentOffset, receivedAt: now })
+  } else if (f.type === S.ERROR) {
+    post({ t: 'error', sid: f.sid, code: f.code, reason: f.reason, message: f.message, temporary: f.temporary })
+    const s = f.sid === null ? undefined : subs.get(f.sid)
+    // A temporary failure of one subscription: try it again a little later.
+    if (s && f.temporary) setTimeout(() => subs.get(s.sid) === s && subscribe(s), 2000)
+  }
+}
+
+// Benchmark hook: frames built here go through the same decode → post path as socket frames.
+let synthetic: ReturnType<typeof setInterval> | undefined
+function startSynthetic(sids: number[], pointsPerSecond: number) {
+  clearInterval(synthetic)
+  if (!sids.length || pointsPerSecond <= 0) return
+  const tickMs = 16
+  const perTick = Math.max(1, Math.round((pointsPerSecond * tickMs) / 1000 / sids.length))
+  const meta = { columns: ['t', 'open', 'high', 'low', 'close', 'volume', 'trades', 'vwap'], key: [0], time: 0 }
+  let t = Date.now() - 3_600_000
+  let seq = 0
+  const price = new Map<number, number>()
+  for (const sid of sids) {
+    subs.set(sid, { sid, channel: 'synthetic', params: {}, cid: 100_000 + sid, seq: 0, time: 0, lastT: 0, resyncing: false, live: true })
+    onBytes(encodeServerFrame({ type: S.SNAPSHOT, sid, cid: 100_000 + sid, seq: 0, meta, base: t, cols: [[], [], [], [], [], [], [], []], since: null }))
+    price.set(sid, 100)
+  }
+  synthetic = setInterval(() => {
+    seq++
+    const base = t
+    for (const sid of sids) {
+      const cols: Cell[][] = [[], [], [], [], [], [], [], []]
+      let p = price.get(sid)!
+      for (let i = 0; i < perTick; i++) {
+        const o = p
+        p = Math.max(1, p + (Math.random() - 0.5))
+        const row = [i * 1000, o, Math.max(o, p) + Math.random() / 4, Math.min(o, p) - Math.random() / 4, p, Math.random() * 10, 1, p]
+        row.forEach((v, c) => cols[c].push(v))
+      }
+      price.set(sid, p)
+      onBytes(encodeServerFrame({ type: S.DELTA, cid: 100_000 + sid, seq, base, sentOffset: 0, append: cols, replace: null, remove: null }))
+    }
+    t += perTick * 1000
+  }, tickMs)
+}
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const m = e.data
+  if (m.t === 'connect') {
+    target = { url: m.url, token: m.token }
+    attempt = 0
+    ws?.close()
+    connect()
+  } else if (m.t === 'sub') {
+    const s: Sub = { sid: m.sid, channel: m.channel, params: m.params, cid: -1, seq: 0, time: -1, lastT: 0, resyncing: false, live: false }
+    subs.set(m.sid, s)
+    subscribe(s)
+  } else if (m.t === 'unsub') {
+    const s = subs.get(m.sid)
+    subs.delete(m.sid)
+    if (s) byCid.delete(s.cid)
+    send({ op: C.UNSUBSCRIBE, sid: m.sid })
+  } else if (m.t === 'drop') {
+    ws?.close()
+  } else if (m.t === 'synthetic') {
+    startSynthetic(m.sids, m.pointsPerSecond)
+  }
+}
+
+setInterval(() => {
+  if (stats.frames) post({ t: 'stats', ...stats })
+  stats = { frames: 0, bytes: 0, decodeMs: 0 }
+}, 1000)

@@ -1,0 +1,187 @@
+// The UI in real headless Chromium against the real gateway (embedded engine, demo data).
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../../test/support/eventually.ts'
+import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+
+let gw: TestGateway
+let browser: Browser
+const opened: OpenPage[] = []
+const tokens: Record<string, string> = {}
+
+const freePort = () => new Promise<number>((res) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number }
+    s.close(() => res(port))
+  })
+})
+
+beforeAll(async () => {
+  buildUi()
+  browser = await launch()
+  // A fixed port, so the page can reconnect to the restarted gateway.
+  gw = await startGateway({ DEMO_RATE: '800', PORT: String(await freePort()), LIVE_TICK_MS: '250' })
+  for (const role of ['trader', 'seller', 'analyst'] as const) tokens[role] = await tokenFor([role])
+  tokens.all = await tokenFor(['trader', 'seller', 'analyst'])
+}, 180_000)
+
+afterAll(async () => {
+  for (const o of opened) await o.context.close().catch(() => {})
+  await browser?.close()
+  await gw?.stop()
+  if (gw) removeDir(gw.dataDir)
+})
+
+async function open(o: Parameters<typeof openPage>[2], path: string): Promise<OpenPage> {
+  const p = await openPage(browser, gw.url, o)
+  opened.push(p)
+  const t0 = Date.now()
+  await p.page.goto(path)
+  return Object.assign(p, { t0 })
+}
+
+const liveChartPainted = (page: Page, panel: string) =>
+  eventually(async () => {
+    expect(await page.locator(`[data-testid="${panel}"] canvas`).count()).toBeGreaterThan(0)
+    expect(await page.locator(`[data-testid="${panel}"] [data-testid="freshness"]`).first().textContent()).toMatch(/old$/)
+  }, { timeoutMs: 45_000, intervalMs: 200 })
+
+describe('ui in headless Chromium', () => {
+  it('signs in with a pasted token and shows the views its roles allow', async () => {
+    const { page, errors } = await open({}, '/')
+    await page.getByLabel('Token').fill(tokens.all)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('navigation', { name: 'Views' }).waitFor()
+    expect(await page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()).toEqual(['Markets', 'Sales', 'SQL', 'Dashboards'])
+    await page.reload()
+    await page.getByTestId('trader-view').waitFor()
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('Token').waitFor()
+    await screenshot(page, 'signin')
+    expect(errors).toEqual([])
+  })
+
+  it('trader view: live candles with freshness, ticker, tape and movers, in light, dark and phone width', async () => {
+    const { page, errors } = await open({ token: tokens.trader }, '/#/trader')
+    await page.getByTestId('trader-view').waitFor()
+    await liveChartPainted(page, 'candles-panel')
+    await eventually(async () => expect(await page.locator('[data-testid="tape-panel"] tbody tr').count()).toBeGreaterThan(3), { timeoutMs: 30_000 })
+    await eventually(async () => expect(await page.locator('.ticker-strip .tick').count()).toBeGreaterThan(1))
+    await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'))
+    await page.getByRole('button', { name: '1m', exact: true }).click()
+    await liveChartPainted(page, 'candles-panel')
+    await page.getByRole('button', { name: '1s', exact: true }).click()
+    await liveChartPainted(page, 'candles-panel')
+    await page.waitForTimeout(1500) // let a few more candles land for the picture
+    await screenshot(page, 'trader-light')
+    await page.getByRole('button', { name: /Switch to dark theme/ }).click()
+    await liveChartPainted(page, 'candles-panel')
+    await screenshot(page, 'trader-dark')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.waitForTimeout(500)
+    await screenshot(page, 'trader-phone-dark')
+    expect(errors).toEqual([])
+  })
+
+  it('first chart is painted within a second of navigation once the data is there', async () => {
+    const { page, errors } = await open({ token: tokens.trader }, '/#/trader')
+    await liveChartPainted(page, 'candles-panel')
+    // Second navigation: assets cached as a returning user has them; the gateway already has the live query.
+    const t0 = Date.now()
+    await page.reload()
+    await page.waitForFunction(() => {
+      const c = document.querySelector('[data-testid="candles-panel"] canvas') as HTMLCanvasElement | null
+      return !!c && document.querySelector('[data-testid="candles-panel"] .u-legend') !== null && !document.querySelector('[data-testid="candles-panel"] .loading')
+    }, undefined, { timeout: 10_000, polling: 'raf' })
+    const ms = Date.now() - t0
+    const nav = await page.evaluate(() => performance.now())
+    console.log(`first chart painted ${ms} ms after reload (page clock ${Math.round(nav)} ms)`)
+    expect(ms).toBeLessThan(2000) // 1 s target; slack for a shared 2-core machine, the figure is logged
+    expect(errors).toEqual([])
+  })
+
+  it('seller view: KPIs, live revenue chart, top products, funnel; CSV export downloads the rows shown', async () => {
+    const { page, errors } = await open({ token: tokens.seller }, '/#/seller')
+    await page.getByTestId('seller-view').waitFor()
+    await eventually(async () => expect(await page.locator('.kpi .value').first().textContent()).toMatch(/\d/), { timeoutMs: 45_000 })
+    await liveChartPainted(page, 'sales-panel')
+    await eventually(async () => expect(await page.locator('[data-testid="top-products"] tbody tr td.num').count()).toBeGreaterThan(2), { timeoutMs: 45_000 })
+    await page.getByLabel('Filter Top products').fill('p')
+    const shown = await page.locator('[data-testid="top-products"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')!.textContent))
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="top-products"]').getByRole('button', { name: 'Export CSV' }).click()])
+    const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n')
+    expect(csv[0]).toBe('Product,Category,Currency,Revenue,Units,Orders')
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(shown)
+    await page.waitForTimeout(1000)
+    await screenshot(page, 'seller-light')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.waitForTimeout(500)
+    await screenshot(page, 'seller-phone')
+    expect(errors).toEqual([])
+  })
+
+  it('analyst view: a query shows typed results and a chart; a forbidden one shows the ClickHouse error', async () => {
+    const { page, errors } = await open({ token: tokens.analyst, theme: 'dark' }, '/#/analyst')
+    await page.getByTestId('analyst-view').waitFor()
+    await page.getByLabel('SQL query').fill("SELECT toStartOfMinute(ts) AS minute, count() AS trades, sum(qty) AS volume FROM trades GROUP BY minute ORDER BY minute")
+    await page.getByRole('button', { name: 'Run' }).click()
+    await page.getByTestId('sql-results').waitFor()
+    await eventually(async () => expect(await page.locator('[data-testid="sql-results"] tbody tr td.num').count()).toBeGreaterThan(0))
+    expect((await page.locator('[data-testid="sql-results"] th .type').allTextContents()).join(' ')).toMatch(/DateTime.*UInt64/)
+    await page.getByRole('button', { name: 'Chart' }).click()
+    await page.locator('.analyst canvas').first().waitFor()
+    await screenshot(page, 'analyst-dark')
+
+    for (const forbidden of ["INSERT INTO trades (symbol, price, qty, side) VALUES ('X', 1, 1, 'buy')", 'DROP TABLE trades']) {
+      await page.getByLabel('SQL query').fill(forbidden)
+      await page.keyboard.press('Control+Enter')
+      await eventually(async () => expect(await page.getByTestId('sql-error').textContent()).toMatch(/Code: 164\./))
+    }
+    await screenshot(page, 'analyst-error-dark')
+    expect(await page.locator('.recent li').count()).toBeGreaterThanOrEqual(3)
+    // The failed requests are answered with 403: the only console errors allowed here.
+    expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([])
+  })
+
+  it('dashboards: a widget added to a dashboard is still there after reload', async () => {
+    const { page, errors } = await open({ token: tokens.all }, '/#/dashboards')
+    await page.getByTestId('dashboards-view').waitFor()
+    await page.getByRole('button', { name: 'Seller template' }).click()
+    await eventually(async () => expect(await page.getByTestId('widget').count()).toBe(4), { timeoutMs: 30_000 })
+    const form = page.getByRole('form', { name: 'Add a widget' })
+    await form.getByLabel('Query').selectOption('top_movers')
+    await form.getByLabel('As').selectOption('table')
+    await form.getByLabel('Title').fill('Movers on my board')
+    await form.getByRole('button', { name: 'Add widget' }).click()
+    await eventually(async () => expect(await page.getByTestId('widget').count()).toBe(5))
+    await eventually(async () => expect(await page.locator('.status-text').textContent()).toBe('Saved'))
+    await page.getByRole('button', { name: 'Wider' }).first().click()
+    await eventually(async () => expect(await page.locator('.status-text').textContent()).toBe('Saved'))
+    await page.reload()
+    await eventually(async () => expect(await page.getByTestId('widget').count()).toBe(5), { timeoutMs: 30_000 })
+    expect(await page.getByRole('heading', { name: 'Movers on my board' }).count()).toBe(1)
+    await page.waitForTimeout(1500)
+    await screenshot(page, 'dashboards-light')
+    expect(errors).toEqual([])
+  })
+
+  it('reconnects and resumes after the gateway restarts', async () => {
+    const { page } = await open({ token: tokens.trader }, '/#/trader')
+    await liveChartPainted(page, 'candles-panel')
+    const state = () => page.getByTestId('connection').getAttribute('data-state')
+    await eventually(async () => expect(await state()).toBe('open'))
+    const candlesBefore = await page.evaluate(() => document.querySelector('[data-testid="candles-panel"] .u-legend') !== null)
+    expect(candlesBefore).toBe(true)
+    const restarting = gw.restart()
+    await eventually(async () => expect(await state()).toMatch(/reconnecting|connecting/), { timeoutMs: 20_000, intervalMs: 100 })
+    await screenshot(page, 'trader-reconnecting')
+    gw = await restarting
+    await eventually(async () => expect(await state()).toBe('open'), { timeoutMs: 60_000, intervalMs: 200 })
+    // Resumed: fresh data keeps arriving on the same subscriptions.
+    await eventually(async () => expect(await page.locator('[data-testid="candles-panel"] [data-testid="freshness"]').getAttribute('class')).toMatch(/fresh/), { timeoutMs: 30_000 })
+    await eventually(async () => expect(await page.locator('[data-testid="tape-panel"] tbody tr').count()).toBeGreaterThan(0))
+  })
+})
