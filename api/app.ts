@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
 import { AppError } from './errors.ts'
 import type { AppEnv } from './http/middleware.ts'
@@ -14,6 +14,10 @@ export interface AppOptions {
   checks: ReadinessCheck[]
   /** Sub-apps mounted at the root, in order (ingest, api, …). */
   routes: Hono<AppEnv>[]
+  /** Runs right after the request id is set: tracing span, latency metric, access log (api/observability/http.ts). */
+  observe?: MiddlewareHandler<AppEnv>
+  /** Serves GET /metrics (Prometheus text). */
+  metrics?: { contentType: string; render(): Promise<string> }
 }
 
 /** The Hono app behind every HTTP route: one error handler, request ids, health and readiness. */
@@ -25,6 +29,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.header('X-Request-Id', requestId)
     await next()
   })
+  if (options.observe) app.use('*', options.observe)
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
   app.onError((err, c) => {
     const known = err instanceof AppError ? err : undefined
@@ -38,6 +43,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.notFound((c) => c.json(new AppError(404, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404))
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
+  const metrics = options.metrics
+  if (metrics) app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }))
   app.get('/ready', async (c) => {
     const results = await Promise.all(
       options.checks.map(async (ch) => {

@@ -47,6 +47,33 @@ export const configSchema = z.object({
     .describe('Rows waiting to be written before ingestion answers 503'),
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)
     .describe('Live query tick'),
+  RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
+    .describe('Historical API requests per second per token (0 = unlimited); 429 with Retry-After above'),
+  RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)
+    .describe('Historical API requests per second per client IP (0 = unlimited)'),
+  CORS_ORIGINS: z.string().trim().default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .describe('Comma-separated origins allowed to call /api/v1 from a browser (* = any; empty = same origin only)'),
+  CACHE_L1_ENTRIES: z.coerce.number().int().min(0).default(10_000)
+    .describe('Entries of the in-process cache in front of Redis'),
+  CACHE_NAMESPACE: z.string().regex(/^[\w.:-]{0,64}$/).default('')
+    .describe('Prefix of the cache keys in Redis, for environments sharing one Redis'),
+  LIVE_LATENESS_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000)
+    .describe('Live queries re-read buckets this far behind their watermark, so late events correct them'),
+  LIVE_SNAPSHOT_BUCKETS: z.coerce.number().int().min(1).max(10_000).default(300)
+    .describe('Buckets (or tape rows) in a live snapshot'),
+  LIVE_MAX_SUBSCRIPTIONS: z.coerce.number().int().min(1).max(10_000).default(50)
+    .describe('Live subscriptions per WebSocket connection'),
+  LIVE_MAX_FRAME_BYTES: z.coerce.number().int().min(256).max(1024 * 1024).default(4096)
+    .describe('Largest client WebSocket frame'),
+  LIVE_MAX_FRAMES_PER_S: z.coerce.number().int().min(1).max(10_000).default(50)
+    .describe('Client WebSocket frames per second per connection'),
+  LIVE_TAPE_MAX_PER_S: z.coerce.number().int().min(1).max(100_000).default(50)
+    .describe('Trades per second the live trade tape publishes per symbol at most'),
+  LIVE_SLOW_CLIENT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024)
+    .describe('Buffered bytes above which a WebSocket client is conflated (skips deltas, gets a snapshot)'),
+  LIVE_MAX_CLIENT_BUFFER_BYTES: z.coerce.number().int().min(4096).default(8 * 1024 * 1024)
+    .describe('Buffered bytes above which a WebSocket client is disconnected'),
 })
 
 export type Config = z.infer<typeof configSchema> & { embedded: boolean }

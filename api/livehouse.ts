@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Hono } from 'hono'
 import { createApp, type ReadinessCheck } from './app.ts'
@@ -7,12 +8,20 @@ import { applyMigrations } from './clickhouse/migrate.ts'
 import type { Config } from './config.ts'
 import type { AppEnv } from './http/middleware.ts'
 import { createLogger, type Logger } from './log.ts'
+import { createObservability, type Metrics } from './observability/index.ts'
 import { serve, type Server } from './transport/uws.ts'
+import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
+import { createHistory } from './history/index.ts'
+import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
+import { createStaticRoutes } from './ui/static.ts'
 import { createBatcher } from '../ingest/batcher.ts'
 import { createClickHouseSink, insertRows } from '../ingest/clickhouse-sink.ts'
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
 import { createIngestor, createIngestRoutes, type Ingestor } from '../ingest/route.ts'
 import type { EventSink } from '../ingest/sink.ts'
+
+/** The built UI (`npm run build`), served at `/`. */
+const uiDist = fileURLToPath(new URL('../ui/dist/', import.meta.url))
 
 /** A running Livehouse: what the entry point prints and what tests drive. */
 export interface Livehouse {
@@ -23,6 +32,11 @@ export interface Livehouse {
   demoTokens?: Record<Role, string>
   clickhouse: (workload: Workload) => ClickHouseClient
   ingestor: Ingestor
+  live: LiveGateway
+  /** The Prometheus registry behind /metrics (api/observability/metrics.ts). */
+  metrics: Metrics
+  /** The analysts' ClickHouse HTTP interface, when SQL_PORT is not 0. */
+  sqlUrl?: string
   stop(): Promise<void>
 }
 
@@ -38,6 +52,8 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     for (const s of stops.reverse()) await s()
   }
   try {
+    const obs = createObservability({ config, log })
+    stops.push(() => obs.stop())
     const kafka = config.KAFKA_BROKERS.length ? { brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX } : undefined
     const applied = await applyMigrations(clickhouse('migrations'), { kafka, log: log.info })
     log.info('migrations up to date', { applied: applied.length, engine: config.embedded ? 'chdb' : 'server' })
@@ -46,23 +62,37 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const auth = createAuth(secret)
     const demoTokens = config.AUTH_SECRET ? undefined : await createDemoTokens(auth)
 
-    const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS }
+    const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     const sink: EventSink = kafka
       ? await createKafkaSink({ ...batching, ...kafka })
       : createClickHouseSink(clickhouse('ingest'), batching)
     stops.push(() => sink.close())
-    const deadLetters = createBatcher((rows) => insertRows(clickhouse('ingest'), 'dead_letters', rows), batching)
+    const deadLetters = createBatcher((rows) => insertRows(clickhouse('ingest'), 'dead_letters', rows), { ...batching, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
     stops.push(() => deadLetters.drain())
-    const ingestor = createIngestor({ sink, deadLetters, maxLineBytes: 1024 * 1024 })
+    const ingestor = createIngestor({ sink, deadLetters, maxLineBytes: 1024 * 1024, onResult: obs.metrics.countIngest })
 
     const checks: ReadinessCheck[] = [
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
       ...(kafka ? [{ name: 'kafka', check: () => sink.check() }] : []),
     ]
-    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, sink, deadLetters, maxBodyBytes: config.MAX_BODY_BYTES })]
-    const app = createApp({ log, checks, routes })
-    const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES })
+    const history = await createHistory({ config, auth, clickhouse })
+    stops.push(() => history.close())
+    checks.push(...history.checks)
+    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, sink, deadLetters, maxBodyBytes: config.MAX_BODY_BYTES, onResult: obs.metrics.countIngest }), ...history.routes,
+      createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
+    const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
+    const live = createLiveGateway({
+      ch: clickhouse('live'), auth, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,
+      snapshotBuckets: config.LIVE_SNAPSHOT_BUCKETS, maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS,
+      maxFrameBytes: config.LIVE_MAX_FRAME_BYTES, maxFramesPerS: config.LIVE_MAX_FRAMES_PER_S, tapeMaxPerS: config.LIVE_TAPE_MAX_PER_S,
+      slowClientBytes: config.LIVE_SLOW_CLIENT_BYTES, maxClientBufferBytes: config.LIVE_MAX_CLIENT_BUFFER_BYTES, maxStrikesPerMin: 10,
+    })
+    const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
+    live.attach(server)
+    obs.watch({ clickhouse: clickhouse('ops'), live, cacheText: () => history.cache.metrics() })
+    live.start()
+    stops.push(() => live.stop())
 
     if (config.DEMO_RATE > 0) {
       const { createDemoGenerator } = await import('../ingest/demo/index.ts')
@@ -70,8 +100,10 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       demo.start()
       stops.push(() => demo.stop())
     }
+    const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: history.sqlFetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
+    if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
-    return { config, server, url: `http://${host}:${server.port}`, auth, demoTokens, clickhouse, ingestor, stop }
+    return { config, server, url: `http://${host}:${server.port}`, auth, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
   } catch (e) {
     await stop().catch(() => {})
     throw e

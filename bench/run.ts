@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
+import { k6Scenario } from './k6/scenario.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka } from '../scripts/kafka.mjs'
 // @ts-expect-error plain ESM script without types
@@ -33,6 +34,10 @@ const scenarios: Record<string, { about: string; run(): Promise<unknown> }> = {
   quick: {
     about: 'one short run of every part (< 3 min)',
     run: () => withKafka((brokers) => ingestScenario({ name: 'quick', runs: num(values.runs, 1), seconds: num(values.seconds, 5), kafkaBrokers: brokers })),
+  },
+  k6: {
+    about: 'k6: historical HTTP mix through the cache, and WebSocket fan-out decoding MessagePack',
+    run: () => k6Scenario({ name: 'k6', seconds: num(values.seconds, 20), httpVus: 20, wsVus: 500 }),
   },
   ingest: {
     about: 'ingestion throughput, freshness and loss: embedded and Kafka, 3 runs each, raw chDB insert ceiling',

@@ -1,14 +1,21 @@
+import type { Context } from '@opentelemetry/api'
 import { AppError, isAppError } from '../api/errors.ts'
+import { activeContext, linkTo, withSpan } from '../api/observability/tracing.ts'
 
 export interface BatcherOptions {
   flushMs: number
   batchRows: number
   maxPendingRows: number
+  /** Names each write's span (e.g. clickhouse.insert) and labels its metric (sink, stream). */
+  span?: { name: string; attributes: Record<string, string> }
+  /** Called after every write (one INSERT or Kafka send) with its size, duration and outcome. */
+  onWrite?: (w: { attributes: Record<string, string>; rows: number; seconds: number; ok: boolean }) => void
 }
 
 interface Pending {
   rows: object[]
-  waiters: { resolve: () => void; reject: (e: unknown) => void }[]
+  /** ctx: the trace context of the add() call, so the write joins the requests' traces. */
+  waiters: { resolve: () => void; reject: (e: unknown) => void; ctx: Context }[]
 }
 
 /**
@@ -35,7 +42,7 @@ export function createBatcher(write: (rows: object[]) => Promise<void>, options:
     flushing = true
     const batch = pending
     pending = { rows: [], waiters: [] }
-    inFlight = writeInChunks(batch.rows)
+    inFlight = traced(batch)
       .then(() => batch.waiters.forEach((w) => w.resolve()))
       .catch((cause) => {
         const error = isAppError(cause)
@@ -51,8 +58,27 @@ export function createBatcher(write: (rows: object[]) => Promise<void>, options:
       })
   }
 
+  /** The batch's span is a child of its first request's span and links to the others. */
+  function traced(batch: Pending): Promise<void> {
+    const [first, ...rest] = batch.waiters
+    const links = rest.slice(0, 64).flatMap((w) => linkTo(w.ctx) ?? [])
+    return withSpan('ingest.batch', { parent: first?.ctx, links, attributes: { 'livehouse.rows': batch.rows.length, 'livehouse.requests': batch.waiters.length } }, () => writeInChunks(batch.rows))
+  }
+
   async function writeInChunks(rows: object[]) {
-    for (let i = 0; i < rows.length; i += options.batchRows) await write(rows.slice(i, i + options.batchRows))
+    for (let i = 0; i < rows.length; i += options.batchRows) await observed(rows.slice(i, i + options.batchRows))
+  }
+
+  async function observed(rows: object[]) {
+    const attributes = options.span?.attributes ?? {}
+    const started = performance.now()
+    let ok = false
+    try {
+      await withSpan(options.span?.name ?? 'batch.write', { attributes: { ...attributes, 'livehouse.rows': rows.length } }, () => write(rows))
+      ok = true
+    } finally {
+      options.onWrite?.({ attributes, rows: rows.length, seconds: (performance.now() - started) / 1000, ok })
+    }
   }
 
   return {
@@ -63,7 +89,8 @@ export function createBatcher(write: (rows: object[]) => Promise<void>, options:
       }
       queuedRows += rows.length
       for (const r of rows) pending.rows.push(r)
-      const done = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject }))
+      const ctx = activeContext()
+      const done = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject, ctx }))
       if (pending.rows.length >= options.batchRows) flush()
       else schedule()
       return done

@@ -9,7 +9,8 @@ export async function insertRows(ch: ClickHouseClient, table: string, rows: obje
 
 /** Embedded write path: batched INSERTs into the raw tables; the materialized views fire on insert. */
 export function createClickHouseSink(ch: ClickHouseClient, options: BatcherOptions): EventSink & { pendingRows(): number } {
-  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows) => insertRows(ch, s, rows), options)])) as Record<Stream, ReturnType<typeof createBatcher>>
+  const span = (s: Stream) => ({ name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: s, 'db.system': 'clickhouse', 'db.collection.name': s } })
+  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows) => insertRows(ch, s, rows), { ...options, span: span(s) })])) as Record<Stream, ReturnType<typeof createBatcher>>
   return {
     kind: 'clickhouse',
     write: (stream: Stream, rows: Row[]) => batchers[stream].add(rows),

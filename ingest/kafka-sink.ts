@@ -55,7 +55,8 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventS
     }
   }
 
-  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows) => send(s, rows), options)])) as Record<Stream, Batcher>
+  const span = (s: Stream) => ({ name: 'kafka.send', attributes: { sink: 'kafka', stream: s, 'messaging.system': 'kafka', 'messaging.destination.name': options.topicPrefix + s } })
+  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows) => send(s, rows), { ...options, span: span(s) })])) as Record<Stream, Batcher>
   await connect().catch(() => {}) // unreachable at start-up is reported by /ready and by 503s, not fatal
 
   return {

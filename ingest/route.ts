@@ -3,6 +3,7 @@ import { decodeUtf8, readBody } from '../api/http/body.ts'
 import { requireRole, type AppEnv } from '../api/http/middleware.ts'
 import type { Auth } from '../api/auth.ts'
 import { AppError } from '../api/errors.ts'
+import { withSpan, withSpanSync } from '../api/observability/tracing.ts'
 import type { Batcher } from './batcher.ts'
 import { parseNdjson, type LineError } from './ndjson.ts'
 import type { DeadLetter, EventSink } from './sink.ts'
@@ -37,7 +38,11 @@ export function createIngestor(deps: Pick<IngestDeps, 'sink' | 'deadLetters' | '
   return {
     /** An NDJSON body, as producers send it. */
     async text(stream: Stream, text: string): Promise<IngestResult> {
-      const parsed = parseNdjson(stream, text, deps.maxLineBytes)
+      const parsed = withSpanSync('ingest.parse', { 'livehouse.stream': stream, 'livehouse.bytes': text.length }, (span) => {
+        const p = parseNdjson(stream, text, deps.maxLineBytes)
+        span.setAttributes({ 'livehouse.accepted': p.rows.length, 'livehouse.rejected': p.errors.length })
+        return p
+      })
       return store(stream, parsed.rows, parsed.errors, parsed.rawRejected)
     },
     /** Already-decoded events (the demo generator): validated exactly like NDJSON lines. */
@@ -56,7 +61,11 @@ export function createIngestor(deps: Pick<IngestDeps, 'sink' | 'deadLetters' | '
     },
   }
 
-  async function store(stream: Stream, rows: Row[], errors: LineError[], raw: string[]): Promise<IngestResult> {
+  function store(stream: Stream, rows: Row[], errors: LineError[], raw: string[]): Promise<IngestResult> {
+    return withSpan('ingest.write', { attributes: { 'livehouse.stream': stream, 'livehouse.rows': rows.length, 'livehouse.rejected': errors.length } }, () => write(stream, rows, errors, raw))
+  }
+
+  async function write(stream: Stream, rows: Row[], errors: LineError[], raw: string[]): Promise<IngestResult> {
     const letters: DeadLetter[] = errors.map((e, i) => ({ stream, raw: raw[i], error_code: e.code, error_message: `line ${e.line}: ${e.message}` }))
     const [written, lettered] = await Promise.allSettled([deps.sink.write(stream, rows), deps.deadLetters.add(letters)])
     if (written.status === 'rejected') throw written.reason

@@ -51,7 +51,6 @@ export async function createHistory(o: { config: HistoryConfig; auth: Auth; clic
     const origin = config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS
     root.use('/api/v1/*', cors({ origin, allowHeaders: ['Authorization', 'Content-Type', 'Accept'], exposeHeaders: ['X-Cache', 'X-Request-Id', 'Retry-After'], maxAge: 600 }))
   }
-  root.get('/metrics', (c) => c.text(cache.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }))
   root.route('/', api)
   root.route('/', dashboards)
   const sql = createSqlServer({ auth, clickhouse: o.clickhouse('analyst') })

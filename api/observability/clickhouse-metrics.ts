@@ -1,0 +1,130 @@
+// Series read from ClickHouse at scrape time through the `ops` client: Kafka engine
+// consumers (system.kafka_consumers) and data freshness. Two cheap queries per scrape,
+// shared by every gauge; a failed or slow read sets livehouse_clickhouse_scrape_ok 0.
+import type { ClickHouseClient } from '@clickhouse/client'
+import { Gauge, type Registry } from 'prom-client'
+
+/**
+ * One row per Kafka engine consumer. ClickHouse 26.7 has no lag column: the lag comes
+ * from librdkafka's statistics JSON (`rdkafka_stat`, refreshed every 3 s), summed over
+ * the consumer's partitions ('-1' is librdkafka's internal partition; -1 lag = unknown).
+ */
+export const lagSql = (stat: string) =>
+  `arraySum(arrayMap(t -> arraySum(arrayMap(p -> if(p.1 = '-1', 0, greatest(JSONExtractInt(p.2, 'consumer_lag'), 0)),
+        JSONExtractKeysAndValuesRaw(t.2, 'partitions'))), JSONExtractKeysAndValuesRaw(${stat}, 'topics')))`
+
+export const kafkaConsumersSql = `
+SELECT
+    database, table, consumer_id,
+    ${lagSql('rdkafka_stat')} AS lag,
+    length(assignments.partition_id) AS partitions,
+    num_messages_read, num_commits, num_rebalance_revocations,
+    length(exceptions.time) AS recent_exceptions,
+    if(length(exceptions.time) > 0, toUnixTimestamp(arrayMax(exceptions.time)), 0) AS last_exception_s,
+    toUnixTimestamp(last_poll_time) AS last_poll_s,
+    is_currently_used
+FROM system.kafka_consumers
+WHERE database = currentDatabase()`
+
+/**
+ * Newest received_at of each raw table, read from its newest part only (the one
+ * holding the highest block number), and the newest bucket of candles_1s from
+ * today's partitions: a scrape never scans a whole table.
+ */
+const rawTables = ['trades', 'orders', 'web_events'] as const
+export const freshnessSql = [
+  ...rawTables.map(
+    (t) => `SELECT '${t}' AS table, toUnixTimestamp64Milli(maxOrNull(received_at)) AS newest_ms FROM ${t}
+WHERE _part IN (SELECT name FROM system.parts WHERE database = currentDatabase() AND table = '${t}' AND active ORDER BY max_block_number DESC LIMIT 2)`,
+  ),
+  `SELECT 'candles_1s' AS table, toUnixTimestamp(maxOrNull(bucket)) * 1000 AS newest_ms FROM candles_1s WHERE bucket >= now() - INTERVAL 1 DAY`,
+].join('\nUNION ALL\n')
+
+interface ConsumerRow {
+  database: string
+  table: string
+  consumer_id: string
+  lag: number
+  partitions: number
+  num_messages_read: number
+  num_commits: number
+  num_rebalance_revocations: number
+  recent_exceptions: number
+  last_exception_s: number
+  last_poll_s: number
+  is_currently_used: number
+}
+
+interface Snapshot {
+  ok: boolean
+  consumers: ConsumerRow[]
+  newestMs: Map<string, number>
+  atMs: number
+}
+
+/** Registers the ClickHouse-backed series on `registry`; each scrape reads ClickHouse at most once per `minIntervalMs`. */
+export function registerClickHouseMetrics(registry: Registry, ch: ClickHouseClient, options: { timeoutMs?: number; minIntervalMs?: number; now?: () => number } = {}) {
+  const timeoutMs = options.timeoutMs ?? 2000
+  const minIntervalMs = options.minIntervalMs ?? 1000
+  const now = options.now ?? Date.now
+  let last: Promise<Snapshot> | undefined
+  let lastAt = 0
+
+  const snapshot = () => {
+    if (!last || now() - lastAt >= minIntervalMs) {
+      lastAt = now()
+      last = read(ch, timeoutMs).then(
+        (r) => ({ ok: true, ...r, atMs: now() }),
+        () => ({ ok: false, consumers: [], newestMs: new Map(), atMs: now() }),
+      )
+    }
+    return last
+  }
+  const registers = [registry]
+  const perConsumer = (name: string, help: string, value: (r: ConsumerRow) => number) =>
+    new Gauge({
+      name, help, labelNames: ['table', 'consumer'] as const, registers,
+      async collect() {
+        this.reset()
+        for (const r of (await snapshot()).consumers) this.set({ table: r.table, consumer: r.consumer_id }, Number(value(r)))
+      },
+    })
+
+  new Gauge({
+    name: 'livehouse_clickhouse_scrape_ok', help: '1 when the last scrape could read ClickHouse (consumers and freshness), 0 when it failed or timed out.', registers,
+    async collect() { this.set((await snapshot()).ok ? 1 : 0) },
+  })
+  perConsumer('livehouse_kafka_consumer_lag_messages', 'Messages in the consumer\'s assigned partitions not yet consumed (librdkafka consumer_lag, summed).', (r) => r.lag)
+  perConsumer('livehouse_kafka_consumer_partitions', 'Partitions assigned to the consumer (0 = idle: more consumers than partitions).', (r) => r.partitions)
+  perConsumer('livehouse_kafka_consumer_messages_read', 'Kafka messages read by the consumer since the table was attached (a running total).', (r) => r.num_messages_read)
+  perConsumer('livehouse_kafka_consumer_commits', 'Offset commits by the consumer since attach (a running total).', (r) => r.num_commits)
+  perConsumer('livehouse_kafka_consumer_rebalance_revocations', 'Times the consumer lost its partitions to a rebalance (a running total).', (r) => r.num_rebalance_revocations)
+  perConsumer('livehouse_kafka_consumer_recent_exceptions', 'Exceptions the consumer holds (ClickHouse keeps the 10 most recent).', (r) => r.recent_exceptions)
+  perConsumer('livehouse_kafka_consumer_last_exception_timestamp_seconds', 'Unix time of the consumer\'s most recent exception (0 = none).', (r) => r.last_exception_s)
+  perConsumer('livehouse_kafka_consumer_last_poll_timestamp_seconds', 'Unix time of the consumer\'s most recent poll.', (r) => r.last_poll_s)
+  new Gauge({
+    name: 'livehouse_data_freshness_seconds',
+    help: 'Now minus the newest received_at of a raw table, or the newest bucket of candles_1s: how far behind the data is.',
+    labelNames: ['table'] as const, registers,
+    async collect() {
+      this.reset()
+      const s = await snapshot()
+      for (const [table, ms] of s.newestMs) this.set({ table }, Math.max(0, (s.atMs - ms) / 1000))
+    },
+  })
+}
+
+async function read(ch: ClickHouseClient, timeoutMs: number): Promise<{ consumers: ConsumerRow[]; newestMs: Map<string, number> }> {
+  // No clickhouse_settings: they would stick to the shared ops session (DESIGN.md); 64-bit numbers may arrive quoted.
+  const query = async <T>(sql: string) => (await ch.query({ query: sql, format: 'JSONEachRow' })).json<T>()
+  const both = Promise.all([query<ConsumerRow>(kafkaConsumersSql), query<{ table: string; newest_ms: number | null }>(freshnessSql)])
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))
+  try {
+    const [consumers, fresh] = await Promise.race([both, timeout])
+    const newestMs = new Map(fresh.filter((r) => r.newest_ms !== null && Number(r.newest_ms) > 0).map((r) => [r.table, Number(r.newest_ms)]))
+    return { consumers, newestMs }
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,52 @@
+// Metrics, tracing and access logs of one gateway process, wired by startLivehouse.
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from '../http/middleware.ts'
+import type { LiveGateway } from '../live/gateway.ts'
+import type { Logger } from '../log.ts'
+import { registerClickHouseMetrics } from './clickhouse-metrics.ts'
+import { createRequestObserver } from './http.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { startTracing, type TracingOptions } from './tracing.ts'
+
+export { createMetrics, type Metrics } from './metrics.ts'
+export { startTracing, withSpan, withSpanSync } from './tracing.ts'
+
+export interface Observability {
+  metrics: Metrics
+  /** The request middleware for createApp's `observe`. */
+  observe: MiddlewareHandler<AppEnv>
+  /** Starts reading the sources only available once the app is wired. */
+  watch(sources: {
+    /** The `ops` workload's client: Kafka consumers and freshness on scrape. */
+    clickhouse?: ClickHouseClient
+    live?: Pick<LiveGateway, 'stats' | 'onPublish'>
+    /** Prometheus text of the history cache (Cache.metrics()). */
+    cacheText?: () => string
+  }): void
+  stop(): Promise<void>
+}
+
+export function createObservability(o: { config: { OTEL_EXPORTER_OTLP_ENDPOINT?: string }; log: Logger; tracing?: Omit<TracingOptions, 'endpoint'> }): Observability {
+  const tracing = startTracing({ endpoint: o.config.OTEL_EXPORTER_OTLP_ENDPOINT, ...o.tracing })
+  if (tracing.enabled) o.log.info('tracing on', { endpoint: o.config.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'injected exporter' })
+  const metrics = createMetrics()
+  return {
+    metrics,
+    observe: createRequestObserver({ log: o.log, metrics }),
+    watch(sources) {
+      if (sources.clickhouse) registerClickHouseMetrics(metrics.registry, sources.clickhouse)
+      const live = sources.live
+      if (live) {
+        metrics.collectLive(() => live.stats())
+        const previous = live.onPublish
+        live.onPublish = (lq, frame) => {
+          metrics.countDelta(lq.spec.name, frame.byteLength)
+          previous?.(lq, frame)
+        }
+      }
+      if (sources.cacheText) metrics.addText(sources.cacheText)
+    },
+    stop: () => tracing.shutdown(),
+  }
+}

@@ -1,0 +1,161 @@
+// The Prometheus registry of one Livehouse process: every series /metrics serves is
+// declared here, so docs/operations.md and deploy/grafana/livehouse.json have one list.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** Seconds buckets from 1 ms to 10 s: HTTP requests, inserts, Kafka sends, live ticks. */
+const latencyBucketsS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/** What the live gateway reports about itself (LiveGateway.stats()). */
+export interface LiveStats {
+  connections: number
+  liveQueries: number
+  effectiveTickMs: number
+  lastTickMs: number
+  conflated: number
+  disconnectedSlow: number
+}
+
+export interface WriteObservation {
+  attributes: Record<string, string>
+  rows: number
+  seconds: number
+  ok: boolean
+}
+
+export type Metrics = ReturnType<typeof createMetrics>
+
+/**
+ * A fresh registry with Livehouse's instruments and the process defaults. Other
+ * modules get the instruments (or the small recorder functions) passed down from
+ * `startLivehouse`; nothing imports a global registry.
+ */
+export function createMetrics(options: { defaults?: boolean } = {}) {
+  const registry = new Registry()
+  if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'livehouse_' })
+  const registers = [registry]
+  const textSources: (() => string | Promise<string>)[] = []
+
+  const httpDuration = new Histogram({
+    name: 'livehouse_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern, method and status, from the first middleware to the response.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: latencyBucketsS,
+    registers,
+  })
+  const ingestEvents = new Counter({
+    name: 'livehouse_ingest_events_total',
+    help: 'Events taken by ingestion (HTTP and demo generator) by stream; outcome accepted = stored downstream, rejected = sent to dead_letters.',
+    labelNames: ['stream', 'outcome'] as const,
+    registers,
+  })
+  const ingestWrite = new Histogram({
+    name: 'livehouse_ingest_batch_write_seconds',
+    help: 'Time of one batched write: an INSERT into ClickHouse (sink="clickhouse") or a Kafka send acknowledged by all in-sync replicas (sink="kafka").',
+    labelNames: ['sink', 'stream', 'outcome'] as const,
+    buckets: latencyBucketsS,
+    registers,
+  })
+  const ingestWriteRows = new Counter({
+    name: 'livehouse_ingest_batch_rows_total',
+    help: 'Rows written by batched writes, by sink, stream and outcome.',
+    labelNames: ['sink', 'stream', 'outcome'] as const,
+    registers,
+  })
+  const liveTick = new Histogram({
+    name: 'livehouse_live_tick_duration_seconds',
+    help: 'Time to run every watched live query once (one scheduler tick).',
+    buckets: latencyBucketsS,
+    registers,
+  })
+  const liveDeltas = new Counter({
+    name: 'livehouse_live_deltas_total',
+    help: 'Delta frames published to live channels, by channel kind.',
+    labelNames: ['channel'] as const,
+    registers,
+  })
+  const liveDeltaBytes = new Counter({
+    name: 'livehouse_live_delta_bytes_total',
+    help: 'Bytes of delta frames published (once per channel, before fan-out), by channel kind.',
+    labelNames: ['channel'] as const,
+    registers,
+  })
+  // The live gateway keeps plain running totals; these counters follow them by their increase at scrape.
+  let liveStats: (() => LiveStats) | undefined
+  const seen = { conflated: 0, slow: 0 }
+  const wsDisconnects = new Counter({
+    name: 'livehouse_ws_disconnects_total',
+    help: 'WebSocket connections closed by the server, by reason (too_slow: buffer above LIVE_MAX_CLIENT_BUFFER_BYTES).',
+    labelNames: ['reason'] as const,
+    registers,
+    collect() {
+      const slow = liveStats?.().disconnectedSlow ?? 0
+      if (slow > seen.slow) this.inc({ reason: 'too_slow' }, slow - seen.slow)
+      seen.slow = Math.max(seen.slow, slow)
+    },
+  })
+  const wsConflations = new Counter({
+    name: 'livehouse_ws_conflations_total',
+    help: 'Times a slow WebSocket client skipped deltas and was resynchronised with a snapshot.',
+    registers,
+    collect() {
+      const conflated = liveStats?.().conflated ?? 0
+      if (conflated > seen.conflated) this.inc(conflated - seen.conflated)
+      seen.conflated = Math.max(seen.conflated, conflated)
+    },
+  })
+  const liveGauge = (name: string, help: string, read: (s: LiveStats) => number) =>
+    new Gauge({ name, help, registers, collect() { if (liveStats) this.set(read(liveStats())) } })
+  liveGauge('livehouse_ws_connections', 'Open WebSocket connections.', (s) => s.connections)
+  liveGauge('livehouse_live_channels', 'Live queries running: one per distinct channel topic, however many clients watch it.', (s) => s.liveQueries)
+  liveGauge('livehouse_live_last_tick_seconds', 'Duration of the last live scheduler tick.', (s) => s.lastTickMs / 1000)
+  liveGauge('livehouse_live_effective_tick_seconds', 'Current live tick interval (LIVE_TICK_MS, stretched to 2x the tick time under load).', (s) => s.effectiveTickMs / 1000)
+
+  return {
+    registry,
+    httpDuration,
+    ingestEvents,
+    ingestWrite,
+    ingestWriteRows,
+    liveTick,
+    liveDeltas,
+    liveDeltaBytes,
+    wsDisconnects,
+    wsConflations,
+
+    /** For `createIngestor`/`createIngestRoutes`' onResult. */
+    countIngest(stream: string, accepted: number, rejected: number) {
+      if (accepted) ingestEvents.inc({ stream, outcome: 'accepted' }, accepted)
+      if (rejected) ingestEvents.inc({ stream, outcome: 'rejected' }, rejected)
+    },
+    /** For the batcher's onWrite: one observation per INSERT or Kafka send. */
+    observeWrite(w: WriteObservation) {
+      const labels = { sink: w.attributes.sink ?? 'unknown', stream: w.attributes.stream ?? 'unknown', outcome: w.ok ? 'ok' : 'error' }
+      ingestWrite.observe(labels, w.seconds)
+      ingestWriteRows.inc(labels, w.rows)
+    },
+    /** For the live scheduler, once per tick. */
+    observeTick(ms: number) {
+      liveTick.observe(ms / 1000)
+    },
+    /** For LiveGateway.onPublish. */
+    countDelta(channel: string, bytes: number) {
+      liveDeltas.inc({ channel })
+      liveDeltaBytes.inc({ channel }, bytes)
+    },
+    /** Gauges and counters read from the live gateway's own counters at scrape time. */
+    collectLive(stats: () => LiveStats) {
+      liveStats = stats
+    },
+    /** Prometheus text produced elsewhere (the history cache's own exposition), appended to the scrape. */
+    addText(source: () => string | Promise<string>) {
+      textSources.push(source)
+    },
+    contentType: registry.contentType,
+    /** The whole exposition: the registry, then each text source. */
+    async render(): Promise<string> {
+      const parts = [await registry.metrics()]
+      for (const source of textSources) parts.push(await Promise.resolve().then(source).catch(() => ''))
+      return parts.map((p) => (p.endsWith('\n') || p === '' ? p : p + '\n')).join('')
+    },
+  }
+}
