@@ -17,16 +17,24 @@
 --                                  do not wait on each other.
 -- kafka_handle_error_mode = 'stream'  a bad message becomes a row with _error set instead of
 --                                  stopping the consumer; the second view keeps it in dead_letters.
+-- kafka.session_timeout_ms = 6000, kafka.heartbeat_interval_ms = 1000 (librdkafka, through a
+--                                  named collection, the only per-table way to pass them): a consumer
+--                                  that died without leaving the group (a killed or restarted
+--                                  process) is evicted after 6 s; librdkafka's default 45 s kept
+--                                  a restarted ClickHouse from consuming for ~40 s.
+
+CREATE NAMED COLLECTION IF NOT EXISTS kafka_trades_source AS
+    kafka_broker_list = '{{KAFKA_BROKERS}}', kafka_topic_list = '{{KAFKA_TOPIC_TRADES}}',
+    kafka_group_name = '{{KAFKA_GROUP}}', kafka_format = 'JSONEachRow',
+    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
 
 CREATE TABLE IF NOT EXISTS kafka_trades
 (
     id String, ts DateTime64(3, 'UTC'), symbol String, price Decimal(18, 8), qty Decimal(18, 8),
     side Enum8('buy' = 1, 'sell' = 2), venue String
 )
-ENGINE = Kafka
-SETTINGS kafka_broker_list = '{{KAFKA_BROKERS}}', kafka_topic_list = '{{KAFKA_TOPIC_TRADES}}',
-    kafka_group_name = '{{KAFKA_GROUP}}', kafka_format = 'JSONEachRow',
-    kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
+ENGINE = Kafka(kafka_trades_source)
+SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
     kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
     kafka_handle_error_mode = 'stream';
 
@@ -39,6 +47,11 @@ SELECT 'trades' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_cod
     'kafka' AS source, now64(3) AS received_at
 FROM kafka_trades WHERE length(_error) > 0;
 
+CREATE NAMED COLLECTION IF NOT EXISTS kafka_orders_source AS
+    kafka_broker_list = '{{KAFKA_BROKERS}}', kafka_topic_list = '{{KAFKA_TOPIC_ORDERS}}',
+    kafka_group_name = '{{KAFKA_GROUP}}', kafka_format = 'JSONEachRow',
+    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
+
 CREATE TABLE IF NOT EXISTS kafka_orders
 (
     order_id String, ts DateTime64(3, 'UTC'), shop_id String, customer_id String, product_id String,
@@ -46,10 +59,8 @@ CREATE TABLE IF NOT EXISTS kafka_orders
     currency FixedString(3), status Enum8('completed' = 1, 'pending' = 2, 'cancelled' = 3, 'refunded' = 4),
     country String
 )
-ENGINE = Kafka
-SETTINGS kafka_broker_list = '{{KAFKA_BROKERS}}', kafka_topic_list = '{{KAFKA_TOPIC_ORDERS}}',
-    kafka_group_name = '{{KAFKA_GROUP}}', kafka_format = 'JSONEachRow',
-    kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
+ENGINE = Kafka(kafka_orders_source)
+SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
     kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
     kafka_handle_error_mode = 'stream';
 
@@ -63,16 +74,19 @@ SELECT 'orders' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_cod
     'kafka' AS source, now64(3) AS received_at
 FROM kafka_orders WHERE length(_error) > 0;
 
+CREATE NAMED COLLECTION IF NOT EXISTS kafka_web_events_source AS
+    kafka_broker_list = '{{KAFKA_BROKERS}}', kafka_topic_list = '{{KAFKA_TOPIC_WEB_EVENTS}}',
+    kafka_group_name = '{{KAFKA_GROUP}}', kafka_format = 'JSONEachRow',
+    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
+
 CREATE TABLE IF NOT EXISTS kafka_web_events
 (
     ts DateTime64(3, 'UTC'), session_id String, shop_id String,
     type Enum8('view' = 1, 'add_to_cart' = 2, 'checkout' = 3, 'purchase' = 4),
     customer_id String, product_id String
 )
-ENGINE = Kafka
-SETTINGS kafka_broker_list = '{{KAFKA_BROKERS}}', kafka_topic_list = '{{KAFKA_TOPIC_WEB_EVENTS}}',
-    kafka_group_name = '{{KAFKA_GROUP}}', kafka_format = 'JSONEachRow',
-    kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
+ENGINE = Kafka(kafka_web_events_source)
+SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
     kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
     kafka_handle_error_mode = 'stream';
 

@@ -32,6 +32,7 @@ const defaults = {
 const createTable = /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(/
 const mergeTreeEngine = /ENGINE\s*=\s*(\w*MergeTree)\b(\s*\(([^)]*)\))?/
 const createView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/
+const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -58,6 +59,8 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
         out.push(`CREATE TABLE IF NOT EXISTS ${name} ${onCluster} AS ${local}\nENGINE = Distributed('${cluster}', currentDatabase(), '${local}', ${key})`)
       } else if (table) {
         out.push(stmt.replace(createTable, `CREATE TABLE IF NOT EXISTS ${table[1]} ${onCluster}\n(`))
+      } else if (createNamedCollection.test(stmt)) {
+        out.push(stmt.replace(createNamedCollection, (m, name: string) => `CREATE NAMED COLLECTION IF NOT EXISTS ${name} ${onCluster} AS`))
       } else if (view) {
         const [, name, target] = view
         const to = replicated.has(target) ? `${target}_local` : target

@@ -80,15 +80,18 @@ TTL toDateTime(received_at) + INTERVAL 30 DAY;
 CREATE TABLE IF NOT EXISTS dead_letters ON CLUSTER '{cluster}' AS dead_letters_local
 ENGINE = Distributed('{cluster}', currentDatabase(), 'dead_letters_local', rand());
 
+CREATE NAMED COLLECTION IF NOT EXISTS kafka_trades_source ON CLUSTER '{cluster}' AS
+    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.trades',
+    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
+    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
+
 CREATE TABLE IF NOT EXISTS kafka_trades ON CLUSTER '{cluster}'
 (
     id String, ts DateTime64(3, 'UTC'), symbol String, price Decimal(18, 8), qty Decimal(18, 8),
     side Enum8('buy' = 1, 'sell' = 2), venue String
 )
-ENGINE = Kafka
-SETTINGS kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.trades',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
+ENGINE = Kafka(kafka_trades_source)
+SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
     kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
     kafka_handle_error_mode = 'stream';
 
@@ -101,6 +104,11 @@ SELECT 'trades' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_cod
     'kafka' AS source, now64(3) AS received_at
 FROM kafka_trades WHERE length(_error) > 0;
 
+CREATE NAMED COLLECTION IF NOT EXISTS kafka_orders_source ON CLUSTER '{cluster}' AS
+    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.orders',
+    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
+    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
+
 CREATE TABLE IF NOT EXISTS kafka_orders ON CLUSTER '{cluster}'
 (
     order_id String, ts DateTime64(3, 'UTC'), shop_id String, customer_id String, product_id String,
@@ -108,10 +116,8 @@ CREATE TABLE IF NOT EXISTS kafka_orders ON CLUSTER '{cluster}'
     currency FixedString(3), status Enum8('completed' = 1, 'pending' = 2, 'cancelled' = 3, 'refunded' = 4),
     country String
 )
-ENGINE = Kafka
-SETTINGS kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.orders',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
+ENGINE = Kafka(kafka_orders_source)
+SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
     kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
     kafka_handle_error_mode = 'stream';
 
@@ -125,16 +131,19 @@ SELECT 'orders' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_cod
     'kafka' AS source, now64(3) AS received_at
 FROM kafka_orders WHERE length(_error) > 0;
 
+CREATE NAMED COLLECTION IF NOT EXISTS kafka_web_events_source ON CLUSTER '{cluster}' AS
+    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.web_events',
+    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
+    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
+
 CREATE TABLE IF NOT EXISTS kafka_web_events ON CLUSTER '{cluster}'
 (
     ts DateTime64(3, 'UTC'), session_id String, shop_id String,
     type Enum8('view' = 1, 'add_to_cart' = 2, 'checkout' = 3, 'purchase' = 4),
     customer_id String, product_id String
 )
-ENGINE = Kafka
-SETTINGS kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.web_events',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
+ENGINE = Kafka(kafka_web_events_source)
+SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
     kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
     kafka_handle_error_mode = 'stream';
 
