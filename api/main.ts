@@ -18,6 +18,7 @@ const livehouse = await startLivehouse(config, log).catch((e: Error) => {
 console.log(`\nLivehouse is up: ${livehouse.url}`)
 console.log(`  engine: ${config.embedded ? `embedded chDB (${config.DATA_DIR})` : config.CLICKHOUSE_URL}`)
 console.log(`  ingestion: ${config.KAFKA_BROKERS.length ? `Kafka (${config.KAFKA_BROKERS.join(',')})` : 'direct INSERTs'}`)
+console.log(`  analyst SQL: ${livehouse.sqlUrl ?? 'off (SQL_PORT=0)'}  (ClickHouse HTTP interface, read-only; password = an analyst token)`)
 console.log(`  demo generator: ${config.DEMO_RATE > 0 ? `${config.DEMO_RATE} events/s` : 'off'}`)
 if (livehouse.demoTokens) {
   console.log('\nDemo tokens (embedded mode, valid 30 days):')
