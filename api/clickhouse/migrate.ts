@@ -50,11 +50,15 @@ export function readMigrations(dirs = migrationDirs): MigrationFile[] {
  * file whose checksum changed stops start-up naming the file (migrations are append-only).
  */
 export async function applyMigrations(ch: ClickHouseClient, options: MigrationOptions = {}): Promise<string[]> {
-  await ch.command({
-    query: `CREATE TABLE IF NOT EXISTS livehouse_migrations
-      (name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-      ENGINE = MergeTree ORDER BY name`,
-  })
+  // Checked first so a replica with a read-only user starts on an up-to-date schema (no DDL at all).
+  const exists = await ch.query({ query: 'EXISTS TABLE livehouse_migrations', format: 'JSONCompactEachRow' }).then((r) => r.json<[number]>())
+  if (!exists[0]?.[0]) {
+    await ch.command({
+      query: `CREATE TABLE IF NOT EXISTS livehouse_migrations
+        (name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+        ENGINE = MergeTree ORDER BY name`,
+    })
+  }
   const rs = await ch.query({ query: 'SELECT name, checksum FROM livehouse_migrations', format: 'JSONEachRow' })
   const applied = new Map((await rs.json<{ name: string; checksum: string }>()).map((r) => [r.name, r.checksum]))
   const vars = placeholderValues(options.kafka)

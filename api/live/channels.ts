@@ -24,6 +24,15 @@ export interface ChannelSpec<P = any> {
   bucketMs(p: P): number
   /** Rows at or after `sinceMs` (series/tape) or the whole table; at most `limit` rows. */
   read(p: P, sinceMs: number, limit: number): Sql
+  /**
+   * Optional: live queries with the same `key` tick with one shared SQL read. Its rows
+   * carry `member(p)` as an extra first cell, newest first per member, `limit` per member.
+   */
+  batch?: {
+    key(p: P): string
+    member(p: P): string
+    read(ps: P[], sinceMs: number, limit: number): Sql
+  }
 }
 
 const symbol = z.string().regex(/^[A-Z0-9.\-_/]{1,32}$/)
@@ -35,6 +44,8 @@ const market: readonly Role[] = ['trader']
 const shops: readonly Role[] = ['seller']
 const strict = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict()
 
+const candleColumns = `toUnixTimestamp(bucket) * 1000, toFloat64(argMinMerge(open)), toFloat64(max(high)), toFloat64(min(low)),
+  toFloat64(argMaxMerge(close)), toFloat64(sum(volume)), sum(trades), toFloat64(if(sum(volume) = 0, 0, sum(quote_volume) / sum(volume)))`
 const candleParams = strict({ symbol, interval: z.enum(['1s', '1m', '1h']) })
 const candles: ChannelSpec<z.infer<typeof candleParams>> = {
   name: 'candles',
@@ -45,13 +56,21 @@ const candles: ChannelSpec<z.infer<typeof candleParams>> = {
   mode: 'series',
   bucketMs: (p) => intervals[p.interval],
   read: (p, sinceMs, limit) => ({
-    query: `SELECT toUnixTimestamp(bucket) * 1000, toFloat64(argMinMerge(open)), toFloat64(max(high)), toFloat64(min(low)),
-              toFloat64(argMaxMerge(close)), toFloat64(sum(volume)), sum(trades),
-              toFloat64(if(sum(volume) = 0, 0, sum(quote_volume) / sum(volume)))
-            FROM candles_${p.interval} WHERE symbol = {symbol:String} AND bucket >= ${since}
+    query: `SELECT ${candleColumns} FROM candles_${p.interval} WHERE symbol = {symbol:String} AND bucket >= ${since}
             GROUP BY bucket ORDER BY bucket DESC LIMIT {limit:UInt32}`,
     params: { symbol: p.symbol, since: sinceMs, limit },
   }),
+  // Every candle channel of one interval in one query per tick (the live path's main cost).
+  batch: {
+    key: (p) => `candles/${p.interval}`,
+    member: (p) => p.symbol,
+    read: (ps, sinceMs, limit) => ({
+      query: `SELECT symbol, ${candleColumns} FROM candles_${ps[0].interval}
+              WHERE symbol IN {symbols:Array(String)} AND bucket >= ${since}
+              GROUP BY symbol, bucket ORDER BY symbol, bucket DESC LIMIT {limit:UInt32} BY symbol`,
+      params: { symbols: ps.map((p) => p.symbol), since: sinceMs, limit },
+    }),
+  },
 }
 
 const tickerParams = strict({ symbols: z.array(symbol).min(1).max(500).optional() })
@@ -92,6 +111,16 @@ const tape: ChannelSpec<z.infer<typeof tapeParams>> = {
             ORDER BY ts DESC, id DESC LIMIT {limit:UInt32}`,
     params: { symbol: p.symbol, since: sinceMs, limit },
   }),
+  batch: {
+    key: () => 'trades',
+    member: (p) => p.symbol,
+    read: (ps, sinceMs, limit) => ({
+      query: `SELECT symbol, toUnixTimestamp64Milli(ts), id, toFloat64(price), toFloat64(qty), toString(side)
+              FROM trades WHERE symbol IN {symbols:Array(String)} AND ts >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+              ORDER BY symbol, ts DESC, id DESC LIMIT {limit:UInt32} BY symbol`,
+      params: { symbols: ps.map((p) => p.symbol), since: sinceMs, limit },
+    }),
+  },
 }
 
 const salesParams = strict({ shop, interval: z.enum(['1m', '1h']) })

@@ -12,7 +12,7 @@ import {
 import type { Server, Socket, WebSocketHandler } from '../transport/uws.ts'
 import { channels } from './channels.ts'
 import { baseOf, toBlock, type Block, type Change, type LiveQuery } from './live-query.ts'
-import { createScheduler, type Watched } from './scheduler.ts'
+import { createScheduler, type Scheduler, type SchedulerOptions, type Watched } from './scheduler.ts'
 import { authenticateUpgrade } from './upgrade.ts'
 
 export interface LiveGatewayOptions {
@@ -29,7 +29,12 @@ export interface LiveGatewayOptions {
   maxClientBufferBytes: number
   /** Client errors tolerated per minute before the connection is closed. */
   maxStrikesPerMin: number
+  /** Replaces the in-process scheduler: api/live/replication.ts shares live queries between gateways. */
+  createScheduler?: (o: LiveSchedulerOptions) => Scheduler
 }
+
+/** What a scheduler gets from the gateway; `deliver` fans an encoded DELTA of `lq` out to this gateway's watchers. */
+export type LiveSchedulerOptions = SchedulerOptions & { deliver(lq: LiveQuery, frame: Uint8Array): void }
 
 interface Sub {
   sid: number
@@ -69,12 +74,14 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     maxSubscriptions: o.maxSubscriptions, maxFrameBytes: o.maxFrameBytes, maxFramesPerSecond: o.maxFramesPerS,
     tickMs: o.tickMs, snapshotBuckets: o.snapshotBuckets,
   }
-  const scheduler = createScheduler({
+  const schedulerOptions: LiveSchedulerOptions = {
     ...o,
     concurrency: 2,
-    onChange: publish,
+    onChange: (lq, change) => deliver(lq, encodeDelta(lq, change)),
     onError: (lq, error) => o.log.warn('live query failed', { topic: lq.topic, error }),
-  })
+    deliver,
+  }
+  const scheduler = (o.createScheduler ?? createScheduler)(schedulerOptions)
 
   function send(conn: Conn, frame: Uint8Array): number {
     return conn.closed || !conn.socket ? 2 : conn.socket.send(frame)
@@ -105,15 +112,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     sub.state = 'live'
   }
 
-  function publish(lq: LiveQuery, change: Change) {
-    const time = lq.spec.meta.time
-    const now = Date.now()
-    const base = baseOf([change.append, change.replace], time, now)
-    const block = (rows: typeof change.append) => (rows.length ? toBlock(rows, time, base).cols : null)
-    const frame = encodeServerFrame({
-      type: S.DELTA, cid: lq.cid, seq: lq.seq, base, sentOffset: now - base,
-      append: block(change.append), replace: block(change.replace), remove: change.remove.length ? change.remove : null,
-    })
+  function deliver(lq: LiveQuery, frame: Uint8Array) {
     const subs = watchers.get(lq.cid) ?? new Set<Sub>()
     // Conflation: a client this far behind misses deltas and gets a snapshot once it drains.
     for (const sub of subs) {
@@ -250,4 +249,16 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     stats: () => ({ connections, conflated, disconnectedSlow, ...scheduler.stats() }),
   }
   return gateway
+}
+
+/** The DELTA frame of `lq`'s latest change (its current `seq`), encoded once for every watcher. */
+export function encodeDelta(lq: LiveQuery, change: Change): Uint8Array {
+  const time = lq.spec.meta.time
+  const now = Date.now()
+  const base = baseOf([change.append, change.replace], time, now)
+  const block = (rows: typeof change.append) => (rows.length ? toBlock(rows, time, base).cols : null)
+  return encodeServerFrame({
+    type: S.DELTA, cid: lq.cid, seq: lq.seq, base, sentOffset: now - base,
+    append: block(change.append), replace: block(change.replace), remove: change.remove.length ? change.remove : null,
+  })
 }

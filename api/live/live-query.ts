@@ -2,7 +2,7 @@
 // each tick, diffs them against the last published state and yields only the change.
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Cell, Columns } from '../protocol/index.ts'
-import type { ChannelSpec } from './channels.ts'
+import type { ChannelSpec, Sql } from './channels.ts'
 
 export interface LiveQueryOptions {
   snapshotBuckets: number
@@ -32,6 +32,8 @@ export class LiveQuery {
   private readonly state = new Map<string, Cell[]>()
   private snapshotCache?: { seq: number; block: Block }
   closed = false
+  /** True once the first snapshot is loaded: only loaded queries tick. */
+  loaded = false
 
   constructor(
     readonly cid: number,
@@ -64,15 +66,7 @@ export class LiveQuery {
   }
 
   private async fetch(sinceMs: number, limit: number): Promise<Cell[][]> {
-    const { query, params } = this.spec.read(this.params, sinceMs, limit)
-    const rs = await this.ch.query({
-      query,
-      query_params: params,
-      format: 'JSONCompactEachRow',
-      // Our own 'live' connection: this setting sticking to its session is what we want.
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
-    })
-    const rows = await rs.json<Cell[]>()
+    const rows = await queryRows(this.ch, this.spec.read(this.params, sinceMs, limit))
     // Newest-first LIMIT in SQL (keeps the latest when capped); publish oldest-first.
     return this.spec.mode === 'table' ? rows : rows.reverse()
   }
@@ -82,6 +76,7 @@ export class LiveQuery {
     const rows = await this.fetch(this.initialSince(), this.snapshotLimit())
     for (const row of rows) this.state.set(this.keyOf(row), row)
     this.advance(rows)
+    this.loaded = true
   }
 
   private initialSince() {
@@ -103,12 +98,22 @@ export class LiveQuery {
     return Math.min(this.watermark, this.now) - this.lateness
   }
 
-  /** Reads the recent rows and returns what changed since the last tick, or null. */
-  async tick(): Promise<Change | null> {
+  /** What the next tick reads: rows at or after `since`, at most `limit`. */
+  tickRange(): { since: number; limit: number } {
     const limit = this.spec.mode === 'tape'
       ? Math.max(1, Math.ceil((this.opts.tapeMaxPerS * this.opts.tickMs) / 1000))
       : this.snapshotLimit()
-    const rows = await this.fetch(this.tickSince(), limit)
+    return { since: this.tickSince(), limit }
+  }
+
+  /** Reads the recent rows and returns what changed since the last tick, or null. */
+  async tick(): Promise<Change | null> {
+    const { since, limit } = this.tickRange()
+    return this.apply(await this.fetch(since, limit))
+  }
+
+  /** Diffs rows read for this tick (oldest first; tables in any order) against the published state. */
+  apply(rows: Cell[][]): Change | null {
     if (this.closed) return null
     const change = this.diff(rows)
     if (!change.append.length && !change.replace.length && !change.remove.length) return null
@@ -177,6 +182,82 @@ export class LiveQuery {
     const rows = await this.fetch(since, this.snapshotLimit())
     return { since, block: toBlock(rows, this.spec.meta.time, baseOf([rows], this.spec.meta.time, this.now)) }
   }
+
+  /** Replication (api/live/replication.ts): what another gateway needs to continue this query. */
+  exportState(): LiveState {
+    return { seq: this.seq, watermark: this.watermark, rows: [...this.state.values()] }
+  }
+
+  /** Replication: continues from a state another gateway exported; the next change is `s.seq + 1`. */
+  restore(s: LiveState) {
+    this.state.clear()
+    for (const row of s.rows) this.state.set(this.keyOf(row), row)
+    this.seq = s.seq
+    this.watermark = s.watermark
+    this.snapshotCache = undefined
+    this.loaded = true
+  }
+
+  /** Replication: applies a change another gateway published as delta `seq`, as a client does (docs/protocol.md). */
+  applyPublished(seq: number, change: Change) {
+    for (const rows of [change.append, change.replace]) for (const row of rows) this.state.set(this.keyOf(row), row)
+    const k = this.spec.meta.key
+    for (const key of change.remove) this.state.delete(k.length === 1 ? String(key[0]) : JSON.stringify(key))
+    this.advance(change.append)
+    this.advance(change.replace)
+    this.seq = seq
+    this.trim()
+  }
+}
+
+/** A live query's published state: enough for another gateway to serve snapshots and continue the sequence. */
+export interface LiveState {
+  seq: number
+  watermark: number
+  rows: Cell[][]
+}
+
+/** Runs one channel query on the live connection; rows as arrays of cells. */
+async function queryRows(ch: ClickHouseClient, sql: Sql): Promise<Cell[][]> {
+  const rs = await ch.query({
+    query: sql.query,
+    query_params: sql.params,
+    format: 'JSONCompactEachRow',
+    // Our own 'live' connection: this setting sticking to its session is what we want.
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  })
+  return rs.json<Cell[]>()
+}
+
+/**
+ * One tick for several live queries of one batchable channel kind (e.g. every 1s candle
+ * channel): one SQL read for all of them instead of one each, then each diffs its own
+ * rows. Returns the changes, in the order of `lqs` (null where nothing changed).
+ */
+export async function tickBatch(ch: ClickHouseClient, lqs: LiveQuery[]): Promise<(Change | null)[]> {
+  const batch = lqs[0].spec.batch!
+  const ranges = lqs.map((lq) => lq.tickRange())
+  const since = Math.min(...ranges.map((r) => r.since))
+  const limit = Math.max(...ranges.map((r) => r.limit))
+  const rows = await queryRows(ch, batch.read(lqs.map((lq) => lq.params), since, limit))
+  // Rows come grouped by member, newest first within each; cell 0 names the member.
+  const byMember = new Map<Cell, Cell[][]>()
+  for (const row of rows) {
+    const member = row[0]
+    let list = byMember.get(member)
+    if (!list) byMember.set(member, (list = []))
+    list.push(row.slice(1))
+  }
+  return lqs.map((lq, i) => {
+    const mine = byMember.get(batch.member(lq.params)) ?? []
+    const time = lq.spec.meta.time
+    // The shared read starts at the earliest member's range; each keeps only its own
+    // (whole seconds, as the channels' `since` filter compares).
+    const from = Math.floor(ranges[i].since / 1000) * 1000
+    const kept: Cell[][] = []
+    for (let r = mine.length - 1; r >= 0; r--) if (time < 0 || (mine[r][time] as number) >= from) kept.push(mine[r])
+    return lq.apply(kept)
+  })
 }
 
 function sameRow(a: Cell[], b: Cell[]): boolean {

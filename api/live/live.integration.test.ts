@@ -58,6 +58,20 @@ describe('live candles', () => {
     expect(c.subs.get(1)!.snapshots).toBe(1)
   })
 
+  it('ticks several candle channels of one interval with one shared read, each equal to the raw trades', async () => {
+    const symbols = ['LIVE-M1', 'LIVE-M2', 'LIVE-M3']
+    const c = await connect()
+    symbols.forEach((symbol, i) => c.subscribe(i + 1, 'candles', { symbol, interval: '1s' }))
+    await eventually(() => expect(symbols.every((_, i) => c.subs.has(i + 1))).toBe(true))
+    for (let b = 0; b < 3; b++) {
+      await ingest(gw, 'trades', symbols.flatMap((symbol, k) => Array.from({ length: 10 }, (_, i) => trade(symbol, b * 1000 + i * 53, 50 + k + ((i * 3 + b) % 7) * 0.5, 1 + (i % 2)))))
+    }
+    await ingest(gw, 'trades', [trade('LIVE-M2', 10, 999, 1)])
+    for (const [i, symbol] of symbols.entries()) {
+      await eventually(async () => expect(c.rows(i + 1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 10_000 })
+    }
+  })
+
   it('shares one live query between all watchers of a channel and stops it when nobody watches', async () => {
     const symbol = 'LIVE-B'
     const [a, b] = [await connect(), await connect()]

@@ -2,7 +2,7 @@
 // queries keep ClickHouse busy at most half the time; an unwatched query stops polling.
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { ChannelSpec } from './channels.ts'
-import { LiveQuery, type Change, type LiveQueryOptions } from './live-query.ts'
+import { LiveQuery, tickBatch, type Change, type LiveQueryOptions } from './live-query.ts'
 
 export interface Watched {
   lq: LiveQuery
@@ -20,7 +20,8 @@ export interface SchedulerOptions extends LiveQueryOptions {
 }
 
 export interface Scheduler {
-  acquire(spec: ChannelSpec, params: unknown, topic: string): Watched
+  /** `adopt`: tick this query (and wait for `ready`) instead of creating and loading one (replication). */
+  acquire(spec: ChannelSpec, params: unknown, topic: string, adopt?: { lq: LiveQuery; ready: Promise<void> }): Watched
   release(w: Watched): void
   start(): void
   stop(): Promise<void>
@@ -47,10 +48,41 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     }
   }
 
+  async function runBatch(ws: Watched[]) {
+    try {
+      const changes = await tickBatch(o.ch, ws.map((w) => w.lq))
+      ws.forEach((w, i) => {
+        const change = changes[i]
+        if (change && !w.lq.closed) o.onChange(w.lq, change)
+      })
+    } catch (e) {
+      for (const w of ws) o.onError?.(w.lq, e)
+    }
+  }
+
+  /** One job per live query, except loaded ones of a batchable kind: one job (one SQL read) per kind. */
+  function jobs(): (() => Promise<void>)[] {
+    const out: (() => Promise<void>)[] = []
+    const batches = new Map<string, Watched[]>()
+    for (const w of byTopic.values()) {
+      const batch = w.lq.spec.batch
+      if (!batch || !w.lq.loaded) {
+        out.push(() => runOne(w))
+        continue
+      }
+      const key = batch.key(w.lq.params)
+      const list = batches.get(key)
+      if (list) list.push(w)
+      else batches.set(key, [w])
+    }
+    for (const ws of batches.values()) out.push(ws.length === 1 ? () => runOne(ws[0]) : () => runBatch(ws))
+    return out
+  }
+
   async function tickAll() {
-    const queue = [...byTopic.values()]
+    const queue = jobs()
     const workers = Array.from({ length: Math.min(o.concurrency, queue.length) }, async () => {
-      for (let w = queue.shift(); w; w = queue.shift()) await runOne(w)
+      for (let job = queue.shift(); job; job = queue.shift()) await job()
     })
     await Promise.all(workers)
   }
@@ -70,11 +102,11 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   }
 
   return {
-    acquire(spec, params, topic) {
+    acquire(spec, params, topic, adopt) {
       let w = byTopic.get(topic)
       if (!w) {
-        const lq = new LiveQuery(nextCid++, topic, spec, params, o.ch, o)
-        const ready = lq.load()
+        const lq = adopt?.lq ?? new LiveQuery(nextCid++, topic, spec, params, o.ch, o)
+        const ready = adopt?.ready ?? lq.load()
         ready.catch(() => byTopic.get(topic) === w && byTopic.delete(topic))
         w = { lq, ready, watchers: 0 }
         byTopic.set(topic, w)

@@ -1,0 +1,97 @@
+// Child processes of the live benchmark: each runs under `bash -c 'ulimit -n …; exec node'`
+// (thousands of sockets need descriptors) and talks by JSON lines on stdout / stdin.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+
+export const root = resolve(import.meta.dirname, '../..')
+const fdLimit = 20_000
+
+export interface Proc {
+  child: ChildProcess
+  pid: number
+  /** The next stdout JSON line with this `event` (or any JSON line when omitted). */
+  next(event?: string, timeoutMs?: number): Promise<any>
+  say(line: string): void
+  output(): string
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
+
+export function spawnNode(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Proc {
+  const quoted = [process.execPath, ...nodeArgs, '--import', 'tsx', script, ...args].map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ')
+  const child = spawn('bash', ['-c', `ulimit -n ${fdLimit} 2>/dev/null || ulimit -n $(ulimit -Hn); exec ${quoted}`], {
+    cwd: root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let out = ''
+  const lines: any[] = []
+  let waiter: (() => void) | undefined
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    out = (out + line + '\n').slice(-20_000)
+    if (line.startsWith('{')) {
+      try {
+        lines.push(JSON.parse(line))
+        waiter?.()
+      } catch { /* a log line that happens to start with { */ }
+    }
+  })
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)))
+  const exited = new Promise<void>((r) => child.once('exit', () => (waiter?.(), r())))
+  return {
+    child,
+    pid: child.pid!,
+    async next(event, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const i = lines.findIndex((l) => !event || l.event === event)
+        if (i >= 0) return lines.splice(i, 1)[0]
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before "${event}":\n${out.slice(-3000)}`)
+        if (Date.now() > deadline) throw new Error(`${script}: no "${event}" in ${timeoutMs} ms:\n${out.slice(-3000)}`)
+        await new Promise<void>((r) => ((waiter = r), setTimeout(r, 500)))
+      }
+    },
+    say: (line) => void child.stdin!.write(line + '\n'),
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal)
+        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+        await exited
+        clearTimeout(killer)
+      }
+    },
+  }
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return NaN
+  }
+}
+
+export interface GatewayProc extends Proc {
+  url: string
+  port: number
+}
+
+/** The real gateway (`api/main.ts`) on a fresh data directory, nothing but the live tick tuned. */
+export async function startGatewayProc(env: Record<string, string>, nodeArgs: string[] = []): Promise<GatewayProc> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-bench-live-'))
+  const p = spawnNode(join(root, 'api/main.ts'), [], {
+    PORT: '0', SQL_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...env,
+  }, nodeArgs)
+  const deadline = Date.now() + 90_000
+  let m: RegExpExecArray | null = null
+  while (!(m = /Livehouse is up: (http:\/\/\S+)/.exec(p.output()))) {
+    if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${p.output()}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  const url = m[1].replace('localhost', '127.0.0.1')
+  const stop = p.stop
+  return { ...p, url, port: Number(new URL(url).port), stop: async (s) => (await stop(s), rmSync(dataDir, { recursive: true, force: true })) }
+}

@@ -1,0 +1,280 @@
+// The live scenario: the gateway, the JSON baseline server, the WebSocket clients and the
+// ingestion load each in their own process, on 127.0.0.1, bounded in count and time.
+// Per run, two phases against the same gateway and ingestion (order alternates per run):
+// N clients × M candle channels on the gateway (MessagePack deltas), then the same on
+// the baseline (plain `ws`, JSON full snapshots, same channels, same ticks).
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { createAuth } from '../../api/auth.ts'
+import { barChartSvg, machine, writeReport } from '../lib/report.ts'
+import { median, percentile } from '../stats.ts'
+import { cpuSeconds, root, spawnNode, startGatewayProc, type GatewayProc, type Proc } from './processes.ts'
+
+export interface LiveScenarioOptions {
+  name: string
+  runs: number
+  /** Measured seconds per phase. */
+  seconds: number
+  clients: number
+  /** Candle channels (1s) every client watches. */
+  channels: number
+  /** Offered ingestion rate (trades/s, HTTP NDJSON from its own process). */
+  eventsPerS: number
+  /** Client processes per phase (default: one per 5,000 clients). */
+  clientProcs?: number
+  tickMs?: number
+  /** Write a V8 CPU profile of the gateway to this directory. */
+  cpuProfileDir?: string
+}
+
+const secret = 'bench-live-secret-which-is-long-enough-for-hs256'
+const probeSymbol = 'PROBE'
+const warmupMs = 3_000
+
+interface Phase {
+  server: 'gateway' | 'baseline'
+  clients: number
+  failed: number
+  connectS: number
+  updatesPerS: number
+  bytesPerUpdate: number | null
+  p50Ms: number | null
+  p99Ms: number | null
+  eventP50Ms: number | null
+  eventP99Ms: number | null
+  eventSamples: number
+  gaps: number
+  snapshots: number
+  errors: number
+  closedEarly: number
+  clientLoopDelayP99Ms: number
+  serverCpuPct: number
+  ingestAcceptedPerS: number
+  ingestRefused: number
+  loadAvg1m: number
+  tickMs: { median: number | null; max: number | null }
+  baseline?: { sent: number; skipped: number; publishes: number }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function seedHistory(gw: GatewayProc, symbols: string[], token: string) {
+  const now = Date.now()
+  const lines = symbols.flatMap((symbol) => Array.from({ length: 300 }, (_, k) =>
+    JSON.stringify({ id: `h-${symbol}-${k}`, ts: now - 300_000 + k * 1000, symbol, price: 100 + k / 10, qty: 1, side: 'buy' })))
+  const res = await fetch(`${gw.url}/v1/events/trades`, { method: 'POST', body: lines.join('\n'), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' } })
+  if (res.status !== 200) throw new Error(`seeding failed: ${res.status} ${await res.text()}`)
+  await sleep(1500)
+}
+
+/** Probe trades, 10 per second: `ts` is the send time, read back on the tape by the clients. */
+function startProbe(url: string, token: string) {
+  let n = 0
+  let failed = 0
+  const timer = setInterval(() => {
+    const body = JSON.stringify({ id: `probe-${Date.now()}-${n++}`, ts: Date.now(), symbol: probeSymbol, price: 100, qty: 1, side: 'buy' })
+    fetch(`${url}/v1/events/trades`, { method: 'POST', body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' } })
+      .then((r) => r.arrayBuffer()).catch(() => failed++)
+  }, 100)
+  return { stop: () => (clearInterval(timer), { sent: n, failed }) }
+}
+
+async function scrapeTick(url: string): Promise<number | null> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    const m = /^livehouse_live_last_tick_seconds (\S+)/m.exec(text)
+    return m ? Number(m[1]) * 1000 : null
+  } catch {
+    return null
+  }
+}
+
+async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { gw: GatewayProc; baseline: Proc; baselinePort: number; symbols: string[]; tokens: Record<string, string> }): Promise<Phase> {
+  const procs = o.clientProcs ?? Math.max(1, Math.ceil(o.clients / 5000))
+  const port = server === 'gateway' ? ctx.gw.port : ctx.baselinePort
+  const clients = Array.from({ length: procs }, (_, i) => spawnNode(join(root, 'bench/live/clients.ts'), [
+    '--port', String(port), '--kind', server === 'gateway' ? 'msgpack' : 'json', '--symbols', ctx.symbols.join(','),
+    '--count', String(Math.floor(o.clients / procs) + (i < o.clients % procs ? 1 : 0)), '--token', ctx.tokens.trader, '--probe', probeSymbol,
+  ]))
+  const t0 = Date.now()
+  const ready = await Promise.all(clients.map((c) => c.next('ready', 300_000)))
+  const connectS = (Date.now() - t0) / 1000
+  const load = spawnNode(join(root, 'bench/ingest/load.ts'), ['--url', ctx.gw.url, '--token', ctx.tokens.ingest, '--rate', String(o.eventsPerS),
+    '--seconds', String(o.seconds + warmupMs / 1000 + 1), '--symbols', String(Math.max(50, o.channels)), '--batch', '5000', '--concurrency', '4'])
+  const probe = startProbe(ctx.gw.url, ctx.tokens.ingest)
+  await sleep(warmupMs)
+  if (server === 'baseline') ctx.baseline.say('reset')
+  for (const c of clients) c.say('start')
+  const cpu0 = cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid)
+  const started = Date.now()
+  const loads: number[] = []
+  const ticks: number[] = []
+  while (Date.now() - started < o.seconds * 1000) {
+    await sleep(1000)
+    loads.push(loadavg()[0])
+    const tick = await scrapeTick(ctx.gw.url)
+    if (tick !== null) ticks.push(tick)
+  }
+  for (const c of clients) c.say('stop')
+  const cpuPct = ((cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid) - cpu0) / ((Date.now() - started) / 1000)) * 100
+  let baselineStats: Phase['baseline']
+  if (server === 'baseline') {
+    ctx.baseline.say('stats')
+    const s = await ctx.baseline.next('stats')
+    baselineStats = { sent: s.sent, skipped: s.skipped, publishes: s.publishes }
+  }
+  const results = await Promise.all(clients.map((c) => c.next('result', 60_000)))
+  probe.stop()
+  const ingest = await load.next(undefined, 60_000).catch(() => null)
+  await Promise.all([...clients, load].map((p) => p.stop()))
+  return summarisePhase(server, results, ready, connectS, { cpuPct, ingest, loads, ticks, baselineStats })
+}
+
+function summarisePhase(server: Phase['server'], results: any[], ready: any[], connectS: number,
+  x: { cpuPct: number; ingest: any; loads: number[]; ticks: number[]; baselineStats?: Phase['baseline'] }): Phase {
+  const sum = (k: string) => results.reduce((n, r) => n + r[k], 0)
+  const hist = new Map<number, number>()
+  for (const r of results) for (const [ms, n] of r.latencyHist) hist.set(ms, (hist.get(ms) ?? 0) + n)
+  const total = [...hist.values()].reduce((a, b) => a + b, 0)
+  const histPct = (p: number) => {
+    if (!total) return null
+    const rank = Math.max(1, Math.ceil((p / 100) * total))
+    let seen = 0
+    for (const ms of [...hist.keys()].sort((a, b) => a - b)) if ((seen += hist.get(ms)!) >= rank) return ms
+    return null
+  }
+  const events = results.flatMap((r) => r.probeSamples as number[]).sort((a, b) => a - b)
+  const seconds = Math.max(...results.map((r) => r.seconds))
+  const updates = sum('updates')
+  return {
+    server,
+    clients: ready.reduce((n, r) => n + r.connected, 0),
+    failed: ready.reduce((n, r) => n + r.failed, 0),
+    connectS,
+    updatesPerS: Math.round(updates / seconds),
+    bytesPerUpdate: updates ? Math.round(sum('updateBytes') / updates) : null,
+    p50Ms: histPct(50),
+    p99Ms: histPct(99),
+    eventP50Ms: percentile(events, 50),
+    eventP99Ms: percentile(events, 99),
+    eventSamples: events.length,
+    gaps: sum('gaps'),
+    snapshots: sum('snapshots'),
+    errors: sum('errors'),
+    closedEarly: sum('closed'),
+    clientLoopDelayP99Ms: Math.round(Math.max(...results.map((r) => r.loopDelayP99Ms))),
+    serverCpuPct: Math.round(x.cpuPct),
+    ingestAcceptedPerS: Math.round(x.ingest?.acceptedPerS ?? 0),
+    ingestRefused: x.ingest?.refused ?? 0,
+    loadAvg1m: Number((median(x.loads) ?? 0).toFixed(1)),
+    tickMs: { median: median(x.ticks), max: x.ticks.length ? Math.max(...x.ticks) : null },
+    baseline: x.baselineStats,
+  }
+}
+
+async function runOnce(o: LiveScenarioOptions, run: number): Promise<Phase[]> {
+  const auth = createAuth(secret)
+  const tokens = {
+    trader: await auth.sign({ sub: 'bench-trader', roles: ['trader'], symbols: ['*'], shops: [] }, '2h'),
+    ingest: await auth.sign({ sub: 'bench-ingest', roles: ['ingest'], symbols: [], shops: [] }, '2h'),
+  }
+  const symbols = Array.from({ length: o.channels }, (_, i) => `SYM${i}`)
+  const nodeArgs = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []
+  const gw = await startGatewayProc({ AUTH_SECRET: secret, LIVE_TICK_MS: String(o.tickMs ?? 250) }, nodeArgs)
+  let baseline: Proc | undefined
+  try {
+    await seedHistory(gw, [...symbols, probeSymbol], tokens.ingest)
+    baseline = spawnNode(join(root, 'bench/live/baseline.ts'), ['--gateway', gw.url, '--token', tokens.trader, '--symbols', symbols.join(','), '--probe', probeSymbol])
+    const { port } = await baseline.next('listening')
+    const ctx = { gw, baseline, baselinePort: port, symbols, tokens }
+    const order: Phase['server'][] = run % 2 ? ['baseline', 'gateway'] : ['gateway', 'baseline']
+    const phases: Phase[] = []
+    for (const server of order) {
+      console.log(`bench live: run ${run + 1}/${o.runs}, ${server}: ${o.clients} clients × ${o.channels} channels, ${o.eventsPerS} events/s offered, ${o.seconds} s…`)
+      const p = await runPhase(server, o, ctx)
+      console.log(`  ${p.clients} connected (${p.failed} failed) in ${p.connectS.toFixed(0)} s; ${p.updatesPerS} frames/s, ${p.bytesPerUpdate} B/update, p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms; event→client p50 ${p.eventP50Ms} p99 ${p.eventP99Ms} ms (${p.eventSamples}); ingest ${p.ingestAcceptedPerS}/s; cpu ${p.serverCpuPct}%; load ${p.loadAvg1m}`)
+      phases.push(p)
+    }
+    return ['gateway', 'baseline'].map((server) => phases.find((p) => p.server === server)!)
+  } finally {
+    await baseline?.stop()
+    await gw.stop()
+  }
+}
+
+const fmt = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US'))
+
+/** Runs the scenario `runs` times; writes bench/results/<date>-<name>.{json,md,svg}. */
+export async function runLiveScenario(o: LiveScenarioOptions) {
+  if (o.clients > 10_000 || o.seconds > 120 || o.eventsPerS > 200_000 || o.runs > 10 || o.channels > 50) {
+    throw new Error('bench bounds: ≤10k clients, ≤120 s, ≤200k events/s, ≤10 runs, ≤50 channels')
+  }
+  const runs: Phase[][] = []
+  for (let i = 0; i < o.runs; i++) runs.push(await runOnce(o, i))
+  const summary = (['gateway', 'baseline'] as const).map((server) => {
+    const mine = runs.map((r) => r.find((p) => p.server === server)!)
+    const med = (k: keyof Phase) => median(mine.map((p) => p[k] as number).filter((v) => v !== null))
+    const spread = (k: keyof Phase) => {
+      const vs = mine.map((p) => p[k] as number).filter((v) => v !== null)
+      return vs.length ? [Math.min(...vs), Math.max(...vs)] : null
+    }
+    return {
+      server, runs: mine.length, clients: med('clients'), updatesPerS: med('updatesPerS'), bytesPerUpdate: med('bytesPerUpdate'),
+      p50Ms: med('p50Ms'), p99Ms: med('p99Ms'), p99MsSpread: spread('p99Ms'), eventP50Ms: med('eventP50Ms'), eventP99Ms: med('eventP99Ms'),
+      eventP99MsSpread: spread('eventP99Ms'), ingestAcceptedPerS: med('ingestAcceptedPerS'), serverCpuPct: med('serverCpuPct'),
+      loadAvg1m: med('loadAvg1m'), gaps: mine.reduce((n, p) => n + p.gaps, 0), clientLoopDelayP99Ms: med('clientLoopDelayP99Ms'),
+    }
+  })
+  const [g, b] = summary
+  const ratio = g.bytesPerUpdate && b.bytesPerUpdate ? b.bytesPerUpdate / g.bytesPerUpdate : null
+  const targets = {
+    clients10k: { target: 10_000, value: g.clients, met: (g.clients ?? 0) >= 10_000 },
+    publishToReceiveP99Ms: { target: 100, value: g.p99Ms, met: g.p99Ms !== null && g.p99Ms <= 100 },
+    deltaSmallerThanJson: { target: 10, value: ratio && Number(ratio.toFixed(1)), met: (ratio ?? 0) >= 10 },
+    eventToClientP99Ms: { target: 1000, value: g.eventP99Ms, met: g.eventP99Ms !== null && g.eventP99Ms <= 1000 },
+    ingestDuringEventProbe: { target: 100_000, value: g.ingestAcceptedPerS, met: (g.ingestAcceptedPerS ?? 0) >= 100_000 },
+  }
+  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestAcceptedPerS)} | ${p.serverCpuPct}% | ${fmt(p.tickMs.median)} / ${fmt(p.tickMs.max)} | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} |`
+  const md = [
+    `# Live gateway benchmark (${new Date().toISOString()})`,
+    '',
+    `${o.runs} run(s); per run and server ${o.clients.toLocaleString('en-US')} clients × ${o.channels} candle channels (1s) for ${o.seconds} s (after ${warmupMs / 1000} s warm-up), tick ${o.tickMs ?? 250} ms,`,
+    `${o.eventsPerS.toLocaleString('en-US')} trades/s offered over HTTP NDJSON by a separate load process, plus 10 probe trades/s on \`${probeSymbol}\` (1 in 50 clients watch its tape).`,
+    'Processes: gateway (`api/main.ts`, embedded chDB), JSON baseline (plain `ws`, full snapshots of the same channels on the gateway\'s ticks, fed by one gateway subscription),',
+    'client process(es) (minimal `net` WebSocket clients), ingestion load; all on 127.0.0.1 of one 2-core machine shared with other work.',
+    'publish→receive: client receive time − the frame\'s publish time (DELTA `base + sentOffset`; baseline `sentAt`). event→client: probe trade `ts` (its send time) → its tape row at a client.',
+    '',
+    '## Medians over runs',
+    '',
+    '| server | clients | frames/s delivered | bytes/update | p50 ms | p99 ms (min–max) | event→client p50 / p99 ms (min–max) | ingest accepted/s | server CPU | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...summary.map((s) => `| ${s.server} | ${fmt(s.clients)} | ${fmt(s.updatesPerS)} | ${fmt(s.bytesPerUpdate)} | ${fmt(s.p50Ms)} | ${fmt(s.p99Ms)} (${s.p99MsSpread?.join('–') ?? '–'}) | ${fmt(s.eventP50Ms)} / ${fmt(s.eventP99Ms)} (${s.eventP99MsSpread?.join('–') ?? '–'}) | ${fmt(s.ingestAcceptedPerS)} | ${fmt(s.serverCpuPct)}% | ${s.loadAvg1m} |`),
+    '',
+    '## Targets (gateway)',
+    '',
+    '| target | goal | measured (median) | met |',
+    '|---|---|---|---|',
+    `| concurrent clients on one gateway process | ≥ 10,000 | ${fmt(targets.clients10k.value)} | ${targets.clients10k.met ? 'yes' : 'no'} |`,
+    `| publish→receive p99 | ≤ 100 ms | ${fmt(targets.publishToReceiveP99Ms.value)} ms | ${targets.publishToReceiveP99Ms.met ? 'yes' : 'no'} |`,
+    `| JSON snapshot bytes / delta bytes | ≥ 10× | ${fmt(targets.deltaSmallerThanJson.value)}× | ${targets.deltaSmallerThanJson.met ? 'yes' : 'no'} |`,
+    `| event→client p99 | ≤ 1,000 ms | ${fmt(targets.eventToClientP99Ms.value)} ms | ${targets.eventToClientP99Ms.met ? 'yes' : 'no'} |`,
+    `| … while ingesting | 100,000 events/s | ${fmt(targets.ingestDuringEventProbe.value)} accepted/s | ${targets.ingestDuringEventProbe.met ? 'yes' : 'no'} |`,
+    '',
+    '## Every phase',
+    '',
+    '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest/s | server CPU | gateway tick ms median / max | seq gaps | client loop delay p99 ms | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...runs.flatMap((r, i) => r.map((p) => row(p, i))),
+    '',
+  ].join('\n')
+  const svg = barChartSvg(`Live: ${o.clients} clients × ${o.channels} channels, median of ${o.runs}`, '', [
+    { label: 'p99 ms, MessagePack deltas', value: g.p99Ms ?? 0 },
+    { label: 'p99 ms, JSON baseline', value: b.p99Ms ?? 0 },
+    { label: 'event→client p99 ms, deltas', value: g.eventP99Ms ?? 0 },
+    { label: 'event→client p99 ms, JSON', value: b.eventP99Ms ?? 0 },
+    { label: 'bytes/update, deltas', value: g.bytesPerUpdate ?? 0 },
+    { label: 'bytes/update, JSON (÷100)', value: (b.bytesPerUpdate ?? 0) / 100 },
+  ])
+  const files = writeReport(o.name, { scenario: o.name, machine: machine(), options: o, summary, targets, runs }, md, svg)
+  return { summary: { servers: summary, targets }, files }
+}
