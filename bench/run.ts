@@ -1,10 +1,13 @@
 // `npm run bench -- --scenario NAME [--runs N] [--seconds S]`: runs one benchmark scenario,
-// starting what it needs (Kafka, Redis, the gateway, Chromium) and writing
-// bench/results/<date>-<scenario>.{json,md,svg}.
+// starting what it needs (Kafka, Redis, the gateway, Chromium, k6) and writing
+// bench/results/<date>-<scenario>.{json,md,svg}. `--scenario list` shows them.
+import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
 import { k6Scenario } from './k6/scenario.ts'
+import { runLiveScenario } from './live/scenario.ts'
+import { machine, writeReport } from './lib/report.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka } from '../scripts/kafka.mjs'
 // @ts-expect-error plain ESM script without types
@@ -17,10 +20,10 @@ const { values } = parseArgs({
     seconds: { type: 'string' },
   },
 })
+const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v))
 
-type Kafka = { brokers: string; stop(): Promise<void> }
 async function withKafka<T>(fn: (brokers: string) => Promise<T>): Promise<T> {
-  const kafka: Kafka = await startKafka({ dataDir: resolve(import.meta.dirname, '../.cache/kafka/bench'), port: await getFreePort(), fresh: true })
+  const kafka: { brokers: string; stop(): Promise<void> } = await startKafka({ dataDir: resolve(import.meta.dirname, '../.cache/kafka/bench'), port: await getFreePort(), fresh: true })
   try {
     return await fn(kafka.brokers)
   } finally {
@@ -28,28 +31,55 @@ async function withKafka<T>(fn: (brokers: string) => Promise<T>): Promise<T> {
   }
 }
 
-const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v))
+/** Scripts that are CLIs of their own (they write their own result files). */
+function runScript(script: string, args: string[]): Promise<void> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), ...args], { stdio: 'inherit' })
+    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${script} exited with ${code}`))))
+  })
+}
 
-const scenarios: Record<string, { about: string; run(): Promise<unknown> }> = {
+type Part = () => Promise<unknown>
+const parts = {
+  ingest: (runs: number, seconds: number, name = 'ingest'): Part => () =>
+    withKafka((brokers) => ingestScenario({ name, runs, seconds, kafkaBrokers: brokers })),
+  live: (runs: number, seconds: number, clients: number, eventsPerS: number, name = 'live'): Part => () =>
+    runLiveScenario({ name, runs, seconds, clients, channels: 4, eventsPerS }),
+  history: (runs: number, seconds: number): Part => () => runScript('history/run.ts', ['--runs', String(runs), '--seconds', String(seconds)]),
+  ui: (seconds: number): Part => () => runScript('ui/run.ts', ['--seconds', String(seconds)]),
+  k6: (seconds: number): Part => () => k6Scenario({ name: 'k6', seconds, httpVus: 20, wsVus: 500 }),
+}
+
+const scenarios: Record<string, { about: string; run: Part }> = {
   quick: {
-    about: 'one short run of every part (< 3 min)',
-    run: () => withKafka((brokers) => ingestScenario({ name: 'quick', runs: num(values.runs, 1), seconds: num(values.seconds, 5), kafkaBrokers: brokers })),
+    about: 'one short run of ingestion (embedded + Kafka) and of the live fan-out vs its JSON baseline (< 3 min)',
+    run: async () => {
+      const ingest = (await parts.ingest(1, num(values.seconds, 5), 'quick-ingest')()) as { summary: unknown; files: string[] }
+      const live = (await parts.live(1, num(values.seconds, 5), 1000, 20_000, 'quick-live')()) as { summary: unknown; files: string[] }
+      const files = writeReport('quick', { scenario: 'quick', machine: machine(), ingest: ingest.summary, live: live.summary },
+        `# Quick benchmark (${new Date().toISOString()})\n\nSee ${[...ingest.files, ...live.files].filter((f) => f.endsWith('.md')).map((f) => `\`${f.split('/').at(-1)}\``).join(' and ')}.\n`)
+      return { files: [...ingest.files, ...live.files, ...files] }
+    },
   },
-  k6: {
-    about: 'k6: historical HTTP mix through the cache, and WebSocket fan-out decoding MessagePack',
-    run: () => k6Scenario({ name: 'k6', seconds: num(values.seconds, 20), httpVus: 20, wsVus: 500 }),
-  },
-  ingest: {
-    about: 'ingestion throughput, freshness and loss: embedded and Kafka, 3 runs each, raw chDB insert ceiling',
-    run: () => withKafka((brokers) => ingestScenario({ name: 'ingest', runs: num(values.runs, 3), seconds: num(values.seconds, 15), kafkaBrokers: brokers })),
+  ingest: { about: 'ingestion: embedded and Kafka, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15)) },
+  live: { about: 'live fan-out: 10,000 clients × 4 channels at 100k events/s offered vs plain ws + JSON snapshots, 3 runs', run: parts.live(num(values.runs, 3), num(values.seconds, 20), 10_000, 100_000) },
+  history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio', run: parts.history(num(values.runs, 3), num(values.seconds, 10)) },
+  ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint', run: parts.ui(num(values.seconds, 60)) },
+  k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack', run: parts.k6(num(values.seconds, 20)) },
+  full: {
+    about: 'every scenario above at full size, one after the other',
+    run: async () => {
+      for (const name of ['ingest', 'live', 'history', 'ui', 'k6']) await scenarios[name].run()
+    },
   },
 }
 
 const scenario = scenarios[values.scenario!]
 if (!scenario) {
-  console.error(`unknown scenario "${values.scenario}"; one of:\n${Object.entries(scenarios).map(([k, s]) => `  ${k.padEnd(10)} ${s.about}`).join('\n')}`)
-  process.exit(2)
+  const list = Object.entries(scenarios).map(([k, s]) => `  ${k.padEnd(8)} ${s.about}`).join('\n')
+  console.error(`${values.scenario === 'list' ? '' : `unknown scenario "${values.scenario}"; `}scenarios:\n${list}`)
+  process.exit(values.scenario === 'list' ? 0 : 2)
 }
 const t0 = Date.now()
-const result = (await scenario.run()) as { files?: string[] }
-console.log(`bench ${values.scenario}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s${result?.files ? `; wrote ${result.files.join(', ')}` : ''}`)
+const result = (await scenario.run()) as { files?: string[] } | undefined
+console.log(`bench ${values.scenario}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s${result?.files ? `; wrote ${result.files.map((f) => f.split('/').at(-1)).join(', ')}` : ''}`)
