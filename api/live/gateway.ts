@@ -31,6 +31,8 @@ export interface LiveGatewayOptions {
   maxStrikesPerMin: number
   /** Replaces the in-process scheduler: api/live/replication.ts shares live queries between gateways. */
   createScheduler?: (o: LiveSchedulerOptions) => Scheduler
+  /** Every tick's duration in ms (livehouse_live_tick_duration_seconds). */
+  onTick?(ms: number): void
 }
 
 /** What a scheduler gets from the gateway; `deliver` fans an encoded DELTA of `lq` out to this gateway's watchers. */

@@ -17,6 +17,8 @@ export interface SchedulerOptions extends LiveQueryOptions {
   concurrency: number
   onChange(lq: LiveQuery, change: Change): void
   onError?(lq: LiveQuery, error: unknown): void
+  /** Every tick's duration (all live queries of the tick), for the tick-time histogram. */
+  onTick?(ms: number): void
 }
 
 export interface Scheduler {
@@ -92,6 +94,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       const started = performance.now()
       if (byTopic.size) await tickAll()
       lastTickMs = performance.now() - started
+      o.onTick?.(lastTickMs)
       effectiveTickMs = Math.max(o.tickMs, 2 * lastTickMs)
       if (!running) break
       await new Promise<void>((resolve) => {

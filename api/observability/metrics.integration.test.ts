@@ -108,6 +108,7 @@ describe('/metrics after real traffic', () => {
     expect(m.value('livehouse_live_channels')).toBe(1)
     expect(m.value('livehouse_live_delta_bytes_total', { channel: 'candles' })).toBeGreaterThan(0)
     expect(m.value('livehouse_live_effective_tick_seconds')).toBeGreaterThanOrEqual(0.1)
+    expect(m.value('livehouse_live_tick_duration_seconds_count')).toBeGreaterThan(0)
     expect(m.value('livehouse_ws_conflations_total')).toBe(0)
 
     const token = await tokenFor(['trader'])
