@@ -18,19 +18,34 @@ export interface Auth {
   sign(claims: { sub: string; roles: Role[]; symbols?: string[]; shops?: string[] }, ttl?: string): Promise<string>
 }
 
-/** HS256 JWTs signed with `secret` (DESIGN.md, Auth). */
-export function createAuth(secret: string): Auth {
+/**
+ * HS256 JWTs signed with `secret` (DESIGN.md, Auth). Verified tokens are remembered
+ * (token → Principal, at most `cacheEntries`, each until its `exp`): a dashboard sends the
+ * same token on every request, and HMAC verification through WebCrypto was the largest
+ * cost of a cached answer. A token past `exp` is verified again, so it fails as expired.
+ */
+export function createAuth(secret: string, { cacheEntries = 10_000, now = Date.now } = {}): Auth {
   const key = new TextEncoder().encode(secret)
+  const verified = new Map<string, { principal: Principal; expiresAtMs: number }>()
   return {
     async verify(token) {
+      const hit = verified.get(token)
+      if (hit && hit.expiresAtMs > now()) return hit.principal
       let payload: Record<string, unknown>
       try {
         ;({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }))
       } catch (cause) {
+        verified.delete(token)
         const expired = cause instanceof joseErrors.JWTExpired
         throw new AppError(401, expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'the token has expired' : 'the token is not valid', { cause })
       }
-      return toPrincipal(payload)
+      const principal = toPrincipal(payload)
+      if (cacheEntries > 0 && typeof payload.exp === 'number') {
+        // Insertion order: the first key is the oldest; a full map drops it.
+        if (verified.size >= cacheEntries) verified.delete(verified.keys().next().value!)
+        verified.set(token, { principal, expiresAtMs: payload.exp * 1000 })
+      }
+      return principal
     },
     sign(claims, ttl = '30d') {
       return new SignJWT({ roles: claims.roles, symbols: claims.symbols ?? [], shops: claims.shops ?? [] })

@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
 import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario } from './live/scenario.ts'
+import { historyScenario } from './history/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka } from '../scripts/kafka.mjs'
@@ -45,20 +46,24 @@ const parts = {
     withKafka((brokers) => ingestScenario({ name, runs, seconds, kafkaBrokers: brokers })),
   live: (runs: number, seconds: number, clients: number, eventsPerS: number, name = 'live'): Part => () =>
     runLiveScenario({ name, runs, seconds, clients, channels: 4, eventsPerS }),
-  history: (runs: number, seconds: number): Part => () => runScript('history/run.ts', ['--runs', String(runs), '--seconds', String(seconds)]),
+  history: (runs: number, seconds: number, name = 'history'): Part => () => historyScenario({ name, runs, seconds }),
   ui: (seconds: number): Part => () => runScript('ui/run.ts', ['--seconds', String(seconds)]),
   k6: (seconds: number): Part => () => k6Scenario({ name: 'k6', seconds, httpVus: 20, wsVus: 500 }),
 }
 
 const scenarios: Record<string, { about: string; run: Part }> = {
   quick: {
-    about: 'one short run of ingestion (embedded + Kafka) and of the live fan-out vs its JSON baseline (< 3 min)',
+    about: 'one short run each of ingestion (embedded + Kafka), live fan-out vs its JSON baseline, and history cached vs uncached (< 3 min)',
     run: async () => {
-      const ingest = (await parts.ingest(1, num(values.seconds, 5), 'quick-ingest')()) as { summary: unknown; files: string[] }
-      const live = (await parts.live(1, num(values.seconds, 5), 1000, 20_000, 'quick-live')()) as { summary: unknown; files: string[] }
-      const files = writeReport('quick', { scenario: 'quick', machine: machine(), ingest: ingest.summary, live: live.summary },
-        `# Quick benchmark (${new Date().toISOString()})\n\nSee ${[...ingest.files, ...live.files].filter((f) => f.endsWith('.md')).map((f) => `\`${f.split('/').at(-1)}\``).join(' and ')}.\n`)
-      return { files: [...ingest.files, ...live.files, ...files] }
+      type Done = { summary: unknown; files: string[] }
+      const seconds = num(values.seconds, 5)
+      const ingest = (await parts.ingest(1, seconds, 'quick-ingest')()) as Done
+      const live = (await parts.live(1, seconds, 1000, 20_000, 'quick-live')()) as Done
+      const history = (await parts.history(1, seconds, 'quick-history')()) as Done
+      const all = [...ingest.files, ...live.files, ...history.files]
+      const files = writeReport('quick', { scenario: 'quick', machine: machine(), ingest: ingest.summary, live: live.summary, history: history.summary },
+        `# Quick benchmark (${new Date().toISOString()})\n\nSee ${all.filter((f) => f.endsWith('.md')).map((f) => `\`${f.split('/').at(-1)}\``).join(', ')}.\n`)
+      return { files: [...all, ...files] }
     },
   },
   ingest: { about: 'ingestion: embedded and Kafka, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15)) },

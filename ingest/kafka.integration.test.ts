@@ -1,14 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { eventually } from '../test/support/eventually.ts'
 import { ingest, rows, startInProcess } from '../test/support/gateway.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka, stopKafka } from '../scripts/kafka.mjs'
+// @ts-expect-error plain ESM script without types
+import { getFreePort } from '../scripts/lib/proc.mjs'
 
-// npm test starts the broker (scripts/test.mjs); without it this file fails rather than skips.
-const brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
-const kafkaDir = process.env.LIVEHOUSE_TEST_KAFKA_DIR
-if (!brokers || !kafkaDir) throw new Error('LIVEHOUSE_TEST_KAFKA_BROKERS and LIVEHOUSE_TEST_KAFKA_DIR must be set (run through npm test)')
+// A broker of its own: this file kills it, and other files share npm test's broker.
+const kafkaDir = mkdtempSync(join(tmpdir(), 'livehouse-kafka-'))
+let broker: { brokers: string; stop(): Promise<void> }
+let brokers: string
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -28,11 +33,15 @@ async function send(batch: ReturnType<typeof trades>) {
 const one = async (sql: string) => Number(Object.values((await rows(gw.clickhouse('ops'), sql))[0])[0])
 
 beforeAll(async () => {
+  broker = await startKafka({ port: await getFreePort(), dataDir: kafkaDir, fresh: true })
+  brokers = broker.brokers
   gw = await startInProcess({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix })
-}, 120_000)
+}, 180_000)
 afterAll(async () => {
   await gw?.stop()
-})
+  await broker?.stop()
+  rmSync(kafkaDir, { recursive: true, force: true })
+}, 60_000)
 
 describe('kafkajs → Apache Kafka → ClickHouse Kafka engine → raw tables and rollups', () => {
   it('delivers every accepted event exactly, raw and rolled up', async () => {

@@ -5,12 +5,21 @@ import { createLru } from './lru.ts'
 export type CacheOutcome = 'HIT' | 'MISS'
 
 /**
+ * One cached result: the value and whatever callers derive from it (the response bytes
+ * per format), kept with the L1 entry so a hit re-uses them instead of re-encoding.
+ */
+export interface CacheEntry {
+  value: string
+  views: Map<string, Uint8Array>
+}
+
+/**
  * Read-through cache: in-process L1, then Redis (when configured), then `load`.
  * Concurrent misses of one key share one load (single flight). Redis errors or
  * slowness only open the breaker: the cache never fails a request.
  */
 export interface Cache {
-  get(key: string, ttlS: number, load: () => Promise<string>): Promise<{ value: string; outcome: CacheOutcome }>
+  get(key: string, ttlS: number, load: () => Promise<string>): Promise<CacheEntry & { outcome: CacheOutcome }>
   /** Prometheus text for /metrics. */
   metrics(): string
   check(): Promise<{ ok: boolean; detail?: string }>
@@ -31,10 +40,10 @@ const latencyBucketsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
 
 export function createCache(options: CacheOptions = {}): Cache {
   const { redis } = options
-  const l1 = createLru<string>(options.l1MaxEntries ?? 10_000)
+  const l1 = createLru<CacheEntry>(options.l1MaxEntries ?? 10_000)
   const l1MaxTtlMs = options.l1MaxTtlMs ?? 60_000
   const breaker = options.breaker ?? createBreaker()
-  const flights = new Map<string, Promise<string>>()
+  const flights = new Map<string, Promise<CacheEntry>>()
   const ns = options.namespace ? `${options.namespace}:` : ''
   const counts = { l1_hit: 0, redis_hit: 0, miss: 0, shared: 0, redis_error: 0, load_error: 0 }
   const loadHist = latencyBucketsMs.map(() => 0)
@@ -82,18 +91,18 @@ export function createCache(options: CacheOptions = {}): Cache {
     breaker,
     async get(key, ttlS, load) {
       const local = l1.get(key)
-      if (local !== undefined) return (counts.l1_hit++, { value: local, outcome: 'HIT' })
+      if (local !== undefined) return (counts.l1_hit++, { ...local, outcome: 'HIT' })
       const inFlight = flights.get(key)
-      if (inFlight) return (counts.shared++, { value: await inFlight, outcome: 'MISS' })
+      if (inFlight) return (counts.shared++, { ...(await inFlight), outcome: 'MISS' })
       const flight = fill(key, ttlS, load)
-      const shared = flight.then((r) => r.value)
+      const shared = flight.then((r): CacheEntry => ({ value: r.value, views: new Map() }))
       shared.catch(() => {}) // the caller below handles the failure; followers get it from `shared`
       flights.set(key, shared)
       try {
-        const { value, fromRedis } = await flight
-        l1.set(key, value, Math.min(ttlS * 1000, l1MaxTtlMs))
+        const [{ fromRedis }, entry] = await Promise.all([flight, shared])
+        l1.set(key, entry, Math.min(ttlS * 1000, l1MaxTtlMs))
         fromRedis ? counts.redis_hit++ : counts.miss++
-        return { value, outcome: fromRedis ? 'HIT' : 'MISS' }
+        return { ...entry, outcome: fromRedis ? 'HIT' : 'MISS' }
       } finally {
         flights.delete(key)
       }

@@ -13,6 +13,9 @@ export interface ResolvedCall {
   key: string
   ttlS: number
   touchesOpen: boolean
+  /** The same input gives the same call while the clock is in [validFromMs, validUntilMs). */
+  validFromMs: number
+  validUntilMs: number
 }
 
 const patterns: Partial<Record<ParamSpec['type'], RegExp>> = {
@@ -38,6 +41,8 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
   // Intervals first: the cache bucket may be one, and relative times align to it.
   const ordered = [...q.params].sort((a, b) => Number(a.type === 'DateTime') - Number(b.type === 'DateTime'))
   let bucketS = typeof q.cache.bucket === 'number' ? q.cache.bucket : 60
+  let validFromMs = -Infinity
+  let validUntilMs = Infinity
   for (const p of ordered) {
     const raw = input[p.name] ?? p.default
     if (raw === undefined) throw bad(p.name, 'is required')
@@ -47,6 +52,9 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
       if (ms === undefined) throw bad(p.name, 'expected ISO-8601, epoch milliseconds, now or a relative time like -1h')
       bound[p.name] = formatTime(ms)
       normal[p.name] = ms
+      // A relative time stays put while the clock stays in one bucket (shifted by its offset).
+      const window = relativeWindow(raw, ms, bucketS * 1000)
+      if (window) (validFromMs = Math.max(validFromMs, window[0])), (validUntilMs = Math.min(validUntilMs, window[1]))
       continue
     }
     const value = checkValue(p, raw)
@@ -61,7 +69,10 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
   const scope = { symbols: q.scopes.symbols ? scopeKey(principal.symbols) : undefined, shops: q.scopes.shops ? scopeKey(principal.shops) : undefined }
   const identity = JSON.stringify([normal, scope, touchesOpen ? openStartMs : 'closed'])
   const key = `lh:q:${q.name}:${createHash('sha1').update(identity).digest('base64url')}`
-  return { bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, touchesOpen }
+  return {
+    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, touchesOpen,
+    validFromMs: Math.max(validFromMs, openStartMs), validUntilMs: Math.min(validUntilMs, openStartMs + bucketS * 1000),
+  }
 }
 
 function checkValue(p: ParamSpec, raw: string): string | number {
@@ -105,6 +116,15 @@ const scopeParams = (name: string, scope: '*' | ReadonlySet<string>) =>
 const scopeKey = (scope: '*' | ReadonlySet<string>) => (scope === '*' ? '*' : [...scope].sort().join(','))
 
 const relative = /^(?:now)?(?:-(\d{1,6})([smhdw]))?$/
+
+/** For a relative time resolved to `ms`: the clock range over which it resolves the same. */
+function relativeWindow(raw: string, ms: number, bucketMs: number): [number, number] | undefined {
+  const rel = raw === '' ? null : relative.exec(raw)
+  if (!rel) return undefined
+  if (!rel[1]) return [ms - bucketMs, ms]
+  const offsetMs = parseInterval(rel[1] + rel[2]) * 1000
+  return [ms + offsetMs, ms + offsetMs + bucketMs]
+}
 
 /** Milliseconds since the epoch; `now` is the end of the open bucket, `-1h` the start of its bucket. */
 export function parseTime(raw: string, nowMs: number, bucketS: number): number | undefined {

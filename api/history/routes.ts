@@ -1,14 +1,15 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { Hono, type MiddlewareHandler } from 'hono'
-import { hasRole, type Auth } from '../auth.ts'
+import { hasRole, type Auth, type Principal } from '../auth.ts'
 import type { Cache } from '../cache/cache.ts'
 import { AppError } from '../errors.ts'
 import { getBearerToken, type AppEnv } from '../http/middleware.ts'
+import { bytesBody } from '../http/raw-body.ts'
 import type { RateLimiter } from '../ratelimit/ratelimit.ts'
 import type { CatalogQuery } from './catalog.ts'
-import { contentTypes, negotiate, toCsv, toMsgpack, type QueryResult } from './formats.ts'
+import { contentTypes, negotiate, toCsv, toMsgpack, type Format, type QueryResult } from './formats.ts'
 import { buildOpenApi } from './openapi.ts'
-import { resolveCall } from './params.ts'
+import { resolveCall, type ResolvedCall } from './params.ts'
 
 export interface HistoryOptions {
   auth: Auth
@@ -41,7 +42,7 @@ export function rateLimit(limiter: RateLimiter, keyOf: (c: Parameters<Middleware
   return async (c, next) => {
     const key = keyOf(c)
     if (key !== undefined && limit > 0) {
-      const r = await limiter.hit(key, limit)
+      const r = limiter.hit(key, limit)
       if (!r.ok) throw new AppError(429, 'RATE_LIMITED', 'too many requests', { retryAfterS: r.retryAfterS })
     }
     await next()
@@ -56,6 +57,27 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   const now = o.now ?? Date.now
   const settings = catalogSettings(o.queryTimeoutS ?? 30)
   const openapi = JSON.stringify(buildOpenApi(o.catalog))
+  // Resolved calls by query, raw query string and caller scope, reused while their time
+  // buckets hold: a dashboard repeats the same requests, and resolving (parsing, hashing)
+  // was a large part of a cached answer.
+  const calls = new Map<string, ResolvedCall>()
+  const scopeIds = new WeakMap<Principal, string>()
+  const scopeId = (p: Principal) => {
+    let id = scopeIds.get(p)
+    if (id === undefined) scopeIds.set(p, (id = JSON.stringify([[...p.roles].sort(), p.symbols === '*' ? '*' : [...p.symbols].sort(), p.shops === '*' ? '*' : [...p.shops].sort()])))
+    return id
+  }
+  const resolve = (q: CatalogQuery, url: string, principal: Principal, input: () => Record<string, string>): ResolvedCall => {
+    const t = now()
+    const qi = url.indexOf('?')
+    const memoKey = `${q.name}${qi < 0 ? '' : url.slice(qi)}#${scopeId(principal)}`
+    const known = calls.get(memoKey)
+    if (known && t >= known.validFromMs && t < known.validUntilMs) return known
+    const call = resolveCall(q, input(), principal, t)
+    if (calls.size >= 10_000) calls.clear()
+    calls.set(memoKey, call)
+    return call
+  }
 
   const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const token = getBearerToken(c)
@@ -85,15 +107,25 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     if (!hasRole(principal, q.roles)) throw new AppError(403, 'FORBIDDEN', `this needs one of the roles: ${q.roles.join(', ')}`)
     const format = negotiate(c.req.header('accept'), c.req.query('format'))
     if (!format) throw new AppError(400, 'INVALID_PARAMETER', 'format: expected json, csv or msgpack', { details: { param: 'format' } })
-    const call = resolveCall(q, c.req.query(), principal, now())
-    const { value, outcome } = await o.cache.get(call.key, call.ttlS, () => run(o.clickhouse, q, call.bound, settings))
-    const headers = { 'x-cache': outcome, 'cache-control': `private, max-age=${call.ttlS}`, 'content-type': contentTypes[format] }
-    if (format === 'json') return c.body(value, 200, headers)
-    const result = JSON.parse(value) as QueryResult
-    if (format === 'csv') return c.body(toCsv(result), 200, { ...headers, 'content-disposition': `attachment; filename="${q.name}.csv"` })
-    return c.body(toMsgpack(result) as Uint8Array<ArrayBuffer>, 200, headers)
+    const call = resolve(q, c.req.url, principal, () => c.req.query())
+    const { value, views, outcome } = await o.cache.get(call.key, call.ttlS, () => run(o.clickhouse, q, call.bound, settings))
+    const headers: Record<string, string> = { 'x-cache': outcome, 'cache-control': `private, max-age=${call.ttlS}`, 'content-type': contentTypes[format] }
+    if (format === 'csv') headers['content-disposition'] = `attachment; filename="${q.name}.csv"`
+    // Encoded once per cached result and format; an L1 hit re-sends the same bytes.
+    let bytes = views.get(format)
+    if (!bytes) views.set(format, (bytes = encode(format, value)))
+    return bytesBody(c, bytes, 200, headers)
   })
   return app
+}
+
+const utf8 = new TextEncoder()
+
+function encode(format: Format, value: string): Uint8Array {
+  if (format === 'json') return utf8.encode(value)
+  const result = JSON.parse(value) as QueryResult
+  // msgpackr packs into a buffer it reuses: keep a copy of our own.
+  return format === 'csv' ? utf8.encode(toCsv(result)) : new Uint8Array(toMsgpack(result))
 }
 
 async function run(ch: ClickHouseClient, q: CatalogQuery, params: Record<string, unknown>, settings: ClickHouseSettings): Promise<string> {

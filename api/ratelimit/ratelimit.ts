@@ -2,54 +2,87 @@ import type { Redis } from 'ioredis'
 import { createBreaker, type Breaker } from '../cache/breaker.ts'
 
 /**
- * Fixed-window request limits (per token, per IP) counted in Redis so every replica
- * shares them; in-process when there is no Redis or while its breaker is open.
+ * Fixed-window request limits (per token, per IP), shared by every replica through
+ * Redis. Each request is counted locally at once and decided on the local view
+ * (this replica's count plus the other replicas' count as last read from Redis); the
+ * local increments go to Redis in one pipeline per `syncIntervalMs` (INCRBY), whose
+ * answers refresh that view. A round trip per request was the largest cost of a
+ * cached answer; the price is that replicas see each other's traffic up to one sync
+ * late. Without Redis, or while its breaker is open, counting is in-process only.
  */
 export interface RateLimiter {
   /** Counts one request for `key`; returns the seconds to wait when it is over `limit` per window. */
-  hit(key: string, limit: number): Promise<{ ok: true } | { ok: false; retryAfterS: number }>
+  hit(key: string, limit: number): { ok: true } | { ok: false; retryAfterS: number }
+  /** Sends the pending counts now (tests, shutdown). */
+  flush(): Promise<void>
 }
 
 export interface RateLimitOptions {
   redis?: Redis
   windowMs?: number
+  syncIntervalMs?: number
   breaker?: Breaker
   now?: () => number
 }
 
+interface Counter {
+  /** This replica's requests in the window. */
+  local: number
+  /** Of those, already added to Redis. */
+  synced: number
+  /** The other replicas' requests in the window, as of the last sync. */
+  others: number
+}
+
+const ok = { ok: true } as const
+
 export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
-  const { redis, windowMs = 1000, now = Date.now } = options
+  const { redis, windowMs = 1000, syncIntervalMs = 20, now = Date.now } = options
   const breaker = options.breaker ?? createBreaker()
-  const local = new Map<string, number>()
-  let localWindow = 0
+  let counters = new Map<string, Counter>()
+  let window = 0
+  let timer: NodeJS.Timeout | undefined
 
-  const countLocally = (key: string, window: number) => {
-    if (window !== localWindow) (local.clear(), (localWindow = window))
-    const n = (local.get(key) ?? 0) + 1
-    local.set(key, n)
-    return n
-  }
-
-  async function count(key: string, window: number): Promise<number> {
-    if (!redis || !breaker.allow()) return countLocally(key, window)
-    const redisKey = `lh:rl:${key}:${window}`
+  async function sync() {
+    timer = undefined
+    const owned = counters
+    const batch = [...owned].filter(([, c]) => c.local > c.synced).map(([key, c]) => ({ key, c, upTo: c.local, added: c.local - c.synced }))
+    if (!redis || !batch.length || !breaker.allow()) return
+    const pipeline = redis.pipeline()
+    for (const b of batch) {
+      const redisKey = `lh:rl:${b.key}:${window}`
+      pipeline.incrby(redisKey, b.added).pexpire(redisKey, windowMs * 2)
+      b.c.synced = b.upTo
+    }
     try {
-      const [[, n]] = (await redis.multi().incr(redisKey).pexpire(redisKey, windowMs * 2).exec()) as [[unknown, number]]
+      const replies = (await pipeline.exec()) ?? []
       breaker.success()
-      return n
+      if (owned !== counters) return // the window moved on while we waited
+      batch.forEach((b, i) => {
+        const total = Number(replies[i * 2]?.[1] ?? 0)
+        b.c.others = Math.max(b.c.others, total - b.upTo)
+      })
     } catch {
       breaker.failure()
-      return countLocally(key, window)
+      for (const b of batch) b.c.synced -= b.added
     }
   }
 
   return {
-    async hit(key, limit) {
+    hit(key, limit) {
       const t = now()
-      const window = Math.floor(t / windowMs)
-      const n = await count(key, window)
-      if (n <= limit) return { ok: true }
-      return { ok: false, retryAfterS: Math.max(1, Math.ceil(((window + 1) * windowMs - t) / 1000)) }
+      const w = Math.floor(t / windowMs)
+      if (w !== window) (counters = new Map()), (window = w)
+      let c = counters.get(key)
+      if (!c) counters.set(key, (c = { local: 0, synced: 0, others: 0 }))
+      c.local++
+      if (redis && !timer) (timer = setTimeout(sync, syncIntervalMs)).unref()
+      if (c.local + c.others <= limit) return ok
+      return { ok: false, retryAfterS: Math.max(1, Math.ceil(((w + 1) * windowMs - t) / 1000)) }
+    },
+    async flush() {
+      if (timer) clearTimeout(timer)
+      await sync()
     },
   }
 }

@@ -2,6 +2,7 @@
 // WebSocket events to a socket-agnostic handler, so nothing else knows uWS exists.
 import uWS from 'uWebSockets.js'
 import { BodyTooLargeError } from '../http/body.ts'
+import { knownBody } from '../http/raw-body.ts'
 
 export type FetchHandler = (request: Request, env: { remoteAddress: string }) => Response | Promise<Response>
 
@@ -75,23 +76,51 @@ function readRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, host: string) 
 
 function handleHttp(res: uWS.HttpResponse, req: uWS.HttpRequest, options: ServeOptions) {
   const { method, url, headers, remoteAddress } = readRequest(res, req, `${options.host}:${options.port}`)
-  const aborter = new AbortController()
-  res.onAborted(() => aborter.abort())
-  const hasBody = method !== 'GET' && method !== 'HEAD'
-  const request = new Request(url, {
-    method,
-    headers,
-    body: hasBody ? bodyStream(res, options.maxBodyBytes) : undefined,
-    signal: aborter.signal,
-    // @ts-expect-error Node's fetch needs duplex for streamed request bodies
-    duplex: 'half',
-  })
+  // An AbortController per request is costly; it is made only when someone reads the signal.
+  const state = { aborted: false }
+  let aborter: AbortController | undefined
+  res.onAborted(() => ((state.aborted = true), aborter?.abort()))
+  const signal = () => {
+    aborter ??= new AbortController()
+    if (state.aborted) aborter.abort()
+    return aborter.signal
+  }
+  const request = method === 'GET' || method === 'HEAD'
+    ? lightRequest(method, url, headers, signal)
+    : new Request(url, {
+      method,
+      headers,
+      body: bodyStream(res, options.maxBodyBytes),
+      signal: signal(),
+      // @ts-expect-error Node's fetch needs duplex for streamed request bodies
+      duplex: 'half',
+    })
   Promise.resolve()
     .then(() => options.fetch(request, { remoteAddress }))
-    .then((response) => writeResponse(res, response, aborter.signal, method === 'HEAD'))
+    .then((response) => writeResponse(res, response, state, method === 'HEAD'))
     .catch(() => {
-      if (!aborter.signal.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('{"error":{"code":"INTERNAL","message":"internal error"}}'))
+      if (!state.aborted) res.cork(() => res.writeStatus('500 Internal Server Error').end('{"error":{"code":"INTERNAL","message":"internal error"}}'))
     })
+}
+
+const real = Symbol('request')
+type Light = { [real]?: Request; m: string; u: string; h: Headers; s: () => AbortSignal }
+const materialize = (l: Light) => (l[real] ??= new Request(l.u, { method: l.m, headers: l.h, signal: l.s() }))
+
+// A body-less Request whose Node (undici) object, the costly part, is built only when
+// something beyond method, url and headers is read (the idea of @hono/node-server's).
+const lightPrototype: object = Object.create(Request.prototype, {
+  method: { get(this: Light) { return this.m } },
+  url: { get(this: Light) { return this.u } },
+  headers: { get(this: Light) { return this.h } },
+  ...Object.fromEntries(['body', 'bodyUsed', 'cache', 'credentials', 'destination', 'duplex', 'integrity', 'keepalive', 'mode', 'redirect', 'referrer', 'referrerPolicy', 'signal']
+    .map((k) => [k, { get(this: Light) { return materialize(this)[k as keyof Request] } }])),
+  ...Object.fromEntries(['arrayBuffer', 'blob', 'bytes', 'clone', 'formData', 'json', 'text']
+    .map((k) => [k, { value(this: Light) { return (materialize(this) as unknown as Record<string, () => unknown>)[k]() } }])),
+})
+
+function lightRequest(method: string, url: string, headers: Headers, signal: () => AbortSignal): Request {
+  return Object.assign(Object.create(lightPrototype), { m: method, u: url, h: headers, s: signal }) as Request
 }
 
 /** The request body as a stream; uWS pauses the socket while the consumer is behind. */
@@ -129,7 +158,7 @@ function bodyStream(res: uWS.HttpResponse, maxBytes: number): ReadableStream<Uin
   }, { highWaterMark: 64 })
 }
 
-async function writeResponse(res: uWS.HttpResponse, response: Response, signal: AbortSignal, head: boolean) {
+async function writeResponse(res: uWS.HttpResponse, response: Response, signal: { aborted: boolean }, head: boolean) {
   if (signal.aborted) return
   const writeHead = () => {
     res.writeStatus(`${response.status} ${response.statusText || 'OK'}`)
@@ -138,10 +167,13 @@ async function writeResponse(res: uWS.HttpResponse, response: Response, signal: 
     })
     for (const cookie of response.headers.getSetCookie()) res.writeHeader('set-cookie', cookie)
   }
-  if (!response.body || head) {
+  // Checked first: reading `response.body` would make the stream this path avoids.
+  const known = knownBody(response)
+  if (known || !response.body || head) {
     res.cork(() => {
       writeHead()
-      res.end()
+      if (known && !head) res.end(known)
+      else res.end()
     })
     return
   }

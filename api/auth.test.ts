@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { createAuth } from './auth.ts'
+
+describe('auth: verified tokens are remembered until they expire', () => {
+  const secret = 'a-secret-which-is-long-enough-for-hs256'
+
+  it('answers a repeated token from the cache and still refuses a tampered one', async () => {
+    const auth = createAuth(secret)
+    const token = await auth.sign({ sub: 'u', roles: ['trader'], symbols: ['*'] })
+    const first = await auth.verify(token)
+    expect(await auth.verify(token)).toBe(first)
+    await expect(auth.verify(token.slice(0, -2) + (token.endsWith('xx') ? 'yy' : 'xx'))).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+  })
+
+  it('a cached token fails with TOKEN_EXPIRED once past exp', async () => {
+    const auth = createAuth(secret)
+    const token = await auth.sign({ sub: 'u', roles: ['trader'] }, '1s')
+    await auth.verify(token)
+    await new Promise((r) => setTimeout(r, 2100))
+    await expect(auth.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' })
+  })
+
+  it('keeps at most cacheEntries tokens', async () => {
+    const auth = createAuth(secret, { cacheEntries: 1 })
+    const [a, b] = await Promise.all(['a', 'b'].map((sub) => auth.sign({ sub, roles: ['trader'] })))
+    const pa = await auth.verify(a)
+    await auth.verify(b)
+    expect(await auth.verify(a)).not.toBe(pa) // evicted, verified again
+  })
+})
