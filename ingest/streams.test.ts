@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { parseNdjson } from './ndjson.ts'
+import { Reject, validateEvent } from './streams.ts'
+
+const trade = { ts: '2026-11-21T10:00:00.5Z', symbol: 'BTC-USD', price: 1.5, qty: 2, side: 'buy' }
+const codeOf = (r: unknown) => (r instanceof Reject ? r.code : 'OK')
+
+describe('validateEvent', () => {
+  it('normalizes timestamps to UTC milliseconds, from ISO with or without a zone and from epoch ms', () => {
+    expect(validateEvent('trades', trade)).toMatchObject({ ts: '2026-11-21 10:00:00.500' })
+    expect(validateEvent('trades', { ...trade, ts: '2026-11-21T12:00:00+02:00' })).toMatchObject({ ts: '2026-11-21 10:00:00.000' })
+    expect(validateEvent('trades', { ...trade, ts: '2026-11-21 10:00:00' })).toMatchObject({ ts: '2026-11-21 10:00:00.000' })
+    expect(validateEvent('trades', { ...trade, ts: Date.UTC(2026, 10, 21, 10, 0, 0, 123) })).toMatchObject({ ts: '2026-11-21 10:00:00.123' })
+  })
+
+  it('generates a trade id when absent and keeps a given one', () => {
+    const a = validateEvent('trades', trade) as Record<string, unknown>
+    const b = validateEvent('trades', trade) as Record<string, unknown>
+    expect(a.id).not.toBe(b.id)
+    expect(validateEvent('trades', { ...trade, id: 'x1' })).toMatchObject({ id: 'x1' })
+  })
+
+  it('applies the documented defaults for orders', () => {
+    const order = { order_id: 'o', ts: 0, shop_id: 's', customer_id: 'c', product_id: 'p', category: 'k', quantity: 1, unit_price: 0, status: 'completed' }
+    expect(validateEvent('orders', order)).toMatchObject({ currency: 'USD', unit_cost: null, country: '' })
+  })
+
+  it('rejects each rule with its code', () => {
+    expect(codeOf(validateEvent('trades', null))).toBe('NOT_AN_OBJECT')
+    expect(codeOf(validateEvent('trades', { ...trade, price: 0 }))).toBe('OUT_OF_RANGE')
+    expect(codeOf(validateEvent('trades', { ...trade, price: Infinity }))).toBe('OUT_OF_RANGE')
+    expect(codeOf(validateEvent('trades', { ...trade, symbol: 'btc' }))).toBe('INVALID_VALUE')
+    expect(codeOf(validateEvent('trades', { ...trade, ts: '21/11/2026' }))).toBe('INVALID_TYPE')
+    expect(codeOf(validateEvent('trades', { ...trade, ts: -1 }))).toBe('OUT_OF_RANGE')
+    expect(codeOf(validateEvent('orders', { order_id: 'o' }))).toBe('MISSING_FIELD')
+    expect(codeOf(validateEvent('web_events', { ts: 0, session_id: 's', shop_id: 'x', type: 'click' }))).toBe('INVALID_VALUE')
+  })
+})
+
+describe('parseNdjson', () => {
+  it('numbers lines as the client wrote them, skipping blank lines and accepting CRLF', () => {
+    const text = [JSON.stringify(trade), '', '{bad', JSON.stringify(trade)].join('\r\n')
+    const out = parseNdjson('trades', text, 1024)
+    expect(out.rows).toHaveLength(2)
+    expect(out.errors).toEqual([{ line: 3, code: 'INVALID_JSON', message: expect.any(String) }])
+    expect(out.rawRejected).toEqual(['{bad'])
+  })
+
+  it('rejects a line over the byte limit counting UTF-8 bytes, not characters', () => {
+    const line = JSON.stringify({ ...trade, venue: 'é'.repeat(40) })
+    expect(parseNdjson('trades', line, line.length).errors.map((e) => e.code)).toEqual(['LINE_TOO_LONG'])
+    expect(parseNdjson('trades', line, Buffer.byteLength(line)).errors).toEqual([])
+  })
+})
