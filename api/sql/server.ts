@@ -124,7 +124,7 @@ async function readQuery(c: Context, url: URL, maxBytes: number): Promise<SqlReq
   const settings: Record<string, string> = {}
   let query = url.searchParams.get('query') ?? ''
   const take = (k: string, v: string) => {
-    if (k.startsWith('param_')) params[k.slice(6)] = v
+    if (k.startsWith('param_')) params[k.slice(6)] = unescapeParam(v)
     else if (k === 'query') query = v
     else if (!httpKeys.has(k)) settings[k] = v
   }
@@ -141,6 +141,18 @@ async function readQuery(c: Context, url: URL, maxBytes: number): Promise<SqlReq
   }
   if (Buffer.byteLength(query) > maxBytes) throw new SqlError(62, 'SYNTAX_ERROR', `Max query size exceeded: ${maxBytes} bytes`)
   return { query, params, settings }
+}
+
+const paramEscapes: Record<string, string> = { '0': '\0', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
+
+/**
+ * HTTP clients send `param_*` values in ClickHouse's escaped (TSV) form (`it\'s`), and chDB
+ * escapes the string it is given once more before binding; without undoing the first
+ * escape the engine would bind `it\'s` instead of `it's`. (An Array value holding a quoted
+ * string with `'` inside cannot survive chDB's re-escaping and fails with a parse error.)
+ */
+export function unescapeParam(value: string): string {
+  return value.replace(/\\(.)/gs, (_, c: string) => paramEscapes[c] ?? c)
 }
 
 function toSqlError(e: unknown): SqlError {

@@ -39,6 +39,14 @@ describe('the analysts SQL port with @clickhouse/client', () => {
     expect(await csv.text()).toBe('"symbol","n"\n"ETH-USD",25\n')
   })
 
+  it('binds string parameters to exactly the value the client sent: quotes, backslashes, tabs, newlines, unicode', async () => {
+    const value = "it's a \\ back\\slash,\ta tab,\na newline, 'quoted' ü 📈"
+    const rs = await analyst.query({ query: 'SELECT {v:String} AS v, length({v:String}) AS n', query_params: { v: value }, format: 'JSONEachRow' })
+    const [r] = await rs.json<{ v: string; n: string | number }>()
+    expect(r.v).toBe(value)
+    expect(Number(r.n)).toBe(Buffer.byteLength(value))
+  })
+
   it('streams a large result', async () => {
     const rs = await analyst.query({ query: 'SELECT number, toString(number) AS s FROM numbers(300000)', format: 'JSONCompactEachRow' })
     let n = 0
