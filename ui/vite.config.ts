@@ -18,5 +18,5 @@ export default defineConfig({
     rollupOptions: { input: { main: `${root}index.html`, bench: `${root}bench.html` } },
   },
   worker: { format: 'es' },
-  server: { proxy: { '/api': 'http://localhost:8080', '/ws': { target: 'ws://localhost:8080', ws: true } } },
+  server: { proxy: { '/api': 'http://localhost:8080', '/metrics': 'http://localhost:8080', '/ws': { target: 'ws://localhost:8080', ws: true } } },
 })

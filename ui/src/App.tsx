@@ -1,20 +1,22 @@
 import { createSignal, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js'
 import { SignIn } from './components/SignIn.tsx'
 import { Status } from './components/Status.tsx'
-import { claims, hasRole, signOut, token } from './session.ts'
+import { claims, hasRole, signOut, token, type Role } from './session.ts'
 import { setTheme, theme } from './theme.ts'
 import { Trader } from './views/Trader.tsx'
 import { Seller } from './views/Seller.tsx'
 
 const Analyst = lazy(() => import('./views/Analyst.tsx').then((m) => ({ default: m.Analyst })))
 const Dashboards = lazy(() => import('./views/Dashboards.tsx').then((m) => ({ default: m.Dashboards })))
+const Operator = lazy(() => import('./views/Operator.tsx').then((m) => ({ default: m.Operator })))
 
-type Route = 'trader' | 'seller' | 'analyst' | 'dashboards'
-const routes: { id: Route; label: string; roles: ('trader' | 'seller' | 'analyst')[] }[] = [
+type Route = 'trader' | 'seller' | 'analyst' | 'dashboards' | 'operator'
+const routes: { id: Route; label: string; roles: Role[] }[] = [
   { id: 'trader', label: 'Markets', roles: ['trader'] },
   { id: 'seller', label: 'Sales', roles: ['seller'] },
   { id: 'analyst', label: 'SQL', roles: ['analyst'] },
   { id: 'dashboards', label: 'Dashboards', roles: ['trader', 'seller', 'analyst'] },
+  { id: 'operator', label: 'Operator', roles: ['admin'] },
 ]
 
 export function App() {
@@ -53,6 +55,7 @@ export function App() {
               <Match when={route() === 'seller'}><Seller /></Match>
               <Match when={route() === 'analyst'}><Analyst /></Match>
               <Match when={route() === 'dashboards'}><Dashboards /></Match>
+              <Match when={route() === 'operator'}><Operator /></Match>
             </Switch>
           </Suspense>
         </Show>

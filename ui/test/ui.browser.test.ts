@@ -26,6 +26,7 @@ beforeAll(async () => {
   gw = await startGateway({ DEMO_RATE: '800', PORT: String(await freePort()), LIVE_TICK_MS: '250' })
   for (const role of ['trader', 'seller', 'analyst'] as const) tokens[role] = await tokenFor([role])
   tokens.all = await tokenFor(['trader', 'seller', 'analyst'])
+  tokens.admin = await tokenFor(['admin'])
 }, 180_000)
 
 afterAll(async () => {
@@ -166,6 +167,33 @@ describe('ui in headless Chromium', () => {
     await page.waitForTimeout(1500)
     await screenshot(page, 'dashboards-light')
     expect(errors).toEqual([])
+  })
+
+  it('operator view (admin only): ingest rates and rollup freshness from /metrics, in light and phone dark', async () => {
+    const { page, errors } = await open({ token: tokens.admin }, '/#/operator')
+    await page.getByTestId('operator-view').waitFor()
+    expect(await page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()).toContain('Operator')
+    // Rates need two polls (2 s apart); the demo generator runs at 800 events/s.
+    await eventually(async () => expect(Number((await page.getByTestId('ingest-rate').textContent())!.replace(/[^\d.]/g, ''))).toBeGreaterThan(0), { timeoutMs: 30_000, intervalMs: 250 })
+    await eventually(async () => {
+      expect(await page.getByTestId('freshness-row').count()).toBeGreaterThan(0)
+      expect(await page.getByTestId('freshness-row').first().locator('td').textContent()).toMatch(/\d/)
+      expect(await page.getByTestId('worst-freshness').textContent()).toMatch(/\d/)
+    }, { timeoutMs: 30_000 })
+    expect(await page.locator('[data-testid="op-http"] tbody tr th.route').count()).toBeGreaterThan(0)
+    await page.waitForTimeout(5000) // a few more polls, so the sparklines have a line
+    expect(await page.locator('.operator .kpi canvas').count()).toBe(2)
+    await screenshot(page, 'operator')
+    await page.getByRole('button', { name: /Switch to dark theme/ }).click()
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.waitForTimeout(2500)
+    await screenshot(page, 'operator-phone-dark')
+    expect(await page.getByTestId('operator-error').count()).toBe(0)
+    expect(errors).toEqual([])
+    // Other roles neither see nor reach it.
+    const trader = await open({ token: tokens.all }, '/#/operator')
+    await trader.page.getByTestId('trader-view').waitFor()
+    expect(await trader.page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()).not.toContain('Operator')
   })
 
   it('reconnects and resumes after the gateway restarts', async () => {
