@@ -24,11 +24,16 @@ export function Chart(props: ChartProps) {
   let u: uPlot | undefined
   let follow = true
   let internal = false
+  // uPlot fires setScale from a microtask after setData or construction: `internal` stays
+  // set until then, so only the user's zoom or pan stops the chart following new data.
+  const quiet = (f: () => void) => {
+    internal = true
+    f()
+    queueMicrotask(() => (internal = false))
+  }
   const redraw = () => {
     if (!u) return
-    internal = true
-    u.setData(props.data(), follow)
-    internal = false
+    quiet(() => u!.setData(props.data(), follow))
   }
   onMount(() => {
     // A theme change rebuilds the chart (colours are options); the data and subscriptions stay.
@@ -36,7 +41,7 @@ export function Chart(props: ChartProps) {
       u?.destroy()
       const opts = props.options()
       const hooks = { ...opts.hooks, setScale: [(_: uPlot, key: string) => void (key === 'x' && !internal && (follow = false))] }
-      u = new uPlot({ ...opts, hooks, width: Math.max(100, el.clientWidth), height: props.height ?? 260, ms: 1 } as uPlot.Options, props.data(), el)
+      quiet(() => (u = new uPlot({ ...opts, hooks, width: Math.max(100, el.clientWidth), height: props.height ?? 260, ms: 1 } as uPlot.Options, props.data(), el)))
     }))
     el.addEventListener('dblclick', () => (follow = true))
     const ro = new ResizeObserver(() => u && el.clientWidth > 0 && u.setSize({ width: el.clientWidth, height: props.height ?? 260 }))

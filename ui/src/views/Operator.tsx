@@ -37,15 +37,16 @@ interface Derived {
 /** Everything the page shows, from the newest scrape, the previous one (rates) and one about WINDOW_MS old (quantiles). */
 function derive(cur: Scrape, prev: Scrape | undefined, old: Scrape | undefined): Derived {
   const dt = prev ? (cur.at - prev.at) / 1000 : 0
-  const r = (name: string, m?: Match) => rate(prev?.sum(name, m), cur.sum(name, m), dt)
+  // A counter with no series yet has counted nothing: 0, once there is a previous poll.
+  const r = (name: string, m?: Match) => (prev ? rate(prev.sum(name, m) ?? 0, cur.sum(name, m) ?? 0, dt) : undefined)
   const q = (quantile: number, base: string, m?: Match) => histogramQuantile(quantile, old ? bucketIncrease(old.buckets(base, m), cur.buckets(base, m)) : cur.buckets(base, m))
 
   const events = `${P}ingest_events_total`
   const streams = [...new Set(cur.select(events).map((s) => s.labels.stream))].sort()
   const ingest = streams.map((stream) => ({
     stream,
-    accepted: r(events, { stream, outcome: 'accepted' }) ?? (prev ? 0 : undefined),
-    rejected: r(events, { stream, outcome: 'rejected' }) ?? (prev ? 0 : undefined),
+    accepted: r(events, { stream, outcome: 'accepted' }),
+    rejected: r(events, { stream, outcome: 'rejected' }),
     acceptedTotal: cur.sum(events, { stream, outcome: 'accepted' }) ?? 0,
     rejectedTotal: cur.sum(events, { stream, outcome: 'rejected' }) ?? 0,
   }))
@@ -71,14 +72,14 @@ function derive(cur: Scrape, prev: Scrape | undefined, old: Scrape | undefined):
   return {
     at: cur.at,
     ingest,
-    ingestRate: r(events, { outcome: 'accepted' }) ?? (prev && streams.length ? 0 : undefined),
-    rejectRate: r(events, { outcome: 'rejected' }) ?? (prev && streams.length ? 0 : undefined),
+    ingestRate: r(events, { outcome: 'accepted' }),
+    rejectRate: r(events, { outcome: 'rejected' }),
     writes: r(`${P}ingest_batch_write_seconds_count`),
-    writeErrors: r(`${P}ingest_batch_write_seconds_count`, { outcome: 'error' }) ?? (prev ? 0 : undefined),
+    writeErrors: r(`${P}ingest_batch_write_seconds_count`, { outcome: 'error' }),
     writeP99: q(0.99, `${P}ingest_batch_write_seconds`),
     http: {
       rate: r(`${http}_count`, notScrape),
-      errors: r(`${http}_count`, (l) => notScrape(l) && Number(l.status) >= 500) ?? (prev ? 0 : undefined),
+      errors: r(`${http}_count`, (l) => notScrape(l) && Number(l.status) >= 500),
       p50: q(0.5, http, notScrape),
       p99: q(0.99, http, notScrape),
     },
@@ -90,7 +91,7 @@ function derive(cur: Scrape, prev: Scrape | undefined, old: Scrape | undefined):
       conflations: cur.sum(`${P}ws_conflations_total`),
       conflationRate: r(`${P}ws_conflations_total`),
       disconnects: cur.sumBy(disconnects, 'reason'),
-      disconnectRate: r(disconnects) ?? (prev ? 0 : undefined),
+      disconnectRate: r(disconnects),
     },
     tick: { last: cur.sum(`${P}live_last_tick_seconds`), interval: cur.sum(`${P}live_effective_tick_seconds`), p99: q(0.99, `${P}live_tick_duration_seconds`) },
     cache: {
@@ -130,7 +131,7 @@ const sec = unit('second', 1)
 const mb = unit('megabyte', 0)
 /** A duration given in seconds: "0.4 ms", "36 ms", "1.2 s". */
 const dur = (s: number | undefined) => (s === undefined || !Number.isFinite(s) ? '–' : s < 1 ? ms(s < 0.01 ? s * 1000 : Math.round(s * 1000)) : sec(s))
-const perSec = (v: number | undefined) => (v === undefined ? '–' : `${num(v, v > 0 && v < 10 ? 1 : 0)}/s`)
+const perSec = (v: number | undefined) => (v === undefined ? '–' : `${num(v, v > 0 && v < 1 ? 2 : v < 10 ? 1 : 0)}/s`)
 const bytes = (v: number | undefined) => mb(v === undefined ? undefined : v / 1e6)
 function uptime(s: number): string {
   if (s < 120) return unit('second', 0)(s)
@@ -144,7 +145,7 @@ export function Operator() {
   const [view, setView] = createSignal<Derived>()
   const [error, setError] = createSignal<string>()
   // Sparkline history: plain arrays (150 points), redrawn through the charts' subscriptions.
-  const history = { t: [] as number[], ingest: [] as number[], fresh: [] as number[] }
+  const history = { t: [] as number[], ingest: [] as (number | null)[], fresh: [] as (number | null)[] }
   const listeners = new Set<() => void>()
   const subscribe = (f: () => void) => (listeners.add(f), () => void listeners.delete(f))
   const scrapes: Scrape[] = []
@@ -164,8 +165,8 @@ export function Operator() {
       while (scrapes.length && cur.at - scrapes[0].at > WINDOW_MS + POLL_MS) scrapes.shift()
       if (d.ingestRate !== undefined || d.worstFreshness !== undefined) {
         history.t.push(cur.at)
-        history.ingest.push(d.ingestRate ?? NaN)
-        history.fresh.push(d.worstFreshness ?? NaN)
+        history.ingest.push(d.ingestRate ?? null) // null: a gap (uPlot's NaN would break the y range)
+        history.fresh.push(d.worstFreshness ?? null)
         if (history.t.length > HISTORY) for (const a of Object.values(history)) a.shift()
       }
       setView(d)
@@ -214,16 +215,15 @@ export function Operator() {
       <div class="grid">
         <Panel title="Ingestion by stream" testid="op-ingest" loading={loading()}>
           <table class="compact">
-            <thead><tr><th scope="col">Stream</th><th scope="col" class="num">Accepted</th><th scope="col" class="num">Rejected</th><th scope="col" class="num">Total accepted</th><th scope="col" class="num">Total rejected</th></tr></thead>
+            <thead><tr><th scope="col">Stream</th><th scope="col" class="num">Accepted</th><th scope="col" class="num">Rejected</th><th scope="col" class="num" title="accepted / rejected since start">Totals</th></tr></thead>
             <tbody>
-              <For each={v()?.ingest ?? []} fallback={<tr><td colspan="5" class="empty">No events yet.</td></tr>}>
+              <For each={v()?.ingest ?? []} fallback={<tr><td colspan="4" class="empty">No events yet.</td></tr>}>
                 {(s) => (
                   <tr>
                     <th scope="row">{s.stream}</th>
                     <td class="num">{perSec(s.accepted)}</td>
                     <td class={`num ${(s.rejected ?? 0) > 0 ? 'bad' : ''}`}>{perSec(s.rejected)}</td>
-                    <td class="num">{int(s.acceptedTotal)}</td>
-                    <td class="num">{int(s.rejectedTotal)}</td>
+                    <td class="num">{int(s.acceptedTotal)} / {int(s.rejectedTotal)}</td>
                   </tr>
                 )}
               </For>
