@@ -9,8 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   ROOT, say, seconds, getFreePort, isPortFree, isAlive, cmdlineOf, readJson, writeJson, tail,
-  spawnDetached, stopPid, waitFor, run, which, parseCli,
-} from './lib/proc.mjs';
+  spawnDetached, stopPid, waitFor, run, which, parseCli, runAsCli } from './lib/proc.mjs';
 
 export { getFreePort } from './lib/proc.mjs'; // for tests that start a broker of their own
 
@@ -238,9 +237,4 @@ async function main(argv) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    say(err.message);
-    process.exit(1);
-  });
-}
+runAsCli(import.meta.url, main);

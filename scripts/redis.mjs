@@ -4,11 +4,9 @@
 // CLI: node scripts/redis.mjs start|stop|status [--port 6379]
 import { existsSync, readFileSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   ROOT, say, seconds, isPortFree, isAlive, cmdlineOf, tail, spawnDetached, stopPid, waitFor, which,
-  aptInstall, parseCli,
-} from './lib/proc.mjs';
+  aptInstall, parseCli, runAsCli } from './lib/proc.mjs';
 
 const DEFAULT_PORT = 6379;
 const files = (port) => {
@@ -113,9 +111,4 @@ async function main(argv) {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-    say(err.message);
-    process.exit(1);
-  });
-}
+runAsCli(import.meta.url, main);

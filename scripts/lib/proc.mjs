@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Repository root, whatever the caller's working directory. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -11,6 +11,15 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** One progress line on stderr, so stdout stays clean for whoever pipes it. */
 export function say(msg) {
   process.stderr.write(`${msg}\n`);
+}
+
+/** Runs `main(argv)` and exits with its code when `moduleUrl` is the script node was started with. */
+export function runAsCli(moduleUrl, main) {
+  if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
+    say(err.message);
+    process.exit(1);
+  });
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
