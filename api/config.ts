@@ -47,6 +47,8 @@ export const configSchema = z.object({
     .describe('Rows waiting to be written before ingestion answers 503'),
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)
     .describe('Live query tick'),
+  LIVE_TICK_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
+    .describe('ClickHouse connections a live tick runs its queries on, in parallel'),
   RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
     .describe('Historical API requests per second per token (0 = unlimited); 429 with Retry-After above'),
   RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)

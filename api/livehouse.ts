@@ -31,7 +31,8 @@ export interface Livehouse {
   url: string
   auth: Auth
   demoTokens?: Record<Role, string>
-  clickhouse: (workload: Workload) => ClickHouseClient
+  /** `lane`: a further connection of the same workload (live ticks run several at once). */
+  clickhouse: (workload: Workload, lane?: number) => ClickHouseClient
   ingestor: Ingestor
   live: LiveGateway
   /** The Prometheus registry behind /metrics (api/observability/metrics.ts). */
@@ -43,10 +44,11 @@ export interface Livehouse {
 
 /** Everything the gateway needs, wired once; stop() undoes it in reverse order. */
 export async function startLivehouse(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<Livehouse> {
-  const clients = new Map<Workload, ClickHouseClient>()
-  const clickhouse = (w: Workload) => {
-    if (!clients.has(w)) clients.set(w, createClickHouse({ url: config.CLICKHOUSE_URL, user: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD, dataDir: config.DATA_DIR }, w))
-    return clients.get(w)!
+  const clients = new Map<string, ClickHouseClient>()
+  const clickhouse = (w: Workload, lane = 0) => {
+    const key = `${w}#${lane}`
+    if (!clients.has(key)) clients.set(key, createClickHouse({ url: config.CLICKHOUSE_URL, user: config.CLICKHOUSE_USER, password: config.CLICKHOUSE_PASSWORD, dataDir: config.DATA_DIR }, w))
+    return clients.get(key)!
   }
   const stops: (() => Promise<unknown> | unknown)[] = [() => Promise.all([...clients.values()].map((c) => c.close()))]
   const stop = async () => {
@@ -83,7 +85,8 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
-      ch: clickhouse('live'), auth, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,
+      ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
+      auth, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,
       snapshotBuckets: config.LIVE_SNAPSHOT_BUCKETS, maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS,
       maxFrameBytes: config.LIVE_MAX_FRAME_BYTES, maxFramesPerS: config.LIVE_MAX_FRAMES_PER_S, tapeMaxPerS: config.LIVE_TAPE_MAX_PER_S,
       slowClientBytes: config.LIVE_SLOW_CLIENT_BYTES, maxClientBufferBytes: config.LIVE_MAX_CLIENT_BUFFER_BYTES, maxStrikesPerMin: 10,

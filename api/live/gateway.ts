@@ -54,6 +54,9 @@ interface Conn {
   strikes: number
   strikesSince: number
   closed: boolean
+  /** bufferedBytes() as read in event loop turn `bufferedTurn` (deliver). */
+  buffered: number
+  bufferedTurn: number
 }
 
 export interface LiveGateway {
@@ -66,7 +69,7 @@ export interface LiveGateway {
   onPublish?: (lq: LiveQuery, frame: Uint8Array) => void
 }
 
-export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient; auth: Auth; log: Logger }): LiveGateway {
+export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient; tickClients?: ClickHouseClient[]; auth: Auth; log: Logger }): LiveGateway {
   let server: Server | undefined
   const watchers = new Map<number, Set<Sub>>()
   let connections = 0
@@ -78,7 +81,6 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
   }
   const schedulerOptions: LiveSchedulerOptions = {
     ...o,
-    concurrency: 2,
     onChange: (lq, change) => deliver(lq, encodeDelta(lq, change)),
     onError: (lq, error) => o.log.warn('live query failed', { topic: lq.topic, error }),
     deliver,
@@ -114,12 +116,29 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     sub.state = 'live'
   }
 
+  // uWS writes published frames when the event loop turn ends, so a socket's buffered
+  // bytes cannot change between the deliveries of one turn: read them once per turn.
+  let turn = 0
+  let turnEnding = false
+  function currentTurn() {
+    if (!turnEnding) (turnEnding = true), setImmediate(() => ((turn++), (turnEnding = false)))
+    return turn
+  }
+
+  function bufferedBytes(conn: Conn, t: number): number {
+    if (conn.bufferedTurn !== t) (conn.bufferedTurn = t), (conn.buffered = conn.socket!.bufferedBytes())
+    return conn.buffered
+  }
+
   function deliver(lq: LiveQuery, frame: Uint8Array) {
-    const subs = watchers.get(lq.cid) ?? new Set<Sub>()
+    const subs = watchers.get(lq.cid)
+    const t = currentTurn()
+    const stale: Sub[] = []
     // Conflation: a client this far behind misses deltas and gets a snapshot once it drains.
-    for (const sub of subs) {
-      if (sub.state !== 'live') continue
-      const buffered = sub.conn.socket!.bufferedBytes()
+    if (subs) for (const sub of subs) {
+      if (sub.state === 'stale') stale.push(sub)
+      if (sub.state !== 'live' || sub.conn.closed) continue
+      const buffered = bufferedBytes(sub.conn, t)
       if (buffered > o.maxClientBufferBytes) {
         disconnectedSlow++
         sub.conn.socket!.end(CloseCodes.TOO_SLOW, 'client too slow')
@@ -130,7 +149,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
       }
     }
     server?.publish(lq.topic, frame)
-    for (const sub of subs) if (sub.state === 'stale' && !sub.conn.closed) recover(sub)
+    for (const sub of stale) if (sub.state === 'stale' && !sub.conn.closed) recover(sub)
     gateway.onPublish?.(lq, frame)
   }
 
@@ -212,7 +231,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     async upgrade(request) {
       const principal = await authenticateUpgrade(o.auth, request)
       if (principal instanceof Response) return principal
-      return { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false }
+      return { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false, buffered: 0, bufferedTurn: -1 }
     },
     open(socket) {
       connections++

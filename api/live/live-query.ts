@@ -1,6 +1,7 @@
 // One live query per distinct channel topic: reads the recent buckets from ClickHouse
 // each tick, diffs them against the last published state and yields only the change.
 import type { ClickHouseClient } from '@clickhouse/client'
+import { inlineParams } from '../clickhouse/literal.ts'
 import type { Cell, Columns } from '../protocol/index.ts'
 import type { ChannelSpec, Sql } from './channels.ts'
 
@@ -65,8 +66,8 @@ export class LiveQuery {
     return this.spec.meta.time < 0 ? 0 : (row[this.spec.meta.time] as number)
   }
 
-  private async fetch(sinceMs: number, limit: number): Promise<Cell[][]> {
-    const rows = await queryRows(this.ch, this.spec.read(this.params, sinceMs, limit))
+  private async fetch(sinceMs: number, limit: number, ch = this.ch): Promise<Cell[][]> {
+    const rows = await queryRows(ch, this.spec.read(this.params, sinceMs, limit))
     // Newest-first LIMIT in SQL (keeps the latest when capped); publish oldest-first.
     return this.spec.mode === 'table' ? rows : rows.reverse()
   }
@@ -106,10 +107,10 @@ export class LiveQuery {
     return { since: this.tickSince(), limit }
   }
 
-  /** Reads the recent rows and returns what changed since the last tick, or null. */
-  async tick(): Promise<Change | null> {
+  /** Reads the recent rows (on `ch`, default this query's connection) and returns what changed since the last tick, or null. */
+  async tick(ch = this.ch): Promise<Change | null> {
     const { since, limit } = this.tickRange()
-    return this.apply(await this.fetch(since, limit))
+    return this.apply(await this.fetch(since, limit, ch))
   }
 
   /** Diffs rows read for this tick (oldest first; tables in any order) against the published state. */
@@ -217,11 +218,13 @@ export interface LiveState {
   rows: Cell[][]
 }
 
-/** Runs one channel query on the live connection; rows as arrays of cells. */
+/**
+ * Runs one channel query on a live connection; rows as arrays of cells. Parameters are
+ * inlined (api/clickhouse/literal.ts): bound queries would run one at a time in chDB.
+ */
 async function queryRows(ch: ClickHouseClient, sql: Sql): Promise<Cell[][]> {
   const rs = await ch.query({
-    query: sql.query,
-    query_params: sql.params,
+    query: inlineParams(sql.query, sql.params),
     format: 'JSONCompactEachRow',
     // Our own 'live' connection: this setting sticking to its session is what we want.
     clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },

@@ -12,9 +12,13 @@ export interface Watched {
 }
 
 export interface SchedulerOptions extends LiveQueryOptions {
+  /** Loads snapshots and serves resumption reads. */
   ch: ClickHouseClient
-  /** Queries in flight at once. */
-  concurrency: number
+  /**
+   * One connection per tick lane: a tick runs this many queries at once, each lane on its
+   * own connection (chDB runs one query at a time per connection). Default: [ch].
+   */
+  tickClients?: ClickHouseClient[]
   onChange(lq: LiveQuery, change: Change): void
   onError?(lq: LiveQuery, error: unknown): void
   /** Every tick's duration (all live queries of the tick), for the tick-time histogram. */
@@ -30,6 +34,8 @@ export interface Scheduler {
   stats(): { liveQueries: number; effectiveTickMs: number; lastTickMs: number }
 }
 
+type Job = (ch: ClickHouseClient) => Promise<void>
+
 export function createScheduler(o: SchedulerOptions): Scheduler {
   const byTopic = new Map<string, Watched>()
   let nextCid = 1
@@ -40,19 +46,21 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   let lastTickMs = 0
   let effectiveTickMs = o.tickMs
 
-  async function runOne(w: Watched) {
+  const lanes = o.tickClients?.length ? o.tickClients : [o.ch]
+
+  async function runOne(w: Watched, ch: ClickHouseClient) {
     try {
       await w.ready
-      const change = await w.lq.tick()
+      const change = await w.lq.tick(ch)
       if (change && !w.lq.closed) o.onChange(w.lq, change)
     } catch (e) {
       o.onError?.(w.lq, e)
     }
   }
 
-  async function runBatch(ws: Watched[]) {
+  async function runBatch(ws: Watched[], ch: ClickHouseClient) {
     try {
-      const changes = await tickBatch(o.ch, ws.map((w) => w.lq))
+      const changes = await tickBatch(ch, ws.map((w) => w.lq))
       ws.forEach((w, i) => {
         const change = changes[i]
         if (change && !w.lq.closed) o.onChange(w.lq, change)
@@ -63,13 +71,13 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   }
 
   /** One job per live query, except loaded ones of a batchable kind: one job (one SQL read) per kind. */
-  function jobs(): (() => Promise<void>)[] {
-    const out: (() => Promise<void>)[] = []
+  function jobs(): Job[] {
+    const out: Job[] = []
     const batches = new Map<string, Watched[]>()
     for (const w of byTopic.values()) {
       const batch = w.lq.spec.batch
       if (!batch || !w.lq.loaded) {
-        out.push(() => runOne(w))
+        out.push((ch) => runOne(w, ch))
         continue
       }
       const key = batch.key(w.lq.params)
@@ -77,14 +85,14 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       if (list) list.push(w)
       else batches.set(key, [w])
     }
-    for (const ws of batches.values()) out.push(ws.length === 1 ? () => runOne(ws[0]) : () => runBatch(ws))
+    for (const ws of batches.values()) out.push(ws.length === 1 ? (ch) => runOne(ws[0], ch) : (ch) => runBatch(ws, ch))
     return out
   }
 
   async function tickAll() {
     const queue = jobs()
-    const workers = Array.from({ length: Math.min(o.concurrency, queue.length) }, async () => {
-      for (let job = queue.shift(); job; job = queue.shift()) await job()
+    const workers = lanes.slice(0, queue.length).map(async (ch) => {
+      for (let job = queue.shift(); job; job = queue.shift()) await job(ch)
     })
     await Promise.all(workers)
   }

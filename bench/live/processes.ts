@@ -1,7 +1,7 @@
 // Child processes of the live benchmark: each runs under `bash -c 'ulimit -n …; exec node'`
 // (thousands of sockets need descriptors) and talks by JSON lines on stdout / stdin.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -20,7 +20,12 @@ export interface Proc {
 }
 
 export function spawnNode(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Proc {
-  const quoted = [process.execPath, ...nodeArgs, '--import', 'tsx', script, ...args].map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ')
+  return spawnProc([process.execPath, ...nodeArgs, '--import', 'tsx', script, ...args], env, script)
+}
+
+/** Any program (`argv[0]`), with the same descriptor limit and line protocol; `label` names it in errors. */
+export function spawnProc(argv: string[], env: Record<string, string> = {}, label = argv[0]): Proc {
+  const quoted = argv.map((s) => `'${s.replace(/'/g, `'\\''`)}'`).join(' ')
   const child = spawn('bash', ['-c', `ulimit -n ${fdLimit} 2>/dev/null || ulimit -n $(ulimit -Hn); exec ${quoted}`], {
     cwd: root, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'],
   })
@@ -46,8 +51,8 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
       for (;;) {
         const i = lines.findIndex((l) => !event || l.event === event)
         if (i >= 0) return lines.splice(i, 1)[0]
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${script} exited (${child.exitCode ?? child.signalCode}) before "${event}":\n${out.slice(-3000)}`)
-        if (Date.now() > deadline) throw new Error(`${script}: no "${event}" in ${timeoutMs} ms:\n${out.slice(-3000)}`)
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${label} exited (${child.exitCode ?? child.signalCode}) before "${event}":\n${out.slice(-3000)}`)
+        if (Date.now() > deadline) throw new Error(`${label}: no "${event}" in ${timeoutMs} ms:\n${out.slice(-3000)}`)
         await new Promise<void>((r) => ((waiter = r), setTimeout(r, 500)))
       }
     },
@@ -94,4 +99,18 @@ export async function startGatewayProc(env: Record<string, string>, nodeArgs: st
   const url = m[1].replace('localhost', '127.0.0.1')
   const stop = p.stop
   return { ...p, url, port: Number(new URL(url).port), stop: async (s) => (await stop(s), rmSync(dataDir, { recursive: true, force: true })) }
+}
+
+/**
+ * The Go load client (bench/live/go-client), built with the machine's `go` on first use
+ * and whenever its source is newer than the binary.
+ */
+export function ensureGoClient(): string {
+  const dir = join(root, 'bench/live/go-client')
+  const bin = join(root, 'node_modules/.cache/livehouse/live-client')
+  const newest = Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs))
+  if (existsSync(bin) && statSync(bin).mtimeMs >= newest) return bin
+  console.log('bench live: building the Go load client (bench/live/go-client)…')
+  execFileSync('go', ['build', '-o', bin, '.'], { cwd: dir, stdio: 'inherit', env: { ...process.env, GOFLAGS: '-mod=mod' } })
+  return bin
 }

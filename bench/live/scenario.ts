@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import { createAuth } from '../../api/auth.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median, percentile } from '../stats.ts'
-import { cpuSeconds, root, spawnNode, startGatewayProc, type GatewayProc, type Proc } from './processes.ts'
+import { C, encodeClientFrame } from '../../api/protocol/index.ts'
+import { cpuSeconds, ensureGoClient, root, spawnNode, spawnProc, startGatewayProc, type GatewayProc, type Proc } from './processes.ts'
 
 export interface LiveScenarioOptions {
   name: string
@@ -20,7 +21,9 @@ export interface LiveScenarioOptions {
   channels: number
   /** Offered ingestion rate (trades/s, HTTP NDJSON from its own process). */
   eventsPerS: number
-  /** Client processes per phase (default: one per 5,000 clients). */
+  /** Load client: `go` (bench/live/go-client, default: least CPU per frame) or `node` (clients.ts). */
+  client?: 'go' | 'node'
+  /** Client processes per phase (default: one for go, one per 5,000 clients for node). */
   clientProcs?: number
   tickMs?: number
   /** Write a V8 CPU profile of the gateway to this directory. */
@@ -79,6 +82,21 @@ function startProbe(url: string, token: string) {
   return { stop: () => (clearInterval(timer), { sent: n, failed }) }
 }
 
+/** The Go client's flags: the same channels as clients.ts, subscribe frames encoded here. */
+function goClientArgs(server: Phase['server'], port: number, symbols: string[], token: string): string[] {
+  const candles = symbols.map((s) => `candles/1s/${s}`)
+  const hex = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f).toString('hex')).join(',')
+  const common = ['-addr', `127.0.0.1:${port}`, '-probe-every', '50']
+  if (server === 'baseline') {
+    const path = (channels: string[]) => `/?channels=${encodeURIComponent(channels.join(','))}`
+    return [...common, '-kind', 'json', '-path', path(candles), '-probe-path', path([...candles, `trades/${probeSymbol}`])]
+  }
+  const subs = symbols.map((symbol, j) => encodeClientFrame({ op: C.SUBSCRIBE, sid: j + 1, channel: 'candles', params: { symbol, interval: '1s' } }))
+  const probe = encodeClientFrame({ op: C.SUBSCRIBE, sid: symbols.length + 1, channel: 'trades', params: { symbol: probeSymbol } })
+  return [...common, '-kind', 'msgpack', '-path', '/ws', '-header', `Authorization: Bearer ${token}`, '-header', 'Sec-WebSocket-Protocol: livehouse.v1',
+    '-subs', hex(subs), '-probe-subs', hex([probe]), '-probe-sid', String(symbols.length + 1)]
+}
+
 async function scrapeTick(url: string): Promise<number | null> {
   try {
     const text = await (await fetch(`${url}/metrics`)).text()
@@ -90,12 +108,16 @@ async function scrapeTick(url: string): Promise<number | null> {
 }
 
 async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { gw: GatewayProc; baseline: Proc; baselinePort: number; symbols: string[]; tokens: Record<string, string> }): Promise<Phase> {
-  const procs = o.clientProcs ?? Math.max(1, Math.ceil(o.clients / 5000))
+  const client = o.client ?? 'go'
+  const procs = o.clientProcs ?? (client === 'go' ? 1 : Math.max(1, Math.ceil(o.clients / 5000)))
   const port = server === 'gateway' ? ctx.gw.port : ctx.baselinePort
-  const clients = Array.from({ length: procs }, (_, i) => spawnNode(join(root, 'bench/live/clients.ts'), [
-    '--port', String(port), '--kind', server === 'gateway' ? 'msgpack' : 'json', '--symbols', ctx.symbols.join(','),
-    '--count', String(Math.floor(o.clients / procs) + (i < o.clients % procs ? 1 : 0)), '--token', ctx.tokens.trader, '--probe', probeSymbol,
-  ]))
+  const count = (i: number) => String(Math.floor(o.clients / procs) + (i < o.clients % procs ? 1 : 0))
+  const clients = Array.from({ length: procs }, (_, i) => client === 'go'
+    ? spawnProc([ensureGoClient(), ...goClientArgs(server, port, ctx.symbols, ctx.tokens.trader), '-count', count(i)], {}, 'go live client')
+    : spawnNode(join(root, 'bench/live/clients.ts'), [
+      '--port', String(port), '--kind', server === 'gateway' ? 'msgpack' : 'json', '--symbols', ctx.symbols.join(','),
+      '--count', count(i), '--token', ctx.tokens.trader, '--probe', probeSymbol,
+    ]))
   const t0 = Date.now()
   const ready = await Promise.all(clients.map((c) => c.next('ready', 300_000)))
   const connectS = (Date.now() - t0) / 1000
@@ -130,19 +152,61 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
   return summarisePhase(server, results, ready, connectS, { cpuPct, ingest, loads, ticks, baselineStats })
 }
 
-function summarisePhase(server: Phase['server'], results: any[], ready: any[], connectS: number,
-  x: { cpuPct: number; ingest: any; loads: number[]; ticks: number[]; baselineStats?: Phase['baseline'] }): Phase {
-  const sum = (k: string) => results.reduce((n, r) => n + r[k], 0)
+/** Percentiles (ms) over the merged latency histograms (`[ms, count][]`) of client results. */
+function latencyPercentiles(results: { latencyHist: [number, number][] }[]): (p: number) => number | null {
   const hist = new Map<number, number>()
   for (const r of results) for (const [ms, n] of r.latencyHist) hist.set(ms, (hist.get(ms) ?? 0) + n)
   const total = [...hist.values()].reduce((a, b) => a + b, 0)
-  const histPct = (p: number) => {
+  const sorted = [...hist.keys()].sort((a, b) => a - b)
+  return (p) => {
     if (!total) return null
     const rank = Math.max(1, Math.ceil((p / 100) * total))
     let seen = 0
-    for (const ms of [...hist.keys()].sort((a, b) => a - b)) if ((seen += hist.get(ms)!) >= rank) return ms
+    for (const ms of sorted) if ((seen += hist.get(ms)!) >= rank) return ms
     return null
   }
+}
+
+export interface Floor {
+  clients: number
+  framesPerS: number
+  p50Ms: number | null
+  p99Ms: number | null
+  serverCpuPct: number
+}
+
+/**
+ * The fan-out floor (bench/live/floor-server.ts): bare uWS publishing frames of the
+ * gateway's delta size to `clients` sockets on the gateway's tick, measured by the same
+ * Go client, with nothing else running. No server on this machine delivers faster.
+ */
+async function runFloor(clients: number, o: LiveScenarioOptions): Promise<Floor> {
+  const server = spawnNode(join(root, 'bench/live/floor-server.ts'), [])
+  try {
+    const { port } = await server.next('listening')
+    const client = spawnProc([ensureGoClient(), '-addr', `127.0.0.1:${port}`, '-kind', 'msgpack', '-path', '/floor', '-probe-every', String(clients + 1), '-count', String(clients)], {}, 'go live client')
+    await client.next('ready', 300_000)
+    const seconds = Math.min(o.seconds, 10)
+    client.say('start')
+    server.say(`start ${o.channels} ${o.tickMs ?? 250}`)
+    const cpu0 = cpuSeconds(server.pid)
+    await sleep(seconds * 1000)
+    const cpuPct = ((cpuSeconds(server.pid) - cpu0) / seconds) * 100
+    server.say('stop')
+    client.say('stop')
+    const result = await client.next('result', 60_000)
+    await client.stop()
+    const pct = latencyPercentiles([result])
+    return { clients: result.connected, framesPerS: Math.round(result.updates / result.seconds), p50Ms: pct(50), p99Ms: pct(99), serverCpuPct: Math.round(cpuPct) }
+  } finally {
+    await server.stop()
+  }
+}
+
+function summarisePhase(server: Phase['server'], results: any[], ready: any[], connectS: number,
+  x: { cpuPct: number; ingest: any; loads: number[]; ticks: number[]; baselineStats?: Phase['baseline'] }): Phase {
+  const sum = (k: string) => results.reduce((n, r) => n + r[k], 0)
+  const histPct = latencyPercentiles(results)
   const events = results.flatMap((r) => r.probeSamples as number[]).sort((a, b) => a - b)
   const seconds = Math.max(...results.map((r) => r.seconds))
   const updates = sum('updates')
@@ -172,11 +236,19 @@ function summarisePhase(server: Phase['server'], results: any[], ready: any[], c
   }
 }
 
-async function runOnce(o: LiveScenarioOptions, run: number): Promise<Phase[]> {
+async function runOnce(o: LiveScenarioOptions, run: number): Promise<{ phases: Phase[]; floors: Floor[] }> {
   const auth = createAuth(secret)
   const tokens = {
     trader: await auth.sign({ sub: 'bench-trader', roles: ['trader'], symbols: ['*'], shops: [] }, '2h'),
     ingest: await auth.sign({ sub: 'bench-ingest', roles: ['ingest'], symbols: [], shops: [] }, '2h'),
+  }
+  const floors: Floor[] = []
+  if ((o.client ?? 'go') === 'go') {
+    for (const n of [...new Set([Math.ceil(o.clients / 10), Math.ceil(o.clients / 2), o.clients])]) {
+      const f = await runFloor(n, o)
+      console.log(`bench live: run ${run + 1}/${o.runs}, fan-out floor (bare uWS): ${f.clients} clients × ${o.channels} frames per tick: ${f.framesPerS} frames/s, p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, cpu ${f.serverCpuPct}%`)
+      floors.push(f)
+    }
   }
   const symbols = Array.from({ length: o.channels }, (_, i) => `SYM${i}`)
   const nodeArgs = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []
@@ -195,7 +267,7 @@ async function runOnce(o: LiveScenarioOptions, run: number): Promise<Phase[]> {
       console.log(`  ${p.clients} connected (${p.failed} failed) in ${p.connectS.toFixed(0)} s; ${p.updatesPerS} frames/s, ${p.bytesPerUpdate} B/update, p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms; event→client p50 ${p.eventP50Ms} p99 ${p.eventP99Ms} ms (${p.eventSamples}); ingest ${p.ingestAcceptedPerS}/s; cpu ${p.serverCpuPct}%; load ${p.loadAvg1m}`)
       phases.push(p)
     }
-    return ['gateway', 'baseline'].map((server) => phases.find((p) => p.server === server)!)
+    return { phases: ['gateway', 'baseline'].map((server) => phases.find((p) => p.server === server)!), floors }
   } finally {
     await baseline?.stop()
     await gw.stop()
@@ -210,7 +282,17 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     throw new Error('bench bounds: ≤10k clients, ≤120 s, ≤200k events/s, ≤10 runs, ≤50 channels')
   }
   const runs: Phase[][] = []
-  for (let i = 0; i < o.runs; i++) runs.push(await runOnce(o, i))
+  const floorRuns: Floor[][] = []
+  for (let i = 0; i < o.runs; i++) {
+    const r = await runOnce(o, i)
+    runs.push(r.phases)
+    floorRuns.push(r.floors)
+  }
+  const floors = (floorRuns[0] ?? []).map((f, i) => {
+    const mine = floorRuns.map((r) => r[i])
+    const med = (k: keyof Floor) => median(mine.map((x) => x[k]).filter((v): v is number => v !== null))
+    return { clients: f.clients, framesPerS: med('framesPerS'), p50Ms: med('p50Ms'), p99Ms: med('p99Ms'), p99Spread: [Math.min(...mine.map((x) => x.p99Ms ?? Infinity)), Math.max(...mine.map((x) => x.p99Ms ?? 0))], serverCpuPct: med('serverCpuPct') }
+  })
   const summary = (['gateway', 'baseline'] as const).map((server) => {
     const mine = runs.map((r) => r.find((p) => p.server === server)!)
     const med = (k: keyof Phase) => median(mine.map((p) => p[k] as number).filter((v) => v !== null))
@@ -241,7 +323,7 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     `${o.runs} run(s); per run and server ${o.clients.toLocaleString('en-US')} clients × ${o.channels} candle channels (1s) for ${o.seconds} s (after ${warmupMs / 1000} s warm-up), tick ${o.tickMs ?? 250} ms,`,
     `${o.eventsPerS.toLocaleString('en-US')} trades/s offered over HTTP NDJSON by a separate load process, plus 10 probe trades/s on \`${probeSymbol}\` (1 in 50 clients watch its tape).`,
     'Processes: gateway (`api/main.ts`, embedded chDB), JSON baseline (plain `ws`, full snapshots of the same channels on the gateway\'s ticks, fed by one gateway subscription),',
-    'client process(es) (minimal `net` WebSocket clients), ingestion load; all on 127.0.0.1 of one 2-core machine shared with other work.',
+    `client process(es) (${(o.client ?? 'go') === 'go' ? 'bench/live/go-client: one Go process, a goroutine per connection' : 'bench/live/clients.ts: minimal Node `net` WebSocket clients'}), ingestion load; all on 127.0.0.1 of one 2-core machine shared with other work.`,
     'publish→receive: client receive time − the frame\'s publish time (DELTA `base + sentOffset`; baseline `sentAt`). event→client: probe trade `ts` (its send time) → its tape row at a client.',
     '',
     '## Medians over runs',
@@ -260,6 +342,18 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     `| event→client p99 | ≤ 1,000 ms | ${fmt(targets.eventToClientP99Ms.value)} ms | ${targets.eventToClientP99Ms.met ? 'yes' : 'no'} |`,
     `| … while ingesting | 100,000 events/s | ${fmt(targets.ingestDuringEventProbe.value)} accepted/s | ${targets.ingestDuringEventProbe.met ? 'yes' : 'no'} |`,
     '',
+    ...(floors.length ? [
+      '## Fan-out floor (same run, same client)',
+      '',
+      'Bare uWS (`bench/live/floor-server.ts`): no ClickHouse, no ingestion, no gateway code; every socket on one topic, ' +
+        `${o.channels} delta-sized frames (~80 B) published per ${o.tickMs ?? 250} ms tick in one event loop turn, as the gateway publishes a batched tick. ` +
+        'What one Node thread takes to hand a frame to N loopback sockets on this machine: the gateway cannot be faster than this.',
+      '',
+      '| clients | frames/s | p50 ms | p99 ms (min–max) | server CPU |',
+      '|---|---|---|---|---|',
+      ...floors.map((f) => `| ${fmt(f.clients)} | ${fmt(f.framesPerS)} | ${fmt(f.p50Ms)} | ${fmt(f.p99Ms)} (${f.p99Spread.join('–')}) | ${fmt(f.serverCpuPct)}% |`),
+      '',
+    ] : []),
     '## Every phase',
     '',
     '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest/s | server CPU | gateway tick ms median / max | seq gaps | client loop delay p99 ms | load avg |',
@@ -275,6 +369,6 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     { label: 'bytes/update, deltas', value: g.bytesPerUpdate ?? 0 },
     { label: 'bytes/update, JSON (÷100)', value: (b.bytesPerUpdate ?? 0) / 100 },
   ])
-  const files = writeReport(o.name, { scenario: o.name, machine: machine(), options: o, summary, targets, runs }, md, svg)
-  return { summary: { servers: summary, targets }, files }
+  const files = writeReport(o.name, { scenario: o.name, machine: machine(), options: o, summary, targets, floors, runs, floorRuns }, md, svg)
+  return { summary: { servers: summary, targets, floors }, files }
 }

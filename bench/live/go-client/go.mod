@@ -1,0 +1,3 @@
+module livehouse/bench/live/go-client
+
+go 1.22

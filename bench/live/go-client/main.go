@@ -1,0 +1,536 @@
+// The live benchmark's load client in Go: `-count` WebSocket clients against the gateway
+// (MessagePack deltas) or the JSON baseline. It does what bench/live/clients.ts does, at a
+// fraction of the CPU per frame, so on a shared 2-core machine the measured latency is the
+// server's and not the load client's own backlog. The scenario passes the subscribe
+// frames already encoded (hex), so this file knows only the frame headers it measures:
+//
+//	DELTA    [17, cid, seq, base, sentOffset, append, replace, remove]  (docs/protocol.md)
+//	SNAPSHOT [16, sid, cid, seq, ...]
+//	ERROR    [21, ...]
+//	JSON     {"sentAt":<ms>,"channel":"<topic>",...,"rows":[[t, ...], ...]}
+//
+// Talks to the scenario by lines like clients.ts: prints {"event":"ready"}, reads "start"
+// and "stop" on stdin, then prints {"event":"result"} and exits.
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const maxMs = 60_000
+
+type headers []string
+
+func (h *headers) String() string     { return strings.Join(*h, "\n") }
+func (h *headers) Set(v string) error { *h = append(*h, v); return nil }
+
+var (
+	addr       = flag.String("addr", "127.0.0.1:8080", "host:port")
+	kind       = flag.String("kind", "msgpack", "msgpack (gateway) or json (baseline)")
+	count      = flag.Int("count", 100, "clients")
+	path       = flag.String("path", "/ws", "request path")
+	probePath  = flag.String("probe-path", "", "request path of probe clients (default: -path)")
+	subs       = flag.String("subs", "", "hex-encoded frames every client sends after the upgrade, comma-separated")
+	probeSubs  = flag.String("probe-subs", "", "hex-encoded frames only probe clients send")
+	probeSid   = flag.Int("probe-sid", -1, "msgpack: the sid of the probe tape subscription")
+	probeEvery = flag.Int("probe-every", 50, "1 in this many clients watches the probe tape")
+	ramp       = flag.Int("ramp", 200, "connections opened at once")
+	reqHeaders headers
+)
+
+var (
+	measuring      atomic.Bool
+	measureStarted atomic.Int64
+	latency        [maxMs + 1]atomic.Uint32
+	stats          struct {
+		connected, failed, closed, updates, updateBytes, snapshots, snapshotBytes, errors, gaps atomic.Int64
+	}
+	probeMu      sync.Mutex
+	probeSamples []int64
+)
+
+func nowMs() int64 { return time.Now().UnixMilli() }
+
+func record(ms int64) {
+	if ms < 0 {
+		ms = 0
+	} else if ms > maxMs {
+		ms = maxMs
+	}
+	latency[ms].Add(1)
+}
+
+// ---- MessagePack: just enough to read numbers, array headers and skip nothing else ----
+
+type reader struct {
+	b []byte
+	i int
+}
+
+var errMsgpack = errors.New("unexpected msgpack")
+
+func (r *reader) byte() (byte, error) {
+	if r.i >= len(r.b) {
+		return 0, io.ErrUnexpectedEOF
+	}
+	c := r.b[r.i]
+	r.i++
+	return c, nil
+}
+
+func (r *reader) take(n int) ([]byte, error) {
+	if r.i+n > len(r.b) {
+		return nil, io.ErrUnexpectedEOF
+	}
+	s := r.b[r.i : r.i+n]
+	r.i += n
+	return s, nil
+}
+
+// arrayLen reads an array header; -1 for nil.
+func (r *reader) arrayLen() (int, error) {
+	c, err := r.byte()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case c >= 0x90 && c <= 0x9f:
+		return int(c & 0x0f), nil
+	case c == 0xc0:
+		return -1, nil
+	case c == 0xdc:
+		s, err := r.take(2)
+		if err != nil {
+			return 0, err
+		}
+		return int(binary.BigEndian.Uint16(s)), nil
+	case c == 0xdd:
+		s, err := r.take(4)
+		if err != nil {
+			return 0, err
+		}
+		return int(binary.BigEndian.Uint32(s)), nil
+	}
+	return 0, errMsgpack
+}
+
+func (r *reader) number() (float64, error) {
+	c, err := r.byte()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case c <= 0x7f:
+		return float64(c), nil
+	case c >= 0xe0:
+		return float64(int8(c)), nil
+	}
+	var size int
+	switch c {
+	case 0xcc, 0xd0:
+		size = 1
+	case 0xcd, 0xd1:
+		size = 2
+	case 0xce, 0xd2, 0xca:
+		size = 4
+	case 0xcf, 0xd3, 0xcb:
+		size = 8
+	default:
+		return 0, errMsgpack
+	}
+	s, err := r.take(size)
+	if err != nil {
+		return 0, err
+	}
+	switch c {
+	case 0xcc:
+		return float64(s[0]), nil
+	case 0xcd:
+		return float64(binary.BigEndian.Uint16(s)), nil
+	case 0xce:
+		return float64(binary.BigEndian.Uint32(s)), nil
+	case 0xcf:
+		return float64(binary.BigEndian.Uint64(s)), nil
+	case 0xd0:
+		return float64(int8(s[0])), nil
+	case 0xd1:
+		return float64(int16(binary.BigEndian.Uint16(s))), nil
+	case 0xd2:
+		return float64(int32(binary.BigEndian.Uint32(s))), nil
+	case 0xd3:
+		return float64(int64(binary.BigEndian.Uint64(s))), nil
+	case 0xca:
+		return float64(math.Float32frombits(binary.BigEndian.Uint32(s))), nil
+	}
+	return math.Float64frombits(binary.BigEndian.Uint64(s)), nil
+}
+
+// ---- One client ----
+
+type client struct {
+	probe      bool
+	seqByCid   map[int64]int64
+	probeCid   int64
+	lastProbeT int64
+	w          net.Conn
+}
+
+func (c *client) onMsgpack(payload []byte) {
+	r := &reader{b: payload}
+	n, err := r.arrayLen()
+	if err != nil || n < 1 {
+		return
+	}
+	t, err := r.number()
+	if err != nil {
+		return
+	}
+	switch t {
+	case 17: // DELTA
+		now := nowMs()
+		var h [4]float64 // cid, seq, base, sentOffset
+		for i := range h {
+			if h[i], err = r.number(); err != nil {
+				return
+			}
+		}
+		cid, seq := int64(h[0]), int64(h[1])
+		if last, ok := c.seqByCid[cid]; ok && seq > last+1 && measuring.Load() {
+			stats.gaps.Add(1)
+		}
+		c.seqByCid[cid] = seq
+		if !measuring.Load() {
+			return
+		}
+		stats.updates.Add(1)
+		stats.updateBytes.Add(int64(len(payload)))
+		base := int64(h[2])
+		record(now - (base + int64(h[3])))
+		if cid != c.probeCid {
+			return
+		}
+		cols, err := r.arrayLen()
+		if err != nil || cols < 1 {
+			return
+		}
+		rows, err := r.arrayLen()
+		if err != nil {
+			return
+		}
+		for i := 0; i < rows; i++ {
+			off, err := r.number()
+			if err != nil {
+				return
+			}
+			c.probeSample(base+int64(off), now)
+		}
+	case 16: // SNAPSHOT
+		var h [3]float64 // sid, cid, seq
+		for i := range h {
+			if h[i], err = r.number(); err != nil {
+				return
+			}
+		}
+		c.seqByCid[int64(h[1])] = int64(h[2])
+		if int(h[0]) == *probeSid {
+			c.probeCid = int64(h[1])
+		}
+		if measuring.Load() {
+			stats.snapshots.Add(1)
+			stats.snapshotBytes.Add(int64(len(payload)))
+		}
+	case 21: // ERROR
+		stats.errors.Add(1)
+	}
+}
+
+func (c *client) onJSON(payload []byte) {
+	now := nowMs()
+	// {"sentAt":<ms>,"channel":"…": read without parsing the whole frame; only probe tapes are parsed.
+	comma := strings.IndexByte(string(payload[:min(len(payload), 40)]), ',')
+	if comma < 10 {
+		return
+	}
+	sentAt, err := strconv.ParseInt(string(payload[10:comma]), 10, 64)
+	if err != nil || !measuring.Load() {
+		return
+	}
+	stats.updates.Add(1)
+	stats.updateBytes.Add(int64(len(payload)))
+	record(now - sentAt)
+	if c.probe && len(payload) > comma+19 && string(payload[comma+12:comma+19]) == "trades/" {
+		var msg struct{ Rows [][]json.RawMessage }
+		if json.Unmarshal(payload, &msg) != nil {
+			return
+		}
+		for _, row := range msg.Rows {
+			if len(row) > 0 {
+				if t, err := strconv.ParseFloat(string(row[0]), 64); err == nil {
+					c.probeSample(int64(t), now)
+				}
+			}
+		}
+	}
+}
+
+// probeSample: event → client; the probe trade's `ts` is its send time, each newer trade counts once.
+func (c *client) probeSample(t, now int64) {
+	if t <= c.lastProbeT {
+		return
+	}
+	c.lastProbeT = t
+	if measuring.Load() && t >= measureStarted.Load() {
+		probeMu.Lock()
+		probeSamples = append(probeSamples, now-t)
+		probeMu.Unlock()
+	}
+}
+
+// frame is a masked client frame with a zero mask (legal; the payload goes out unchanged).
+func frame(opcode byte, payload []byte) []byte {
+	n := len(payload)
+	var out []byte
+	switch {
+	case n < 126:
+		out = []byte{0x80 | opcode, 0x80 | byte(n)}
+	case n < 65536:
+		out = []byte{0x80 | opcode, 0x80 | 126, byte(n >> 8), byte(n)}
+	default:
+		out = make([]byte, 10)
+		out[0], out[1] = 0x80|opcode, 0x80|127
+		binary.BigEndian.PutUint64(out[2:], uint64(n))
+	}
+	return append(append(out, 0, 0, 0, 0), payload...)
+}
+
+func decodeFrames(list string) [][]byte {
+	var out [][]byte
+	for _, h := range strings.Split(list, ",") {
+		if h == "" {
+			continue
+		}
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bad hex frame:", err)
+			os.Exit(2)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// open connects and upgrades; the returned reader continues after the 101 response.
+func open(c *client, reqPath string) (*bufio.Reader, error) {
+	conn, err := net.DialTimeout("tcp", *addr, 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	key := make([]byte, 16)
+	_, _ = rand.Read(key)
+	req := "GET " + reqPath + " HTTP/1.1\r\nHost: " + *addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: " + base64.StdEncoding.EncodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n"
+	for _, h := range reqHeaders {
+		req += h + "\r\n"
+	}
+	if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	br := bufio.NewReaderSize(conn, 4096)
+	_ = conn.SetReadDeadline(time.Now().Add(60 * time.Second))
+	status, err := br.ReadString('\n')
+	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 101") {
+		conn.Close()
+		return nil, fmt.Errorf("upgrade failed: %q %v", strings.TrimSpace(status), err)
+	}
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	_ = conn.SetReadDeadline(time.Time{})
+	c.w = conn
+	return br, nil
+}
+
+// readLoop reads server frames (unmasked, unfragmented: what both servers send) until close.
+func (c *client) readLoop(br *bufio.Reader) {
+	defer func() {
+		c.w.Close()
+		stats.closed.Add(1)
+	}()
+	var head [8]byte
+	buf := make([]byte, 0, 512)
+	for {
+		if _, err := io.ReadFull(br, head[:2]); err != nil {
+			return
+		}
+		opcode := head[0] & 0x0f
+		n := int(head[1] & 0x7f)
+		switch n {
+		case 126:
+			if _, err := io.ReadFull(br, head[:2]); err != nil {
+				return
+			}
+			n = int(binary.BigEndian.Uint16(head[:2]))
+		case 127:
+			if _, err := io.ReadFull(br, head[:8]); err != nil {
+				return
+			}
+			n = int(binary.BigEndian.Uint64(head[:8]))
+		}
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		payload := buf[:n]
+		if _, err := io.ReadFull(br, payload); err != nil {
+			return
+		}
+		switch opcode {
+		case 1, 2:
+			if *kind == "json" {
+				c.onJSON(payload)
+			} else {
+				c.onMsgpack(payload)
+			}
+		case 9:
+			_, _ = c.w.Write(frame(10, payload))
+		case 8:
+			return
+		}
+	}
+}
+
+func main() {
+	flag.Var(&reqHeaders, "header", "request header `Name: value` (repeatable)")
+	flag.Parse()
+	if *probePath == "" {
+		*probePath = *path
+	}
+	all, probeOnly := decodeFrames(*subs), decodeFrames(*probeSubs)
+
+	started := time.Now()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < min(*ramp, *count); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < *count; i = int(next.Add(1) - 1) {
+				c := &client{probe: i%*probeEvery == 0, seqByCid: map[int64]int64{}, probeCid: -1, lastProbeT: nowMs()}
+				reqPath := *path
+				if c.probe {
+					reqPath = *probePath
+				}
+				br, err := open(c, reqPath)
+				if err != nil {
+					stats.failed.Add(1)
+					continue
+				}
+				stats.connected.Add(1)
+				out := []byte{}
+				for _, f := range all {
+					out = append(out, frame(2, f)...)
+				}
+				if c.probe {
+					for _, f := range probeOnly {
+						out = append(out, frame(2, f)...)
+					}
+				}
+				if len(out) > 0 {
+					_, _ = c.w.Write(out)
+				}
+				go c.readLoop(br)
+			}
+		}()
+	}
+	wg.Wait()
+	say(map[string]any{"event": "ready", "connected": stats.connected.Load(), "failed": stats.failed.Load(), "connectMs": time.Since(started).Milliseconds()})
+
+	// Scheduling delay of a 10 ms ticker: how late this process runs its own work.
+	var delayMu sync.Mutex
+	var delays []float64
+	go func() {
+		const period = 10 * time.Millisecond
+		last := time.Now()
+		for t := range time.Tick(period) {
+			if measuring.Load() {
+				delayMu.Lock()
+				delays = append(delays, float64(t.Sub(last)-period)/1e6)
+				delayMu.Unlock()
+			}
+			last = t
+		}
+	}()
+
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		switch in.Text() {
+		case "start":
+			measureStarted.Store(nowMs())
+			measuring.Store(true)
+		case "stop":
+			measuring.Store(false)
+			seconds := float64(nowMs()-measureStarted.Load()) / 1000
+			hist := [][2]int64{}
+			for ms := range latency {
+				if n := latency[ms].Load(); n > 0 {
+					hist = append(hist, [2]int64{int64(ms), int64(n)})
+				}
+			}
+			delayMu.Lock()
+			sort.Float64s(delays)
+			p99 := 0.0
+			if len(delays) > 0 {
+				p99 = delays[int(math.Ceil(0.99*float64(len(delays))))-1]
+			}
+			delayMu.Unlock()
+			var mem runtime.MemStats
+			runtime.ReadMemStats(&mem)
+			probeMu.Lock()
+			samples := probeSamples
+			if samples == nil {
+				samples = []int64{}
+			}
+			say(map[string]any{
+				"event": "result", "kind": *kind, "client": "go", "seconds": seconds,
+				"connected": stats.connected.Load(), "failed": stats.failed.Load(), "closed": stats.closed.Load(),
+				"updates": stats.updates.Load(), "updateBytes": stats.updateBytes.Load(),
+				"snapshots": stats.snapshots.Load(), "snapshotBytes": stats.snapshotBytes.Load(),
+				"errors": stats.errors.Load(), "gaps": stats.gaps.Load(), "probeSamples": samples,
+				"latencyHist": hist, "loopDelayP99Ms": p99, "rssMb": mem.Sys >> 20,
+			})
+			probeMu.Unlock()
+			os.Exit(0)
+		}
+	}
+}
+
+func say(v any) {
+	b, _ := json.Marshal(v)
+	os.Stdout.Write(append(b, '\n'))
+}
