@@ -68,7 +68,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     const sink: EventSink = kafka
       ? await createKafkaSink({ ...batching, ...kafka })
-      : createClickHouseSink(clickhouse('ingest'), batching)
+      : createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), batching)
     stops.push(() => sink.close())
     const deadLetters = createBatcher((rows) => insertRows(clickhouse('ingest'), 'dead_letters', rows), { ...batching, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
     stops.push(() => deadLetters.drain())

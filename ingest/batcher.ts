@@ -8,6 +8,8 @@ export interface BatcherOptions {
   maxPendingRows: number
   /** Names each write's span (e.g. clickhouse.insert) and labels its metric (sink, stream). */
   span?: { name: string; attributes: Record<string, string> }
+  /** Writes in flight at once (default 1); each runs on a lane 0…lanes-1 that `write` receives. */
+  lanes?: number
   /** Called after every write (one INSERT or Kafka send) with its size, duration and outcome. */
   onWrite?: (w: { attributes: Record<string, string>; rows: number; seconds: number; ok: boolean }) => void
 }
@@ -24,12 +26,13 @@ interface Pending {
  * `add` resolves only once `write` has stored its rows, so an accepted event is durable.
  * Past `maxPendingRows` waiting, `add` fails with 503 instead of queueing without bound.
  */
-export function createBatcher(write: (rows: object[]) => Promise<void>, options: BatcherOptions) {
+export function createBatcher(write: (rows: object[], lane: number) => Promise<void>, options: BatcherOptions) {
   let pending: Pending = { rows: [], waiters: [] }
   let queuedRows = 0
   let timer: NodeJS.Timeout | undefined
-  let inFlight: Promise<void> = Promise.resolve()
-  let flushing = false
+  const inFlight = new Set<Promise<void>>()
+  /** Lanes not writing now; a write runs on one lane (the sink's connection of that index). */
+  const idle = Array.from({ length: options.lanes ?? 1 }, (_, i) => i).reverse()
 
   const schedule = () => {
     if (!timer) timer = setTimeout(flush, options.flushMs)
@@ -38,11 +41,11 @@ export function createBatcher(write: (rows: object[]) => Promise<void>, options:
   function flush() {
     clearTimeout(timer)
     timer = undefined
-    if (flushing || pending.rows.length === 0) return
-    flushing = true
+    if (idle.length === 0 || pending.rows.length === 0) return
+    const lane = idle.pop()!
     const batch = pending
     pending = { rows: [], waiters: [] }
-    inFlight = traced(batch)
+    const job = traced(batch, lane)
       .then(() => batch.waiters.forEach((w) => w.resolve()))
       .catch((cause) => {
         const error = isAppError(cause)
@@ -52,29 +55,31 @@ export function createBatcher(write: (rows: object[]) => Promise<void>, options:
       })
       .finally(() => {
         queuedRows -= batch.rows.length
-        flushing = false
+        idle.push(lane)
+        inFlight.delete(job)
         if (pending.rows.length >= options.batchRows) flush()
         else if (pending.rows.length > 0) schedule()
       })
+    inFlight.add(job)
   }
 
   /** The batch's span is a child of its first request's span and links to the others. */
-  function traced(batch: Pending): Promise<void> {
+  function traced(batch: Pending, lane: number): Promise<void> {
     const [first, ...rest] = batch.waiters
     const links = rest.slice(0, 64).flatMap((w) => linkTo(w.ctx) ?? [])
-    return withSpan('ingest.batch', { parent: first?.ctx, links, attributes: { 'livehouse.rows': batch.rows.length, 'livehouse.requests': batch.waiters.length } }, () => writeInChunks(batch.rows))
+    return withSpan('ingest.batch', { parent: first?.ctx, links, attributes: { 'livehouse.rows': batch.rows.length, 'livehouse.requests': batch.waiters.length } }, () => writeInChunks(batch.rows, lane))
   }
 
-  async function writeInChunks(rows: object[]) {
-    for (let i = 0; i < rows.length; i += options.batchRows) await observed(rows.slice(i, i + options.batchRows))
+  async function writeInChunks(rows: object[], lane: number) {
+    for (let i = 0; i < rows.length; i += options.batchRows) await observed(rows.slice(i, i + options.batchRows), lane)
   }
 
-  async function observed(rows: object[]) {
+  async function observed(rows: object[], lane: number) {
     const attributes = options.span?.attributes ?? {}
     const started = performance.now()
     let ok = false
     try {
-      await withSpan(options.span?.name ?? 'batch.write', { attributes: { ...attributes, 'livehouse.rows': rows.length } }, () => write(rows))
+      await withSpan(options.span?.name ?? 'batch.write', { attributes: { ...attributes, 'livehouse.rows': rows.length } }, () => write(rows, lane))
       ok = true
     } finally {
       options.onWrite?.({ attributes, rows: rows.length, seconds: (performance.now() - started) / 1000, ok })
@@ -102,8 +107,8 @@ export function createBatcher(write: (rows: object[]) => Promise<void>, options:
     async drain(): Promise<void> {
       while (queuedRows > 0) {
         flush()
-        await inFlight.catch(() => {})
-        if (flushing) await new Promise((r) => setTimeout(r, 1))
+        await Promise.all([...inFlight])
+        if (inFlight.size) await new Promise((r) => setTimeout(r, 1))
       }
     },
   }

@@ -7,10 +7,15 @@ export async function insertRows(ch: ClickHouseClient, table: string, rows: obje
   await ch.insert({ table, values: rows, format: 'JSONEachRow' })
 }
 
-/** Embedded write path: batched INSERTs into the raw tables; the materialized views fire on insert. */
-export function createClickHouseSink(ch: ClickHouseClient, options: BatcherOptions): EventSink & { pendingRows(): number } {
+/**
+ * Embedded write path: batched INSERTs into the raw tables; the materialized views fire on
+ * insert. One lane per connection in `chs`: chDB runs one statement at a time per
+ * connection, so a second connection lets the next batch start while one is being written.
+ */
+export function createClickHouseSink(chs: ClickHouseClient[], options: BatcherOptions): EventSink & { pendingRows(): number } {
+  const ch = chs[0]
   const span = (s: Stream) => ({ name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: s, 'db.system': 'clickhouse', 'db.collection.name': s } })
-  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows) => insertRows(ch, s, rows), { ...options, span: span(s) })])) as Record<Stream, ReturnType<typeof createBatcher>>
+  const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows, lane) => insertRows(chs[lane], s, rows), { ...options, lanes: chs.length, span: span(s) })])) as Record<Stream, ReturnType<typeof createBatcher>>
   return {
     kind: 'clickhouse',
     write: (stream: Stream, rows: Row[]) => batchers[stream].add(rows),

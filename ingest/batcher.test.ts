@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { createBatcher } from './batcher.ts'
+
+/** A write that records its lane and rows and finishes when `release` is called. */
+function gatedWrites() {
+  const calls: { lane: number; rows: object[]; release: () => void; fail: (e: Error) => void }[] = []
+  const write = (rows: object[], lane: number) =>
+    new Promise<void>((release, fail) => calls.push({ lane, rows, release: () => release(), fail }))
+  return { calls, write }
+}
+
+const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms))
+
+describe('batcher lanes', () => {
+  it('writes one batch at a time on one lane and gathers what arrives meanwhile', async () => {
+    const { calls, write } = gatedWrites()
+    const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000 })
+    const first = b.add([{ n: 1 }])
+    await tick()
+    const later = [b.add([{ n: 2 }]), b.add([{ n: 3 }])]
+    await tick()
+    expect(calls.map((c) => c.lane)).toEqual([0])
+    calls[0].release()
+    await first
+    await tick()
+    expect(calls.map((c) => c.rows.length)).toEqual([1, 2])
+    calls[1].release()
+    await Promise.all(later)
+    await b.drain()
+    expect(b.pendingRows).toBe(0)
+  })
+
+  it('starts the next batch on a free lane while another is still writing, and never uses a busy lane', async () => {
+    const { calls, write } = gatedWrites()
+    const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: 2 })
+    const a = b.add([{ n: 1 }])
+    await tick()
+    const c = b.add([{ n: 2 }])
+    await tick()
+    expect(calls.map((x) => x.lane).sort()).toEqual([0, 1])
+    const d = b.add([{ n: 3 }])
+    await tick()
+    expect(calls).toHaveLength(2) // both lanes busy: the third waits
+    calls[1].release()
+    await c
+    await tick()
+    expect(calls).toHaveLength(3)
+    expect(calls[2].lane).toBe(calls[1].lane)
+    calls[0].release()
+    calls[2].release()
+    await Promise.all([a, d])
+    await b.drain()
+    expect(b.pendingRows).toBe(0)
+  })
+
+  it('fails only the waiters of the batch whose write failed', async () => {
+    const { calls, write } = gatedWrites()
+    const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: 2 })
+    const a = b.add([{ n: 1 }])
+    await tick()
+    const c = b.add([{ n: 2 }])
+    await tick()
+    calls[0].fail(new Error('disk full'))
+    calls[1].release()
+    await expect(a).rejects.toMatchObject({ status: 503, code: 'STORAGE_UNAVAILABLE' })
+    await expect(c).resolves.toBeUndefined()
+    await b.drain()
+    expect(b.pendingRows).toBe(0)
+  })
+})
