@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseNdjson } from './ndjson.ts'
-import { Reject, validateEvent } from './streams.ts'
+import { formatMs, Reject, validateEvent } from './streams.ts'
 
 const trade = { ts: '2026-11-21T10:00:00.5Z', symbol: 'BTC-USD', price: 1.5, qty: 2, side: 'buy' }
 const codeOf = (r: unknown) => (r instanceof Reject ? r.code : 'OK')
@@ -50,5 +50,15 @@ describe('parseNdjson', () => {
     const line = JSON.stringify({ ...trade, venue: 'é'.repeat(40) })
     expect(parseNdjson('trades', line, line.length).errors.map((e) => e.code)).toEqual(['LINE_TOO_LONG'])
     expect(parseNdjson('trades', line, Buffer.byteLength(line)).errors).toEqual([])
+  })
+})
+
+describe('formatMs', () => {
+  it('formats like Date#toISOString for every millisecond pattern, across second, day and year boundaries', () => {
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23)
+    const starts = [0, Date.UTC(2026, 11, 31, 23, 59, 59, 990), Date.UTC(2024, 1, 29, 0, 0, 0, 0), 4102444799000]
+    for (const start of starts) for (let ms = start; ms < start + 1_030; ms += 7) expect(formatMs(ms)).toBe(iso(ms))
+    // Out of order: the one-second cache must not leak a prefix into another second.
+    for (const ms of [1_700_000_001_005, 1_700_000_000_999, 1_700_000_001_000, 5, 1_700_000_000_000]) expect(formatMs(ms)).toBe(iso(ms))
   })
 })

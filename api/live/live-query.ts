@@ -107,10 +107,15 @@ export class LiveQuery {
     return { since: this.tickSince(), limit }
   }
 
-  /** Reads the recent rows (on `ch`, default this query's connection) and returns what changed since the last tick, or null. */
-  async tick(ch = this.ch): Promise<Change | null> {
+  /** Reads the recent rows and returns what changed since the last tick, or null. */
+  async tick(): Promise<Change | null> {
+    return this.apply(await this.read())
+  }
+
+  /** The rows a tick diffs (on `ch`, default this query's connection); `apply` them to get the change. */
+  read(ch = this.ch): Promise<Cell[][]> {
     const { since, limit } = this.tickRange()
-    return this.apply(await this.fetch(since, limit, ch))
+    return this.fetch(since, limit, ch)
   }
 
   /** Diffs rows read for this tick (oldest first; tables in any order) against the published state. */
@@ -233,11 +238,11 @@ async function queryRows(ch: ClickHouseClient, sql: Sql): Promise<Cell[][]> {
 }
 
 /**
- * One tick for several live queries of one batchable channel kind (e.g. every 1s candle
- * channel): one SQL read for all of them instead of one each, then each diffs its own
- * rows. Returns the changes, in the order of `lqs` (null where nothing changed).
+ * One tick's read for several live queries of one batchable channel kind (e.g. every 1s
+ * candle channel): one SQL read for all of them instead of one each. Returns each query's
+ * own rows, in the order of `lqs`, for its `apply`.
  */
-export async function tickBatch(ch: ClickHouseClient, lqs: LiveQuery[]): Promise<(Change | null)[]> {
+export async function readBatch(ch: ClickHouseClient, lqs: LiveQuery[]): Promise<Cell[][][]> {
   const batch = lqs[0].spec.batch!
   const ranges = lqs.map((lq) => lq.tickRange())
   const since = Math.min(...ranges.map((r) => r.since))
@@ -259,7 +264,7 @@ export async function tickBatch(ch: ClickHouseClient, lqs: LiveQuery[]): Promise
     const from = Math.floor(ranges[i].since / 1000) * 1000
     const kept: Cell[][] = []
     for (let r = mine.length - 1; r >= 0; r--) if (time < 0 || (mine[r][time] as number) >= from) kept.push(mine[r])
-    return lq.apply(kept)
+    return kept
   })
 }
 

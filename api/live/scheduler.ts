@@ -2,7 +2,8 @@
 // queries keep ClickHouse busy at most half the time; an unwatched query stops polling.
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { ChannelSpec } from './channels.ts'
-import { LiveQuery, tickBatch, type Change, type LiveQueryOptions } from './live-query.ts'
+import type { Cell } from '../protocol/index.ts'
+import { LiveQuery, readBatch, type Change, type LiveQueryOptions } from './live-query.ts'
 
 export interface Watched {
   lq: LiveQuery
@@ -34,7 +35,9 @@ export interface Scheduler {
   stats(): { liveQueries: number; effectiveTickMs: number; lastTickMs: number }
 }
 
-type Job = (ch: ClickHouseClient) => Promise<void>
+/** A tick's reads, applied and published together once every read of the tick is done. */
+type Read = { w: Watched; rows: Cell[][] }
+type Job = (ch: ClickHouseClient, reads: Read[]) => Promise<void>
 
 export function createScheduler(o: SchedulerOptions): Scheduler {
   const byTopic = new Map<string, Watched>()
@@ -48,23 +51,19 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   const lanes = o.tickClients?.length ? o.tickClients : [o.ch]
 
-  async function runOne(w: Watched, ch: ClickHouseClient) {
+  async function runOne(w: Watched, ch: ClickHouseClient, out: Read[]) {
     try {
       await w.ready
-      const change = await w.lq.tick(ch)
-      if (change && !w.lq.closed) o.onChange(w.lq, change)
+      out.push({ w, rows: await w.lq.read(ch) })
     } catch (e) {
       o.onError?.(w.lq, e)
     }
   }
 
-  async function runBatch(ws: Watched[], ch: ClickHouseClient) {
+  async function runBatch(ws: Watched[], ch: ClickHouseClient, out: Read[]) {
     try {
-      const changes = await tickBatch(ch, ws.map((w) => w.lq))
-      ws.forEach((w, i) => {
-        const change = changes[i]
-        if (change && !w.lq.closed) o.onChange(w.lq, change)
-      })
+      const rows = await readBatch(ch, ws.map((w) => w.lq))
+      ws.forEach((w, i) => out.push({ w, rows: rows[i] }))
     } catch (e) {
       for (const w of ws) o.onError?.(w.lq, e)
     }
@@ -77,7 +76,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     for (const w of byTopic.values()) {
       const batch = w.lq.spec.batch
       if (!batch || !w.lq.loaded) {
-        out.push((ch) => runOne(w, ch))
+        out.push((ch, reads) => runOne(w, ch, reads))
         continue
       }
       const key = batch.key(w.lq.params)
@@ -85,16 +84,31 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       if (list) list.push(w)
       else batches.set(key, [w])
     }
-    for (const ws of batches.values()) out.push(ws.length === 1 ? (ch) => runOne(ws[0], ch) : (ch) => runBatch(ws, ch))
+    for (const ws of batches.values()) out.push(ws.length === 1 ? (ch, reads) => runOne(ws[0], ch, reads) : (ch, reads) => runBatch(ws, ch, reads))
     return out
   }
 
+  /**
+   * Reads every watched query on the lanes, then diffs and publishes all changes in one
+   * synchronous pass: uWS sends a client all frames of one event loop turn in one write,
+   * and no snapshot can be taken between a change being applied and being published.
+   */
   async function tickAll() {
     const queue = jobs()
+    const reads: Read[] = []
     const workers = lanes.slice(0, queue.length).map(async (ch) => {
-      for (let job = queue.shift(); job; job = queue.shift()) await job(ch)
+      for (let job = queue.shift(); job; job = queue.shift()) await job(ch, reads)
     })
     await Promise.all(workers)
+    for (const { w, rows } of reads) {
+      if (w.lq.closed) continue
+      try {
+        const change = w.lq.apply(rows)
+        if (change) o.onChange(w.lq, change)
+      } catch (e) {
+        o.onError?.(w.lq, e)
+      }
+    }
   }
 
   async function run() {

@@ -214,6 +214,7 @@ export function Operator() {
       </div>
       <div class="grid">
         <Panel title="Ingestion by stream" testid="op-ingest" loading={loading()}>
+          <div class="scroll-x">
           <table class="compact">
             <thead><tr><th scope="col">Stream</th><th scope="col" class="num">Accepted</th><th scope="col" class="num">Rejected</th><th scope="col" class="num" title="accepted / rejected since start">Totals</th></tr></thead>
             <tbody>
@@ -223,12 +224,13 @@ export function Operator() {
                     <th scope="row">{s.stream}</th>
                     <td class="num">{perSec(s.accepted)}</td>
                     <td class={`num ${(s.rejected ?? 0) > 0 ? 'bad' : ''}`}>{perSec(s.rejected)}</td>
-                    <td class="num">{int(s.acceptedTotal)} / {int(s.rejectedTotal)}</td>
+                    <td class="num totals">{int(s.acceptedTotal)} / {int(s.rejectedTotal)}</td>
                   </tr>
                 )}
               </For>
             </tbody>
           </table>
+          </div>
           <p class="note">Batched writes {perSec(v()?.writes)} · p99 {dur(v()?.writeP99)} · failed <span classList={{ bad: (v()?.writeErrors ?? 0) > 0 }}>{perSec(v()?.writeErrors)}</span></p>
         </Panel>
         <Panel title="Rollup freshness" testid="op-freshness" loading={loading()}>
