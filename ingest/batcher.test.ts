@@ -11,6 +11,17 @@ function gatedWrites() {
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms))
 
+/** A two-lane batcher with one batch writing on each lane: `a` first, then `c`. */
+async function twoLanesBusy() {
+  const { calls, write } = gatedWrites()
+  const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: 2 })
+  const a = b.add([{ n: 1 }])
+  await tick()
+  const c = b.add([{ n: 2 }])
+  await tick()
+  return { b, calls, a, c }
+}
+
 describe('batcher lanes', () => {
   it('writes one batch at a time on one lane and gathers what arrives meanwhile', async () => {
     const { calls, write } = gatedWrites()
@@ -31,12 +42,7 @@ describe('batcher lanes', () => {
   })
 
   it('starts the next batch on a free lane while another is still writing, and never uses a busy lane', async () => {
-    const { calls, write } = gatedWrites()
-    const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: 2 })
-    const a = b.add([{ n: 1 }])
-    await tick()
-    const c = b.add([{ n: 2 }])
-    await tick()
+    const { b, calls, a, c } = await twoLanesBusy()
     expect(calls.map((x) => x.lane).sort()).toEqual([0, 1])
     const d = b.add([{ n: 3 }])
     await tick()
@@ -54,12 +60,7 @@ describe('batcher lanes', () => {
   })
 
   it('fails only the waiters of the batch whose write failed', async () => {
-    const { calls, write } = gatedWrites()
-    const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: 2 })
-    const a = b.add([{ n: 1 }])
-    await tick()
-    const c = b.add([{ n: 2 }])
-    await tick()
+    const { b, calls, a, c } = await twoLanesBusy()
     calls[0].fail(new Error('disk full'))
     calls[1].release()
     await expect(a).rejects.toMatchObject({ status: 503, code: 'STORAGE_UNAVAILABLE' })

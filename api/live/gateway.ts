@@ -54,9 +54,6 @@ interface Conn {
   strikes: number
   strikesSince: number
   closed: boolean
-  /** bufferedBytes() as read in event loop turn `bufferedTurn` (deliver). */
-  buffered: number
-  bufferedTurn: number
 }
 
 export interface LiveGateway {
@@ -116,29 +113,14 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     sub.state = 'live'
   }
 
-  // uWS writes published frames when the event loop turn ends, so a socket's buffered
-  // bytes cannot change between the deliveries of one turn: read them once per turn.
-  let turn = 0
-  let turnEnding = false
-  function currentTurn() {
-    if (!turnEnding) (turnEnding = true), setImmediate(() => ((turn++), (turnEnding = false)))
-    return turn
-  }
-
-  function bufferedBytes(conn: Conn, t: number): number {
-    if (conn.bufferedTurn !== t) (conn.bufferedTurn = t), (conn.buffered = conn.socket!.bufferedBytes())
-    return conn.buffered
-  }
-
   function deliver(lq: LiveQuery, frame: Uint8Array) {
     const subs = watchers.get(lq.cid)
-    const t = currentTurn()
     const stale: Sub[] = []
     // Conflation: a client this far behind misses deltas and gets a snapshot once it drains.
     if (subs) for (const sub of subs) {
       if (sub.state === 'stale') stale.push(sub)
       if (sub.state !== 'live' || sub.conn.closed) continue
-      const buffered = bufferedBytes(sub.conn, t)
+      const buffered = sub.conn.socket!.bufferedBytes()
       if (buffered > o.maxClientBufferBytes) {
         disconnectedSlow++
         sub.conn.socket!.end(CloseCodes.TOO_SLOW, 'client too slow')
@@ -231,7 +213,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     async upgrade(request) {
       const principal = await authenticateUpgrade(o.auth, request)
       if (principal instanceof Response) return principal
-      return { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false, buffered: 0, bufferedTurn: -1 }
+      return { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false }
     },
     open(socket) {
       connections++

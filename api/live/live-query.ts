@@ -107,11 +107,6 @@ export class LiveQuery {
     return { since: this.tickSince(), limit }
   }
 
-  /** Reads the recent rows and returns what changed since the last tick, or null. */
-  async tick(): Promise<Change | null> {
-    return this.apply(await this.read())
-  }
-
   /** The rows a tick diffs (on `ch`, default this query's connection); `apply` them to get the change. */
   read(ch = this.ch): Promise<Cell[][]> {
     const { since, limit } = this.tickRange()

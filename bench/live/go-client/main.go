@@ -184,6 +184,16 @@ func (r *reader) number() (float64, error) {
 	return math.Float64frombits(binary.BigEndian.Uint64(s)), nil
 }
 
+// numbers fills h with the next len(h) numbers.
+func (r *reader) numbers(h []float64) (err error) {
+	for i := range h {
+		if h[i], err = r.number(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ---- One client ----
 
 type client struct {
@@ -208,10 +218,8 @@ func (c *client) onMsgpack(payload []byte) {
 	case 17: // DELTA
 		now := nowMs()
 		var h [4]float64 // cid, seq, base, sentOffset
-		for i := range h {
-			if h[i], err = r.number(); err != nil {
-				return
-			}
+		if r.numbers(h[:]) != nil {
+			return
 		}
 		cid, seq := int64(h[0]), int64(h[1])
 		if last, ok := c.seqByCid[cid]; ok && seq > last+1 && measuring.Load() {
@@ -245,10 +253,8 @@ func (c *client) onMsgpack(payload []byte) {
 		}
 	case 16: // SNAPSHOT
 		var h [3]float64 // sid, cid, seq
-		for i := range h {
-			if h[i], err = r.number(); err != nil {
-				return
-			}
+		if r.numbers(h[:]) != nil {
+			return
 		}
 		c.seqByCid[int64(h[1])] = int64(h[2])
 		if int(h[0]) == *probeSid {

@@ -1,0 +1,78 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import { afterEach, describe, expect, it } from 'vitest'
+import { eventually } from '../../test/support/eventually.ts'
+import type { Cell } from '../protocol/index.ts'
+import { channels } from './channels.ts'
+import type { Change, LiveQuery } from './live-query.ts'
+import { createScheduler, type Scheduler } from './scheduler.ts'
+
+/** A connection whose queries stay in flight until the test releases them; it answers `rows`. */
+function gatedConnection(name: string, rows: (query: string) => Cell[][]) {
+  const inFlight: (() => void)[] = []
+  let maxInFlight = 0
+  const ch = {
+    query: ({ query }: { query: string }) => new Promise((resolve) => {
+      inFlight.push(() => resolve({ json: async () => rows(query) }))
+      maxInFlight = Math.max(maxInFlight, inFlight.length)
+    }),
+  } as unknown as ClickHouseClient
+  return {
+    name, ch, inFlight,
+    get maxInFlight() { return maxInFlight },
+    releaseAll: () => inFlight.splice(0).forEach((release) => release()),
+  }
+}
+
+const ticker = channels.get('ticker')!
+const tickerRow = (symbol: string, last: number): Cell[] => [symbol, last, 100, last - 100, 0, 1, 1]
+let scheduler: Scheduler | undefined
+let lanes: ReturnType<typeof gatedConnection>[] = []
+afterEach(async () => {
+  // Stopping waits for the tick in progress: keep answering until it has.
+  const answer = setInterval(() => lanes.forEach((l) => l.releaseAll()), 5)
+  await scheduler?.stop()
+  clearInterval(answer)
+})
+
+describe('scheduler', () => {
+  it("runs a tick's reads at once, one per tick connection, and publishes all changes in one synchronous pass after the last read", async () => {
+    let price = 100
+    // Each query answers for the symbols it names (its parameters are inlined literals).
+    const rows = (query: string) => ['AAA', 'BBB'].filter((s) => query.includes(`'${s}'`)).map((s) => tickerRow(s, price))
+    const main = { ch: { query: async () => ({ json: async () => [] }) } as unknown as ClickHouseClient }
+    lanes = [gatedConnection('a', rows), gatedConnection('b', rows)]
+    const published: { topic: string; change: Change; afterMicrotask: boolean }[] = []
+    let microtaskRan = false
+    scheduler = createScheduler({
+      ch: main.ch, tickClients: lanes.map((l) => l.ch),
+      snapshotBuckets: 5, latenessMs: 1000, tapeMaxPerS: 50, tickMs: 10,
+      onChange(lq: LiveQuery, change: Change) {
+        if (published.length === 0) queueMicrotask(() => (microtaskRan = true))
+        published.push({ topic: lq.topic, change, afterMicrotask: microtaskRan })
+      },
+    })
+    // Two live queries of a kind that is not batched: two reads per tick.
+    const watched = [{ symbols: ['AAA'] }, { symbols: ['BBB'] }].map((p) => scheduler!.acquire(ticker, p, ticker.topic(p)))
+    await Promise.all(watched.map((w) => w.ready))
+    scheduler.start()
+
+    // Both reads are in flight at the same time, each on its own connection.
+    await eventually(() => expect(lanes.map((l) => l.inFlight.length)).toEqual([1, 1]))
+    lanes[0].releaseAll()
+    await new Promise((r) => setTimeout(r, 30))
+    expect(published).toEqual([]) // the first read alone publishes nothing
+    lanes[1].releaseAll()
+    await eventually(() => expect(published.map((p) => p.topic).sort()).toEqual(['ticker/AAA', 'ticker/BBB']))
+    // Published back to back: no microtask ran between the two (one event loop turn, one write per client).
+    expect(published.map((p) => p.afterMicrotask)).toEqual([false, false])
+    expect(published.every((p) => p.change.replace.length === 1)).toBe(true)
+    expect(lanes.map((l) => l.maxInFlight)).toEqual([1, 1])
+
+    // The next tick reads again on both connections and publishes only what changed.
+    price = 101
+    await eventually(() => expect(lanes.map((l) => l.inFlight.length)).toEqual([1, 1]))
+    lanes.forEach((l) => l.releaseAll())
+    await eventually(() => expect(published).toHaveLength(4))
+    expect(published.slice(2).map((p) => p.change.replace[0][1])).toEqual([101, 101])
+  })
+})
