@@ -184,10 +184,17 @@ describe('ui in headless Chromium', () => {
     await page.waitForTimeout(5000) // a few more polls, so the sparklines have a line
     expect(await page.locator('.operator .kpi canvas').count()).toBe(2)
     await screenshot(page, 'operator')
+    // Every panel's content fits its card (tables scroll inside it rather than spill out).
+    const overflowing = () => page.$$eval('.operator .panel', (ps) => ps.filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.getAttribute('aria-label')))
+    expect(await overflowing()).toEqual([])
+    await page.setViewportSize({ width: 900, height: 800 }) // the narrowest three-column layout
+    await page.waitForTimeout(300)
+    expect(await overflowing()).toEqual([])
     await page.getByRole('button', { name: /Switch to dark theme/ }).click()
     await page.setViewportSize({ width: 390, height: 844 })
     await page.waitForTimeout(2500)
     await screenshot(page, 'operator-phone-dark')
+    expect(await overflowing()).toEqual([])
     expect(await page.getByTestId('operator-error').count()).toBe(0)
     expect(errors).toEqual([])
     // Other roles neither see nor reach it.
