@@ -59,7 +59,7 @@ export class LiveQuery {
 
   private keyOf(row: Cell[]): string {
     const k = this.spec.meta.key
-    return k.length === 1 ? String(row[k[0]]) : JSON.stringify(k.map((i) => row[i]))
+    return k.length === 1 ? String(row[k[0]]) : keyText(k.map((i) => row[i]))
   }
 
   private timeOf(row: Cell[]): number {
@@ -127,12 +127,13 @@ export class LiveQuery {
     const change: Change = { append: [], replace: [], remove: [] }
     const seen = new Set<string>()
     const wm = this.watermark
+    const lateness = this.lateness
     for (const row of rows) {
       const k = this.keyOf(row)
       seen.add(k)
       const prev = this.state.get(k)
       if (prev && sameRow(prev, row)) continue
-      if (this.spec.mode === 'tape' && !prev && this.timeOf(row) < wm - this.lateness) continue
+      if (this.spec.mode === 'tape' && !prev && this.timeOf(row) < wm - lateness) continue
       this.state.set(k, row)
       if (!prev && (this.spec.mode === 'tape' || (this.spec.meta.time >= 0 && this.timeOf(row) > wm))) change.append.push(row)
       else change.replace.push(row)
@@ -202,8 +203,7 @@ export class LiveQuery {
   /** Replication: applies a change another gateway published as delta `seq`, as a client does (docs/protocol.md). */
   applyPublished(seq: number, change: Change) {
     for (const rows of [change.append, change.replace]) for (const row of rows) this.state.set(this.keyOf(row), row)
-    const k = this.spec.meta.key
-    for (const key of change.remove) this.state.delete(k.length === 1 ? String(key[0]) : JSON.stringify(key))
+    for (const key of change.remove) this.state.delete(keyText(key))
     this.advance(change.append)
     this.advance(change.replace)
     this.seq = seq
@@ -261,6 +261,11 @@ export async function readBatch(ch: ClickHouseClient, lqs: LiveQuery[]): Promise
     for (let r = mine.length - 1; r >= 0; r--) if (time < 0 || (mine[r][time] as number) >= from) kept.push(mine[r])
     return kept
   })
+}
+
+/** A row's identity in the state map, from its key cells (a REMOVE entry is exactly those). */
+function keyText(key: Cell[]): string {
+  return key.length === 1 ? String(key[0]) : JSON.stringify(key)
 }
 
 function sameRow(a: Cell[], b: Cell[]): boolean {
