@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { Scrape } from '../src/lib/prom.ts'
 import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
 
 let gw: TestGateway
@@ -44,6 +45,9 @@ async function open(o: Parameters<typeof openPage>[2], path: string): Promise<Op
   return Object.assign(p, { t0 })
 }
 
+/** Open WebSocket connections, as the gateway counts them. */
+const wsConnections = async () => new Scrape(await (await fetch(`${gw.url}/metrics`)).text()).sum('livehouse_ws_connections')
+
 const liveChartPainted = (page: Page, panel: string) =>
   eventually(async () => {
     expect(await page.locator(`[data-testid="${panel}"] canvas`).count()).toBeGreaterThan(0)
@@ -59,8 +63,13 @@ describe('ui in headless Chromium', () => {
     expect(await page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()).toEqual(['Markets', 'Sales', 'SQL', 'Dashboards'])
     await page.reload()
     await page.getByTestId('trader-view').waitFor()
+    await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'))
+    const connected = await wsConnections()
+    expect(connected).toBeGreaterThan(0)
     await page.getByRole('button', { name: 'Sign out' }).click()
     await page.getByLabel('Token').waitFor()
+    // Signing out closes the live socket: the gateway sees one connection fewer.
+    await eventually(async () => expect(await wsConnections()).toBe(connected! - 1))
     await screenshot(page, 'signin')
     expect(errors).toEqual([])
   })

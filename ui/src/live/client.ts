@@ -102,6 +102,8 @@ export interface LiveClient {
   unsubscribe(store: LiveStore): void
   /** Closes the socket as a network failure would (tests, reconnect button). */
   drop(): void
+  /** Closes the socket for good and ends the worker (sign-out, token change). */
+  close(): void
   synthetic(stores: LiveStore[], pointsPerSecond: number): void
 }
 
@@ -138,6 +140,11 @@ export function createLiveClient(url: string, token: string): LiveClient {
       if (store.channel !== 'synthetic') post({ t: 'unsub', sid: store.sid })
     },
     drop: () => post({ t: 'drop' }),
+    close: () => {
+      post({ t: 'close' })
+      stores.clear()
+      setState('idle')
+    },
     synthetic: (list, pointsPerSecond) => post({ t: 'synthetic', sids: list.map((s) => s.sid), pointsPerSecond }),
   }
 }

@@ -4,10 +4,14 @@ import { createLiveClient, type LiveClient } from './client.ts'
 
 let current: { token: string; client: LiveClient } | undefined
 
-/** The page's live client for the signed-in token (one worker, one socket). */
+/** The page's live client for the signed-in token (one worker, one socket); the previous one is closed. */
 export const live = createMemo<LiveClient | undefined>(() => {
   const t = token()
-  if (!t || !hasRole(claims(), 'trader', 'seller')) return undefined
-  if (current?.token !== t) current = { token: t, client: createLiveClient(location.origin, t) }
-  return current.client
+  const wanted = t && hasRole(claims(), 'trader', 'seller') ? t : undefined
+  if (current && current.token !== wanted) {
+    current.client.close()
+    current = undefined
+  }
+  if (wanted && !current) current = { token: wanted, client: createLiveClient(location.origin, wanted) }
+  return current?.client
 })

@@ -12,6 +12,8 @@ export type ToWorker =
   | { t: 'sub'; sid: number; channel: string; params: Record<string, unknown> }
   | { t: 'unsub'; sid: number }
   | { t: 'drop' }
+  /** Sign-out or a new token: close the socket for good; the worker then ends itself. */
+  | { t: 'close' }
   /** Benchmark hook: the worker encodes synthetic frames and feeds them through its own decode path. */
   | { t: 'synthetic'; sids: number[]; pointsPerSecond: number }
 

@@ -208,6 +208,13 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     send({ op: C.UNSUBSCRIBE, sid: m.sid })
   } else if (m.t === 'drop') {
     ws?.close()
+  } else if (m.t === 'close') {
+    target = undefined
+    clearTimeout(retryTimer)
+    const socket = ws
+    ws = undefined // its onclose then schedules no reconnect
+    socket?.close(1000, 'signed out')
+    self.close()
   } else if (m.t === 'synthetic') {
     startSynthetic(m.sids, m.pointsPerSecond)
   }
