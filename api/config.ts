@@ -61,7 +61,7 @@ export const configSchema = z.object({
   CACHE_L1_ENTRIES: z.coerce.number().int().min(0).default(10_000)
     .describe('Entries of the in-process cache in front of Redis'),
   CACHE_NAMESPACE: z.string().regex(/^[\w.:-]{0,64}$/).default('')
-    .describe('Prefix of the cache keys in Redis, for environments sharing one Redis'),
+    .describe('Prefix of every Redis key (cache, rate limits, live queries), for environments sharing one Redis'),
   LIVE_LATENESS_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000)
     .describe('Live queries re-read buckets this far behind their watermark, so late events correct them'),
   LIVE_SNAPSHOT_BUCKETS: z.coerce.number().int().min(1).max(10_000).default(300)

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
 import { createBreaker, type Breaker } from './breaker.ts'
 import { createLru } from './lru.ts'
+import { redisKeyPrefix } from './redis.ts'
 
 export type CacheOutcome = 'HIT' | 'MISS'
 
@@ -44,7 +45,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const l1MaxTtlMs = options.l1MaxTtlMs ?? 60_000
   const breaker = options.breaker ?? createBreaker()
   const flights = new Map<string, Promise<CacheEntry>>()
-  const ns = options.namespace ? `${options.namespace}:` : ''
+  const ns = redisKeyPrefix(options.namespace)
   const counts = { l1_hit: 0, redis_hit: 0, miss: 0, shared: 0, redis_error: 0, load_error: 0 }
   const loadHist = latencyBucketsMs.map(() => 0)
   let loadSumMs = 0

@@ -17,3 +17,6 @@ export function createRedis(url: string, { commandTimeoutMs = 100 } = {}): Redis
   redis.on('error', () => {}) // reported through the breaker and /ready, not as unhandled events
   return redis
 }
+
+/** Prefix of every Redis key this gateway writes (`CACHE_NAMESPACE`), so environments sharing one Redis stay apart. */
+export const redisKeyPrefix = (namespace: string | undefined) => (namespace ? `${namespace}:` : '')

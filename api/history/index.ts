@@ -37,7 +37,7 @@ export async function createHistory(o: { config: HistoryConfig; auth: Auth; clic
   const { config, auth } = o
   const redis: Redis | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL) : undefined
   const cache = createCache({ redis, l1MaxEntries: config.CACHE_L1_ENTRIES, namespace: config.CACHE_NAMESPACE })
-  const limiter = createRateLimiter({ redis })
+  const limiter = createRateLimiter({ redis, namespace: config.CACHE_NAMESPACE })
   const catalog = loadCatalog()
   await lockAnalystSession(o.clickhouse('analyst'))
 

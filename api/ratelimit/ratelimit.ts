@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import { createBreaker, type Breaker } from '../cache/breaker.ts'
+import { redisKeyPrefix } from '../cache/redis.ts'
 
 /**
  * Fixed-window request limits (per token, per IP), shared by every replica through
@@ -19,6 +20,8 @@ export interface RateLimiter {
 
 export interface RateLimitOptions {
   redis?: Redis
+  /** Prefix of the Redis keys (`CACHE_NAMESPACE`), as the cache's: environments sharing a Redis count apart. */
+  namespace?: string
   windowMs?: number
   syncIntervalMs?: number
   breaker?: Breaker
@@ -39,6 +42,7 @@ const ok = { ok: true } as const
 export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
   const { redis, windowMs = 1000, syncIntervalMs = 20, now = Date.now } = options
   const breaker = options.breaker ?? createBreaker()
+  const prefix = `${redisKeyPrefix(options.namespace)}lh:rl:`
   let counters = new Map<string, Counter>()
   let window = 0
   let timer: NodeJS.Timeout | undefined
@@ -50,7 +54,7 @@ export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
     if (!redis || !batch.length || !breaker.allow()) return
     const pipeline = redis.pipeline()
     for (const b of batch) {
-      const redisKey = `lh:rl:${b.key}:${window}`
+      const redisKey = `${prefix}${b.key}:${window}`
       pipeline.incrby(redisKey, b.added).pexpire(redisKey, windowMs * 2)
       b.c.synced = b.upTo
     }
