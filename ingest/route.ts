@@ -29,8 +29,8 @@ const maxErrorsReported = 100
 const ndjsonTypes = /^(application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/json|text\/plain)\s*(;|$)/i
 
 /**
- * Validates and writes one batch of events: the valid rows go to the sink, the
- * rejected ones to dead_letters. Shared by the HTTP route and the demo generator.
+ * Validates and writes one batch of events: the rejected ones to dead_letters, then the
+ * valid rows to the sink. Shared by the HTTP route and the demo generator.
  */
 export type Ingestor = ReturnType<typeof createIngestor>
 
@@ -67,9 +67,10 @@ export function createIngestor(deps: Pick<IngestDeps, 'sink' | 'deadLetters' | '
 
   async function write(stream: Stream, rows: Row[], errors: LineError[], raw: string[]): Promise<IngestResult> {
     const letters: DeadLetter[] = errors.map((e, i) => ({ stream, raw: raw[i], error_code: e.code, error_message: `line ${e.line}: ${e.message}` }))
-    const [written, lettered] = await Promise.allSettled([deps.sink.write(stream, rows), deps.deadLetters.add(letters)])
-    if (written.status === 'rejected') throw written.reason
-    if (lettered.status === 'rejected') throw lettered.reason
+    // Dead letters first: if they fail (ClickHouse down while Kafka is up) the request answers
+    // 503 before any row is stored, so the client's retry duplicates only dead letters.
+    await deps.deadLetters.add(letters)
+    await deps.sink.write(stream, rows)
     deps.onResult?.(stream, rows.length, errors.length)
     return { accepted: rows.length, rejected: errors.length, errors: errors.slice(0, maxErrorsReported) }
   }

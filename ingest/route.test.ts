@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { createBatcher } from './batcher.ts'
+import { createIngestor } from './route.ts'
+import type { EventSink } from './sink.ts'
+import type { Row, Stream } from './streams.ts'
+
+const trade = { ts: 0, symbol: 'ACME', price: 1, qty: 1, side: 'buy' }
+const body = [JSON.stringify(trade), '{bad'].join('\n')
+const batching = { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000 }
+
+/** A sink that records what reached it, in order with the dead-letter writes in `log`. */
+function recordingSink(log: string[]): EventSink {
+  return {
+    write: async (stream: Stream, rows: Row[]) => void log.push(`${stream}:${rows.length}`),
+    close: async () => {},
+  } as EventSink
+}
+
+describe('createIngestor', () => {
+  it('writes dead letters before rows, so a failed dead-letter write stores no row and a retry duplicates nothing', async () => {
+    const log: string[] = []
+    const deadLetters = createBatcher(() => Promise.reject(new Error('ClickHouse down')), batching)
+    const ingestor = createIngestor({ sink: recordingSink(log), deadLetters, maxLineBytes: 1024 })
+    await expect(ingestor.text('trades', body)).rejects.toMatchObject({ status: 503, code: 'STORAGE_UNAVAILABLE' })
+    expect(log).toEqual([])
+  })
+
+  it('stores the rows once the dead letters are stored, and answers with both counts', async () => {
+    const log: string[] = []
+    const deadLetters = createBatcher(async (rows) => void log.push(`dead_letters:${rows.length}`), batching)
+    const ingestor = createIngestor({ sink: recordingSink(log), deadLetters, maxLineBytes: 1024 })
+    expect(await ingestor.text('trades', body)).toMatchObject({ accepted: 1, rejected: 1 })
+    expect(log).toEqual(['dead_letters:1', 'trades:1'])
+  })
+})
