@@ -79,20 +79,21 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventS
 }
 
 /** Brokers refuse a request over message.max.bytes (1 MiB by default): keep each one well under it. */
-const maxRequestBytes = 768 * 1024
+export const maxRequestBytes = 768 * 1024
 
 /** Rows → JSONEachRow messages of `rowsPerMessage` rows → groups of messages, one produce request each. */
-function toRequests(rows: object[], rowsPerMessage: number): { value: string }[][] {
+export function toRequests(rows: object[], rowsPerMessage: number): { value: string }[][] {
   const requests: { value: string }[][] = [[]]
   let bytes = 0
   for (let i = 0; i < rows.length; i += rowsPerMessage) {
     const value = rows.slice(i, i + rowsPerMessage).map((r) => JSON.stringify(r)).join('\n')
-    if (bytes + value.length > maxRequestBytes && requests.at(-1)!.length > 0) {
+    const size = Buffer.byteLength(value) // UTF-8 bytes on the wire, not UTF-16 code units
+    if (bytes + size > maxRequestBytes && requests.at(-1)!.length > 0) {
       requests.push([])
       bytes = 0
     }
     requests.at(-1)!.push({ value })
-    bytes += value.length
+    bytes += size
   }
   return requests
 }
