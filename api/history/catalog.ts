@@ -11,14 +11,15 @@ import { roles as allRoles } from '../auth.ts'
  *
  *   -- @description <text>
  *   -- @roles <role> [<role>…]                       (admin always passes)
- *   -- @param <name> <Type> [required] [default=<v>] [min=<v>] [max=<v>] [values=a|b] : <doc>
+ *   -- @param <name> <Type> [required] [default=<v>] [min=<v>] [max=<v>] [step=<v>] [values=a|b] : <doc>
  *   -- @cache bucket=<seconds|param> open_ttl=<s> closed_ttl=<s>
  *
  * Types: String, Id, Symbol (entitled against the caller's symbols), Shop (entitled
  * against shops), DateTime (ISO-8601, epoch ms, `now`, `-1h`, `now-7d`), Interval
  * (`90s`, `5m`, `1h`, `1d` or seconds; bound as UInt32 seconds), UInt32, Enum.
  * `{all_symbols:UInt8}`/`{symbols:Array(String)}` and `{all_shops:UInt8}`/`{shops:Array(String)}`
- * in the SQL receive the caller's scope.
+ * in the SQL receive the caller's scope. `step` (Interval, UInt32) requires a whole multiple of it:
+ * an interval over minute or hour rollups must be whole minutes or hours, or buckets come out wrong.
  */
 export const paramTypes = ['String', 'Id', 'Symbol', 'Shop', 'DateTime', 'Interval', 'UInt32', 'Enum'] as const
 export type ParamType = (typeof paramTypes)[number]
@@ -30,6 +31,8 @@ export interface ParamSpec {
   default?: string
   min?: number
   max?: number
+  /** Values must be a whole multiple of this (seconds for an Interval). */
+  step?: number
   values?: string[]
   description: string
 }
@@ -108,13 +111,26 @@ function parseParam(rest: string, fail: (m: string) => never): ParamSpec {
     else if (o.startsWith('values=')) spec.values = o.slice(7).split('|')
     else if (o.startsWith('min=')) spec.min = type === 'Interval' ? parseInterval(o.slice(4)) : Number(o.slice(4))
     else if (o.startsWith('max=')) spec.max = type === 'Interval' ? parseInterval(o.slice(4)) : Number(o.slice(4))
+    else if (o.startsWith('step=')) spec.step = type === 'Interval' ? parseInterval(o.slice(5)) : Number(o.slice(5))
     else fail(`parameter ${name}: unknown option ${o}`)
   }
   if (!spec.required && spec.default === undefined) fail(`parameter ${name}: needs a default or required`)
+  if (spec.step !== undefined) {
+    if (type !== 'Interval' && type !== 'UInt32') fail(`parameter ${name}: step needs an Interval or UInt32`)
+    if (!Number.isSafeInteger(spec.step) || spec.step! <= 0) fail(`parameter ${name}: bad step`)
+    const multiple = (v: string | number | undefined) => v === undefined || (typeof v === 'number' ? v : type === 'Interval' ? parseInterval(v) : Number(v)) % spec.step! === 0
+    if (!multiple(spec.min) || !multiple(spec.default)) fail(`parameter ${name}: min and default must be multiples of step`)
+  }
   return spec
 }
 
 const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 }
+
+/** Seconds in the largest unit that divides them: 60 → `1m`, 5400 → `90m`. */
+export function formatInterval(seconds: number): string {
+  const [unit, size] = Object.entries(units).reverse().find(([, n]) => seconds % n === 0) ?? ['s', 1]
+  return `${seconds / size}${unit}`
+}
 
 /** `90s`, `5m`, `1h`, `1d`, `2w` or plain seconds → seconds; NaN when malformed. */
 export function parseInterval(v: string): number {

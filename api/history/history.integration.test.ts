@@ -185,6 +185,28 @@ describe('roles, entitlements and hostile input', () => {
     expect((await get(`/api/v1/q/candles?symbol=BTC-USD&${'x'.repeat(300)}=1`, admin)).status).toBe(400)
   })
 
+  it('an interval over minute or hour rollups must be whole minutes or hours (@param step)', async () => {
+    const refused = async (path: string, step: string) => {
+      const res = await get(path, admin)
+      const body = (await res.json()) as { error: { code: string; message: string; details: { param: string; step: string } } }
+      expect([res.status, body.error.code, body.error.details.step], path).toEqual([400, 'INVALID_PARAMETER', step])
+      expect(body.error.message).toContain(step)
+    }
+    await refused(`/api/v1/q/sales_trend?interval=90s&from=${from}&to=${to}`, '1m')
+    await refused(`/api/v1/q/profitability?interval=90m&from=${from}&to=${to}`, '1h')
+    await refused(`/api/v1/q/symbol_stats?window=90s&to=${to}`, '1m')
+    await refused(`/api/v1/q/top_movers?window=150s&to=${to}`, '1m')
+    for (const path of [`sales_trend?interval=2m&from=${from}&to=${to}`, `profitability?interval=2h&from=${from}&to=${to}`, `symbol_stats?window=2m&to=${to}`, `top_movers?window=90m&to=${to}`]) {
+      expect((await get(`/api/v1/q/${path}`, admin)).status, path).toBe(200)
+    }
+    expect((await get(`/api/v1/q/candles?symbol=BTC-USD&interval=90s&from=${from}&to=${to}`, admin)).status).toBe(200) // 1 s rollup: any whole second
+    const doc = (await (await fetch(`${gw.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, { get: { parameters: { name: string; schema: Record<string, unknown> }[] } }> }
+    const interval = doc.paths['/api/v1/q/profitability'].get.parameters.find((p) => p.name === 'interval')!
+    expect(interval.schema['x-multiple-of-seconds']).toBe(3600)
+    const list = (await (await get('/api/v1/q', admin)).json()) as { queries: { name: string; params: { name: string; step?: number }[] }[] }
+    expect(list.queries.find((q) => q.name === 'sales_trend')!.params.find((p) => p.name === 'interval')!.step).toBe(60)
+  })
+
   it('429 with Retry-After under a burst (per token, counted in Redis)', async () => {
     const app = routesWith({ limits: { perTokenPerS: 5, perIpPerS: 0 } })
     const token = await tokenFor(['trader'], {}, '1h')

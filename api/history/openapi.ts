@@ -1,15 +1,19 @@
-import type { CatalogQuery, ParamSpec } from './catalog.ts'
+import { formatInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
 
 const schemaOf = (p: ParamSpec): Record<string, unknown> => {
   switch (p.type) {
     case 'UInt32':
-      return { type: 'integer', minimum: p.min ?? 0, ...(p.max === undefined ? {} : { maximum: p.max }) }
+      return { type: 'integer', minimum: p.min ?? 0, ...(p.max === undefined ? {} : { maximum: p.max }), ...(p.step === undefined ? {} : { multipleOf: p.step }) }
     case 'Enum':
       return { type: 'string', enum: p.values }
     case 'DateTime':
       return { type: 'string', description: 'ISO-8601, epoch milliseconds, now, or relative (-1h, now-7d)' }
     case 'Interval':
-      return { type: 'string', pattern: '^\\d+[smhdw]?$', description: `seconds or 30s/5m/1h/1d; ${p.min ?? 1}..${p.max ?? '∞'} s` }
+      return {
+        type: 'string', pattern: '^\\d+[smhdw]?$',
+        description: `seconds or 30s/5m/1h/1d; ${p.min ?? 1}..${p.max ?? '∞'} s${p.step === undefined ? '' : `, a whole multiple of ${formatInterval(p.step)}`}`,
+        ...(p.step === undefined ? {} : { 'x-multiple-of-seconds': p.step }),
+      }
     case 'Symbol':
       return { type: 'string', pattern: '^[A-Z0-9._/-]{1,32}$' }
     default:

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mayAccess, type Principal } from '../auth.ts'
 import { AppError } from '../errors.ts'
-import { parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
+import { formatInterval, parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
 
 /** Query string keys that steer the response, not the query. */
 export const reservedParams = new Set(['format'])
@@ -24,8 +24,8 @@ const patterns: Partial<Record<ParamSpec['type'], RegExp>> = {
   Shop: /^[A-Za-z0-9._:@/-]{1,128}$/,
 }
 
-const bad = (name: string, message: string) =>
-  new AppError(400, 'INVALID_PARAMETER', `${name}: ${message}`, { details: { param: name } })
+const bad = (name: string, message: string, details: Record<string, unknown> = {}) =>
+  new AppError(400, 'INVALID_PARAMETER', `${name}: ${message}`, { details: { param: name, ...details } })
 
 /**
  * Checks and normalises one call's parameters against the catalog entry: types,
@@ -82,6 +82,10 @@ function checkValue(p: ParamSpec, raw: string): string | number {
       const n = p.type === 'Interval' ? parseInterval(raw) : /^\d{1,10}$/.test(raw) ? Number(raw) : NaN
       if (!Number.isSafeInteger(n)) throw bad(p.name, p.type === 'Interval' ? 'expected an interval like 30s, 5m, 1h, 1d' : 'expected a whole number')
       if ((p.min !== undefined && n < p.min) || (p.max !== undefined && n > p.max)) throw bad(p.name, `must be within [${p.min}, ${p.max}]`)
+      if (p.step !== undefined && n % p.step !== 0) {
+        const step = p.type === 'Interval' ? formatInterval(p.step) : String(p.step)
+        throw bad(p.name, `must be a whole multiple of ${step}`, { step })
+      }
       return n
     }
     case 'Enum':

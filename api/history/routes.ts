@@ -94,7 +94,7 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     const p = c.get('principal')
     const queries = [...o.catalog.values()].filter((q) => hasRole(p, q.roles)).map((q) => ({
       name: q.name, path: `/api/v1/q/${q.name}`, description: q.description, roles: q.roles,
-      params: q.params.map(({ name, type, required, default: def, min, max, values, description }) => ({ name, type, required, default: def, min, max, values, description })),
+      params: q.params.map(({ name, type, required, default: def, min, max, step, values, description }) => ({ name, type, required, default: def, min, max, step, values, description })),
       cache: { openTtlS: q.cache.openTtlS, closedTtlS: q.cache.closedTtlS },
     }))
     return c.json({ queries })

@@ -3,7 +3,7 @@
 -- @param shop Shop default= : one shop, or empty for every entitled shop
 -- @param from DateTime default=-7d : range start, inclusive
 -- @param to DateTime default=now : range end, exclusive
--- @param interval Interval default=1d min=1h max=31d : bucket width (whole hours)
+-- @param interval Interval default=1d min=1h max=31d step=1h : bucket width (whole hours)
 -- @cache bucket=interval open_ttl=5 closed_ttl=86400
 SELECT t, currency, revenue, cost, revenue - cost AS profit,
     if(revenue = 0, NULL, round(toFloat64(revenue - cost) / toFloat64(revenue) * 100, 4)) AS margin_pct

@@ -4,7 +4,7 @@
 -- @param metric Enum values=revenue|orders|units|aov|customers|profit default=revenue : the metric
 -- @param from DateTime default=-24h : range start, inclusive
 -- @param to DateTime default=now : range end, exclusive
--- @param interval Interval default=1h min=1m max=31d : bucket width (whole minutes)
+-- @param interval Interval default=1h min=1m max=31d step=1m : bucket width (whole minutes)
 -- @cache bucket=interval open_ttl=2 closed_ttl=86400
 SELECT
     t, currency,

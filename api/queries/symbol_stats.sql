@@ -2,7 +2,7 @@
 -- @roles trader
 -- @param symbol Symbol default= : one symbol, or empty for every entitled symbol
 -- @param to DateTime default=now : window end, exclusive
--- @param window Interval default=24h min=1m max=30d : window length (whole minutes)
+-- @param window Interval default=24h min=1m max=30d step=1m : window length (whole minutes)
 -- @cache bucket=60 open_ttl=1 closed_ttl=86400
 SELECT
     symbol, open, last, last - open AS change,

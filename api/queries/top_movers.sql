@@ -1,7 +1,7 @@
 -- @description Entitled symbols ranked by price change over a trailing window: gainers, losers, or both by absolute change.
 -- @roles trader
 -- @param to DateTime default=now : window end, exclusive
--- @param window Interval default=24h min=1m max=30d : window length (whole minutes)
+-- @param window Interval default=24h min=1m max=30d step=1m : window length (whole minutes)
 -- @param direction Enum values=both|gainers|losers default=both : which movers
 -- @param limit UInt32 default=10 min=1 max=100 : how many
 -- @cache bucket=60 open_ttl=1 closed_ttl=86400
