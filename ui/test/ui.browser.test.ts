@@ -219,13 +219,22 @@ describe('ui in headless Chromium', () => {
     await eventually(async () => expect(await state()).toBe('open'))
     const candlesBefore = await page.evaluate(() => document.querySelector('[data-testid="candles-panel"] .u-legend') !== null)
     expect(candlesBefore).toBe(true)
+    const candleFreshness = page.locator('[data-testid="candles-panel"] [data-testid="freshness"]')
+    const candlesAt = async () => Number(await candleFreshness.getAttribute('data-at'))
+    const newestTrade = () => page.$$eval('[data-testid="tape-panel"] tbody tr', (trs) => Math.max(0, ...trs.map((tr) => Number(tr.getAttribute('data-t')))))
+    await eventually(async () => expect(await newestTrade()).toBeGreaterThan(0), { timeoutMs: 30_000 })
+    const [candlesAtBefore, tradeBefore] = [await candlesAt(), await newestTrade()]
+    expect(candlesAtBefore).toBeGreaterThan(0)
     const restarting = gw.restart()
     await eventually(async () => expect(await state()).toMatch(/reconnecting|connecting/), { timeoutMs: 20_000, intervalMs: 100 })
     await screenshot(page, 'trader-reconnecting')
     gw = await restarting
     await eventually(async () => expect(await state()).toBe('open'), { timeoutMs: 60_000, intervalMs: 200 })
-    // Resumed: fresh data keeps arriving on the same subscriptions.
-    await eventually(async () => expect(await page.locator('[data-testid="candles-panel"] [data-testid="freshness"]').getAttribute('class')).toMatch(/fresh/), { timeoutMs: 30_000 })
-    await eventually(async () => expect(await page.locator('[data-testid="tape-panel"] tbody tr').count()).toBeGreaterThan(0))
+    // Resumed: newer data than before the restart arrives on the same subscriptions.
+    await eventually(async () => {
+      expect(await candlesAt()).toBeGreaterThan(candlesAtBefore)
+      expect(await candleFreshness.evaluate((el) => el.classList.contains('fresh'))).toBe(true)
+    }, { timeoutMs: 30_000 })
+    await eventually(async () => expect(await newestTrade()).toBeGreaterThan(tradeBefore), { timeoutMs: 30_000 })
   })
 })

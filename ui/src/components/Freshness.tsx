@@ -6,7 +6,7 @@ export function Freshness(props: { at: () => number }) {
   const ms = () => (props.at() > 0 ? now() - props.at() : NaN)
   const level = () => (ms() > 10_000 ? 'stale' : ms() > 2_000 ? 'late' : 'fresh')
   return (
-    <span class={`freshness ${level()}`} title="time from the newest data point to now" data-testid="freshness">
+    <span class={`freshness ${level()}`} title="time from the newest data point to now" data-testid="freshness" data-at={props.at() || undefined}>
       {Number.isNaN(ms()) ? 'waiting…' : `${age(ms())} old`}
     </span>
   )

@@ -156,7 +156,7 @@ function TradeTape(props: { store?: LiveStore }) {
       <tbody>
         <For each={rows()}>
           {(r) => (
-            <tr class={r[4] === 'buy' ? 'up' : 'down'}>
+            <tr class={r[4] === 'buy' ? 'up' : 'down'} data-t={r[0] as number}>
               <td>{time(r[0] as number)}</td><td class="num">{num(r[2], 4)}</td><td class="num">{num(r[3], 4)}</td><td>{r[4] as string}</td>
             </tr>
           )}
