@@ -46,7 +46,7 @@ export const configSchema = z.object({
   INGEST_MAX_PENDING_ROWS: z.coerce.number().int().min(1).default(500_000)
     .describe('Rows waiting to be written before ingestion answers 503'),
   INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
-    .describe('Embedded ingestion: INSERTs per stream in flight at once, each on its own connection'),
+    .describe('ClickHouse connections for ingestion INSERTs, one pool shared by the streams (embedded) and dead letters: that many INSERTs in flight at once, each on its own connection'),
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)
     .describe('Live query tick'),
   LIVE_TICK_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)

@@ -15,7 +15,7 @@ import { createReplication } from './live/replication.ts'
 import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
 import { createStaticRoutes } from './ui/static.ts'
-import { createBatcher } from '../ingest/batcher.ts'
+import { createBatcher, createLanePool } from '../ingest/batcher.ts'
 import { createClickHouseSink, insertRows } from '../ingest/clickhouse-sink.ts'
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
 import { createIngestor, createIngestRoutes, type Ingestor } from '../ingest/route.ts'
@@ -66,11 +66,13 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const demoTokens = config.AUTH_SECRET ? undefined : await createDemoTokens(auth)
 
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
+    // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
+    const lanes = createLanePool(config.INGEST_CONNECTIONS)
     const sink: EventSink = kafka
       ? await createKafkaSink({ ...batching, ...kafka })
-      : createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), batching)
+      : createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), { ...batching, lanes })
     stops.push(() => sink.close())
-    const deadLetters = createBatcher((rows) => insertRows(clickhouse('ingest'), 'dead_letters', rows), { ...batching, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
+    const deadLetters = createBatcher((rows, lane) => insertRows(clickhouse('ingest', lane), 'dead_letters', rows), { ...batching, lanes, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
     stops.push(() => deadLetters.drain())
     const ingestor = createIngestor({ sink, deadLetters, maxLineBytes: 1024 * 1024, onResult: obs.metrics.countIngest })
 

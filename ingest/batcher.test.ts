@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBatcher } from './batcher.ts'
+import { createBatcher, createLanePool } from './batcher.ts'
 
 /** A write that records its lane and rows and finishes when `release` is called. */
 function gatedWrites() {
@@ -14,7 +14,7 @@ const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms))
 /** A two-lane batcher with one batch writing on each lane: `a` first, then `c`. */
 async function twoLanesBusy() {
   const { calls, write } = gatedWrites()
-  const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: 2 })
+  const b = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: createLanePool(2) })
   const a = b.add([{ n: 1 }])
   await tick()
   const c = b.add([{ n: 2 }])
@@ -67,5 +67,52 @@ describe('batcher lanes', () => {
     await expect(c).resolves.toBeUndefined()
     await b.drain()
     expect(b.pendingRows).toBe(0)
+  })
+})
+
+describe('batchers sharing one lane pool (the ingest connections)', () => {
+  it('never writes on a lane another batcher is using; a waiting batch takes the first lane released', async () => {
+    const pool = createLanePool(2)
+    // `trades` holds both lanes; `letters` must wait for one.
+    const shared = gatedWrites()
+    const tradesShared = createBatcher(shared.write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: pool })
+    const letters = createBatcher(shared.write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: pool })
+    const t1 = tradesShared.add([{ n: 1 }])
+    await tick()
+    const t2 = tradesShared.add([{ n: 2 }])
+    await tick()
+    const l1 = letters.add([{ dead: 1 }])
+    await tick()
+    expect(shared.calls.map((x) => x.lane).sort()).toEqual([0, 1])
+    shared.calls[1].release()
+    await t2
+    await tick()
+    expect(shared.calls).toHaveLength(3)
+    expect(shared.calls[2]).toMatchObject({ lane: shared.calls[1].lane, rows: [{ dead: 1 }] })
+    shared.calls[0].release()
+    shared.calls[2].release()
+    await Promise.all([t1, l1, tradesShared.drain(), letters.drain()])
+  })
+
+  it('drain() flushes at once and waits for a batch that first has to wait for another batcher\'s lane', async () => {
+    const { calls, write } = gatedWrites()
+    const pool = createLanePool(1)
+    const rows = createBatcher(write, { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000, lanes: pool })
+    const letters = createBatcher(write, { flushMs: 60_000, batchRows: 1000, maxPendingRows: 10_000, lanes: pool })
+    const r = rows.add([{ n: 1 }])
+    await tick()
+    const l = letters.add([{ dead: 1 }])
+    let drained = false
+    const draining = letters.drain().then(() => (drained = true))
+    await tick()
+    expect([calls.length, drained]).toEqual([1, false])
+    calls[0].release()
+    await r
+    await tick()
+    expect(calls[1]).toMatchObject({ lane: 0, rows: [{ dead: 1 }] })
+    expect(drained).toBe(false)
+    calls[1].release()
+    await Promise.all([l, draining])
+    expect(letters.pendingRows).toBe(0)
   })
 })

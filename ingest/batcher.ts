@@ -8,8 +8,12 @@ export interface BatcherOptions {
   maxPendingRows: number
   /** Names each write's span (e.g. clickhouse.insert) and labels its metric (sink, stream). */
   span?: { name: string; attributes: Record<string, string> }
-  /** Writes in flight at once (default 1); each runs on a lane 0…lanes-1 that `write` receives. */
-  lanes?: number
+  /**
+   * The lanes (connections) writes run on, `write` receives the lane's index; batchers given the
+   * same pool share its lanes, so a write never queues behind another batcher's on one connection.
+   * Default: a pool of one lane of its own (one write at a time).
+   */
+  lanes?: LanePool
   /** Called after every write (one INSERT or Kafka send) with its size, duration and outcome. */
   onWrite?: (w: { attributes: Record<string, string>; rows: number; seconds: number; ok: boolean }) => void
 }
@@ -20,9 +24,33 @@ interface Pending {
   waiters: { resolve: () => void; reject: (e: unknown) => void; ctx: Context }[]
 }
 
+export interface LanePool {
+  /** A free lane, or undefined after queuing `onFree` to be called (once) when one is released. */
+  acquire(onFree: () => void): number | undefined
+  release(lane: number): void
+}
+
+/** `count` lanes shared by whoever holds the pool; a released lane goes to the longest waiter. */
+export function createLanePool(count: number): LanePool {
+  const idle = Array.from({ length: count }, (_, i) => i).reverse()
+  const waiting: (() => void)[] = []
+  return {
+    acquire(onFree) {
+      if (idle.length > 0) return idle.pop()
+      if (!waiting.includes(onFree)) waiting.push(onFree)
+      return undefined
+    },
+    release(lane) {
+      idle.push(lane)
+      // A woken waiter with nothing left to write leaves the lane to the next one.
+      while (idle.length > 0 && waiting.length > 0) waiting.shift()!()
+    },
+  }
+}
+
 /**
  * Collects rows for one destination and writes them in batches: a flush happens after
- * `flushMs` or at `batchRows`, whichever comes first, one write at a time.
+ * `flushMs` or at `batchRows`, whichever comes first, one write per free lane of its pool.
  * `add` resolves only once `write` has stored its rows, so an accepted event is durable.
  * Past `maxPendingRows` waiting, `add` fails with 503 instead of queueing without bound.
  */
@@ -30,9 +58,9 @@ export function createBatcher(write: (rows: object[], lane: number) => Promise<v
   let pending: Pending = { rows: [], waiters: [] }
   let queuedRows = 0
   let timer: NodeJS.Timeout | undefined
-  const inFlight = new Set<Promise<void>>()
-  /** Lanes not writing now; a write runs on one lane (the sink's connection of that index). */
-  const idle = Array.from({ length: options.lanes ?? 1 }, (_, i) => i).reverse()
+  const lanes = options.lanes ?? createLanePool(1)
+  /** drain() callers, resolved once nothing is queued. */
+  const drainers: (() => void)[] = []
 
   const schedule = () => {
     if (!timer) timer = setTimeout(flush, options.flushMs)
@@ -41,11 +69,12 @@ export function createBatcher(write: (rows: object[], lane: number) => Promise<v
   function flush() {
     clearTimeout(timer)
     timer = undefined
-    if (idle.length === 0 || pending.rows.length === 0) return
-    const lane = idle.pop()!
+    if (pending.rows.length === 0) return
+    const lane = lanes.acquire(flush)
+    if (lane === undefined) return
     const batch = pending
     pending = { rows: [], waiters: [] }
-    const job = traced(batch, lane)
+    void traced(batch, lane)
       .then(() => batch.waiters.forEach((w) => w.resolve()))
       .catch((cause) => {
         const error = isAppError(cause)
@@ -55,12 +84,11 @@ export function createBatcher(write: (rows: object[], lane: number) => Promise<v
       })
       .finally(() => {
         queuedRows -= batch.rows.length
-        idle.push(lane)
-        inFlight.delete(job)
-        if (pending.rows.length >= options.batchRows) flush()
+        lanes.release(lane)
+        if (pending.rows.length >= options.batchRows || (drainers.length > 0 && pending.rows.length > 0)) flush()
         else if (pending.rows.length > 0) schedule()
+        if (queuedRows === 0) for (const resolve of drainers.splice(0)) resolve()
       })
-    inFlight.add(job)
   }
 
   /** The batch's span is a child of its first request's span and links to the others. */
@@ -103,13 +131,12 @@ export function createBatcher(write: (rows: object[], lane: number) => Promise<v
     get pendingRows() {
       return queuedRows
     },
-    /** Flushes what is queued and waits for it. */
-    async drain(): Promise<void> {
-      while (queuedRows > 0) {
-        flush()
-        await Promise.all([...inFlight])
-        if (inFlight.size) await new Promise((r) => setTimeout(r, 1))
-      }
+    /** Flushes what is queued without waiting for the timer and resolves once all of it is written (or failed). */
+    drain(): Promise<void> {
+      if (queuedRows === 0) return Promise.resolve()
+      const drained = new Promise<void>((resolve) => drainers.push(resolve))
+      flush()
+      return drained
     },
   }
 }

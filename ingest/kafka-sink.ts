@@ -4,7 +4,8 @@ import { createBatcher, type Batcher, type BatcherOptions } from './batcher.ts'
 import type { EventSink } from './sink.ts'
 import { streams, type Row, type Stream } from './streams.ts'
 
-export interface KafkaSinkOptions extends BatcherOptions {
+/** `lanes` is left out: each stream sends on its own idempotent producer queue, one send at a time. */
+export interface KafkaSinkOptions extends Omit<BatcherOptions, 'lanes'> {
   brokers: string[]
   topicPrefix: string
   /** JSONEachRow rows per Kafka message: the Kafka engine parses each message as that many rows. */
