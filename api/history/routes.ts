@@ -3,7 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import { hasRole, type Auth, type Principal } from '../auth.ts'
 import type { Cache } from '../cache/cache.ts'
 import { AppError } from '../errors.ts'
-import { getBearerToken, type AppEnv } from '../http/middleware.ts'
+import { authenticate, checkRole, type AppEnv } from '../http/middleware.ts'
 import { bytesBody } from '../http/raw-body.ts'
 import type { RateLimiter } from '../ratelimit/ratelimit.ts'
 import type { CatalogQuery } from './catalog.ts'
@@ -79,18 +79,13 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     return call
   }
 
-  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const token = getBearerToken(c)
-    if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
-    c.set('principal', await o.auth.verify(token))
-    await next()
-  }
+  const authenticated = authenticate(o.auth)
   const byIp = rateLimit(o.limiter, clientIp, o.limits.perIpPerS)
   const byToken = rateLimit(o.limiter, (c) => `sub:${c.get('principal').sub}`, o.limits.perTokenPerS)
 
   app.get('/api/v1/openapi.json', (c) => c.body(openapi, 200, { 'content-type': contentTypes.json }))
 
-  app.get('/api/v1/q', byIp, authenticate, byToken, (c) => {
+  app.get('/api/v1/q', byIp, authenticated, byToken, (c) => {
     const p = c.get('principal')
     const queries = [...o.catalog.values()].filter((q) => hasRole(p, q.roles)).map((q) => ({
       name: q.name, path: `/api/v1/q/${q.name}`, description: q.description, roles: q.roles,
@@ -100,11 +95,11 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     return c.json({ queries })
   })
 
-  app.get('/api/v1/q/:name', byIp, authenticate, byToken, async (c) => {
+  app.get('/api/v1/q/:name', byIp, authenticated, byToken, async (c) => {
     const q = o.catalog.get(c.req.param('name'))
     if (!q) throw new AppError(404, 'UNKNOWN_QUERY', `no catalog query named ${c.req.param('name')}`)
     const principal = c.get('principal')
-    if (!hasRole(principal, q.roles)) throw new AppError(403, 'FORBIDDEN', `this needs one of the roles: ${q.roles.join(', ')}`)
+    checkRole(principal, q.roles)
     const format = negotiate(c.req.header('accept'), c.req.query('format'))
     if (!format) throw new AppError(400, 'INVALID_PARAMETER', 'format: expected json, csv or msgpack', { details: { param: 'format' } })
     const call = resolve(q, c.req.url, principal, () => c.req.query())

@@ -7,21 +7,33 @@ export type AppEnv = {
   Variables: { principal: Principal; requestId: string }
 }
 
-/** Bearer token from the Authorization header (or `access_token` query parameter for browsers' WebSocket/EventSource). */
+/** Bearer token from the Authorization header. */
 export function getBearerToken(c: Context): string | undefined {
   const header = c.req.header('authorization')
   const match = header && /^Bearer\s+(\S+)$/i.exec(header)
   return match ? match[1] : undefined
 }
 
-/** Requires a valid JWT carrying one of `allowed` (admin passes every check). */
-export function requireRole(auth: Auth, allowed: readonly Role[]): MiddlewareHandler<AppEnv> {
+/** Requires a valid JWT and sets `principal`; what it may do is checked after it. */
+export function authenticate(auth: Auth): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getBearerToken(c)
     if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
-    const principal = await auth.verify(token)
-    if (!hasRole(principal, allowed)) throw new AppError(403, 'FORBIDDEN', `this needs one of the roles: ${allowed.join(', ')}`)
-    c.set('principal', principal)
+    c.set('principal', await auth.verify(token))
     await next()
   }
+}
+
+/** 403 FORBIDDEN unless `p` has one of `allowed` (admin passes every check). */
+export function checkRole(p: Principal, allowed: readonly Role[]): void {
+  if (!hasRole(p, allowed)) throw new AppError(403, 'FORBIDDEN', `this needs one of the roles: ${allowed.join(', ')}`)
+}
+
+/** Requires a valid JWT carrying one of `allowed`. */
+export function requireRole(auth: Auth, allowed: readonly Role[]): MiddlewareHandler<AppEnv> {
+  const authenticated = authenticate(auth)
+  return (c, next) => authenticated(c, async () => {
+    checkRole(c.get('principal'), allowed)
+    await next()
+  })
 }
