@@ -74,7 +74,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => sink.close())
     const deadLetters = createBatcher((rows, lane) => insertRows(clickhouse('ingest', lane), 'dead_letters', rows), { ...batching, lanes, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
     stops.push(() => deadLetters.drain())
-    const ingestor = createIngestor({ sink, deadLetters, maxLineBytes: 1024 * 1024, onResult: obs.metrics.countIngest })
+    const ingestor = createIngestor({ sink, deadLetters, onResult: obs.metrics.countIngest })
 
     const checks: ReadinessCheck[] = [
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
@@ -83,7 +83,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const history = await createHistory({ config, auth, clickhouse })
     stops.push(() => history.close())
     checks.push(...history.checks)
-    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, sink, deadLetters, maxBodyBytes: config.MAX_BODY_BYTES, onResult: obs.metrics.countIngest }), ...history.routes,
+    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
       createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({

@@ -9,14 +9,20 @@ import { parseNdjson, type LineError } from './ndjson.ts'
 import type { DeadLetter, EventSink } from './sink.ts'
 import { isStream, Reject, streams, validateEvent, type Row, type Stream } from './streams.ts'
 
-export interface IngestDeps {
-  auth: Auth
+export interface IngestorDeps {
   sink: EventSink
   deadLetters: Batcher
-  maxBodyBytes: number
+  /** Longest NDJSON line accepted (LINE_TOO_LONG past it); default 1 MiB. */
   maxLineBytes?: number
   /** Called after every request with what happened, for metrics. */
   onResult?: (stream: Stream, accepted: number, rejected: number) => void
+}
+
+export interface IngestRouteDeps {
+  auth: Auth
+  /** The one ingestor of the process (the demo generator shares it). */
+  ingestor: Ingestor
+  maxBodyBytes: number
 }
 
 export interface IngestResult {
@@ -26,6 +32,7 @@ export interface IngestResult {
 }
 
 const maxErrorsReported = 100
+const defaultMaxLineBytes = 1024 * 1024
 const ndjsonTypes = /^(application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/json|text\/plain)\s*(;|$)/i
 
 /**
@@ -34,12 +41,13 @@ const ndjsonTypes = /^(application\/(x-)?ndjson|application\/jsonl|application\/
  */
 export type Ingestor = ReturnType<typeof createIngestor>
 
-export function createIngestor(deps: Pick<IngestDeps, 'sink' | 'deadLetters' | 'onResult'> & { maxLineBytes: number }) {
+export function createIngestor(deps: IngestorDeps) {
+  const maxLineBytes = deps.maxLineBytes ?? defaultMaxLineBytes
   return {
     /** An NDJSON body, as producers send it. */
     async text(stream: Stream, text: string): Promise<IngestResult> {
       const parsed = withSpanSync('ingest.parse', { 'livehouse.stream': stream, 'livehouse.bytes': text.length }, (span) => {
-        const p = parseNdjson(stream, text, deps.maxLineBytes)
+        const p = parseNdjson(stream, text, maxLineBytes)
         span.setAttributes({ 'livehouse.accepted': p.rows.length, 'livehouse.rejected': p.errors.length })
         return p
       })
@@ -76,9 +84,7 @@ export function createIngestor(deps: Pick<IngestDeps, 'sink' | 'deadLetters' | '
   }
 }
 
-export function createIngestRoutes(deps: IngestDeps): Hono<AppEnv> {
-  const maxLineBytes = deps.maxLineBytes ?? 1024 * 1024
-  const ingest = createIngestor({ ...deps, maxLineBytes })
+export function createIngestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   app.post('/v1/events/:stream', requireRole(deps.auth, ['ingest']), async (c) => {
     const stream = c.req.param('stream')
@@ -87,7 +93,7 @@ export function createIngestRoutes(deps: IngestDeps): Hono<AppEnv> {
     if (!ndjsonTypes.test(type)) throw new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', 'send NDJSON as application/x-ndjson')
     const text = decodeUtf8(await readBody(c.req.raw, deps.maxBodyBytes))
     if (text.trim() === '') throw new AppError(400, 'EMPTY_BODY', 'the body holds no events')
-    return c.json(await ingest.text(stream, text))
+    return c.json(await deps.ingestor.text(stream, text))
   })
   return app
 }
