@@ -51,9 +51,12 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     return clients.get(key)!
   }
   const stops: (() => Promise<unknown> | unknown)[] = [() => Promise.all([...clients.values()].map((c) => c.close()))]
-  const stop = async () => {
-    for (const s of stops.reverse()) await s()
-  }
+  let stopped: Promise<void> | undefined
+  // Once only: a second call (a second signal, a test's afterAll) waits for the first.
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const s of [...stops].reverse()) await s()
+    })())
   try {
     const obs = createObservability({ config, log })
     stops.push(() => obs.stop())

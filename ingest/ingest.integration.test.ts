@@ -136,3 +136,12 @@ describe('ingestion refuses bad requests with the right status', () => {
     expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } })
   })
 })
+
+describe('shutdown', () => {
+  it('stops once: a second stop() waits for the first instead of running the steps again', async () => {
+    const first = gw.stop()
+    expect(gw.stop()).toBe(first)
+    await first
+    expect(gw.stop()).toBe(first)
+  })
+})
