@@ -13,10 +13,12 @@ describe('auth: verified tokens are remembered until they expire', () => {
   })
 
   it('a cached token fails with TOKEN_EXPIRED once past exp', async () => {
-    const auth = createAuth(secret)
+    let now = Date.now()
+    const auth = createAuth(secret, { now: () => now })
     const token = await auth.sign({ sub: 'u', roles: ['trader'] }, '1s')
-    await auth.verify(token)
-    await new Promise((r) => setTimeout(r, 2100))
+    const first = await auth.verify(token)
+    expect(await auth.verify(token)).toBe(first)
+    now += 2100 // the injected clock passes exp: both the cache and the signature check see it
     await expect(auth.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' })
   })
 
@@ -26,5 +28,16 @@ describe('auth: verified tokens are remembered until they expire', () => {
     const pa = await auth.verify(a)
     await auth.verify(b)
     expect(await auth.verify(a)).not.toBe(pa) // evicted, verified again
+  })
+
+  it('drops the least recently used token first, not the oldest', async () => {
+    const auth = createAuth(secret, { cacheEntries: 2 })
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((sub) => auth.sign({ sub, roles: ['trader'] })))
+    const pa = await auth.verify(a)
+    const pb = await auth.verify(b)
+    expect(await auth.verify(a)).toBe(pa) // a is now the most recently used
+    await auth.verify(c)
+    expect(await auth.verify(a)).toBe(pa)
+    expect(await auth.verify(b)).not.toBe(pb)
   })
 })

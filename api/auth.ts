@@ -1,5 +1,6 @@
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose'
 import { randomBytes } from 'node:crypto'
+import { createLru } from './cache/lru.ts'
 import { AppError } from './errors.ts'
 
 export const roles = ['admin', 'trader', 'seller', 'analyst', 'ingest'] as const
@@ -20,31 +21,27 @@ export interface Auth {
 
 /**
  * HS256 JWTs signed with `secret` (DESIGN.md, Auth). Verified tokens are remembered
- * (token → Principal, at most `cacheEntries`, each until its `exp`): a dashboard sends the
- * same token on every request, and HMAC verification through WebCrypto was the largest
- * cost of a cached answer. A token past `exp` is verified again, so it fails as expired.
+ * (token → Principal, the `cacheEntries` most recently used, each until its `exp`): a
+ * dashboard sends the same token on every request, and HMAC verification through WebCrypto
+ * was the largest cost of a cached answer. A token past `exp` is verified again, so it fails
+ * as expired. `now` is the clock of both the cache and the `exp` check.
  */
 export function createAuth(secret: string, { cacheEntries = 10_000, now = Date.now } = {}): Auth {
   const key = new TextEncoder().encode(secret)
-  const verified = new Map<string, { principal: Principal; expiresAtMs: number }>()
+  const verified = cacheEntries > 0 ? createLru<Principal>(cacheEntries, now) : undefined
   return {
     async verify(token) {
-      const hit = verified.get(token)
-      if (hit && hit.expiresAtMs > now()) return hit.principal
+      const hit = verified?.get(token)
+      if (hit) return hit
       let payload: Record<string, unknown>
       try {
-        ;({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }))
+        ;({ payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'], currentDate: new Date(now()) }))
       } catch (cause) {
-        verified.delete(token)
         const expired = cause instanceof joseErrors.JWTExpired
         throw new AppError(401, expired ? 'TOKEN_EXPIRED' : 'INVALID_TOKEN', expired ? 'the token has expired' : 'the token is not valid', { cause })
       }
       const principal = toPrincipal(payload)
-      if (cacheEntries > 0 && typeof payload.exp === 'number') {
-        // Insertion order: the first key is the oldest; a full map drops it.
-        if (verified.size >= cacheEntries) verified.delete(verified.keys().next().value!)
-        verified.set(token, { principal, expiresAtMs: payload.exp * 1000 })
-      }
+      if (typeof payload.exp === 'number') verified?.set(token, principal, payload.exp * 1000 - now())
       return principal
     },
     sign(claims, ttl = '30d') {
