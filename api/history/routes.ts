@@ -2,6 +2,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { hasRole, type Auth, type Principal } from '../auth.ts'
 import type { Cache } from '../cache/cache.ts'
+import { createLru } from '../cache/lru.ts'
 import { AppError } from '../errors.ts'
 import { authenticate, checkRole, type AppEnv } from '../http/middleware.ts'
 import { bytesBody } from '../http/raw-body.ts'
@@ -60,7 +61,7 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   // Resolved calls by query, raw query string and caller scope, reused while their time
   // buckets hold: a dashboard repeats the same requests, and resolving (parsing, hashing)
   // was a large part of a cached answer.
-  const calls = new Map<string, ResolvedCall>()
+  const calls = createLru<ResolvedCall>(10_000, now)
   const scopeIds = new WeakMap<Principal, string>()
   const scopeId = (p: Principal) => {
     let id = scopeIds.get(p)
@@ -74,8 +75,7 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     const known = calls.get(memoKey)
     if (known && t >= known.validFromMs && t < known.validUntilMs) return known
     const call = resolveCall(q, input(), principal, t)
-    if (calls.size >= 10_000) calls.clear()
-    calls.set(memoKey, call)
+    calls.set(memoKey, call, call.validUntilMs - t)
     return call
   }
 

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { createLru } from './lru.ts'
+
+describe('LRU with per-entry expiry', () => {
+  it('evicts the least recently used entry, not the oldest', () => {
+    const lru = createLru<number>(2)
+    lru.set('a', 1, 60_000)
+    lru.set('b', 2, 60_000)
+    expect(lru.get('a')).toBe(1) // a is now the most recent
+    lru.set('c', 3, 60_000)
+    expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([1, undefined, 3])
+  })
+
+  it('forgets an entry once its ttl has passed', () => {
+    let now = 1_000
+    const lru = createLru<string>(10, () => now)
+    lru.set('k', 'v', 500)
+    now += 499
+    expect(lru.get('k')).toBe('v')
+    now += 1
+    expect(lru.get('k')).toBeUndefined()
+  })
+
+  it('holds nothing with no room', () => {
+    const lru = createLru<number>(0)
+    lru.set('a', 1, 60_000)
+    expect(lru.get('a')).toBeUndefined()
+  })
+})
