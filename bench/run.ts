@@ -67,7 +67,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     },
   },
   ingest: { about: 'ingestion: embedded and Kafka, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15)) },
-  live: { about: 'live fan-out: 10,000 clients × 4 channels at 100k events/s offered vs plain ws + JSON snapshots, 3 runs', run: parts.live(num(values.runs, 3), num(values.seconds, 20), 10_000, 100_000) },
+  live: { about: 'live fan-out: 10,000 clients × 4 channels, ingesting at a 100k trades/s open-loop target, vs plain ws + JSON snapshots, 3 runs', run: parts.live(num(values.runs, 3), num(values.seconds, 20), 10_000, 100_000) },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio', run: parts.history(num(values.runs, 3), num(values.seconds, 10)) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint', run: parts.ui(num(values.seconds, 60)) },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack', run: parts.k6(num(values.seconds, 20)) },
