@@ -37,6 +37,12 @@ export interface CacheOptions {
   namespace?: string
 }
 
+/** One load shared by concurrent misses of a key. */
+interface Flight {
+  entry: CacheEntry
+  fromRedis: boolean
+}
+
 const latencyBucketsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
 
 export function createCache(options: CacheOptions = {}): Cache {
@@ -44,7 +50,7 @@ export function createCache(options: CacheOptions = {}): Cache {
   const l1 = createLru<CacheEntry>(options.l1MaxEntries ?? 10_000)
   const l1MaxTtlMs = options.l1MaxTtlMs ?? 60_000
   const breaker = options.breaker ?? createBreaker()
-  const flights = new Map<string, Promise<CacheEntry>>()
+  const flights = new Map<string, Promise<Flight>>()
   const ns = redisKeyPrefix(options.namespace)
   const counts = { l1_hit: 0, redis_hit: 0, miss: 0, shared: 0, redis_error: 0, load_error: 0 }
   const loadHist = latencyBucketsMs.map(() => 0)
@@ -72,9 +78,9 @@ export function createCache(options: CacheOptions = {}): Cache {
     )
   }
 
-  async function fill(key: string, ttlS: number, load: () => Promise<string>): Promise<{ value: string; fromRedis: boolean }> {
+  async function fill(key: string, ttlS: number, load: () => Promise<string>): Promise<Flight> {
     const cached = await redisGet(key)
-    if (cached !== null) return { value: cached, fromRedis: true }
+    if (cached !== null) return { entry: { value: cached, views: new Map() }, fromRedis: true }
     const started = performance.now()
     const value = await load().catch((e) => {
       counts.load_error++
@@ -85,7 +91,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     loadSumMs += ms
     latencyBucketsMs.forEach((b, i) => ms <= b && loadHist[i]++)
     redisSet(key, value, ttlS)
-    return { value, fromRedis: false }
+    return { entry: { value, views: new Map() }, fromRedis: false }
   }
 
   return {
@@ -94,13 +100,11 @@ export function createCache(options: CacheOptions = {}): Cache {
       const local = l1.get(key)
       if (local !== undefined) return (counts.l1_hit++, { ...local, outcome: 'HIT' })
       const inFlight = flights.get(key)
-      if (inFlight) return (counts.shared++, { ...(await inFlight), outcome: 'MISS' })
+      if (inFlight) return (counts.shared++, { ...(await inFlight).entry, outcome: 'MISS' })
       const flight = fill(key, ttlS, load)
-      const shared = flight.then((r): CacheEntry => ({ value: r.value, views: new Map() }))
-      shared.catch(() => {}) // the caller below handles the failure; followers get it from `shared`
-      flights.set(key, shared)
+      flights.set(key, flight)
       try {
-        const [{ fromRedis }, entry] = await Promise.all([flight, shared])
+        const { entry, fromRedis } = await flight
         l1.set(key, entry, Math.min(ttlS * 1000, l1MaxTtlMs))
         fromRedis ? counts.redis_hit++ : counts.miss++
         return { ...entry, outcome: fromRedis ? 'HIT' : 'MISS' }
