@@ -477,19 +477,18 @@ func main() {
 	wg.Wait()
 	say(map[string]any{"event": "ready", "connected": stats.connected.Load(), "failed": stats.failed.Load(), "connectMs": time.Since(started).Milliseconds()})
 
-	// Scheduling delay of a 10 ms ticker: how late this process runs its own work.
+	// Scheduling delay of a 10 ms ticker: how late this process runs its own work. A tick
+	// carries the time it fired, so the delay is how long the receive waited after that.
 	var delayMu sync.Mutex
 	var delays []float64
 	go func() {
-		const period = 10 * time.Millisecond
-		last := time.Now()
-		for t := range time.Tick(period) {
+		for t := range time.Tick(10 * time.Millisecond) {
 			if measuring.Load() {
+				d := time.Since(t)
 				delayMu.Lock()
-				delays = append(delays, float64(t.Sub(last)-period)/1e6)
+				delays = append(delays, float64(d)/1e6)
 				delayMu.Unlock()
 			}
-			last = t
 		}
 	}()
 
