@@ -161,6 +161,24 @@ describe('ui in headless Chromium', () => {
     await page.getByTestId('dashboards-view').waitFor()
     await page.getByRole('button', { name: 'Seller template' }).click()
     await eventually(async () => expect(await page.getByTestId('widget').count()).toBe(4), { timeoutMs: 30_000 })
+
+    // A chart is created once: a refresh of its query and a move of its widget keep the same uPlot.
+    const trend = page.locator('[data-testid="widget"][data-query="sales_trend"]')
+    await trend.locator('.uplot').waitFor({ timeout: 30_000 })
+    await trend.locator('.uplot').evaluate((el) => ((el as unknown as { tagged: boolean }).tagged = true))
+    const tagged = () => trend.locator('.uplot').evaluate((el) => (el as unknown as { tagged?: boolean }).tagged === true)
+    const trendQueries: string[] = []
+    page.on('request', (r) => void (r.url().includes('/api/v1/q/sales_trend') && trendQueries.push(r.url())))
+    await page.waitForResponse((r) => r.url().includes('/api/v1/q/sales_trend'), { timeout: 15_000 }) // the 10 s refresh
+    const queriesBefore = trendQueries.length
+    const heightBefore = await trend.locator('canvas').evaluate((c) => c.getBoundingClientRect().height)
+    await trend.getByRole('button', { name: 'Move down' }).click()
+    await eventually(async () => expect(await page.locator('.status-text').textContent()).toBe('Saved'))
+    await trend.getByRole('button', { name: 'Taller' }).click()
+    await eventually(async () => expect(await page.locator('.status-text').textContent()).toBe('Saved'))
+    await eventually(async () => expect(await trend.locator('canvas').evaluate((c) => c.getBoundingClientRect().height)).toBeGreaterThan(heightBefore))
+    expect(await tagged()).toBe(true)
+    expect(trendQueries.length).toBe(queriesBefore) // moving and resizing do not re-run the query (the next refresh is ~10 s away)
     const form = page.getByRole('form', { name: 'Add a widget' })
     await form.getByLabel('Query').selectOption('top_movers')
     await form.getByLabel('As').selectOption('table')

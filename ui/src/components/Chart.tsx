@@ -8,7 +8,7 @@ export interface ChartProps {
   /** Options without width/height; called once per chart (and again after a theme change). */
   options: () => Omit<uPlot.Options, 'width' | 'height'>
   data: () => uPlot.AlignedData
-  /** Registers a redraw callback; returns its unregister. */
+  /** Registers a redraw callback; returns its unregister. Without it, the chart redraws when `data` changes. */
   subscribe?: (redraw: () => void) => () => void
   height?: number
   label: string
@@ -46,6 +46,9 @@ export function Chart(props: ChartProps) {
     el.addEventListener('dblclick', () => (follow = true))
     const ro = new ResizeObserver(() => u && el.clientWidth > 0 && u.setSize({ width: el.clientWidth, height: props.height ?? 260 }))
     ro.observe(el)
+    // Height changes (a taller widget) do not fire the ResizeObserver, which watches the width.
+    createEffect(on(() => props.height, (h) => u && u.setSize({ width: Math.max(100, el.clientWidth), height: h ?? 260 }), { defer: true }))
+    if (!props.subscribe) createEffect(on(() => props.data(), () => markDirty(redraw), { defer: true }))
     const off = props.subscribe?.(() => markDirty(redraw))
     onCleanup(() => {
       off?.()

@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createMemo, createResource, createSignal, For, Show } from 'solid-js'
 import { api, catalog, type CatalogEntry } from '../api.ts'
 import { Panel } from '../components/Panel.tsx'
 import { useQuery } from '../components/use-query.ts'
@@ -48,6 +48,8 @@ export function Dashboards() {
     }
   }
   const update = (id: string, change: (w: Widget) => Partial<Widget>) => save(board()!.widgets.map((w) => (w.id === id ? { ...w, ...change(w) } : w)))
+  const byId = createMemo(() => new Map((board()?.widgets ?? []).map((w) => [w.id, w])))
+  const ids = createMemo(() => [...byId().keys()], [], { equals: (a, b) => a.length === b.length && a.every((x, i) => x === b[i]) })
   const remove = async () => {
     const d = board()
     if (!d || !confirm(`Delete the dashboard “${d.name}”?`)) return
@@ -74,8 +76,12 @@ export function Dashboards() {
           <>
             <AddWidget queries={queries() ?? []} onAdd={(w) => save([...d().widgets, { ...w, y: Math.max(0, ...d().widgets.map((x) => x.y + x.h)) }])} />
             <div class="board" style={{ '--row': `${ROW_PX}px` }} data-testid="board">
-              <For each={d().widgets}>
-                {(w) => <WidgetFrame widget={w} update={(c) => update(w.id, c)} remove={() => save(d().widgets.filter((x) => x.id !== w.id))} />}
+              {/* Keyed by widget id: a save returns new widget objects, which must not remount every frame (and re-run its query). */}
+              <For each={ids()}>
+                {(id) => {
+                  const w = createMemo<Widget>((prev) => byId().get(id) ?? prev!)
+                  return <WidgetFrame widget={w()} update={(c) => update(id, c)} remove={() => save(d().widgets.filter((x) => x.id !== id))} />
+                }}
               </For>
             </div>
           </>
@@ -87,7 +93,7 @@ export function Dashboards() {
 
 function WidgetFrame(props: { widget: Widget; update: (c: (w: Widget) => Partial<Widget>) => void; remove: () => void }) {
   const w = () => props.widget
-  const result = useQuery(w().query, () => ({ ...w().params }), 10_000)
+  const result = useQuery(w().query, () => w().params, 10_000)
   const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v))
   const move = (dx: number, dy: number) => props.update((x) => ({ x: clamp(x.x + dx, 0, COLS - x.w), y: Math.max(0, x.y + dy) }))
   const size = (dw: number, dh: number) => props.update((x) => ({ w: clamp(x.w + dw, 2, COLS - x.x), h: clamp(x.h + dh, 2, 12) }))
@@ -109,7 +115,7 @@ function WidgetFrame(props: { widget: Widget; update: (c: (w: Widget) => Partial
             <button type="button" aria-label={`Remove ${title()}`} onClick={props.remove}>✕</button>
           </div>
         }>
-        <Show when={result.latest} keyed>{(r) => <WidgetBody widget={w()} result={r} height={Math.max(80, w().h * ROW_PX - 110)} />}</Show>
+        <Show when={result.latest}>{(r) => <WidgetBody widget={w()} result={r()} height={Math.max(80, w().h * ROW_PX - 110)} />}</Show>
       </Panel>
     </div>
   )
