@@ -59,6 +59,15 @@ describe('batcher lanes', () => {
     expect(b.pendingRows).toBe(0)
   })
 
+  it('writes a batch over batchRows in chunks of batchRows, one after another on its lane', async () => {
+    const writes: number[][] = []
+    const b = createBatcher(async (rows, lane) => void writes.push([lane, rows.length]), { flushMs: 60_000, batchRows: 2, maxPendingRows: 10_000 })
+    const added = [b.add([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]), b.add([{ n: 6 }])]
+    await b.drain()
+    await Promise.all(added)
+    expect(writes).toEqual([[0, 2], [0, 2], [0, 1], [0, 1]])
+  })
+
   it('fails only the waiters of the batch whose write failed', async () => {
     const { b, calls, a, c } = await twoLanesBusy()
     calls[0].fail(new Error('disk full'))

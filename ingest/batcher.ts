@@ -99,6 +99,7 @@ export function createBatcher(write: (rows: object[], lane: number) => Promise<v
   }
 
   async function writeInChunks(rows: object[], lane: number) {
+    if (rows.length <= options.batchRows) return observed(rows, lane) // the usual case: no copy
     for (let i = 0; i < rows.length; i += options.batchRows) await observed(rows.slice(i, i + options.batchRows), lane)
   }
 

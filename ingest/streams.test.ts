@@ -25,6 +25,13 @@ describe('validateEvent', () => {
     expect(validateEvent('orders', order)).toMatchObject({ currency: 'USD', unit_cost: null, country: '' })
   })
 
+  it('returns a rejection as a plain value with its code and message, capturing no stack', () => {
+    const r = validateEvent('trades', { ...trade, side: 'short' })
+    expect(r).toBeInstanceOf(Reject)
+    expect(r).toMatchObject({ code: 'INVALID_VALUE', message: expect.stringContaining('side') })
+    expect(r).not.toHaveProperty('stack')
+  })
+
   it('rejects each rule with its code', () => {
     expect(codeOf(validateEvent('trades', null))).toBe('NOT_AN_OBJECT')
     expect(codeOf(validateEvent('trades', { ...trade, price: 0 }))).toBe('OUT_OF_RANGE')

@@ -10,16 +10,20 @@ export const isStream = (s: string): s is Stream => (streams as readonly string[
 export type Row = Record<string, string | number | null>
 type Obj = Record<string, unknown>
 
-/** Why a line was rejected; thrown inside a validator and returned by `validateEvent`. */
-export class Reject extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message)
-  }
+/**
+ * Why a line was rejected; thrown inside a validator and returned by `validateEvent`.
+ * Not an Error: a rejected line is an answer, not a fault, and capturing a stack per bad line is waste.
+ */
+export class Reject {
+  constructor(readonly code: string, readonly message: string) {}
 }
 
 const symbolRe = /^[A-Z0-9.\-_/]{1,32}$/
 const currencyRe = /^[A-Z]{3}$/
 const countryRe = /^[A-Z]{2}$/
+const controlCharRe = /[\u0000-\u001f\u007f]/
+const isoTsRe = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/
+const tsZoneRe = /(Z|[+-]\d{2}:?\d{2})$/
 const minTsMs = Date.UTC(1970, 0, 1)
 const maxTsMs = Date.UTC(2100, 0, 1)
 const maxDecimal = 1e10 // Decimal(18, 8) keeps 10 integer digits
@@ -37,7 +41,7 @@ function str(o: Obj, key: string, maxLength = 256, optional = false): string {
   if (v.length === 0 && !optional) throw new Reject('INVALID_VALUE', `${key} must not be empty`)
   if (v.length > maxLength) throw new Reject('OUT_OF_RANGE', `${key} is longer than ${maxLength} characters`)
   // Control characters would break TSV exports and terminals downstream.
-  if (/[\u0000-\u001f\u007f]/.test(v)) throw new Reject('INVALID_VALUE', `${key} contains control characters`)
+  if (controlCharRe.test(v)) throw new Reject('INVALID_VALUE', `${key} contains control characters`)
   return v
 }
 
@@ -63,9 +67,9 @@ function timestamp(o: Obj): string {
   const v = field(o, 'ts')
   let ms: number
   if (typeof v === 'number') ms = v
-  else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)) {
+  else if (typeof v === 'string' && isoTsRe.test(v)) {
     // A timestamp without a zone is UTC, as stored.
-    ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/.test(v) ? v : `${v.replace(' ', 'T')}Z`)
+    ms = Date.parse(tsZoneRe.test(v) ? v : `${v.replace(' ', 'T')}Z`)
   } else throw new Reject('INVALID_TYPE', 'ts must be an ISO-8601 string or epoch milliseconds')
   if (!Number.isFinite(ms) || ms < minTsMs || ms >= maxTsMs) throw new Reject('OUT_OF_RANGE', 'ts must be between 1970 and 2100')
   return formatMs(Math.floor(ms))
