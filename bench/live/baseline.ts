@@ -3,7 +3,7 @@
 // a change of a channel, the baseline sends that channel's whole current state as JSON
 // to each of its watchers (serialised once per channel and tick, as a fair server would).
 // Clients pick channels with `/?channels=a,b`. Prints {"event":"listening","port"}; on
-// the stdin line "stats" prints its counters.
+// the stdin line "stats" prints its counters since start (the scenario subtracts two readings).
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -54,7 +54,6 @@ feed.ws.on('message', () => {
 })
 process.stdout.write(JSON.stringify({ event: 'listening', port: (server.address() as { port: number }).port }) + '\n')
 for await (const line of createInterface({ input: process.stdin })) {
-  if (line === 'stats') process.stdout.write(JSON.stringify({ event: 'stats', ...stats }) + '\n')
-  if (line === 'reset') (stats.sent = 0), (stats.sentBytes = 0), (stats.skipped = 0), (stats.publishes = 0)
+  if (line === 'stats') process.stdout.write(JSON.stringify({ event: 'stats', at: Date.now(), ...stats }) + '\n')
 }
 process.exit(0)

@@ -43,6 +43,8 @@ interface Phase {
   failed: number
   connectS: number
   updatesPerS: number
+  /** Frames the clients received in the measured window. */
+  framesReceived: number
   bytesPerUpdate: number | null
   p50Ms: number | null
   p99Ms: number | null
@@ -64,10 +66,24 @@ interface Phase {
   ingestMissed: number
   loadAvg1m: number
   tickMs: { median: number | null; max: number | null }
-  baseline?: { sent: number; skipped: number; publishes: number }
+  /** The baseline server's own counters over the measured window (frames sent, skipped as over-buffered, gateway ticks relayed). */
+  baseline?: BaselineCounters
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+interface BaselineCounters { sent: number; skipped: number; publishes: number; sentBytes: number; at: number }
+
+/** The baseline's counters now; awaited, so the reading is taken before the caller goes on. */
+async function baselineCounters(baseline: Proc): Promise<BaselineCounters> {
+  baseline.say('stats')
+  const s = await baseline.next('stats', 60_000)
+  return { sent: s.sent, skipped: s.skipped, publishes: s.publishes, sentBytes: s.sentBytes, at: s.at }
+}
+
+function counterDiff(end: BaselineCounters, start: BaselineCounters): BaselineCounters {
+  return { sent: end.sent - start.sent, skipped: end.skipped - start.skipped, publishes: end.publishes - start.publishes, sentBytes: end.sentBytes - start.sentBytes, at: end.at - start.at }
+}
 
 async function seedHistory(gw: GatewayProc, symbols: string[], token: string) {
   const now = Date.now()
@@ -134,7 +150,7 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
     '--max-in-flight', String(loadMaxInFlight)])
   const probe = startProbe(ctx.gw.url, ctx.tokens.ingest)
   await sleep(warmupMs)
-  if (server === 'baseline') ctx.baseline.say('reset')
+  const baselineStart = server === 'baseline' ? await baselineCounters(ctx.baseline) : undefined
   for (const c of clients) c.say('start')
   const cpu0 = cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid)
   const started = Date.now()
@@ -148,12 +164,7 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
   }
   for (const c of clients) c.say('stop')
   const cpuPct = ((cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid) - cpu0) / ((Date.now() - started) / 1000)) * 100
-  let baselineStats: Phase['baseline']
-  if (server === 'baseline') {
-    ctx.baseline.say('stats')
-    const s = await ctx.baseline.next('stats')
-    baselineStats = { sent: s.sent, skipped: s.skipped, publishes: s.publishes }
-  }
+  const baselineStats = baselineStart && counterDiff(await baselineCounters(ctx.baseline), baselineStart)
   const results = await Promise.all(clients.map((c) => c.next('result', 60_000)))
   probe.stop()
   const ingest = await load.next(undefined, 60_000).catch(() => null)
@@ -225,6 +236,7 @@ function summarisePhase(server: Phase['server'], results: any[], ready: any[], c
     failed: ready.reduce((n, r) => n + r.failed, 0),
     connectS,
     updatesPerS: Math.round(updates / seconds),
+    framesReceived: updates,
     bytesPerUpdate: updates ? Math.round(sum('updateBytes') / updates) : null,
     p50Ms: histPct(50),
     p99Ms: histPct(99),
@@ -328,7 +340,7 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     eventToClientP99Ms: { target: 1000, value: g.eventP99Ms, met: g.eventP99Ms !== null && g.eventP99Ms <= 1000 },
     ingestDuringEventProbe: { target: 100_000, value: g.ingestAcceptedPerS, met: (g.ingestAcceptedPerS ?? 0) >= 100_000 },
   }
-  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ${fmt(p.tickMs.median)} / ${fmt(p.tickMs.max)} | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} |`
+  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ${fmt(p.tickMs.median)} / ${fmt(p.tickMs.max)} | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} | ${fmt(p.framesReceived)} | ${p.baseline ? `${fmt(p.baseline.sent)} / ${fmt(p.baseline.skipped)} / ${fmt(p.baseline.publishes)}` : '–'} |`
   const md = [
     `# Live gateway benchmark (${new Date().toISOString()})`,
     '',
@@ -369,9 +381,12 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     ] : []),
     '## Every phase',
     '',
-    '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest offered / accepted /s (refused, failed, missed) | server CPU | gateway tick ms median / max | seq gaps | client loop delay p99 ms | load avg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest offered / accepted /s (refused, failed, missed) | server CPU | gateway tick ms median / max | seq gaps | client loop delay p99 ms | load avg | frames received | baseline sent / skipped / ticks relayed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.flatMap((r, i) => r.map((p) => row(p, i))),
+    '',
+    'Baseline sent / skipped / ticks relayed: the JSON server\'s own counters over the measured window (read before the clients start measuring and after they stop);',
+    'skipped = frames not sent because that socket already had more than 256 KiB buffered. Frames received is what the clients counted in the same window.',
     '',
   ].join('\n')
   const svg = barChartSvg(`Live: ${o.clients} clients × ${o.channels} channels, median of ${o.runs}`, '', [
