@@ -2,7 +2,6 @@
 export interface Lru<V> {
   get(key: string): V | undefined
   set(key: string, value: V, ttlMs: number): void
-  readonly size: number
 }
 
 export function createLru<V>(maxEntries: number, now = Date.now): Lru<V> {
@@ -21,9 +20,6 @@ export function createLru<V>(maxEntries: number, now = Date.now): Lru<V> {
       map.delete(key)
       map.set(key, { value, expiresAt: now() + ttlMs })
       while (map.size > maxEntries) map.delete(map.keys().next().value!)
-    },
-    get size() {
-      return map.size
     },
   }
 }

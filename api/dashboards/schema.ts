@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /** One widget on a dashboard grid: what to draw, from which catalog query, where. */
-export const widgetSchema = z.object({
+const widgetSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
   type: z.enum(['candles', 'line', 'bar', 'area', 'table', 'number', 'pie', 'funnel', 'heatmap']),
   title: z.string().max(200).optional(),
@@ -13,7 +13,7 @@ export const widgetSchema = z.object({
   h: z.number().int().min(1).max(100),
 })
 
-export const dashboardInput = z.object({
+const dashboardInput = z.object({
   name: z.string().trim().min(1).max(200),
   widgets: z.array(widgetSchema).max(50).default([]),
 })

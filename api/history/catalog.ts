@@ -21,7 +21,7 @@ import { roles as allRoles } from '../auth.ts'
  * in the SQL receive the caller's scope. `step` (Interval, UInt32) requires a whole multiple of it:
  * an interval over minute or hour rollups must be whole minutes or hours, or buckets come out wrong.
  */
-export const paramTypes = ['String', 'Id', 'Symbol', 'Shop', 'DateTime', 'Interval', 'UInt32', 'Enum'] as const
+const paramTypes = ['String', 'Id', 'Symbol', 'Shop', 'DateTime', 'Interval', 'UInt32', 'Enum'] as const
 export type ParamType = (typeof paramTypes)[number]
 
 export interface ParamSpec {
@@ -55,7 +55,7 @@ export interface CatalogQuery {
   scopes: { symbols: boolean; shops: boolean }
 }
 
-export const defaultQueriesDir = resolve(import.meta.dirname, '../queries')
+const defaultQueriesDir = resolve(import.meta.dirname, '../queries')
 
 export function loadCatalog(dir = defaultQueriesDir): Map<string, CatalogQuery> {
   const files = readdirSync(dir).filter((f) => /^[a-z][a-z0-9_]*\.sql$/.test(f)).sort()
@@ -65,7 +65,7 @@ export function loadCatalog(dir = defaultQueriesDir): Map<string, CatalogQuery> 
   }))
 }
 
-export function parseQuery(name: string, text: string): CatalogQuery {
+function parseQuery(name: string, text: string): CatalogQuery {
   const fail = (msg: string): never => {
     throw new Error(`api/queries/${name}.sql: ${msg}`)
   }

@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts'
 import { formatInterval, parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
 
 /** Query string keys that steer the response, not the query. */
-export const reservedParams = new Set(['format'])
+const reservedParams = new Set(['format'])
 
 export interface ResolvedCall {
   /** Values for ClickHouse's `{name:Type}` binding, scopes included. */
@@ -12,7 +12,6 @@ export interface ResolvedCall {
   /** Cache key: query name, normalised parameters, the caller's scope and (if open) the open bucket. */
   key: string
   ttlS: number
-  touchesOpen: boolean
   /** The same input gives the same call while the clock is in [validFromMs, validUntilMs). */
   validFromMs: number
   validUntilMs: number
@@ -70,7 +69,7 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
   const identity = JSON.stringify([normal, scope, touchesOpen ? openStartMs : 'closed'])
   const key = `lh:q:${q.name}:${createHash('sha1').update(identity).digest('base64url')}`
   return {
-    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, touchesOpen,
+    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS,
     validFromMs: Math.max(validFromMs, openStartMs), validUntilMs: Math.min(validUntilMs, openStartMs + bucketS * 1000),
   }
 }
@@ -131,7 +130,7 @@ function relativeWindow(raw: string, ms: number, bucketMs: number): [number, num
 }
 
 /** Milliseconds since the epoch; `now` is the end of the open bucket, `-1h` the start of its bucket. */
-export function parseTime(raw: string, nowMs: number, bucketS: number): number | undefined {
+function parseTime(raw: string, nowMs: number, bucketS: number): number | undefined {
   const bucketMs = bucketS * 1000
   const rel = raw === '' ? null : relative.exec(raw)
   if (rel) {

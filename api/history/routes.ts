@@ -20,6 +20,7 @@ export interface HistoryOptions {
   cache: Cache
   limiter: RateLimiter
   limits: { perTokenPerS: number; perIpPerS: number }
+  /** max_execution_time of catalog queries (QUERY_TIMEOUT above it). */
   queryTimeoutS?: number
   now?: () => number
 }
@@ -29,7 +30,7 @@ export interface HistoryOptions {
  * them on the session, and readonly first would make the caps illegal), decimals
  * quoted so numbers reach clients exactly.
  */
-export const catalogSettings = (timeoutS: number): ClickHouseSettings => ({
+const catalogSettings = (timeoutS: number): ClickHouseSettings => ({
   max_execution_time: timeoutS,
   max_result_rows: '1000000',
   result_overflow_mode: 'throw',
@@ -39,7 +40,7 @@ export const catalogSettings = (timeoutS: number): ClickHouseSettings => ({
 })
 
 /** Per-IP limit before authentication, per-token limit after it: 429 with Retry-After. */
-export function rateLimit(limiter: RateLimiter, keyOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | undefined, limit: number): MiddlewareHandler<AppEnv> {
+function rateLimit(limiter: RateLimiter, keyOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | undefined, limit: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = keyOf(c)
     if (key !== undefined && limit > 0) {
@@ -50,7 +51,7 @@ export function rateLimit(limiter: RateLimiter, keyOf: (c: Parameters<Middleware
   }
 }
 
-export const clientIp = (c: { env?: AppEnv['Bindings'] }) => `ip:${c.env?.remoteAddress ?? 'local'}`
+const clientIp = (c: { env?: AppEnv['Bindings'] }) => `ip:${c.env?.remoteAddress ?? 'local'}`
 
 /** GET /api/v1/q, /api/v1/q/{name}, /api/v1/openapi.json. */
 export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
