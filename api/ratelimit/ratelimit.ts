@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis'
-import { createBreaker, type Breaker } from '../cache/breaker.ts'
+import { createBreaker } from '../cache/breaker.ts'
 import { redisKeyPrefix } from '../cache/redis.ts'
 
 /**
  * Fixed-window request limits (per token, per IP), shared by every replica through
  * Redis. Each request is counted locally at once and decided on the local view
  * (this replica's count plus the other replicas' count as last read from Redis); the
- * local increments go to Redis in one pipeline per `syncIntervalMs` (INCRBY), whose
+ * local increments go to Redis in one pipeline every 20 ms (INCRBY), whose
  * answers refresh that view. A round trip per request was the largest cost of a
  * cached answer; the price is that replicas see each other's traffic up to one sync
  * late. Without Redis, or while its breaker is open, counting is in-process only.
@@ -22,9 +22,6 @@ export interface RateLimitOptions {
   redis?: Redis
   /** Prefix of the Redis keys (`CACHE_NAMESPACE`), as the cache's: environments sharing a Redis count apart. */
   namespace?: string
-  windowMs?: number
-  syncIntervalMs?: number
-  breaker?: Breaker
   now?: () => number
 }
 
@@ -38,10 +35,12 @@ interface Counter {
 }
 
 const ok = { ok: true } as const
+const windowMs = 1000
+const syncIntervalMs = 20
 
 export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
-  const { redis, windowMs = 1000, syncIntervalMs = 20, now = Date.now } = options
-  const breaker = options.breaker ?? createBreaker()
+  const { redis, now = Date.now } = options
+  const breaker = createBreaker()
   const prefix = `${redisKeyPrefix(options.namespace)}lh:rl:`
   let counters = new Map<string, Counter>()
   let window = 0
