@@ -14,4 +14,21 @@ describe('read-through cache (in-process L1)', () => {
     expect((await cache.get('k', 10, failing)).outcome).toBe('HIT')
     expect(cache.metrics()).toMatch(/livehouse_history_cache_errors_total\{kind="query"\} 1\n/)
   })
+
+  it('L1 keeps an entry for its TTL but at most 60 s, so replicas converge on Redis', async () => {
+    let now = 1_000_000
+    const cache = createCache({ now: () => now })
+    let loads = 0
+    const load = async () => String(++loads)
+    expect((await cache.get('long', 3600, load)).outcome).toBe('MISS')
+    expect((await cache.get('short', 5, load)).outcome).toBe('MISS')
+    now += 4_999
+    expect([(await cache.get('long', 3600, load)).outcome, (await cache.get('short', 5, load)).outcome]).toEqual(['HIT', 'HIT'])
+    now += 1
+    expect((await cache.get('short', 5, load)).outcome).toBe('MISS')
+    now += 54_999 // 59.999 s after the first load
+    expect((await cache.get('long', 3600, load)).value).toBe('1')
+    now += 1
+    expect((await cache.get('long', 3600, load))).toMatchObject({ value: '4', outcome: 'MISS' })
+  })
 })

@@ -30,12 +30,13 @@ export interface Cache {
 export interface CacheOptions {
   redis?: Redis
   l1MaxEntries?: number
-  /** L1 keeps an entry at most this long, so replicas converge on Redis's copy. */
-  l1MaxTtlMs?: number
-  breaker?: Breaker
   /** Prefix of Redis keys, so environments sharing a Redis do not read each other's results. */
   namespace?: string
+  now?: () => number
 }
+
+/** L1 keeps an entry at most this long, so replicas converge on Redis's copy. */
+const l1MaxTtlMs = 60_000
 
 /** One load shared by concurrent misses of a key. */
 interface Flight {
@@ -47,9 +48,8 @@ const latencyBucketsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
 
 export function createCache(options: CacheOptions = {}): Cache {
   const { redis } = options
-  const l1 = createLru<CacheEntry>(options.l1MaxEntries ?? 10_000)
-  const l1MaxTtlMs = options.l1MaxTtlMs ?? 60_000
-  const breaker = options.breaker ?? createBreaker()
+  const l1 = createLru<CacheEntry>(options.l1MaxEntries ?? 10_000, options.now)
+  const breaker = createBreaker()
   const flights = new Map<string, Promise<Flight>>()
   const ns = redisKeyPrefix(options.namespace)
   const counts = { l1_hit: 0, redis_hit: 0, miss: 0, shared: 0, redis_error: 0, load_error: 0 }
