@@ -2,7 +2,6 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { Hono, type Context } from 'hono'
 import { Readable } from 'node:stream'
 import { hasRole, type Auth, type Principal } from '../auth.ts'
-import { AppError } from '../errors.ts'
 
 /**
  * The ClickHouse HTTP interface for analysts (DESIGN.md, SQL for analysts): enough of
@@ -14,36 +13,25 @@ import { AppError } from '../errors.ts'
 export interface SqlServerOptions {
   auth: Auth
   clickhouse: ClickHouseClient
-  caps?: Partial<SqlCaps>
-  maxQueryBytes?: number
 }
 
-export interface SqlCaps {
-  maxExecutionTimeS: number
-  maxMemoryUsageBytes: number
-  maxResultRows: number
-  maxResultBytes: number
+/** Session settings: caps first, readonly last (readonly first would make the caps themselves illegal). */
+const settings: ClickHouseSettings = {
+  max_execution_time: 60,
+  max_memory_usage: String(2 * 1024 ** 3),
+  max_result_rows: String(50_000_000),
+  max_result_bytes: String(512 * 1024 ** 2),
+  result_overflow_mode: 'throw',
+  readonly: '1',
 }
 
-const defaultCaps: SqlCaps = { maxExecutionTimeS: 60, maxMemoryUsageBytes: 2 * 1024 ** 3, maxResultRows: 50_000_000, maxResultBytes: 512 * 1024 ** 2 }
+const maxQueryBytes = 1024 * 1024
 
 /** URL keys the HTTP interface itself consumes; any other key is a setting. */
 const httpKeys = new Set(['query', 'database', 'default_format', 'query_id', 'session_id', 'session_timeout', 'session_check',
   'user', 'password', 'quota_key', 'compress', 'decompress', 'buffer_size', 'wait_end_of_query', 'enable_http_compression',
   'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'http_zlib_compression_level', 'role', 'client_protocol_version',
   'output_format_json_quote_64bit_integers_for_http', 'cancel_http_readonly_queries_on_client_close'])
-
-/** Session settings: caps first, readonly last (readonly first would make the caps themselves illegal). */
-export function analystSettings(caps: SqlCaps): ClickHouseSettings {
-  return {
-    max_execution_time: caps.maxExecutionTimeS,
-    max_memory_usage: String(caps.maxMemoryUsageBytes),
-    max_result_rows: String(caps.maxResultRows),
-    max_result_bytes: String(caps.maxResultBytes),
-    result_overflow_mode: 'throw',
-    readonly: '1',
-  }
-}
 
 /** A ClickHouse-style failure: `Code: N. DB::Exception: …` with X-ClickHouse-Exception-Code. */
 class SqlError extends Error {
@@ -56,9 +44,6 @@ const statusOf = (code: number) =>
   [164, 497, 516, 192, 193].includes(code) ? 403 : [60, 81, 46, 47, 16].includes(code) ? 404 : [62, 6, 27, 36, 53, 457, 456, 115].includes(code) ? 400 : 500
 
 export function createSqlServer(o: SqlServerOptions) {
-  const caps = { ...defaultCaps, ...o.caps }
-  const settings = analystSettings(caps)
-  const maxQueryBytes = o.maxQueryBytes ?? 1024 * 1024
   const app = new Hono()
 
   const ok = (c: Context) => c.text('Ok.\n', 200, { 'x-clickhouse-server-display-name': 'livehouse' })
@@ -71,7 +56,7 @@ export function createSqlServer(o: SqlServerOptions) {
     const headers = { 'x-clickhouse-query-id': queryId, 'x-clickhouse-timezone': 'UTC', 'x-clickhouse-server-display-name': 'livehouse' }
     try {
       await authenticate(o.auth, c, url)
-      const request = await readQuery(c, url, maxQueryBytes)
+      const request = await readQuery(c, url)
       if (!request.query.trim()) throw new SqlError(62, 'SYNTAX_ERROR', 'Empty query')
       const db = url.searchParams.get('database')
       if (db && db !== 'default') throw new SqlError(81, 'UNKNOWN_DATABASE', `Database ${db} does not exist`)
@@ -119,7 +104,7 @@ interface SqlRequest {
   settings: Record<string, string>
 }
 
-async function readQuery(c: Context, url: URL, maxBytes: number): Promise<SqlRequest> {
+async function readQuery(c: Context, url: URL): Promise<SqlRequest> {
   const params: Record<string, string> = {}
   const settings: Record<string, string> = {}
   let query = url.searchParams.get('query') ?? ''
@@ -139,7 +124,7 @@ async function readQuery(c: Context, url: URL, maxBytes: number): Promise<SqlReq
       if (body) query = query ? `${query}\n${body}` : body
     }
   }
-  if (Buffer.byteLength(query) > maxBytes) throw new SqlError(62, 'SYNTAX_ERROR', `Max query size exceeded: ${maxBytes} bytes`)
+  if (Buffer.byteLength(query) > maxQueryBytes) throw new SqlError(62, 'SYNTAX_ERROR', `Max query size exceeded: ${maxQueryBytes} bytes`)
   return { query, params, settings }
 }
 
@@ -151,13 +136,12 @@ const paramEscapes: Record<string, string> = { '0': '\0', b: '\b', f: '\f', n: '
  * escape the engine would bind `it\'s` instead of `it's`. (An Array value holding a quoted
  * string with `'` inside cannot survive chDB's re-escaping and fails with a parse error.)
  */
-export function unescapeParam(value: string): string {
+function unescapeParam(value: string): string {
   return value.replace(/\\(.)/gs, (_, c: string) => paramEscapes[c] ?? c)
 }
 
 function toSqlError(e: unknown): SqlError {
   if (e instanceof SqlError) return e
-  if (e instanceof AppError) return new SqlError(516, 'AUTHENTICATION_FAILED', e.message)
   const err = e as { code?: string; type?: string; message?: string }
   const code = Number(err.code)
   const message = String(err.message ?? 'unknown error').replace(/^Code: \d+\. DB::Exception: /, '').replace(/\s*\(\w+\)(\s*\(version[^)]*\))?\s*$/, '').replace(/\.$/, '')
@@ -173,6 +157,6 @@ function contentType(format: string): string {
 }
 
 /** Makes the analyst session read-only before the port opens (the first statement must not run writable). */
-export async function lockAnalystSession(ch: ClickHouseClient, caps: Partial<SqlCaps> = {}) {
-  await ch.query({ query: 'SELECT 1', format: 'JSONEachRow', clickhouse_settings: analystSettings({ ...defaultCaps, ...caps }) }).then((r) => r.json())
+export async function lockAnalystSession(ch: ClickHouseClient) {
+  await ch.query({ query: 'SELECT 1', format: 'JSONEachRow', clickhouse_settings: settings }).then((r) => r.json())
 }
