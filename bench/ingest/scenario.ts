@@ -61,7 +61,7 @@ export async function ingestScenario(options: { runs: number; seconds: number; k
     `# Ingestion benchmark (${new Date().toISOString()})`,
     '',
     `${options.runs} run(s) per mode of ${options.seconds} s; trades posted as NDJSON (5,000 per request, 4 concurrent) by a separate process;`,
-    'freshness = probe trade sent → counted in `candles_1s`; ceiling = the same rows inserted straight into chDB in 50k-row INSERTs, same run.',
+    'freshness = probe trade sent → counted in `candles_1s`, polled every 100 ms in the measured process (so up to 100 ms late); ceiling = the same rows inserted straight into chDB in 50k-row INSERTs, same run.',
     '',
     '| mode | events/s (median) | min–max | freshness p50 | freshness p99 (median / worst) | lost | duplicates | chDB insert ceiling rows/s |',
     '|---|---|---|---|---|---|---|---|',

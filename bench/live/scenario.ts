@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { createAuth } from '../../api/auth.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median, percentile } from '../stats.ts'
+import { histogramBuckets, histogramWindow, type Buckets } from '../lib/prometheus.ts'
 import { C, encodeClientFrame } from '../../api/protocol/index.ts'
 import { cpuSeconds, ensureGoClient, root, spawnNode, spawnProc, startGatewayProc, type GatewayProc, type Proc } from './processes.ts'
 
@@ -65,12 +66,14 @@ interface Phase {
   /** Trades not sent because `loadMaxInFlight` requests were already waiting. */
   ingestMissed: number
   loadAvg1m: number
-  tickMs: { median: number | null; max: number | null }
+  /** Gateway ticks in the window (livehouse_live_tick_duration_seconds): bucket upper bounds, so "at most". */
+  tickMs: { count: number; p50AtMost: number | null; maxAtMost: number | null }
   /** The baseline server's own counters over the measured window (frames sent, skipped as over-buffered, gateway ticks relayed). */
   baseline?: BaselineCounters
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const toMs = (s: number | null) => (s === null ? null : s * 1000)
 
 interface BaselineCounters { sent: number; skipped: number; publishes: number; sentBytes: number; at: number }
 
@@ -121,14 +124,9 @@ function goClientArgs(server: Phase['server'], port: number, symbols: string[], 
     '-subs', hex(subs), '-probe-subs', hex([probe]), '-probe-sid', String(symbols.length + 1)]
 }
 
-async function scrapeTick(url: string): Promise<number | null> {
-  try {
-    const text = await (await fetch(`${url}/metrics`)).text()
-    const m = /^livehouse_live_last_tick_seconds (\S+)/m.exec(text)
-    return m ? Number(m[1]) * 1000 : null
-  } catch {
-    return null
-  }
+/** The gateway's tick-duration histogram; scraped only at the window's edges (a scrape runs ClickHouse queries). */
+async function scrapeTicks(url: string): Promise<Buckets> {
+  return histogramBuckets(await (await fetch(`${url}/metrics`)).text(), 'livehouse_live_tick_duration_seconds')
 }
 
 async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { gw: GatewayProc; baseline: Proc; baselinePort: number; symbols: string[]; tokens: Record<string, string> }): Promise<Phase> {
@@ -151,20 +149,19 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
   const probe = startProbe(ctx.gw.url, ctx.tokens.ingest)
   await sleep(warmupMs)
   const baselineStart = server === 'baseline' ? await baselineCounters(ctx.baseline) : undefined
+  const ticks0 = await scrapeTicks(ctx.gw.url)
   for (const c of clients) c.say('start')
   const cpu0 = cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid)
   const started = Date.now()
   const loads: number[] = []
-  const ticks: number[] = []
   while (Date.now() - started < o.seconds * 1000) {
     await sleep(1000)
     loads.push(loadavg()[0])
-    const tick = await scrapeTick(ctx.gw.url)
-    if (tick !== null) ticks.push(tick)
   }
   for (const c of clients) c.say('stop')
   const cpuPct = ((cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid) - cpu0) / ((Date.now() - started) / 1000)) * 100
   const baselineStats = baselineStart && counterDiff(await baselineCounters(ctx.baseline), baselineStart)
+  const ticks = histogramWindow(ticks0, await scrapeTicks(ctx.gw.url))
   const results = await Promise.all(clients.map((c) => c.next('result', 60_000)))
   probe.stop()
   const ingest = await load.next(undefined, 60_000).catch(() => null)
@@ -224,7 +221,7 @@ async function runFloor(clients: number, o: LiveScenarioOptions): Promise<Floor>
 }
 
 function summarisePhase(server: Phase['server'], results: any[], ready: any[], connectS: number,
-  x: { cpuPct: number; ingest: any; loads: number[]; ticks: number[]; baselineStats?: Phase['baseline'] }): Phase {
+  x: { cpuPct: number; ingest: any; loads: number[]; ticks: ReturnType<typeof histogramWindow>; baselineStats?: Phase['baseline'] }): Phase {
   const sum = (k: string) => results.reduce((n, r) => n + r[k], 0)
   const histPct = latencyPercentiles(results)
   const events = results.flatMap((r) => r.probeSamples as number[]).sort((a, b) => a - b)
@@ -255,7 +252,7 @@ function summarisePhase(server: Phase['server'], results: any[], ready: any[], c
     ingestFailed: x.ingest?.failed ?? 0,
     ingestMissed: x.ingest?.missed ?? 0,
     loadAvg1m: Number((median(x.loads) ?? 0).toFixed(1)),
-    tickMs: { median: median(x.ticks), max: x.ticks.length ? Math.max(...x.ticks) : null },
+    tickMs: { count: x.ticks.count, p50AtMost: toMs(x.ticks.p50AtMostS), maxAtMost: toMs(x.ticks.maxAtMostS) },
     baseline: x.baselineStats,
   }
 }
@@ -340,7 +337,7 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     eventToClientP99Ms: { target: 1000, value: g.eventP99Ms, met: g.eventP99Ms !== null && g.eventP99Ms <= 1000 },
     ingestDuringEventProbe: { target: 100_000, value: g.ingestAcceptedPerS, met: (g.ingestAcceptedPerS ?? 0) >= 100_000 },
   }
-  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ${fmt(p.tickMs.median)} / ${fmt(p.tickMs.max)} | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} | ${fmt(p.framesReceived)} | ${p.baseline ? `${fmt(p.baseline.sent)} / ${fmt(p.baseline.skipped)} / ${fmt(p.baseline.publishes)}` : '–'} |`
+  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ≤ ${fmt(p.tickMs.p50AtMost)} / ≤ ${fmt(p.tickMs.maxAtMost)} (${fmt(p.tickMs.count)}) | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} | ${fmt(p.framesReceived)} | ${p.baseline ? `${fmt(p.baseline.sent)} / ${fmt(p.baseline.skipped)} / ${fmt(p.baseline.publishes)}` : '–'} |`
   const md = [
     `# Live gateway benchmark (${new Date().toISOString()})`,
     '',
@@ -381,12 +378,14 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     ] : []),
     '## Every phase',
     '',
-    '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest offered / accepted /s (refused, failed, missed) | server CPU | gateway tick ms median / max | seq gaps | client loop delay p99 ms | load avg | frames received | baseline sent / skipped / ticks relayed |',
+    '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest offered / accepted /s (refused, failed, missed) | server CPU | gateway tick ms p50 / max (ticks) | seq gaps | client loop delay p99 ms | load avg | frames received | baseline sent / skipped / ticks relayed |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.flatMap((r, i) => r.map((p) => row(p, i))),
     '',
     'Baseline sent / skipped / ticks relayed: the JSON server\'s own counters over the measured window (read before the clients start measuring and after they stop);',
     'skipped = frames not sent because that socket already had more than 256 KiB buffered. Frames received is what the clients counted in the same window.',
+    'Gateway tick: the difference of its `livehouse_live_tick_duration_seconds` histogram between one /metrics scrape before the window and one after',
+    '(nothing scrapes during it); a histogram knows buckets only, so both figures are the upper bound of a bucket (∞: above 10 s).',
     '',
   ].join('\n')
   const svg = barChartSvg(`Live: ${o.clients} clients × ${o.channels} channels, median of ${o.runs}`, '', [
