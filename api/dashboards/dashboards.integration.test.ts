@@ -22,8 +22,12 @@ describe('dashboards', () => {
     expect((await call('GET', '/api/v1/dashboards', alice)).body!.dashboards.map((d: { id: string }) => d.id)).toEqual([id])
     const loaded = await call('GET', `/api/v1/dashboards/${id}`, alice)
     expect(loaded.body!.widgets, JSON.stringify(loaded)).toEqual([widget])
+    expect(created.body!.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect([loaded.body!.createdAt, loaded.body!.updatedAt]).toEqual([created.body!.createdAt, created.body!.createdAt]) // the millisecond survives the round trip
     const updated = await call('PUT', `/api/v1/dashboards/${id}`, alice, { name: 'Sales 2', widgets: [], version: created.body!.version })
-    expect([updated.status, updated.body!.name]).toEqual([200, 'Sales 2'])
+    expect([updated.status, updated.body!.name, updated.body!.createdAt]).toEqual([200, 'Sales 2', created.body!.createdAt])
+    const reloaded = await call('GET', `/api/v1/dashboards/${id}`, alice)
+    expect([reloaded.body!.createdAt, reloaded.body!.updatedAt]).toEqual([created.body!.createdAt, updated.body!.updatedAt])
     expect((await call('PUT', `/api/v1/dashboards/${id}`, alice, { name: 'stale', version: created.body!.version })).body!.error.code).toBe('VERSION_CONFLICT')
     const bob = await tokenFor(['trader'])
     expect((await call('GET', `/api/v1/dashboards/${id}`, bob)).status).toBe(404) // another user's dashboard does not exist for bob

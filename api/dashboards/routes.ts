@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { hasRole, type Auth, type Principal } from '../auth.ts'
 import { AppError } from '../errors.ts'
 import type { CatalogQuery } from '../history/catalog.ts'
+import { formatTime, isoFromClickHouse } from '../history/params.ts'
 import { readBody } from '../http/body.ts'
 import { requireRole, type AppEnv } from '../http/middleware.ts'
 import { dashboardUpdate, type Dashboard, type DashboardInput } from './schema.ts'
@@ -42,10 +43,13 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     })
     return rs.json<Row>()
   }
-  const write = (owner: string, d: Omit<Dashboard, 'version'> & { version: number }, deleted = 0) =>
+  const write = (owner: string, d: Dashboard, deleted = 0) =>
     ch.insert({
       table: 'dashboards', format: 'JSONEachRow',
-      values: [{ owner, id: d.id, name: d.name, widgets: JSON.stringify(d.widgets), version: d.version, deleted, created_at: d.createdAt, updated_at: d.updatedAt }],
+      values: [{
+        owner, id: d.id, name: d.name, widgets: JSON.stringify(d.widgets), version: d.version, deleted,
+        created_at: formatTime(Date.parse(d.createdAt)), updated_at: formatTime(Date.parse(d.updatedAt)),
+      }],
     })
   const parse = async (req: Request, p: Principal): Promise<DashboardInput & { version?: number }> => {
     const raw = await readBody(req, o.maxBodyBytes ?? 256 * 1024)
@@ -65,7 +69,7 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
   }
   const toDashboard = (r: Row): Dashboard => ({
     id: r.id, name: r.name, widgets: JSON.parse(r.widgets), version: Number(r.version),
-    createdAt: r.created_at.replace(' ', 'T') + 'Z', updatedAt: r.updated_at.replace(' ', 'T') + 'Z',
+    createdAt: isoFromClickHouse(r.created_at), updatedAt: isoFromClickHouse(r.updated_at),
   })
   const checkId = (id: string) => {
     if (!uuid.test(id)) throw notFound(id)
@@ -84,7 +88,7 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     const input = await parse(c.req.raw, p)
     const at = new Date().toISOString()
     const d = { id: crypto.randomUUID(), name: input.name, widgets: input.widgets, version: nextVersion(), createdAt: at, updatedAt: at }
-    await write(p.sub, { ...d, createdAt: at.slice(0, 23).replace('T', ' '), updatedAt: at.slice(0, 23).replace('T', ' ') })
+    await write(p.sub, d)
     return c.json(d, 201)
   })
   app.get('/api/v1/dashboards/:id', async (c) => {
@@ -103,7 +107,7 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     }
     const at = new Date().toISOString()
     const d = { id, name: input.name, widgets: input.widgets, version: nextVersion(), createdAt: toDashboard(row).createdAt, updatedAt: at }
-    await write(p.sub, { ...d, createdAt: row.created_at, updatedAt: at.slice(0, 23).replace('T', ' ') })
+    await write(p.sub, d)
     return c.json(d)
   })
   app.delete('/api/v1/dashboards/:id', async (c) => {
@@ -111,7 +115,7 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     const id = checkId(c.req.param('id'))
     const [row] = await load(p.sub, id)
     if (!row) throw notFound(id)
-    await write(p.sub, { ...toDashboard(row), createdAt: row.created_at, updatedAt: row.updated_at, version: nextVersion() }, 1)
+    await write(p.sub, { ...toDashboard(row), version: nextVersion() }, 1)
     return c.body(null, 204)
   })
   return app

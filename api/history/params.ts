@@ -141,5 +141,8 @@ function parseTime(raw: string, nowMs: number, bucketS: number): number | undefi
   return Number.isFinite(ms) && ms >= 0 && ms < 4102444800001 ? ms : undefined
 }
 
-/** DateTime64(3, 'UTC') text for ClickHouse parameter binding. */
+/** DateTime64(3, 'UTC') text for ClickHouse parameter binding and inserts. */
 export const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+
+/** ISO-8601 of DateTime64(3, 'UTC') text as ClickHouse returns it: formatTime's inverse. */
+export const isoFromClickHouse = (text: string) => `${text.replace(' ', 'T')}Z`
