@@ -79,6 +79,19 @@ describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
     expect(Object.fromEntries(letters.map((l) => [l.error_code, Number(l.n)]))).toMatchObject({ INVALID_JSON: 1, LINE_TOO_LONG: 1, OUT_OF_RANGE: 2 })
   })
 
+  it('cuts a dead letter at 64 Ki characters and notes its length, from HTTP and from the demo path alike', async () => {
+    const http = `{"marker":"cut-http","pad":"${'a'.repeat(70_000)}"}`
+    expect(await (await ingest(gw, 'web_events', [http])).json()).toMatchObject({ accepted: 0, rejected: 1 })
+    const event = { marker: 'cut-events', pad: 'a'.repeat(70_000) }
+    expect(await gw.ingestor.events('web_events', [event])).toMatchObject({ accepted: 0, rejected: 1 })
+    // 29 characters before the emoji: the 65,536th character is the first half of one.
+    const pair = `{"marker":"cut-pairs","pad":"${'📈'.repeat(40_000)}"}`
+    expect(await (await ingest(gw, 'web_events', [pair])).json()).toMatchObject({ accepted: 0, rejected: 1 })
+    const letters = await rows<{ raw: string }>(gw.clickhouse('ops'), "SELECT raw FROM dead_letters WHERE stream = 'web_events' AND raw LIKE '{\"marker\":\"cut-%' ORDER BY raw DESC")
+    const cut = (raw: string, at = 64 * 1024) => `${raw.slice(0, at)}…[${raw.length} chars]`
+    expect(letters.map((l) => l.raw)).toEqual([cut(pair, 64 * 1024 - 1), cut(http), cut(JSON.stringify(event))])
+  })
+
   it('reports at most 100 errors but counts them all', async () => {
     const res = await ingest(gw, 'orders', Array.from({ length: 150 }, () => '{}'))
     const body = (await res.json()) as { rejected: number; errors: unknown[] }

@@ -13,8 +13,31 @@ export interface ParsedBatch {
   rawRejected: string[]
 }
 
-/** A rejected line is kept in dead_letters up to this size; the rest is cut (its length is noted). */
-export const maxDeadLetterBytes = 64 * 1024
+/** A rejected line is kept in dead_letters up to this many characters; the rest is cut (its length is noted). */
+export const maxDeadLetterChars = 64 * 1024
+
+/** Records one rejected line or event: its error for the answer and its raw text, cut to size, for dead_letters. */
+function addReject(out: ParsedBatch, line: number, reject: Reject, raw: string): void {
+  out.errors.push({ line, code: reject.code, message: reject.message })
+  out.rawRejected.push(raw.length > maxDeadLetterChars ? `${raw.slice(0, cutAt(raw, maxDeadLetterChars))}…[${raw.length} chars]` : raw)
+}
+
+/** `at`, or one less so as not to split a surrogate pair: ClickHouse refuses the lone half, failing the whole dead-letter INSERT. */
+function cutAt(text: string, at: number): number {
+  const last = text.charCodeAt(at - 1)
+  return last >= 0xd800 && last <= 0xdbff ? at - 1 : at
+}
+
+/** Already-decoded events (the demo generator), numbered from 1 and validated exactly like NDJSON lines. */
+export function parseEvents(stream: Stream, events: readonly unknown[]): ParsedBatch {
+  const out: ParsedBatch = { rows: [], errors: [], rawRejected: [] }
+  events.forEach((event, i) => {
+    const result = validateEvent(stream, event)
+    if (result instanceof Reject) addReject(out, i + 1, result, JSON.stringify(event) ?? String(event))
+    else out.rows.push(result)
+  })
+  return out
+}
 
 /**
  * Splits an NDJSON body into lines (1-based numbers; blank lines are skipped but
@@ -32,10 +55,8 @@ export function parseNdjson(stream: Stream, text: string, maxLineBytes: number):
     start = end + 1
     if (line.trim() === '') continue
     const result = parseLine(stream, line, maxLineBytes)
-    if (result instanceof Reject) {
-      out.errors.push({ line: lineNo, code: result.code, message: result.message })
-      out.rawRejected.push(line.length > maxDeadLetterBytes ? `${line.slice(0, maxDeadLetterBytes)}…[${line.length} chars]` : line)
-    } else out.rows.push(result)
+    if (result instanceof Reject) addReject(out, lineNo, result, line)
+    else out.rows.push(result)
   }
   return out
 }

@@ -5,9 +5,9 @@ import type { Auth } from '../api/auth.ts'
 import { AppError } from '../api/errors.ts'
 import { withSpan, withSpanSync } from '../api/observability/tracing.ts'
 import type { Batcher } from './batcher.ts'
-import { parseNdjson, type LineError } from './ndjson.ts'
+import { parseEvents, parseNdjson, type LineError, type ParsedBatch } from './ndjson.ts'
 import type { DeadLetter, EventSink } from './sink.ts'
-import { isStream, Reject, streams, validateEvent, type Row, type Stream } from './streams.ts'
+import { isStream, streams, type Stream } from './streams.ts'
 
 export interface IngestorDeps {
   sink: EventSink
@@ -51,30 +51,20 @@ export function createIngestor(deps: IngestorDeps) {
         span.setAttributes({ 'livehouse.accepted': p.rows.length, 'livehouse.rejected': p.errors.length })
         return p
       })
-      return store(stream, parsed.rows, parsed.errors, parsed.rawRejected)
+      return store(stream, parsed)
     },
     /** Already-decoded events (the demo generator): validated exactly like NDJSON lines. */
     async events(stream: Stream, events: unknown[]): Promise<IngestResult> {
-      const rows: Row[] = []
-      const errors: LineError[] = []
-      const raw: string[] = []
-      events.forEach((event, i) => {
-        const r = validateEvent(stream, event)
-        if (r instanceof Reject) {
-          errors.push({ line: i + 1, code: r.code, message: r.message })
-          raw.push(JSON.stringify(event) ?? String(event))
-        } else rows.push(r)
-      })
-      return store(stream, rows, errors, raw)
+      return store(stream, parseEvents(stream, events))
     },
   }
 
-  function store(stream: Stream, rows: Row[], errors: LineError[], raw: string[]): Promise<IngestResult> {
-    return withSpan('ingest.write', { attributes: { 'livehouse.stream': stream, 'livehouse.rows': rows.length, 'livehouse.rejected': errors.length } }, () => write(stream, rows, errors, raw))
+  function store(stream: Stream, batch: ParsedBatch): Promise<IngestResult> {
+    return withSpan('ingest.write', { attributes: { 'livehouse.stream': stream, 'livehouse.rows': batch.rows.length, 'livehouse.rejected': batch.errors.length } }, () => write(stream, batch))
   }
 
-  async function write(stream: Stream, rows: Row[], errors: LineError[], raw: string[]): Promise<IngestResult> {
-    const letters: DeadLetter[] = errors.map((e, i) => ({ stream, raw: raw[i], error_code: e.code, error_message: `line ${e.line}: ${e.message}` }))
+  async function write(stream: Stream, { rows, errors, rawRejected }: ParsedBatch): Promise<IngestResult> {
+    const letters: DeadLetter[] = errors.map((e, i) => ({ stream, raw: rawRejected[i], error_code: e.code, error_message: `line ${e.line}: ${e.message}` }))
     // Dead letters first: if they fail (ClickHouse down while Kafka is up) the request answers
     // 503 before any row is stored, so the client's retry duplicates only dead letters.
     await deps.deadLetters.add(letters)
