@@ -1,12 +1,20 @@
-// `npm run bench -- --scenario NAME [--runs N] [--seconds S]`: runs one benchmark scenario,
-// starting what it needs (Kafka, Redis, the gateway, Chromium, k6) and writing
-// bench/results/<date>-<scenario>.{json,md,svg}. `--scenario list` shows them.
+// `npm run bench -- --scenario NAME [options]`: runs one benchmark scenario, starting what
+// it needs (Kafka, Redis, the gateway, Chromium, k6) and writing
+// bench/results/<date>-<name>.{json,md,svg}. `--scenario list` shows the scenarios.
+//
+// Options (each scenario reads those that apply to it; defaults per scenario in `list`):
+//   --runs N --seconds S --name NAME          every scenario (ui and k6: --seconds only)
+//   --clients N --channels N --events-per-s N live: clients, candle channels, ingestion target
+//   --client go|node --client-procs N         live: load client and its process count
+//   --tick-ms MS                              live: the gateway's LIVE_TICK_MS
+//   --concurrency N --log-level LEVEL         history: connections of the cached and mix phases; gateway LOG_LEVEL
+//   --cpu-prof DIR                            live, history: write a V8 CPU profile of the gateway to DIR
 import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
 import { k6Scenario } from './k6/scenario.ts'
-import { runLiveScenario } from './live/scenario.ts'
+import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { historyScenario } from './history/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 // @ts-expect-error plain ESM script without types
@@ -19,9 +27,22 @@ const { values } = parseArgs({
     scenario: { type: 'string', default: 'quick' },
     runs: { type: 'string' },
     seconds: { type: 'string' },
+    name: { type: 'string' },
+    clients: { type: 'string' },
+    channels: { type: 'string' },
+    'events-per-s': { type: 'string' },
+    client: { type: 'string' },
+    'client-procs': { type: 'string' },
+    'tick-ms': { type: 'string' },
+    concurrency: { type: 'string' },
+    'log-level': { type: 'string' },
+    'cpu-prof': { type: 'string' },
   },
 })
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v))
+const optNum = (v: string | undefined) => (v === undefined ? undefined : Number(v))
+if (values.client !== undefined && values.client !== 'go' && values.client !== 'node') throw new Error('--client: go or node')
+const cpuProfileDir = values['cpu-prof'] && resolve(values['cpu-prof'])
 
 async function withKafka<T>(fn: (brokers: string) => Promise<T>): Promise<T> {
   const kafka: { brokers: string; stop(): Promise<void> } = await startKafka({ dataDir: resolve(import.meta.dirname, '../.cache/kafka/bench'), port: await getFreePort(), fresh: true })
@@ -44,21 +65,25 @@ type Part = () => Promise<unknown>
 const parts = {
   ingest: (runs: number, seconds: number, name = 'ingest'): Part => () =>
     withKafka((brokers) => ingestScenario({ name, runs, seconds, kafkaBrokers: brokers })),
-  live: (runs: number, seconds: number, clients: number, eventsPerS: number, name = 'live'): Part => () =>
-    runLiveScenario({ name, runs, seconds, clients, channels: 4, eventsPerS }),
-  history: (runs: number, seconds: number, name = 'history'): Part => () => historyScenario({ name, runs, seconds }),
+  live: (o: Pick<LiveScenarioOptions, 'name' | 'runs' | 'seconds' | 'clients' | 'eventsPerS'>): Part => () =>
+    runLiveScenario({
+      ...o, channels: num(values.channels, 4), client: values.client as LiveScenarioOptions['client'],
+      clientProcs: optNum(values['client-procs']), tickMs: optNum(values['tick-ms']), cpuProfileDir,
+    }),
+  history: (runs: number | undefined, seconds: number | undefined, name = 'history'): Part => () =>
+    historyScenario({ name, runs, seconds, concurrency: optNum(values.concurrency), logLevel: values['log-level'], cpuProfileDir }),
   ui: (seconds: number): Part => () => runScript('ui/run.ts', ['--seconds', String(seconds)]),
   k6: (seconds: number): Part => () => k6Scenario({ name: 'k6', seconds, httpVus: 20, wsVus: 500 }),
 }
 
 const scenarios: Record<string, { about: string; run: Part }> = {
   quick: {
-    about: 'one short run each of ingestion (embedded + Kafka), live fan-out vs its JSON baseline, and history cached vs uncached (< 3 min)',
+    about: 'one 5 s run each of ingestion (embedded + Kafka), live fan-out (1,000 clients, 20k trades/s target) vs its JSON baseline, and history cached vs uncached (< 3 min)',
     run: async () => {
       type Done = { summary: unknown; files: string[] }
       const seconds = num(values.seconds, 5)
       const ingest = (await parts.ingest(1, seconds, 'quick-ingest')()) as Done
-      const live = (await parts.live(1, seconds, 1000, 20_000, 'quick-live')()) as Done
+      const live = (await parts.live({ name: 'quick-live', runs: 1, seconds, clients: num(values.clients, 1000), eventsPerS: num(values['events-per-s'], 20_000) })()) as Done
       const history = (await parts.history(1, seconds, 'quick-history')()) as Done
       const all = [...ingest.files, ...live.files, ...history.files]
       const files = writeReport('quick', { scenario: 'quick', machine: machine(), ingest: ingest.summary, live: live.summary, history: history.summary },
@@ -66,11 +91,14 @@ const scenarios: Record<string, { about: string; run: Part }> = {
       return { files: [...all, ...files] }
     },
   },
-  ingest: { about: 'ingestion: embedded and Kafka, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15)) },
-  live: { about: 'live fan-out: 10,000 clients × 4 channels, ingesting at a 100k trades/s open-loop target, vs plain ws + JSON snapshots, 3 runs', run: parts.live(num(values.runs, 3), num(values.seconds, 20), 10_000, 100_000) },
-  history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio', run: parts.history(num(values.runs, 3), num(values.seconds, 10)) },
-  ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint', run: parts.ui(num(values.seconds, 60)) },
-  k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack', run: parts.k6(num(values.seconds, 20)) },
+  ingest: { about: 'ingestion: embedded and Kafka, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15), values.name) },
+  live: {
+    about: 'live fan-out: 10,000 clients × 4 channels, ingesting at a 100k trades/s open-loop target, vs plain ws + JSON snapshots, 3 runs × 20 s',
+    run: parts.live({ name: values.name ?? 'live', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), eventsPerS: num(values['events-per-s'], 100_000) }),
+  },
+  history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
+  ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
+  k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {
     about: 'every scenario above at full size, one after the other',
     run: async () => {
@@ -88,3 +116,4 @@ if (!scenario) {
 const t0 = Date.now()
 const result = (await scenario.run()) as { files?: string[] } | undefined
 console.log(`bench ${values.scenario}: done in ${((Date.now() - t0) / 1000).toFixed(0)} s${result?.files ? `; wrote ${result.files.map((f) => f.split('/').at(-1)).join(', ')}` : ''}`)
+process.exit(0)

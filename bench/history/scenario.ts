@@ -4,7 +4,7 @@
 // runs in ClickHouse) and a realistic dashboard mix; figures are medians over the runs.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { makeFixtures } from '../../api/history/fixtures.ts'
 import { auth, ingest, removeDir, startGateway, tokenFor } from '../../test/support/gateway.ts'
@@ -21,13 +21,16 @@ const hour = 3600_000
 
 export interface HistoryScenarioOptions {
   name: string
-  runs: number
-  seconds: number
-  /** Connections of the cached and mix phases (the uncached phase uses `uncachedConcurrency`). */
+  /** Default 3. */
+  runs?: number
+  /** Seconds per phase; default 8. */
+  seconds?: number
+  /** Connections of the cached and mix phases (default 32; the uncached phase uses 4). */
   concurrency?: number
-  uncachedConcurrency?: number
-  /** Extra gateway environment (e.g. NODE_OPTIONS=--cpu-prof for profiling). */
-  gatewayEnv?: Record<string, string>
+  /** The gateway's LOG_LEVEL (default warn). */
+  logLevel?: string
+  /** Write a V8 CPU profile of the gateway to this directory. */
+  cpuProfileDir?: string
 }
 
 const targets = { cachedReqPerS: 5000, cachedP99Ms: 20, uncachedP99Ms: 200, mixHitRatio: 0.95 }
@@ -73,15 +76,15 @@ async function loadFixtures(gw: { url: string }, base: number) {
 const load1 = () => Number(loadavg()[0].toFixed(2))
 
 export async function historyScenario(options: HistoryScenarioOptions) {
-  const { runs, seconds } = options
-  const concurrency = options.concurrency ?? 32
-  const uncachedConcurrency = options.uncachedConcurrency ?? 4
+  const { runs = 3, seconds = 8, concurrency = 32, logLevel = 'warn' } = options
+  const uncachedConcurrency = 4
   const redis = await startRedis({ port: await getFreePort() })
   const gw = await startGateway({
-    REDIS_URL: redis.url, CACHE_NAMESPACE: `bench-${Date.now()}`, DEMO_RATE: '0', LOG_LEVEL: 'warn',
+    REDIS_URL: redis.url, CACHE_NAMESPACE: `bench-${Date.now()}`, DEMO_RATE: '0', LOG_LEVEL: logLevel,
     // Limits on but out of reach: the limiter's cost is measured, its 429s are not.
     RATE_LIMIT_TOKEN_PER_S: '10000000', RATE_LIMIT_IP_PER_S: '10000000',
-    ...options.gatewayEnv,
+    // --cpu-prof is not allowed in NODE_OPTIONS, so the profile is taken by a preloaded inspector session.
+    ...(options.cpuProfileDir && { NODE_OPTIONS: `--import=${import.meta.dirname}/cpu-profile.mjs`, BENCH_CPU_PROF: options.cpuProfileDir }),
   }).catch(async (e) => {
     await redis.stop()
     throw e
@@ -101,7 +104,7 @@ export async function historyScenario(options: HistoryScenarioOptions) {
     ]
     const iso = (ms: number) => new Date(ms).toISOString()
     const overview = `/api/v1/q/sales_overview?from=${iso(base)}&to=${iso(base + 2 * hour)}`
-    const perRun: { run: number; load1Before: number; load1After: number; cached: LoadResult; uncached: LoadResult; mix: LoadResult }[] = []
+    const perRun: { run: number; load1Before: number; load1After: number; cached: LoadResult; alone: LoadResult; uncached: LoadResult; mix: LoadResult }[] = []
     for (let run = 0; run < runs; run++) {
       const load1Before = load1()
       const job = (name: string, tokens: string[], list: LoadJob['targets'], c: number, maxRequests = 1_000_000): LoadJob =>
@@ -113,19 +116,26 @@ export async function historyScenario(options: HistoryScenarioOptions) {
         const k = run * 5000 + i
         return { path: `/api/v1/q/sales_overview?from=${iso(base + k * 1000)}&to=${iso(base + 2 * hour + k * 1000)}`, token: 0 }
       })
+      // One query's own time, for reading the uncached phase's queueing: distinct ranges ending before those above.
+      const alonePaths = Array.from({ length: 40 }, (_, i) => {
+        const k = run * 40 + i + 1
+        return { path: `/api/v1/q/sales_overview?from=${iso(base - k * 1000)}&to=${iso(base + 2 * hour - k * 1000)}`, token: 0 }
+      })
+      const alone = await runClient(job('uncached sales_overview, one at a time', [admin], alonePaths, 1, alonePaths.length))
       const uncached = await runClient(job('uncached sales_overview', [admin], uncachedPaths, uncachedConcurrency, uncachedPaths.length))
       const mixTargets = Array.from({ length: widgets.length * sellers.length }, (_, i) => ({ path: widgets[i % widgets.length], token: Math.floor(i / widgets.length) }))
       const mix = await runClient(job('dashboard mix (8 widgets × 50 users)', sellers, mixTargets, concurrency))
-      perRun.push({ run: run + 1, load1Before, load1After: load1(), cached, uncached, mix })
+      perRun.push({ run: run + 1, load1Before, load1After: load1(), cached, alone, uncached, mix })
       console.log(`bench history run ${run + 1}/${runs}: cached ${cached.reqPerS} req/s p99 ${cached.p99Ms} ms; uncached ${uncached.reqPerS} req/s p99 ${uncached.p99Ms} ms; mix ${mix.reqPerS} req/s hit ${mix.hitRatio}; load ${load1Before}→${load1()}`)
     }
     const med = (pick: (r: (typeof perRun)[number]) => number) => median(perRun.map(pick)) ?? 0
-    const phase = (k: 'cached' | 'uncached' | 'mix') => ({
+    const phase = (k: 'cached' | 'alone' | 'uncached' | 'mix') => ({
       name: perRun[0][k].name, reqPerS: med((r) => r[k].reqPerS), p50Ms: med((r) => r[k].p50Ms), p99Ms: med((r) => r[k].p99Ms),
       maxP99Ms: Math.max(...perRun.map((r) => r[k].p99Ms)), hitRatio: med((r) => r[k].hitRatio), errors: perRun.reduce((s, r) => s + r[k].errors, 0),
       clientCpuShare: med((r) => r[k].clientCpuShare),
     })
     const cached = phase('cached')
+    const alone = phase('alone')
     const uncached = phase('uncached')
     const mix = phase('mix')
     const met = {
@@ -133,22 +143,22 @@ export async function historyScenario(options: HistoryScenarioOptions) {
       uncached: uncached.p99Ms <= targets.uncachedP99Ms,
       mixHitRatio: mix.hitRatio >= targets.mixHitRatio,
     }
-    const summary = { runs, seconds, concurrency, uncachedConcurrency, cached, uncached, mix, met, load1: perRun.map((r) => [r.load1Before, r.load1After]) }
+    const summary = { runs, seconds, concurrency, uncachedConcurrency, cached, alone, uncached, mix, met, load1: perRun.map((r) => [r.load1Before, r.load1After]) }
     const yes = (b: boolean) => (b ? 'met' : 'missed')
-    const logLevel = options.gatewayEnv?.LOG_LEVEL ?? 'warn'
     const md = [
       `# Historical API benchmark (${new Date().toISOString()})`,
       '',
-      `Gateway (\`api/main.ts\`, embedded chDB, Redis, LOG_LEVEL=warn, rate limits on but out of reach) in its own process; load client in another`,
+      `Gateway (\`api/main.ts\`, embedded chDB, Redis, LOG_LEVEL=${logLevel}, rate limits on but out of reach) in its own process; load client in another`,
       `(raw HTTP/1.1 keep-alive, no pipelining, closed loop: ${concurrency} connections for cached and mix, ${uncachedConcurrency} for uncached); ${runs} runs × ${seconds} s per phase;`,
-      `figures are medians over the runs (p99 per run, then the median; "worst p99" is the worst run). Machine: 2 cores shared with other work;`,
+      `figures are medians over the runs (p99 per run, then the median; "worst p99" is the worst run). Machine: ${availableParallelism()} cores (os.availableParallelism) shared with other work;`,
       `1-min load average before → after each run: ${summary.load1.map(([a, b]) => `${a}→${b}`).join(', ')}.`,
       '',
       '| phase | req/s | p50 ms | p99 ms | worst p99 ms | hit ratio | errors | client CPU (cores) |',
       '|---|---|---|---|---|---|---|---|',
       ...[cached, uncached, mix].map((p) => `| ${p.name} | ${p.reqPerS} | ${p.p50Ms} | ${p.p99Ms} | ${p.maxP99Ms} | ${p.hitRatio} | ${p.errors} | ${p.clientCpuShare} |`),
       '',
-      'Uncached: chdb serializes parameterized queries process-wide (its `globalParamChain`, node_modules/chdb/index.js), so with 4 connections an uncached answer waits for up to 3 others: latency ≈ queue depth × query time (sales_overview ≈ 12–16 ms alone).',
+      `Uncached: chdb serializes parameterized queries process-wide (its \`globalParamChain\`, node_modules/chdb/index.js), so with ${uncachedConcurrency} connections an uncached answer waits for up to ${uncachedConcurrency - 1} others: latency ≈ queue depth × query time`
+        + ` (sales_overview alone, same runs: p50 ${alone.p50Ms} ms, p99 ${alone.p99Ms} ms over ${perRun[0].alone.requests} requests one at a time per run).`,
       '',
       `Targets (issue 4): cached ≥ ${targets.cachedReqPerS} req/s with p99 ≤ ${targets.cachedP99Ms} ms — ${yes(met.cached)}; uncached dashboard query p99 ≤ ${targets.uncachedP99Ms} ms — ${yes(met.uncached)}; dashboard mix hit ratio ≥ ${targets.mixHitRatio * 100}% — ${yes(met.mixHitRatio)}.`,
       '',
@@ -158,7 +168,7 @@ export async function historyScenario(options: HistoryScenarioOptions) {
       { label: 'uncached', value: uncached.reqPerS },
       { label: 'dashboard mix', value: mix.reqPerS },
     ])
-    const files = writeReport(options.name, { scenario: options.name, machine: machine(), options: { runs, seconds, concurrency, uncachedConcurrency }, targets, summary, runs: perRun }, md, svg)
+    const files = writeReport(options.name, { scenario: options.name, machine: machine(), options: { runs, seconds, concurrency, uncachedConcurrency, logLevel }, targets, summary, runs: perRun }, md, svg)
     return { summary, files }
   } finally {
     await gw.stop()
