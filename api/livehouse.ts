@@ -71,9 +71,9 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
     const lanes = createLanePool(config.INGEST_CONNECTIONS)
-    const sink: EventSink = kafka
-      ? await createKafkaSink({ ...batching, ...kafka })
-      : createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), { ...batching, lanes })
+    const kafkaSink = kafka ? await createKafkaSink({ ...batching, ...kafka }) : undefined
+    const sink: EventSink = kafkaSink
+      ?? createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), { ...batching, lanes })
     stops.push(() => sink.close())
     const deadLetters = createBatcher((rows, lane) => insertRows(clickhouse('ingest', lane), 'dead_letters', rows), { ...batching, lanes, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
     stops.push(() => deadLetters.drain())
@@ -81,7 +81,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
 
     const checks: ReadinessCheck[] = [
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
-      ...(kafka ? [{ name: 'kafka', check: () => sink.check() }] : []),
+      ...(kafkaSink ? [{ name: 'kafka', check: () => kafkaSink.check() }] : []),
     ]
     const history = await createHistory({ config, auth, clickhouse })
     stops.push(() => history.close())
@@ -107,7 +107,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => live.stop())
 
     if (config.DEMO_RATE > 0) {
-      const { createDemoGenerator } = await import('../ingest/demo/index.ts')
+      const { createDemoGenerator } = await import('../ingest/demo/generator.ts')
       const demo = createDemoGenerator({ ratePerSecond: config.DEMO_RATE, send: (stream, events) => ingestor.events(stream, events) })
       demo.start()
       stops.push(() => demo.stop())

@@ -14,18 +14,11 @@ export async function insertRows(ch: ClickHouseClient, table: string, rows: obje
  * The three streams' batchers (and the dead-letter batcher, given the same pool) take free
  * lanes from one pool, so no INSERT waits behind another on a connection it thought free.
  */
-export function createClickHouseSink(chs: ClickHouseClient[], options: BatcherOptions & { lanes: LanePool }): EventSink & { pendingRows(): number } {
-  const ch = chs[0]
+export function createClickHouseSink(chs: ClickHouseClient[], options: BatcherOptions & { lanes: LanePool }): EventSink {
   const span = (s: Stream) => ({ name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: s, 'db.system': 'clickhouse', 'db.collection.name': s } })
   const batchers = Object.fromEntries(streams.map((s) => [s, createBatcher((rows, lane) => insertRows(chs[lane], s, rows), { ...options, span: span(s) })])) as Record<Stream, ReturnType<typeof createBatcher>>
   return {
-    kind: 'clickhouse',
     write: (stream: Stream, rows: Row[]) => batchers[stream].add(rows),
-    pendingRows: () => streams.reduce((n, s) => n + batchers[s].pendingRows, 0),
-    async check() {
-      const ping = await ch.ping()
-      return ping.success ? { ok: true } : { ok: false, detail: String(ping.error?.message ?? 'ping failed') }
-    },
     async close() {
       await Promise.all(streams.map((s) => batchers[s].drain()))
     },

@@ -8,11 +8,12 @@ import { streams, type Row, type Stream } from './streams.ts'
 export interface KafkaSinkOptions extends Omit<BatcherOptions, 'lanes'> {
   brokers: string[]
   topicPrefix: string
-  /** JSONEachRow rows per Kafka message: the Kafka engine parses each message as that many rows. */
-  rowsPerMessage?: number
-  /** A send not acknowledged by then answers 503; kafkajs may still deliver it later (a possible duplicate). */
-  sendTimeoutMs?: number
 }
+
+/** JSONEachRow rows per Kafka message: the Kafka engine parses each message as that many rows. */
+const rowsPerMessage = 500
+/** A send not acknowledged by then answers 503; kafkajs may still deliver it later (a possible duplicate). */
+const sendTimeoutMs = 10_000
 
 /**
  * Kafka write path: an idempotent kafkajs producer (acks from all in-sync replicas)
@@ -20,7 +21,7 @@ export interface KafkaSinkOptions extends Omit<BatcherOptions, 'lanes'> {
  * Kafka engine consumes them (clickhouse/schema/010_*.sql). The caller's request
  * resolves only once Kafka acknowledged its rows.
  */
-export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventSink> {
+export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventSink & { check(): Promise<{ ok: boolean; detail?: string }> }> {
   const kafka = new Kafka({
     clientId: 'livehouse-ingest',
     brokers: options.brokers,
@@ -32,8 +33,6 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventS
   // kafkajs requires at most one in-flight request for an idempotent producer.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true })
   const admin = kafka.admin()
-  const rowsPerMessage = options.rowsPerMessage ?? 500
-  const sendTimeoutMs = options.sendTimeoutMs ?? 10_000
   let connected: Promise<void> | undefined
   const connect = () => (connected ??= producer.connect().catch((e) => ((connected = undefined), Promise.reject(e))))
 
@@ -61,8 +60,8 @@ export async function createKafkaSink(options: KafkaSinkOptions): Promise<EventS
   await connect().catch(() => {}) // unreachable at start-up is reported by /ready and by 503s, not fatal
 
   return {
-    kind: 'kafka',
     write: (stream: Stream, rows: Row[]) => batchers[stream].add(rows),
+    /** Reachability for /ready. */
     async check() {
       try {
         await admin.connect()

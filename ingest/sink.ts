@@ -2,11 +2,8 @@ import type { Row, Stream } from './streams.ts'
 
 /** Where validated rows go: straight into ClickHouse (embedded) or into Kafka. */
 export interface EventSink {
-  readonly kind: 'clickhouse' | 'kafka'
   /** Resolves once the rows are durable downstream; rejects with a retriable AppError (503) otherwise. */
   write(stream: Stream, rows: Row[]): Promise<void>
-  /** Reachability for /ready. */
-  check(): Promise<{ ok: boolean; detail?: string }>
   close(): Promise<void>
 }
 

@@ -87,12 +87,10 @@ interface SymbolState {
 export interface Market {
   /** Exactly one trade per timestamp given; a sweep's fills reuse its first timestamp. */
   trades(timestamps: readonly number[]): TradeEvent[]
-  /** Last traded price per symbol. */
-  prices(): Record<string, number>
 }
 
-export function createMarket(random: Random, options: { idPrefix?: string } = {}): Market {
-  const idPrefix = options.idPrefix ?? `demo-${random.hex(8)}`
+export function createMarket(random: Random): Market {
+  const idPrefix = `demo-${random.hex(8)}`
   const states: SymbolState[] = instruments.map((instrument) => ({
     instrument, logPrice: Math.log(instrument.startPrice), momentum: 0, burstTradesLeft: 0, burstMultiplier: 1,
   }))
@@ -138,7 +136,6 @@ export function createMarket(random: Random, options: { idPrefix?: string } = {}
       }
       return out
     },
-    prices: () => Object.fromEntries(states.map((s) => [s.instrument.symbol, roundTo(Math.exp(s.logPrice), s.instrument.priceDecimals)])),
   }
 }
 
