@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { availableParallelism, cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 
 export const resultsDir = resolve(import.meta.dirname, '../results')
@@ -48,5 +49,5 @@ export function writeReport(scenario: string, result: object, markdown: string, 
 }
 
 export function machine() {
-  return { node: process.version, cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? null, platform: process.platform }
+  return { node: process.version, cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? null, platform: process.platform }
 }

@@ -3,7 +3,7 @@
 // Per run, two phases against the same gateway and ingestion (order alternates per run):
 // N clients × M candle channels on the gateway (MessagePack deltas), then the same on
 // the baseline (plain `ws`, JSON full snapshots, same channels, same ticks).
-import { loadavg } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createAuth } from '../../api/auth.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
@@ -345,7 +345,7 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     `ingestion: a separate load process posts HTTP NDJSON open loop, one ${fmt(loadBatch)}-trade request every ${fmt((loadBatch / o.eventsPerS) * 1000)} ms whatever the answers (target ${fmt(o.eventsPerS)} trades/s;`,
     `a batch due while ${loadMaxInFlight} requests are still waiting is not sent and counts as missed), so "offered" below is what was really sent; plus 10 probe trades/s on \`${probeSymbol}\` (1 in 50 clients watch its tape).`,
     'Processes: gateway (`api/main.ts`, embedded chDB), JSON baseline (plain `ws`, full snapshots of the same channels on the gateway\'s ticks, fed by one gateway subscription),',
-    `client process(es) (${(o.client ?? 'go') === 'go' ? 'bench/live/go-client: one Go process, a goroutine per connection' : 'bench/live/clients.ts: minimal Node `net` WebSocket clients'}), ingestion load; all on 127.0.0.1 of one 2-core machine shared with other work.`,
+    `client process(es) (${(o.client ?? 'go') === 'go' ? 'bench/live/go-client: one Go process, a goroutine per connection' : 'bench/live/clients.ts: minimal Node `net` WebSocket clients'}), ingestion load; all on 127.0.0.1 of one machine with ${availableParallelism()} cores (os.availableParallelism) shared with other work.`,
     'publish→receive: client receive time − the frame\'s publish time (DELTA `base + sentOffset`; baseline `sentAt`). event→client: probe trade `ts` (its send time) → its tape row at a client.',
     '',
     '## Medians over runs',
