@@ -91,9 +91,10 @@ export function formatMs(ms: number): string {
   return cachedPrefix + (frac < 10 ? '.00' : frac < 100 ? '.0' : '.') + frac
 }
 
-const tradeSides = ['buy', 'sell'] as const
-const orderStatuses = ['completed', 'pending', 'cancelled', 'refunded'] as const
-const webTypes = ['view', 'add_to_cart', 'checkout', 'purchase'] as const
+// The allowed values, here once: the demo generator's event types derive from them.
+export const tradeSides = ['buy', 'sell'] as const
+export const orderStatuses = ['completed', 'pending', 'cancelled', 'refunded'] as const
+export const webEventTypes = ['view', 'add_to_cart', 'checkout', 'purchase'] as const
 
 let idCounter = 0
 const idPrefix = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-`
@@ -141,7 +142,7 @@ const validators: Record<Stream, (o: Obj) => Row> = {
       ts: timestamp(o),
       session_id: str(o, 'session_id', 128),
       shop_id: str(o, 'shop_id', 128),
-      type: oneOf(o, 'type', webTypes),
+      type: oneOf(o, 'type', webEventTypes),
       customer_id: str(o, 'customer_id', 128, true),
       product_id: str(o, 'product_id', 128, true),
     }

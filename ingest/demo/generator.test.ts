@@ -1,4 +1,5 @@
 import { afterEach, describe, it, expect, vi } from 'vitest'
+import { Reject, validateEvent } from '../streams.ts'
 import { orderProblems, tradeProblems, unknownKeys, webEventProblems } from './event-checks.ts'
 import { createDemoGenerator, type DemoGeneratorOptions } from './generator.ts'
 import type { DemoStream, OrderEvent } from './types.ts'
@@ -119,7 +120,12 @@ describe('demo generator: events', () => {
     expect(eventsOf('trades').flatMap(tradeProblems).slice(0, 5)).toEqual([])
     expect(eventsOf('orders').flatMap(orderProblems).slice(0, 5)).toEqual([])
     expect(eventsOf('web_events').flatMap(webEventProblems).slice(0, 5)).toEqual([])
-    for (const stream of ['trades', 'orders', 'web_events'] as const) expect(unknownKeys(stream, eventsOf(stream))).toEqual([])
+    for (const stream of ['trades', 'orders', 'web_events'] as const) {
+      expect(unknownKeys(stream, eventsOf(stream))).toEqual([])
+      // And the ingestion path's own validator accepts every one (event-checks.ts is an independent copy of the rules).
+      expect(eventsOf(stream).map((e) => validateEvent(stream, e)).filter((r) => r instanceof Reject).slice(0, 5)).toEqual([])
+      expect(eventsOf(stream).length).toBeGreaterThan(0)
+    }
   })
 
   it('checks catch broken events', () => {

@@ -3,6 +3,7 @@
  * tick and hands each batch to `send` (the same ingestion path real producers use). It never
  * queues: with `maxInFlight` sends pending, a batch is dropped and counted as failed.
  */
+import { streams } from '../streams.ts'
 import { createMarket } from './market.ts'
 import { createRandom, type Random } from './random.ts'
 import { createShopSimulation } from './shop.ts'
@@ -40,7 +41,6 @@ export interface DemoGenerator {
   tick(): void
 }
 
-export const demoStreams: readonly DemoStream[] = ['trades', 'orders', 'web_events']
 export const defaultMix: DemoMix = { trades: 0.7, orders: 0.1, web_events: 0.2 }
 const defaultTickMs = 50
 const defaultMaxInFlight = 6 // two ticks' worth of batches, one per stream
@@ -99,7 +99,7 @@ export function createDemoGenerator(options: DemoGeneratorOptions): DemoGenerato
     if (count <= 0) return
     owedEventMs -= count * 1000
     const counts = splitCount(count)
-    for (const stream of demoStreams) {
+    for (const stream of streams) {
       if (counts[stream] > 0) dispatch(stream, spreadTimestamps(random, counts[stream], lastNowMs, elapsedMs))
     }
   }
@@ -132,7 +132,7 @@ function validateOptions(options: DemoGeneratorOptions) {
   if (!Number.isFinite(ratePerSecond) || ratePerSecond < 0) throw new RangeError('ratePerSecond must be a finite number ≥ 0')
   if (!Number.isFinite(tickMs) || tickMs <= 0) throw new RangeError('tickMs must be a finite number > 0')
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new RangeError('maxInFlight must be an integer ≥ 1')
-  const weights = demoStreams.map((s) => mix[s])
+  const weights = streams.map((s) => mix[s])
   if (weights.some((w) => !Number.isFinite(w) || w < 0) || weights.every((w) => w === 0)) {
     throw new RangeError('mix weights must be finite, ≥ 0 and not all 0')
   }
@@ -141,13 +141,13 @@ function validateOptions(options: DemoGeneratorOptions) {
 
 /** Splits counts across streams by weight with smooth weighted round-robin, so proportions hold exactly over time. */
 function createSplitter(mix: DemoMix): (count: number) => Record<DemoStream, number> {
-  const total = demoStreams.reduce((sum, s) => sum + mix[s], 0)
+  const total = streams.reduce((sum, s) => sum + mix[s], 0)
   const credit: Record<DemoStream, number> = { trades: 0, orders: 0, web_events: 0 }
   return (count) => {
     const out: Record<DemoStream, number> = { trades: 0, orders: 0, web_events: 0 }
     for (let i = 0; i < count; i++) {
-      let best: DemoStream = demoStreams[0]
-      for (const s of demoStreams) {
+      let best: DemoStream = streams[0]
+      for (const s of streams) {
         credit[s] += mix[s]
         if (credit[s] > credit[best]) best = s
       }

@@ -1,7 +1,9 @@
 /** Event shapes the demo generator emits, as DESIGN.md's "Event schemas" define them (ts in epoch milliseconds). */
-export type DemoStream = 'trades' | 'orders' | 'web_events'
+import type { orderStatuses, Stream, tradeSides, webEventTypes } from '../streams.ts'
 
-export type TradeSide = 'buy' | 'sell'
+export type DemoStream = Stream
+
+export type TradeSide = (typeof tradeSides)[number]
 
 export interface TradeEvent {
   id?: string
@@ -13,7 +15,7 @@ export interface TradeEvent {
   venue?: string
 }
 
-export type OrderStatus = 'completed' | 'pending' | 'cancelled' | 'refunded'
+export type OrderStatus = (typeof orderStatuses)[number]
 
 /** One order line; the lines of an order share `order_id`, `ts`, `status` and the customer fields. */
 export interface OrderEvent {
@@ -31,7 +33,7 @@ export interface OrderEvent {
   country?: string
 }
 
-export type WebEventType = 'view' | 'add_to_cart' | 'checkout' | 'purchase'
+export type WebEventType = (typeof webEventTypes)[number]
 
 export interface WebEvent {
   ts: number
