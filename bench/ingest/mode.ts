@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
-import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { ingest, removeDir, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { percentile } from '../stats.ts'
 
 const { values } = parseArgs({
@@ -83,6 +83,7 @@ for (let i = 0; i < ceilingRows.length; i += 50_000) {
 const ceilingPerS = ceilingRows.length / ((performance.now() - t0) / 1000)
 
 await gw.stop()
+removeDir(gw.dataDir)
 const sorted = [...freshnessMs].sort((a, b) => a - b)
 console.log(JSON.stringify({
   mode: values.kafka ? 'kafka' : 'embedded',

@@ -2,7 +2,7 @@
 // HTTP mix through the cache, and WebSocket fan-out decoding MessagePack. k6 is built from
 // the Go module proxy (`go install go.k6.io/k6@<version>`) when it is not installed.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startGateway, tokenFor } from '../../test/support/gateway.ts'
@@ -37,8 +37,9 @@ function spawnSyncWhich(cmd: string): string | undefined {
 type Summary = { metrics: Record<string, Record<string, number>> }
 
 function runK6(k6: string, script: string, env: Record<string, string>): Promise<Summary> {
-  const out = join(mkdtempSync(join(tmpdir(), 'lh-k6-')), 'summary.json')
-  return new Promise((resolveRun, reject) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lh-k6-'))
+  const out = join(dir, 'summary.json')
+  return new Promise<Summary>((resolveRun, reject) => {
     const child = spawn(k6, ['run', '--quiet', '--summary-export', out, resolve(import.meta.dirname, script)], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -47,7 +48,7 @@ function runK6(k6: string, script: string, env: Record<string, string>): Promise
       if (!existsSync(out)) return reject(new Error(`k6 ${script} exited ${code} without a summary`))
       resolveRun(JSON.parse(readFileSync(out, 'utf8')))
     })
-  })
+  }).finally(() => rmSync(dir, { recursive: true, force: true }))
 }
 
 export async function k6Scenario(options: { name: string; seconds: number; httpVus: number; wsVus: number }) {
