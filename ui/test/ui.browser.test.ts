@@ -188,9 +188,28 @@ describe('ui in headless Chromium', () => {
     await eventually(async () => expect(await page.locator('.status-text').textContent()).toBe('Saved'))
     await page.getByRole('button', { name: 'Wider' }).first().click()
     await eventually(async () => expect(await page.locator('.status-text').textContent()).toBe('Saved'))
+    // Two clicks faster than a save: both moves are saved. A PUT reaches the gateway only
+    // once the one before it has been answered, as on a slow link (the gateway's version
+    // check is not atomic, so two PUTs arriving together could both pass it).
+    let firstPut: Promise<unknown> | undefined
+    await page.route('**/api/v1/dashboards/*', async (route) => {
+      if (route.request().method() !== 'PUT') return route.continue()
+      if (!firstPut) {
+        const answer = route.fetch()
+        firstPut = answer
+        return route.fulfill({ response: await answer })
+      }
+      await firstPut
+      await route.continue()
+    })
+    const movers = () => page.getByTestId('widget').filter({ has: page.getByRole('heading', { name: 'Movers on my board' }) })
+    await movers().getByRole('button', { name: 'Move right' }).evaluate((b: HTMLElement) => (b.click(), b.click()))
+    await eventually(async () => expect(await page.locator('.status-text').textContent()).toBe('Saved'))
+    await page.unroute('**/api/v1/dashboards/*')
     await page.reload()
     await eventually(async () => expect(await page.getByTestId('widget').count()).toBe(5), { timeoutMs: 30_000 })
     expect(await page.getByRole('heading', { name: 'Movers on my board' }).count()).toBe(1)
+    expect(await movers().evaluate((el: HTMLElement) => el.style.gridColumn)).toBe('3 / span 6')
     await page.waitForTimeout(1500)
     await screenshot(page, 'dashboards-light')
     expect(errors).toEqual([])

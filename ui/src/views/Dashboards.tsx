@@ -32,20 +32,31 @@ export function Dashboards() {
       setError((e as Error).message)
     }
   }
-  const save = async (widgets: Widget[]) => {
+  // Saves run one at a time, each sending the board as it is when it starts (every change
+  // so far, the version the previous save returned): a quick second click would otherwise
+  // send the version the first save just replaced and be refused with 409.
+  let queue = Promise.resolve()
+  let pending = 0
+  const save = (widgets: Widget[]) => {
     const d = board()
     if (!d) return
     mutate({ ...d, widgets })
+    pending++
     setSaving(true)
-    try {
-      const saved = (await api.send<Dashboard>('PUT', `/api/v1/dashboards/${d.id}`, { name: d.name, widgets, version: d.version }))!
-      mutate(saved)
-      setError(undefined)
-    } catch (e) {
-      setError((e as Error).message)
-    } finally {
-      setSaving(false)
-    }
+    queue = queue.then(async () => {
+      const cur = board()
+      try {
+        if (cur?.id !== d.id) return // another dashboard was chosen meanwhile
+        const saved = (await api.send<Dashboard>('PUT', `/api/v1/dashboards/${cur.id}`, { name: cur.name, widgets: cur.widgets, version: cur.version }))!
+        // Changes made while this save ran stay on screen for the next one; the last takes the server's copy.
+        if (board()?.id === saved.id) mutate(pending > 1 ? { ...board()!, version: saved.version } : saved)
+        setError(undefined)
+      } catch (e) {
+        setError((e as Error).message)
+      } finally {
+        setSaving(--pending > 0)
+      }
+    })
   }
   const update = (id: string, change: (w: Widget) => Partial<Widget>) => save(board()!.widgets.map((w) => (w.id === id ? { ...w, ...change(w) } : w)))
   const byId = createMemo(() => new Map((board()?.widgets ?? []).map((w) => [w.id, w])))
