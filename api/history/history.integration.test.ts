@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Hono } from 'hono'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { unpack } from 'msgpackr'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { getFreePort } from '../../test/support/ports.ts'
+import { createApp } from '../app.ts'
 import { createCache } from '../cache/cache.ts'
 import { createRedis } from '../cache/redis.ts'
-import { createRateLimiter } from '../ratelimit/ratelimit.ts'
-import { AppError } from '../errors.ts'
+import { createLogger } from '../log.ts'
+import { createRateLimiter, type RateLimiter } from '../ratelimit/ratelimit.ts'
 import { loadCatalog, parseInterval } from './catalog.ts'
-import { fixtureShops, makeFixtures } from './fixtures.ts'
+import { makeFixtures } from './fixtures.ts'
 import { formatTime } from './params.ts'
 import { rawEquivalents } from './raw-equivalents.ts'
 import { createHistoryRoutes } from './routes.ts'
@@ -24,6 +24,10 @@ const from = new Date(base).toISOString()
 const to = new Date(base + 2 * hour).toISOString()
 let gw: Awaited<ReturnType<typeof startInProcess>>
 let admin: string
+const namespace = `test-${process.pid}-${Date.now()}`
+/** The Redis of the routes this file builds by hand (routesWith), closed after the file. */
+const testRedis = createRedis(redisUrl)
+afterAll(() => testRedis.disconnect())
 
 const get = async (path: string, token: string, headers: Record<string, string> = {}) =>
   fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } })
@@ -37,7 +41,7 @@ const canon = (v: unknown): unknown => {
 const pickCanon = (rs: Record<string, unknown>[], cols: string[]) => rs.map((r) => Object.fromEntries(cols.map((c) => [c, canon(r[c])])))
 
 beforeAll(async () => {
-  gw = await startInProcess({ REDIS_URL: redisUrl!, CACHE_NAMESPACE: `test-${process.pid}-${Date.now()}`, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
+  gw = await startInProcess({ REDIS_URL: redisUrl, CACHE_NAMESPACE: namespace, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
   admin = await tokenFor(['admin'])
   const f = makeFixtures(base)
   for (const [stream, lines] of [['trades', f.trades], ['orders', f.orders], ['web_events', f.webEvents]] as const) {
@@ -207,7 +211,7 @@ describe('roles, entitlements and hostile input', () => {
     expect(list.queries.find((q) => q.name === 'sales_trend')!.params.find((p) => p.name === 'interval')!.step).toBe(60)
   })
 
-  it('429 with Retry-After under a burst (per token, counted in Redis)', async () => {
+  it('429 with Retry-After under a burst (per token)', async () => {
     const app = routesWith({ limits: { perTokenPerS: 5, perIpPerS: 0 } })
     const token = await tokenFor(['trader'], {}, '1h')
     const statuses = await Promise.all(Array.from({ length: 30 }, () => app.request('/api/v1/q/candles?symbol=BTC-USD', { headers: { authorization: `Bearer ${token}` } })))
@@ -215,6 +219,19 @@ describe('roles, entitlements and hostile input', () => {
     expect(limited.length).toBeGreaterThan(0)
     expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     expect(((await limited[0].json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED')
+  })
+
+  it('a token is counted in Redis across replicas: what one replica let through counts on the other', async () => {
+    const now = () => 7_000_000 // one window for both replicas
+    const [limiterA, limiterB] = [createRateLimiter({ redis: testRedis, namespace, now }), createRateLimiter({ redis: testRedis, namespace, now })]
+    const [a, b] = [routesWith({ limiter: limiterA, limits: { perTokenPerS: 5, perIpPerS: 0 } }), routesWith({ limiter: limiterB, limits: { perTokenPerS: 5, perIpPerS: 0 } })]
+    const token = auth.sign({ sub: `replicas-${Date.now()}`, roles: ['trader'], symbols: ['*'] }, '1h')
+    const call = async (app: typeof a) => (await app.request('/api/v1/q/candles?symbol=BTC-USD', { headers: { authorization: `Bearer ${await token}` } })).status
+    for (let i = 0; i < 4; i++) expect(await call(a)).toBe(200)
+    await limiterA.flush()
+    expect(await call(b)).toBe(200) // b's own count is 1; it has not synced yet
+    await limiterB.flush() // b learns a's 4: 5 in all
+    expect(await call(b)).toBe(429) // in-process counting alone would allow 3 more
   })
 })
 
@@ -244,7 +261,7 @@ describe('Redis killed mid-test', () => {
   afterAll(() => void redis?.kill('SIGKILL'))
 
   it('requests still succeed uncached while it is down and are cached again when it returns', async () => {
-    port = await freePort()
+    port = await getFreePort()
     await startRedis()
     const client = createRedis(`redis://127.0.0.1:${port}`)
     const cache = createCache({ redis: client, l1MaxEntries: 0 })
@@ -267,24 +284,13 @@ describe('Redis killed mid-test', () => {
   })
 })
 
-function routesWith(o: { now?: () => number; cache?: ReturnType<typeof createCache>; limits?: { perTokenPerS: number; perIpPerS: number } }) {
-  const redis = createRedis(redisUrl!)
-  const app = new Hono()
-  app.onError((e, c) => (e instanceof AppError ? (e.retryAfterS && c.header('Retry-After', String(e.retryAfterS)), c.json(e.toBody(), e.status)) : c.json({ error: String(e) }, 500)))
-  app.route('/', createHistoryRoutes({
-    auth, catalog: loadCatalog(), clickhouse: gw.clickhouse('queries'), cache: o.cache ?? createCache({ redis }),
-    limiter: createRateLimiter({ redis }), limits: o.limits ?? { perTokenPerS: 0, perIpPerS: 0 }, now: o.now,
-  }) as unknown as Hono)
-  return app
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
+/** The historical routes behind the app's own error handler, with their own cache and limiter on the file's Redis. */
+function routesWith(o: { now?: () => number; cache?: ReturnType<typeof createCache>; limiter?: RateLimiter; limits?: { perTokenPerS: number; perIpPerS: number } }) {
+  return createApp({
+    log: createLogger('silent'), checks: [],
+    routes: [createHistoryRoutes({
+      auth, catalog: loadCatalog(), clickhouse: gw.clickhouse('queries'), cache: o.cache ?? createCache({ redis: testRedis, namespace }),
+      limiter: o.limiter ?? createRateLimiter({ redis: testRedis, namespace }), limits: o.limits ?? { perTokenPerS: 0, perIpPerS: 0 }, now: o.now,
+    })],
   })
 }
-
-void fixtureShops

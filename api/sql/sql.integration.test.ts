@@ -1,8 +1,8 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { getFreePort } from '../../test/support/ports.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
 let analyst: ClickHouseClient
@@ -10,7 +10,7 @@ let sqlUrl: string
 const now = Date.now()
 
 beforeAll(async () => {
-  const port = await freePort()
+  const port = await getFreePort()
   gw = await startInProcess({ SQL_PORT: String(port) })
   sqlUrl = `http://127.0.0.1:${port}`
   const trades = Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, ts: now - i * 1000, symbol: i % 2 ? 'BTC-USD' : 'ETH-USD', price: 100 + i, qty: 0.5, side: 'buy' }))
@@ -100,12 +100,3 @@ describe('the analysts SQL port with @clickhouse/client', () => {
     expect(await (await fetch(`${sqlUrl}/ping`)).text()).toBe('Ok.\n')
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
