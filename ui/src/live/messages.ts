@@ -19,7 +19,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: 'state'; state: ConnectionState; attempt: number; retryInMs: number; message?: string }
-  | { t: 'snapshot'; sid: number; meta: ChannelMeta; cols: Cols; since: number | null; receivedAt: number }
-  | { t: 'delta'; sid: number; upsert: Cols | null; remove: Cell[][] | null; sentAt: number; receivedAt: number }
+  | { t: 'snapshot'; sid: number; meta: ChannelMeta; cols: Cols; since: number | null }
+  | { t: 'delta'; sid: number; upsert: Cols | null; remove: Cell[][] | null; sentAt: number }
   | { t: 'error'; sid: number | null; code: number; reason: string; message: string; temporary: boolean }
   | { t: 'stats'; frames: number; bytes: number; decodeMs: number }

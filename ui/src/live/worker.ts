@@ -4,9 +4,10 @@
 // receives plain columnar blocks with absolute times, oldest first.
 import {
   C, decodeServerFrame, encodeClientFrame, encodeServerFrame, S, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX,
-  type Cell, type ClientFrame, type Columns, type ServerFrame,
+  type Cell, type ClientFrame, type ServerFrame,
 } from '../../../api/protocol/index.ts'
-import type { Cols, ConnectionState, FromWorker, ToWorker } from './messages.ts'
+import { absoluteTimes, deltaRows, newestTime } from './columns.ts'
+import type { ConnectionState, FromWorker, ToWorker } from './messages.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -101,23 +102,7 @@ function onBytes(bytes: Uint8Array) {
   stats.decodeMs += performance.now() - t0
 }
 
-/** Columns with absolute times, sorted oldest first (the gateway sends series newest first). */
-function normalise(cols: Columns, base: number, time: number): Cols {
-  if (time < 0) return cols
-  const n = cols[time]?.length ?? 0
-  const ts = cols[time].map((v) => base + (v as number))
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a] - ts[b])
-  return cols.map((c, i) => (i === time ? order.map((r) => ts[r]) : order.map((r) => c[r])))
-}
-
-function lastTime(cols: Cols, time: number, prev: number) {
-  if (time < 0) return prev
-  const c = cols[time]
-  return c.length ? Math.max(prev, c[c.length - 1] as number) : prev
-}
-
 function onFrame(f: ServerFrame) {
-  const now = Date.now()
   if (f.type === S.SNAPSHOT) {
     const s = subs.get(f.sid)
     if (!s) return
@@ -128,9 +113,9 @@ function onFrame(f: ServerFrame) {
     s.live = true
     s.resyncing = false
     byCid.set(f.cid, s)
-    const cols = normalise(f.cols, f.base, f.meta.time)
-    s.lastT = f.since === null ? lastTime(cols, s.time, 0) : lastTime(cols, s.time, s.lastT)
-    post({ t: 'snapshot', sid: f.sid, meta: f.meta, cols, since: f.since, receivedAt: now })
+    const cols = absoluteTimes(f.cols, f.base, f.meta.time)
+    s.lastT = newestTime(cols, s.time, f.since === null ? 0 : s.lastT)
+    post({ t: 'snapshot', sid: f.sid, meta: f.meta, cols, since: f.since })
   } else if (f.type === S.DELTA) {
     const s = byCid.get(f.cid)
     if (!s || s.resyncing || f.seq <= s.seq) return
@@ -139,14 +124,10 @@ function onFrame(f: ServerFrame) {
       return send({ op: C.RESYNC, sid: s.sid })
     }
     s.seq = f.seq
-    const blocks = [f.append, f.replace].filter((b): b is Columns => !!b)
-    let upsert: Cols | null = null
-    if (blocks.length) {
-      const merged = blocks.length === 1 ? blocks[0] : blocks[0].map((c, i) => c.concat(blocks[1][i]))
-      upsert = normalise(merged, f.base, s.time)
-      s.lastT = lastTime(upsert, s.time, s.lastT)
-    }
-    post({ t: 'delta', sid: s.sid, upsert, remove: f.remove, sentAt: f.base + f.sentOffset, receivedAt: now })
+    const rows = deltaRows(f.replace, f.append)
+    const upsert = rows && absoluteTimes(rows, f.base, s.time)
+    if (upsert) s.lastT = newestTime(upsert, s.time, s.lastT)
+    post({ t: 'delta', sid: s.sid, upsert, remove: f.remove, sentAt: f.base + f.sentOffset })
   } else if (f.type === S.ERROR) {
     post({ t: 'error', sid: f.sid, code: f.code, reason: f.reason, message: f.message, temporary: f.temporary })
     const s = f.sid === null ? undefined : subs.get(f.sid)

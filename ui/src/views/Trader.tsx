@@ -123,7 +123,7 @@ function CandleChart(props: { store: LiveStore; symbol: string; interval: Interv
       const rows = r.rows.map((x) => [Date.parse(String(x.t).replace(' ', 'T') + (String(x.t).endsWith('Z') ? '' : 'Z')), ...['open', 'high', 'low', 'close', 'volume', 'trades'].map((k) => Number(x[k])), NaN])
       const cols = Array.from({ length: 8 }, (_, c) => rows.map((row) => row[c]))
       s.series?.upsert(cols)
-      s.apply({ t: 'delta', sid: s.sid, upsert: null, remove: null, sentAt: s.newestAt, receivedAt: Date.now() })
+      s.apply({ t: 'delta', sid: s.sid, upsert: null, remove: null, sentAt: s.newestAt })
       setOlder(rows.length ? 'idle' : 'no older candles')
     } catch (e) {
       setOlder((e as Error).message)
