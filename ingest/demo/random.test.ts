@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { createRandom, hashUnit, mulberry32, roundTo } from './random.ts'
+import { createRandom, createWeightedPicker, hashUnit, mulberry32, roundTo } from './random.ts'
 
 describe('random', () => {
   it('repeats the same sequence for the same seed and differs for another', () => {
@@ -34,7 +34,8 @@ describe('random', () => {
   it('draws by weight', () => {
     const random = createRandom(3)
     const counts = [0, 0, 0]
-    for (let i = 0; i < 30_000; i++) counts[random.weighted([1, 2, 0])]++
+    const pick = createWeightedPicker([1, 2, 0])
+    for (let i = 0; i < 30_000; i++) counts[pick(random.next())]++
     expect(counts[2]).toBe(0)
     expect(counts[1] / counts[0]).toBeGreaterThan(1.8)
     expect(counts[1] / counts[0]).toBeLessThan(2.2)

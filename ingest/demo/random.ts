@@ -8,8 +8,6 @@ export interface Random {
   uniform(min: number, max: number): number
   chance(p: number): boolean
   pick<T>(items: readonly T[]): T
-  /** Index drawn with probability proportional to its weight. */
-  weighted(weights: readonly number[]): number
   /** Standard normal (mean 0, standard deviation 1). */
   normal(): number
   /** Lowercase hex string of `length` characters. */
@@ -37,16 +35,6 @@ export function createRandom(seed: number): Random {
     uniform: (min, max) => min + next() * (max - min),
     chance: (p) => next() < p,
     pick: (items) => items[Math.floor(next() * items.length)],
-    weighted(weights) {
-      let total = 0
-      for (const w of weights) total += w
-      let r = next() * total
-      for (let i = 0; i < weights.length; i++) {
-        r -= weights[i]
-        if (r < 0) return i
-      }
-      return weights.length - 1
-    },
     normal() {
       if (spareNormal !== undefined) {
         const z = spareNormal
@@ -89,7 +77,7 @@ export function hashUnit(s: string): number {
   return (h >>> 0) / 4294967296
 }
 
-/** Precomputed cumulative weights for repeated draws from a fixed distribution. */
+/** Precomputed cumulative weights for repeated draws from a fixed distribution: index drawn with probability proportional to its weight. */
 export function createWeightedPicker(weights: readonly number[]): (u: number) => number {
   const cumulative: number[] = []
   let total = 0

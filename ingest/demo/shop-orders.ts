@@ -7,10 +7,10 @@ import { createWeightedPicker, type Random } from './random.ts'
 import type { Shop } from './shop-catalog.ts'
 import type { OrderEvent, OrderStatus } from './types.ts'
 
-const lineCountWeights = [55, 25, 12, 8] // 1, 2, 3 or 4 lines
-const quantityWeights = [70, 18, 7, 3, 2] // 1…5 units
+const pickLineCount = createWeightedPicker([55, 25, 12, 8]) // 1, 2, 3 or 4 lines
+const pickQuantity = createWeightedPicker([70, 18, 7, 3, 2]) // 1…5 units
 const statuses: OrderStatus[] = ['completed', 'pending', 'cancelled']
-const statusWeights = [86, 9, 5]
+const pickStatus = createWeightedPicker([86, 9, 5])
 const refundProbability = 0.03
 const spikeStartProbability = 0.0002
 const spikeCancelProbability = 0.6
@@ -40,7 +40,7 @@ export function createOrderSimulation(random: Random, shops: readonly Shop[]): O
       if (--spike.ordersLeft <= 0) spike = undefined
       if (random.chance(spikeCancelProbability)) return 'cancelled'
     }
-    return statuses[random.weighted(statusWeights)]
+    return statuses[pickStatus(random.next())]
   }
 
   function newOrder(ts: number): OrderEvent[] {
@@ -49,7 +49,7 @@ export function createOrderSimulation(random: Random, shops: readonly Shop[]): O
     const orderId = `${orderPrefix}-${(orderSeq++).toString(36)}`
     const status = drawStatus(shop.shopId)
     const country = shop.countryOf(customerId)
-    const lineCount = 1 + random.weighted(lineCountWeights)
+    const lineCount = 1 + pickLineCount(random.next())
     const seen = new Set<string>()
     const lines: OrderEvent[] = []
     for (let i = 0; i < lineCount; i++) {
@@ -63,7 +63,7 @@ export function createOrderSimulation(random: Random, shops: readonly Shop[]): O
         customer_id: customerId,
         product_id: product.productId,
         category: product.category,
-        quantity: 1 + random.weighted(quantityWeights),
+        quantity: 1 + pickQuantity(random.next()),
         unit_price: product.unitPrice,
         unit_cost: product.unitCost,
         currency: shop.currency,
