@@ -49,6 +49,8 @@ export interface CatalogQuery {
   description: string
   roles: Role[]
   params: ParamSpec[]
+  /** `params` with Intervals before DateTimes: the cache bucket may be an Interval, and relative times align to it. */
+  resolveOrder: ParamSpec[]
   cache: CachePolicy
   sql: string
   /** Which caller scopes the SQL binds. */
@@ -95,6 +97,7 @@ function parseQuery(name: string, text: string): CatalogQuery {
   for (const p of params) if (!sql.includes(`{${p.name}:`)) fail(`parameter ${p.name} is not used in the SQL`)
   return {
     name, description, roles, params, cache, sql,
+    resolveOrder: [...params].sort((a, b) => Number(a.type === 'DateTime') - Number(b.type === 'DateTime')),
     scopes: { symbols: sql.includes('{symbols:'), shops: sql.includes('{shops:') },
   }
 }

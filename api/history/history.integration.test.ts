@@ -99,6 +99,23 @@ describe('formats, cache and pagination', () => {
     expect(unpack(Buffer.from(await mp.arrayBuffer()))).toEqual(json)
   })
 
+  it('a CSV or MessagePack miss (encoded from the rows it loaded) equals the encoding of the cached text', async () => {
+    const replica = routesWith({}) // its own L1, the gateway's Redis namespace: it answers from the cached text
+    for (const [accept, symbol] of [['text/csv', 'BTC-USD'], ['application/msgpack', 'SOL-USD']]) {
+      const path = `/api/v1/q/candles?symbol=${symbol}&interval=30m&from=${from}&to=${to}`
+      const cached = () => testRedis.keys(`${namespace}:lh:q:candles:*`)
+      const before = (await cached()).length
+      const miss = await get(path, admin, { accept })
+      expect(miss.headers.get('x-cache')).toBe('MISS')
+      const bytes = Buffer.from(await miss.arrayBuffer())
+      expect(bytes.length).toBeGreaterThan(100)
+      await eventually(async () => expect((await cached()).length).toBe(before + 1))
+      const fromRedis = await replica.request(path, { headers: { authorization: `Bearer ${admin}`, accept } })
+      expect(fromRedis.headers.get('x-cache')).toBe('HIT')
+      expect(Buffer.from(await fromRedis.arrayBuffer()).equals(bytes)).toBe(true)
+    }
+  })
+
   it('pages the trade tape by keyset', async () => {
     const page1 = (await (await get(`/api/v1/q/trades?symbol=BTC-USD&from=${from}&to=${to}&limit=10`, admin)).json()) as { rows: { ts: string; id: string }[] }
     const last = page1.rows.at(-1)!

@@ -37,12 +37,10 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
   }
   const bound: Record<string, unknown> = {}
   const normal: Record<string, string | number> = {}
-  // Intervals first: the cache bucket may be one, and relative times align to it.
-  const ordered = [...q.params].sort((a, b) => Number(a.type === 'DateTime') - Number(b.type === 'DateTime'))
   let bucketS = typeof q.cache.bucket === 'number' ? q.cache.bucket : 60
   let validFromMs = -Infinity
   let validUntilMs = Infinity
-  for (const p of ordered) {
+  for (const p of q.resolveOrder) {
     const raw = input[p.name] ?? p.default
     if (raw === undefined) throw bad(p.name, 'is required')
     if (raw.length > 256) throw bad(p.name, 'is too long')

@@ -86,14 +86,17 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
 
   app.get('/api/v1/openapi.json', (c) => c.body(openapi, 200, { 'content-type': contentTypes.json }))
 
-  app.get('/api/v1/q', byIp, authenticated, byToken, (c) => {
-    const p = c.get('principal')
-    const queries = [...o.catalog.values()].filter((q) => hasRole(p, q.roles)).map((q) => ({
+  const listing = [...o.catalog.values()].map((q) => ({
+    roles: q.roles,
+    entry: {
       name: q.name, path: `/api/v1/q/${q.name}`, description: q.description, roles: q.roles,
       params: q.params.map(({ name, type, required, default: def, min, max, step, values, description }) => ({ name, type, required, default: def, min, max, step, values, description })),
       cache: { openTtlS: q.cache.openTtlS, closedTtlS: q.cache.closedTtlS },
-    }))
-    return c.json({ queries })
+    },
+  }))
+  app.get('/api/v1/q', byIp, authenticated, byToken, (c) => {
+    const p = c.get('principal')
+    return c.json({ queries: listing.filter((q) => hasRole(p, q.roles)).map((q) => q.entry) })
   })
 
   app.get('/api/v1/q/:name', byIp, authenticated, byToken, async (c) => {
@@ -104,12 +107,13 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     const format = negotiate(c.req.header('accept'), c.req.query('format'))
     if (!format) throw new AppError(400, 'INVALID_PARAMETER', 'format: expected json, csv or msgpack', { details: { param: 'format' } })
     const call = resolve(q, c.req.url, principal, () => c.req.query())
-    const { value, views, outcome } = await o.cache.get(call.key, call.ttlS, () => run(o.clickhouse, q, call.bound, settings))
+    let loaded: QueryResult | undefined // this request ran the query: encode from it rather than re-parse its text
+    const { value, views, outcome } = await o.cache.get(call.key, call.ttlS, async () => JSON.stringify((loaded = await run(o.clickhouse, q, call.bound, settings))))
     const headers: Record<string, string> = { 'x-cache': outcome, 'cache-control': `private, max-age=${call.ttlS}`, 'content-type': contentTypes[format] }
     if (format === 'csv') headers['content-disposition'] = `attachment; filename="${q.name}.csv"`
     // Encoded once per cached result and format; an L1 hit re-sends the same bytes.
     let bytes = views.get(format)
-    if (!bytes) views.set(format, (bytes = encode(format, value)))
+    if (!bytes) views.set(format, (bytes = encode(format, value, loaded)))
     return bytesBody(c, bytes, 200, headers)
   })
   return app
@@ -117,18 +121,18 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
 
 const utf8 = new TextEncoder()
 
-function encode(format: Format, value: string): Uint8Array {
+function encode(format: Format, value: string, parsed?: QueryResult): Uint8Array {
   if (format === 'json') return utf8.encode(value)
-  const result = JSON.parse(value) as QueryResult
+  const result = parsed ?? (JSON.parse(value) as QueryResult)
   // msgpackr packs into a buffer it reuses: keep a copy of our own.
   return format === 'csv' ? utf8.encode(toCsv(result)) : new Uint8Array(toMsgpack(result))
 }
 
-async function run(ch: ClickHouseClient, q: CatalogQuery, params: Record<string, unknown>, settings: ClickHouseSettings): Promise<string> {
+async function run(ch: ClickHouseClient, q: CatalogQuery, params: Record<string, unknown>, settings: ClickHouseSettings): Promise<QueryResult> {
   try {
     const rs = await ch.query({ query: q.sql, query_params: params, format: 'JSON', clickhouse_settings: settings })
     const { meta, data } = await rs.json<Record<string, unknown>>()
-    return JSON.stringify({ query: q.name, columns: meta ?? [], rows: data })
+    return { query: q.name, columns: meta ?? [], rows: data }
   } catch (cause) {
     const code = (cause as { code?: string }).code
     // 159 TIMEOUT_EXCEEDED, 396 TOO_MANY_ROWS_OR_BYTES: the caller asked for too much.
