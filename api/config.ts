@@ -40,11 +40,11 @@ export const configSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024)
     .describe('Largest accepted HTTP request body (after gzip decoding, per request)'),
   INGEST_FLUSH_MS: z.coerce.number().int().min(1).max(10_000).default(50)
-    .describe('Embedded ingestion: longest wait before a batch is inserted'),
+    .describe('Longest wait before a batch is written: an INSERT (embedded, and dead letters) or a Kafka send (KAFKA_BROKERS set)'),
   INGEST_BATCH_ROWS: z.coerce.number().int().min(1).default(50_000)
-    .describe('Embedded ingestion: rows per INSERT at most'),
+    .describe('Rows per write at most: one INSERT or one Kafka send (many messages)'),
   INGEST_MAX_PENDING_ROWS: z.coerce.number().int().min(1).default(500_000)
-    .describe('Rows waiting to be written before ingestion answers 503'),
+    .describe('Rows waiting to be written, per stream and for dead letters, before ingestion answers 503 INGEST_BACKPRESSURE'),
   INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections for ingestion INSERTs, one pool shared by the streams (embedded) and dead letters: that many INSERTs in flight at once, each on its own connection'),
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)
@@ -54,7 +54,7 @@ export const configSchema = z.object({
   RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
     .describe('Historical API requests per second per token (0 = unlimited); 429 with Retry-After above'),
   RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)
-    .describe('Historical API requests per second per client IP (0 = unlimited)'),
+    .describe('Historical API requests per second per TCP peer address (0 = unlimited); behind a proxy every client shares its address'),
   CORS_ORIGINS: z.string().trim().default('')
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .describe('Comma-separated origins allowed to call /api/v1 from a browser (* = any; empty = same origin only)'),
