@@ -17,8 +17,9 @@ import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { historyScenario } from './history/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
+import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 // @ts-expect-error plain ESM script without types
-import { startKafka } from '../scripts/kafka.mjs'
+import { startKafka, stopKafka } from '../scripts/kafka.mjs'
 // @ts-expect-error plain ESM script without types
 import { getFreePort } from '../scripts/lib/proc.mjs'
 
@@ -44,12 +45,18 @@ const optNum = (v: string | undefined) => (v === undefined ? undefined : Number(
 if (values.client !== undefined && values.client !== 'go' && values.client !== 'node') throw new Error('--client: go or node')
 const cpuProfileDir = values['cpu-prof'] && resolve(values['cpu-prof'])
 
+exitCleanlyOnSignals('bench')
+
 async function withKafka<T>(fn: (brokers: string) => Promise<T>): Promise<T> {
-  const kafka: { brokers: string; stop(): Promise<void> } = await startKafka({ dataDir: resolve(import.meta.dirname, '../.cache/kafka/bench'), port: await getFreePort(), fresh: true })
+  const dataDir = resolve(import.meta.dirname, '../.cache/kafka/bench')
+  // Registered before the start: a Ctrl-C while the broker boots must stop it too.
+  const unregister = onInterrupt(() => stopKafka({ dataDir }))
   try {
+    const kafka: { brokers: string } = await startKafka({ dataDir, port: await getFreePort(), fresh: true })
     return await fn(kafka.brokers)
   } finally {
-    await kafka.stop()
+    await stopKafka({ dataDir })
+    unregister()
   }
 }
 
@@ -57,7 +64,8 @@ async function withKafka<T>(fn: (brokers: string) => Promise<T>): Promise<T> {
 function runScript(script: string, args: string[]): Promise<void> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), ...args], { stdio: 'inherit' })
-    child.on('exit', (code) => (code === 0 ? resolveRun() : reject(new Error(`${script} exited with ${code}`))))
+    const unregister = onInterrupt(() => child.kill('SIGTERM'))
+    child.on('exit', (code) => (unregister(), code === 0 ? resolveRun() : reject(new Error(`${script} exited with ${code}`))))
   })
 }
 

@@ -10,9 +10,10 @@ import { makeFixtures } from '../../api/history/fixtures.ts'
 import { auth, ingest, removeDir, startGateway, tokenFor } from '../../test/support/gateway.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median } from '../stats.ts'
+import { onInterrupt, stopOnInterrupt } from '../lib/interrupt.ts'
 import type { LoadJob, LoadResult } from './load-client.ts'
 // @ts-expect-error plain ESM script without types
-import { startRedis } from '../../scripts/redis.mjs'
+import { startRedis, stopRedis } from '../../scripts/redis.mjs'
 // @ts-expect-error plain ESM script without types
 import { getFreePort } from '../../scripts/lib/proc.mjs'
 
@@ -42,9 +43,11 @@ function runClient(job: LoadJob): Promise<LoadResult> {
   writeFileSync(file, JSON.stringify(job))
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/history/load-client.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+    const unregister = onInterrupt(() => child.kill('SIGTERM'))
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.on('exit', (code) => {
+      unregister()
       rmSync(dir, { recursive: true, force: true })
       const line = out.trim().split('\n').at(-1) ?? ''
       if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load client exited ${code}: ${out}`))
@@ -78,8 +81,11 @@ const load1 = () => Number(loadavg()[0].toFixed(2))
 export async function historyScenario(options: HistoryScenarioOptions) {
   const { runs = 3, seconds = 8, concurrency = 32, logLevel = 'warn' } = options
   const uncachedConcurrency = 4
-  const redis = await startRedis({ port: await getFreePort() })
-  const gw = await startGateway({
+  const redisPort = await getFreePort()
+  // Redis runs detached in its own process group: registered before it starts, so a Ctrl-C while it boots stops it too.
+  const unregisterRedis = onInterrupt(() => stopRedis({ port: redisPort }))
+  const redis = await startRedis({ port: redisPort })
+  const gw = stopOnInterrupt(await startGateway({
     REDIS_URL: redis.url, CACHE_NAMESPACE: `bench-${Date.now()}`, DEMO_RATE: '0', LOG_LEVEL: logLevel,
     // Limits on but out of reach: the limiter's cost is measured, its 429s are not.
     RATE_LIMIT_TOKEN_PER_S: '10000000', RATE_LIMIT_IP_PER_S: '10000000',
@@ -87,8 +93,9 @@ export async function historyScenario(options: HistoryScenarioOptions) {
     ...(options.cpuProfileDir && { NODE_OPTIONS: `--import=${import.meta.dirname}/cpu-profile.mjs`, BENCH_CPU_PROF: options.cpuProfileDir }),
   }).catch(async (e) => {
     await redis.stop()
+    unregisterRedis()
     throw e
-  })
+  }))
   try {
     const base = Math.floor(Date.now() / hour) * hour - 3 * hour
     await loadFixtures(gw, base)
@@ -174,5 +181,6 @@ export async function historyScenario(options: HistoryScenarioOptions) {
     await gw.stop()
     removeDir(gw.dataDir)
     await redis.stop()
+    unregisterRedis()
   }
 }

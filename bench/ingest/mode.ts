@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingest, removeDir, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { percentile } from '../stats.ts'
+import { exitCleanlyOnSignals, onInterrupt } from '../lib/interrupt.ts'
 
 const { values } = parseArgs({
   options: {
@@ -16,7 +17,12 @@ const { values } = parseArgs({
   },
 })
 const prefix = `b${Date.now().toString(36)}.`
+exitCleanlyOnSignals('bench ingest run')
 const gw = await startInProcess(values.kafka ? { KAFKA_BROKERS: values.kafka, KAFKA_TOPIC_PREFIX: prefix } : {})
+onInterrupt(async () => {
+  await gw.stop()
+  removeDir(gw.dataDir)
+})
 const ops = gw.clickhouse('ops')
 const one = async (sql: string) => Number(Object.values((await rows(ops, sql))[0])[0])
 const token = await tokenFor(['ingest'])
@@ -55,6 +61,7 @@ const poll = (async () => {
 
 const load = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'load.ts'),
   '--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency], { stdio: ['ignore', 'pipe', 'inherit'] })
+onInterrupt(() => load.kill('SIGTERM'))
 let out = ''
 load.stdout.on('data', (d) => (out += d))
 await new Promise((r) => load.on('exit', r))

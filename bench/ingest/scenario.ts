@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median } from '../stats.ts'
+import { onInterrupt } from '../lib/interrupt.ts'
 
 export interface IngestRun {
   mode: 'embedded' | 'kafka'
@@ -20,9 +21,11 @@ export interface IngestRun {
 function runMode(args: string[]): Promise<IngestRun> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'mode.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const unregister = onInterrupt(() => child.kill('SIGTERM'))
     let out = ''
     child.stdout.on('data', (d) => (out += d))
     child.on('exit', (code) => {
+      unregister()
       const last = out.trim().split('\n').at(-1) ?? ''
       if (code !== 0 || !last.startsWith('{')) return reject(new Error(`ingest run failed (${code}): ${out.slice(-2000)}`))
       resolveRun(JSON.parse(last))

@@ -5,10 +5,11 @@ import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { startGateway, tokenFor } from '../../test/support/gateway.ts'
+import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
+import { onInterrupt, stopOnInterrupt } from '../lib/interrupt.ts'
 // @ts-expect-error plain ESM script without types
-import { startRedis } from '../../scripts/redis.mjs'
+import { startRedis, stopRedis } from '../../scripts/redis.mjs'
 // @ts-expect-error plain ESM script without types
 import { getFreePort } from '../../scripts/lib/proc.mjs'
 
@@ -44,7 +45,9 @@ function runK6(k6: string, script: string, env: Record<string, string>): Promise
       env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
     })
+    const unregister = onInterrupt(() => child.kill('SIGTERM'))
     child.on('exit', (code) => {
+      unregister()
       if (!existsSync(out)) return reject(new Error(`k6 ${script} exited ${code} without a summary`))
       resolveRun(JSON.parse(readFileSync(out, 'utf8')))
     })
@@ -53,9 +56,13 @@ function runK6(k6: string, script: string, env: Record<string, string>): Promise
 
 export async function k6Scenario(options: { name: string; seconds: number; httpVus: number; wsVus: number }) {
   const k6 = ensureK6()
-  const redis = await startRedis({ port: await getFreePort() })
-  const gw = await startGateway({ DEMO_RATE: '2000', REDIS_URL: redis.url, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
+  const redisPort = await getFreePort()
+  // Redis runs detached in its own process group: registered before it starts, so a Ctrl-C while it boots stops it too.
+  const unregisterRedis = onInterrupt(() => stopRedis({ port: redisPort }))
+  let gw: TestGateway | undefined
   try {
+    const redis = await startRedis({ port: redisPort })
+    gw = stopOnInterrupt(await startGateway({ DEMO_RATE: '2000', REDIS_URL: redis.url, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' }))
     const token = await tokenFor(['admin'])
     await new Promise((r) => setTimeout(r, 3000)) // let demo data reach the rollups
     const env = { BASE_URL: gw.url, TOKEN: token, SECONDS: String(options.seconds) }
@@ -105,7 +112,9 @@ export async function k6Scenario(options: { name: string; seconds: number; httpV
     const files = writeReport(options.name, { scenario: options.name, machine: machine(), options, summary, raw: { http: http.metrics, ws: ws.metrics } }, md, svg)
     return { summary, files }
   } finally {
-    await gw.stop()
-    await redis.stop()
+    await gw?.stop()
+    if (gw) removeDir(gw.dataDir)
+    await stopRedis({ port: redisPort })
+    unregisterRedis()
   }
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { onInterrupt, stopOnInterrupt } from '../lib/interrupt.ts'
 
 export const root = resolve(import.meta.dirname, '../..')
 const fdLimit = 20_000
@@ -43,7 +44,9 @@ export function spawnProc(argv: string[], env: Record<string, string> = {}, labe
   })
   child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)))
   const exited = new Promise<void>((r) => child.once('exit', () => (waiter?.(), r())))
-  return {
+  const unregister = onInterrupt(() => proc.stop())
+  void exited.then(unregister)
+  const proc: Proc = {
     child,
     pid: child.pid!,
     async next(event, timeoutMs = 120_000) {
@@ -67,6 +70,7 @@ export function spawnProc(argv: string[], env: Record<string, string> = {}, labe
       }
     },
   }
+  return proc
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
@@ -93,12 +97,16 @@ export async function startGatewayProc(env: Record<string, string>, nodeArgs: st
   const deadline = Date.now() + 90_000
   let m: RegExpExecArray | null = null
   while (!(m = /Livehouse is up: (http:\/\/\S+)/.exec(p.output()))) {
-    if (p.child.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${p.output()}`)
+    if (p.child.exitCode !== null || Date.now() > deadline) {
+      await p.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+      throw new Error(`gateway did not start:\n${p.output()}`)
+    }
     await new Promise((r) => setTimeout(r, 200))
   }
   const url = m[1].replace('localhost', '127.0.0.1')
   const stop = p.stop
-  return { ...p, url, port: Number(new URL(url).port), stop: async (s) => (await stop(s), rmSync(dataDir, { recursive: true, force: true })) }
+  return stopOnInterrupt({ ...p, url, port: Number(new URL(url).port), stop: async (s?: NodeJS.Signals) => (await stop(s), rmSync(dataDir, { recursive: true, force: true })) })
 }
 
 /**

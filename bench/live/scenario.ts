@@ -140,33 +140,39 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
       '--port', String(port), '--kind', server === 'gateway' ? 'msgpack' : 'json', '--symbols', ctx.symbols.join(','),
       '--count', count(i), '--token', ctx.tokens.trader, '--probe', probeSymbol,
     ]))
-  const t0 = Date.now()
-  const ready = await Promise.all(clients.map((c) => c.next('ready', 300_000)))
-  const connectS = (Date.now() - t0) / 1000
-  const load = spawnNode(join(root, 'bench/ingest/load.ts'), ['--url', ctx.gw.url, '--token', ctx.tokens.ingest, '--rate', String(o.eventsPerS),
-    '--seconds', String(o.seconds + warmupMs / 1000 + 1), '--symbols', String(Math.max(50, o.channels)), '--batch', String(loadBatch),
-    '--max-in-flight', String(loadMaxInFlight)])
-  const probe = startProbe(ctx.gw.url, ctx.tokens.ingest)
-  await sleep(warmupMs)
-  const baselineStart = server === 'baseline' ? await baselineCounters(ctx.baseline) : undefined
-  const ticks0 = await scrapeTicks(ctx.gw.url)
-  for (const c of clients) c.say('start')
-  const cpu0 = cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid)
-  const started = Date.now()
-  const loads: number[] = []
-  while (Date.now() - started < o.seconds * 1000) {
-    await sleep(1000)
-    loads.push(loadavg()[0])
+  let load: Proc | undefined
+  let probe: ReturnType<typeof startProbe> | undefined
+  try {
+    const t0 = Date.now()
+    const ready = await Promise.all(clients.map((c) => c.next('ready', 300_000)))
+    const connectS = (Date.now() - t0) / 1000
+    load = spawnNode(join(root, 'bench/ingest/load.ts'), ['--url', ctx.gw.url, '--token', ctx.tokens.ingest, '--rate', String(o.eventsPerS),
+      '--seconds', String(o.seconds + warmupMs / 1000 + 1), '--symbols', String(Math.max(50, o.channels)), '--batch', String(loadBatch),
+      '--max-in-flight', String(loadMaxInFlight)])
+    probe = startProbe(ctx.gw.url, ctx.tokens.ingest)
+    await sleep(warmupMs)
+    const baselineStart = server === 'baseline' ? await baselineCounters(ctx.baseline) : undefined
+    const ticks0 = await scrapeTicks(ctx.gw.url)
+    for (const c of clients) c.say('start')
+    const cpu0 = cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid)
+    const started = Date.now()
+    const loads: number[] = []
+    while (Date.now() - started < o.seconds * 1000) {
+      await sleep(1000)
+      loads.push(loadavg()[0])
+    }
+    for (const c of clients) c.say('stop')
+    const cpuPct = ((cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid) - cpu0) / ((Date.now() - started) / 1000)) * 100
+    const baselineStats = baselineStart && counterDiff(await baselineCounters(ctx.baseline), baselineStart)
+    const ticks = histogramWindow(ticks0, await scrapeTicks(ctx.gw.url))
+    const results = await Promise.all(clients.map((c) => c.next('result', 60_000)))
+    probe.stop()
+    const ingest = await load.next(undefined, 60_000).catch(() => null)
+    return summarisePhase(server, results, ready, connectS, { cpuPct, ingest, loads, ticks, baselineStats })
+  } finally {
+    probe?.stop()
+    await Promise.all([...clients, ...(load ? [load] : [])].map((p) => p.stop()))
   }
-  for (const c of clients) c.say('stop')
-  const cpuPct = ((cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid) - cpu0) / ((Date.now() - started) / 1000)) * 100
-  const baselineStats = baselineStart && counterDiff(await baselineCounters(ctx.baseline), baselineStart)
-  const ticks = histogramWindow(ticks0, await scrapeTicks(ctx.gw.url))
-  const results = await Promise.all(clients.map((c) => c.next('result', 60_000)))
-  probe.stop()
-  const ingest = await load.next(undefined, 60_000).catch(() => null)
-  await Promise.all([...clients, load].map((p) => p.stop()))
-  return summarisePhase(server, results, ready, connectS, { cpuPct, ingest, loads, ticks, baselineStats })
 }
 
 /** Percentiles (ms) over the merged latency histograms (`[ms, count][]`) of client results. */
@@ -199,9 +205,10 @@ export interface Floor {
  */
 async function runFloor(clients: number, o: LiveScenarioOptions): Promise<Floor> {
   const server = spawnNode(join(root, 'bench/live/floor-server.ts'), [])
+  let client: Proc | undefined
   try {
     const { port } = await server.next('listening')
-    const client = spawnProc([ensureGoClient(), '-addr', `127.0.0.1:${port}`, '-kind', 'msgpack', '-path', '/floor', '-probe-every', String(clients + 1), '-count', String(clients)], {}, 'go live client')
+    client = spawnProc([ensureGoClient(), '-addr', `127.0.0.1:${port}`, '-kind', 'msgpack', '-path', '/floor', '-probe-every', String(clients + 1), '-count', String(clients)], {}, 'go live client')
     await client.next('ready', 300_000)
     const seconds = Math.min(o.seconds, 10)
     client.say('start')
@@ -212,10 +219,10 @@ async function runFloor(clients: number, o: LiveScenarioOptions): Promise<Floor>
     server.say('stop')
     client.say('stop')
     const result = await client.next('result', 60_000)
-    await client.stop()
     const pct = latencyPercentiles([result])
     return { clients: result.connected, framesPerS: Math.round(result.updates / result.seconds), p50Ms: pct(50), p99Ms: pct(99), serverCpuPct: Math.round(cpuPct) }
   } finally {
+    await client?.stop()
     await server.stop()
   }
 }
