@@ -8,6 +8,7 @@ import {
 } from '../../../api/protocol/index.ts'
 import { absoluteTimes, deltaRows, newestTime } from './columns.ts'
 import type { ConnectionState, FromWorker, ToWorker } from './messages.ts'
+import { errorReaction, reconnectDelayMs } from './reactions.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -22,6 +23,9 @@ interface Sub {
   lastT: number
   resyncing: boolean
   live: boolean
+  /** Temporary refusals since the last snapshot (drives the resubscribe backoff). */
+  retries: number
+  retryTimer?: ReturnType<typeof setTimeout>
 }
 
 const subs = new Map<number, Sub>()
@@ -40,6 +44,7 @@ function send(f: ClientFrame) {
 }
 
 function subscribe(s: Sub) {
+  clearTimeout(s.retryTimer)
   s.live = false
   s.resyncing = false
   send({ op: C.SUBSCRIBE, sid: s.sid, channel: s.channel, params: s.params, resume: s.seq > 0 && s.lastT > 0 ? { seq: s.seq, t: s.lastT } : undefined })
@@ -56,7 +61,9 @@ function connect() {
   let opened = false
   socket.onopen = () => {
     opened = true
-    attempt = 0
+    // The backoff restarts once the connection proves useful (a snapshot), so a gateway
+    // that fails every subscription (INTERNAL → reconnect) is not retried in a tight loop.
+    if (!subs.size) attempt = 0
     state('open')
     for (const s of subs.values()) subscribe(s)
   }
@@ -66,16 +73,16 @@ function connect() {
     ws = undefined
     byCid.clear()
     // An upgrade refused before opening is most often a bad or expired token: probe once to tell.
-    if (!opened && attempt >= 2) return void probeAuth().then((ok) => (ok ? retry(e.reason) : state('unauthorized', 0, 'the token was refused')))
-    retry(e.reason)
+    if (!opened && attempt >= 2) return void probeAuth().then((ok) => (ok ? retry(e.code, e.reason) : state('unauthorized', 0, 'the token was refused')))
+    retry(e.code, e.reason)
   }
 }
 
-/** Exponential backoff with jitter, capped at 10 s. */
-function retry(reason?: string) {
+/** Reconnects after the backoff docs/protocol.md asks for this close code. */
+function retry(closeCode: number, reason?: string) {
   attempt++
-  const ms = Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random() / 2)
-  state('reconnecting', Math.round(ms), reason || undefined)
+  const ms = reconnectDelayMs(closeCode, attempt)
+  state('reconnecting', ms, reason || undefined)
   retryTimer = setTimeout(connect, ms)
 }
 
@@ -112,6 +119,8 @@ function onFrame(f: ServerFrame) {
     s.time = f.meta.time
     s.live = true
     s.resyncing = false
+    s.retries = 0
+    attempt = 0
     byCid.set(f.cid, s)
     const cols = absoluteTimes(f.cols, f.base, f.meta.time)
     s.lastT = newestTime(cols, s.time, f.since === null ? 0 : s.lastT)
@@ -131,9 +140,25 @@ function onFrame(f: ServerFrame) {
   } else if (f.type === S.ERROR) {
     post({ t: 'error', sid: f.sid, code: f.code, reason: f.reason, message: f.message, temporary: f.temporary })
     const s = f.sid === null ? undefined : subs.get(f.sid)
-    // A temporary failure of one subscription: try it again a little later.
-    if (s && f.temporary) setTimeout(() => subs.get(s.sid) === s && subscribe(s), 2000)
+    const reaction = errorReaction(f.code, f.temporary, s?.retries ?? 0)
+    if (reaction.do === 'reconnect') ws?.close()
+    else if (reaction.do === 'forget' && s) forget(s)
+    else if (reaction.do === 'resubscribe' && s) {
+      s.retries++
+      clearTimeout(s.retryTimer)
+      s.retryTimer = setTimeout(() => subs.get(s.sid) === s && subscribe(s), reaction.afterMs)
+    }
   }
+}
+
+/** Drops a subscription's protocol state: a later resubscribe starts from a full snapshot. */
+function forget(s: Sub) {
+  clearTimeout(s.retryTimer)
+  byCid.delete(s.cid)
+  s.cid = -1
+  s.seq = 0
+  s.lastT = 0
+  s.resyncing = false
 }
 
 // Benchmark hook: frames built here go through the same decode → post path as socket frames.
@@ -148,7 +173,7 @@ function startSynthetic(sids: number[], pointsPerSecond: number) {
   let seq = 0
   const price = new Map<number, number>()
   for (const sid of sids) {
-    subs.set(sid, { sid, channel: 'synthetic', params: {}, cid: 100_000 + sid, seq: 0, time: 0, lastT: 0, resyncing: false, live: true })
+    subs.set(sid, { sid, channel: 'synthetic', params: {}, cid: 100_000 + sid, seq: 0, time: 0, lastT: 0, resyncing: false, live: true, retries: 0 })
     onBytes(encodeServerFrame({ type: S.SNAPSHOT, sid, cid: 100_000 + sid, seq: 0, meta, base: t, cols: [[], [], [], [], [], [], [], []], since: null }))
     price.set(sid, 100)
   }
@@ -179,13 +204,13 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     ws?.close()
     connect()
   } else if (m.t === 'sub') {
-    const s: Sub = { sid: m.sid, channel: m.channel, params: m.params, cid: -1, seq: 0, time: -1, lastT: 0, resyncing: false, live: false }
+    const s: Sub = { sid: m.sid, channel: m.channel, params: m.params, cid: -1, seq: 0, time: -1, lastT: 0, resyncing: false, live: false, retries: 0 }
     subs.set(m.sid, s)
     subscribe(s)
   } else if (m.t === 'unsub') {
     const s = subs.get(m.sid)
     subs.delete(m.sid)
-    if (s) byCid.delete(s.cid)
+    if (s) forget(s)
     send({ op: C.UNSUBSCRIBE, sid: m.sid })
   } else if (m.t === 'drop') {
     ws?.close()
