@@ -261,6 +261,9 @@ describe('catalog listing and OpenAPI', () => {
     const doc = (await (await fetch(`${gw.url}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toContain('/api/v1/q/funnel')
+    const responses = (doc.paths['/api/v1/q/funnel'] as { get: { responses: Record<string, { description: string }> } }).get.responses
+    expect(Object.keys(responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '502', '503'])
+    expect(responses[400].description).toContain('RESULT_TOO_LARGE')
     const metrics = await (await fetch(`${gw.url}/metrics`)).text()
     expect(metrics).toMatch(/livehouse_history_cache_hit_ratio \d/)
   })
