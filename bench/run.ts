@@ -9,7 +9,6 @@
 //   --tick-ms MS                              live: the gateway's LIVE_TICK_MS
 //   --concurrency N --log-level LEVEL         history: connections of the cached and mix phases; gateway LOG_LEVEL
 //   --cpu-prof DIR                            live, history: write a V8 CPU profile of the gateway to DIR
-import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
@@ -18,6 +17,7 @@ import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { historyScenario } from './history/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
+import { runTsx } from './lib/child.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka, stopKafka } from '../scripts/kafka.mjs'
 // @ts-expect-error plain ESM script without types
@@ -60,15 +60,6 @@ async function withKafka<T>(fn: (brokers: string) => Promise<T>): Promise<T> {
   }
 }
 
-/** Scripts that are CLIs of their own (they write their own result files). */
-function runScript(script: string, args: string[]): Promise<void> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, script), ...args], { stdio: 'inherit' })
-    const unregister = onInterrupt(() => child.kill('SIGTERM'))
-    child.on('exit', (code) => (unregister(), code === 0 ? resolveRun() : reject(new Error(`${script} exited with ${code}`))))
-  })
-}
-
 type Part = () => Promise<unknown>
 const parts = {
   ingest: (runs: number, seconds: number, name = 'ingest'): Part => () =>
@@ -80,7 +71,8 @@ const parts = {
     }),
   history: (runs: number | undefined, seconds: number | undefined, name = 'history'): Part => () =>
     historyScenario({ name, runs, seconds, concurrency: optNum(values.concurrency), logLevel: values['log-level'], cpuProfileDir }),
-  ui: (seconds: number): Part => () => runScript('ui/run.ts', ['--seconds', String(seconds)]),
+  // The UI bench is a CLI of its own (it writes its own result files).
+  ui: (seconds: number): Part => () => runTsx(resolve(import.meta.dirname, 'ui/run.ts'), ['--seconds', String(seconds)], { inherit: true }),
   k6: (seconds: number): Part => () => k6Scenario({ name: 'k6', seconds, httpVus: 20, wsVus: 500 }),
 }
 

@@ -2,7 +2,6 @@
 // client in a process of its own (bench/history/load-client.ts). Each run measures, in
 // order: a cached query (L1 hits), uncached queries (distinct closed ranges, so every one
 // runs in ClickHouse) and a realistic dashboard mix; figures are medians over the runs.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -11,6 +10,7 @@ import { auth, ingest, removeDir, startGateway, tokenFor } from '../../test/supp
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median } from '../stats.ts'
 import { onInterrupt, stopOnInterrupt } from '../lib/interrupt.ts'
+import { runTsxJson } from '../lib/child.ts'
 import type { LoadJob, LoadResult } from './load-client.ts'
 // @ts-expect-error plain ESM script without types
 import { startRedis, stopRedis } from '../../scripts/redis.mjs'
@@ -41,19 +41,7 @@ function runClient(job: LoadJob): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lh-history-job-'))
   const file = join(dir, 'job.json')
   writeFileSync(file, JSON.stringify(job))
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/history/load-client.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
-    const unregister = onInterrupt(() => child.kill('SIGTERM'))
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.on('exit', (code) => {
-      unregister()
-      rmSync(dir, { recursive: true, force: true })
-      const line = out.trim().split('\n').at(-1) ?? ''
-      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`load client exited ${code}: ${out}`))
-      resolveRun(JSON.parse(line) as LoadResult)
-    })
-  })
+  return runTsxJson<LoadResult>(join(root, 'bench/history/load-client.ts'), [file]).finally(() => rmSync(dir, { recursive: true, force: true }))
 }
 
 async function loadFixtures(gw: { url: string }, base: number) {

@@ -1,12 +1,12 @@
 // One ingestion benchmark run in its own process (chDB: one data directory per process):
 // the gateway in-process, the load generator as a child process, a freshness probe,
 // then a zero-loss check and the raw chDB insert ceiling for the same rows.
-import { spawn } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingest, removeDir, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { percentile } from '../stats.ts'
 import { exitCleanlyOnSignals, onInterrupt } from '../lib/interrupt.ts'
+import { runTsxJson } from '../lib/child.ts'
 
 const { values } = parseArgs({
   options: {
@@ -59,13 +59,10 @@ const poll = (async () => {
   }
 })()
 
-const load = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'load.ts'),
-  '--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency], { stdio: ['ignore', 'pipe', 'inherit'] })
-onInterrupt(() => load.kill('SIGTERM'))
-let out = ''
-load.stdout.on('data', (d) => (out += d))
-await new Promise((r) => load.on('exit', r))
-const loadResult = JSON.parse(out.trim().split('\n').at(-1)!) as { accepted: number; refused: number; failed: number; elapsedS: number; acceptedPerS: number; runId: string }
+const loadResult = await runTsxJson<{ accepted: number; refused: number; failed: number; elapsedS: number; acceptedPerS: number; runId: string }>(
+  resolve(import.meta.dirname, 'load.ts'),
+  ['--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency],
+)
 probing = false
 await probe
 

@@ -1,10 +1,9 @@
 // The ingestion scenario: several runs per mode (embedded INSERTs, Kafka), each in its
 // own process; throughput, freshness and zero loss, against the raw chDB insert ceiling.
-import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median } from '../stats.ts'
-import { onInterrupt } from '../lib/interrupt.ts'
+import { runTsxJson } from '../lib/child.ts'
 
 export interface IngestRun {
   mode: 'embedded' | 'kafka'
@@ -18,20 +17,7 @@ export interface IngestRun {
   ceilingRowsPerS: number
 }
 
-function runMode(args: string[]): Promise<IngestRun> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, 'mode.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const unregister = onInterrupt(() => child.kill('SIGTERM'))
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.on('exit', (code) => {
-      unregister()
-      const last = out.trim().split('\n').at(-1) ?? ''
-      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`ingest run failed (${code}): ${out.slice(-2000)}`))
-      resolveRun(JSON.parse(last))
-    })
-  })
-}
+const runMode = (args: string[]) => runTsxJson<IngestRun>(resolve(import.meta.dirname, 'mode.ts'), args)
 
 export async function ingestScenario(options: { runs: number; seconds: number; kafkaBrokers?: string; name: string }) {
   const runs: IngestRun[] = []
