@@ -4,7 +4,7 @@
 // one JSON line with the run's figures.
 import { createConnection } from 'node:net'
 import { readFileSync } from 'node:fs'
-import { percentile } from '../stats.ts'
+import { percentile } from '../lib/stats.ts'
 
 export interface LoadJob {
   name: string

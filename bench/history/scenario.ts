@@ -2,13 +2,14 @@
 // client in a process of its own (bench/history/load-client.ts). Each run measures, in
 // order: a cached query (L1 hits), uncached queries (distinct closed ranges, so every one
 // runs in ClickHouse) and a realistic dashboard mix; figures are medians over the runs.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { makeFixtures } from '../../api/history/fixtures.ts'
 import { auth, ingest, removeDir, startGateway, tokenFor } from '../../test/support/gateway.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
-import { median } from '../stats.ts'
+import { median } from '../lib/stats.ts'
 import { onInterrupt, stopOnInterrupt } from '../lib/interrupt.ts'
 import { runTsxJson } from '../lib/child.ts'
 import type { LoadJob, LoadResult } from './load-client.ts'
@@ -60,7 +61,7 @@ async function loadFixtures(gw: { url: string }, base: number) {
     const r = await fetch(`${gw.url}/api/v1/sql?query=${encodeURIComponent(query)}`, { headers: { authorization: `Bearer ${analyst}` } })
     if ((await r.text()).trim() === want) return
     if (Date.now() > deadline) throw new Error('fixtures did not reach ClickHouse in 60 s')
-    await new Promise((r) => setTimeout(r, 200))
+    await sleep(200)
   }
 }
 

@@ -1,10 +1,11 @@
 // One ingestion benchmark run in its own process (chDB: one data directory per process):
 // the gateway in-process, the load generator as a child process, a freshness probe,
 // then a zero-loss check and the raw chDB insert ceiling for the same rows.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingest, removeDir, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { percentile } from '../stats.ts'
+import { percentile } from '../lib/stats.ts'
 import { exitCleanlyOnSignals, onInterrupt } from '../lib/interrupt.ts'
 import { runTsxJson } from '../lib/child.ts'
 
@@ -30,7 +31,7 @@ const token = await tokenFor(['ingest'])
 if (values.kafka) {
   // The Kafka engine's consumer group joins ~4-5 s after the first message: warm it up outside the measurement.
   await ingest(gw, 'trades', [{ id: 'warm', ts: Date.now(), symbol: 'WARM', price: 1, qty: 1, side: 'buy' }])
-  while ((await one("SELECT count() FROM trades WHERE symbol = 'WARM'")) < 1) await new Promise((r) => setTimeout(r, 100))
+  while ((await one("SELECT count() FROM trades WHERE symbol = 'WARM'")) < 1) await sleep(100)
 }
 
 // Freshness: a probe trade every 100 ms; a poller sees when the 1s candle counts it. The
@@ -45,7 +46,7 @@ const probe = (async () => {
     const i = sentAt.length
     sentAt.push(Date.now())
     await ingest(gw, 'trades', [{ id: `probe-${i}`, ts: Date.now(), symbol: 'PRB', price: 1, qty: 1, side: 'buy' }]).catch(() => {})
-    await new Promise((r) => setTimeout(r, 100))
+    await sleep(100)
   }
 })()
 const poll = (async () => {
@@ -55,7 +56,7 @@ const poll = (async () => {
     const now = Date.now()
     for (; seen < visible && seen < sentAt.length; seen++) freshnessMs.push(now - sentAt[seen])
     if (!probing && Date.now() - sentAt.at(-1)! > 30_000) break
-    await new Promise((r) => setTimeout(r, freshnessPollMs))
+    await sleep(freshnessPollMs)
   }
 })()
 
@@ -72,7 +73,7 @@ let stored = 0
 while (Date.now() - drainStart < 120_000) {
   stored = await one(`SELECT count() FROM trades WHERE startsWith(id, '${loadResult.runId}-')`)
   if (stored >= loadResult.accepted) break
-  await new Promise((r) => setTimeout(r, 200))
+  await sleep(200)
 }
 const drainMs = Date.now() - drainStart
 await poll

@@ -2,7 +2,7 @@
 // own process; throughput, freshness and zero loss, against the raw chDB insert ceiling.
 import { resolve } from 'node:path'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
-import { median } from '../stats.ts'
+import { median } from '../lib/stats.ts'
 import { runTsxJson } from '../lib/child.ts'
 
 export interface IngestRun {

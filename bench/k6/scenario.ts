@@ -1,6 +1,7 @@
 // k6 scenarios against a real gateway process with demo data and Redis: the historical
 // HTTP mix through the cache, and WebSocket fan-out decoding MessagePack. k6 is built from
 // the Go module proxy (`go install go.k6.io/k6@<version>`) when it is not installed.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,12 +12,12 @@ import { onInterrupt, stopOnInterrupt } from '../lib/interrupt.ts'
 // @ts-expect-error plain ESM script without types
 import { startRedis, stopRedis } from '../../scripts/redis.mjs'
 // @ts-expect-error plain ESM script without types
-import { getFreePort } from '../../scripts/lib/proc.mjs'
+import { getFreePort, which } from '../../scripts/lib/proc.mjs'
 
 const k6Version = 'v1.4.2'
 
-export function ensureK6(): string {
-  const onPath = spawnSyncWhich('k6')
+function ensureK6(): string {
+  const onPath: string | undefined = which('k6')
   if (onPath) return onPath
   const gopath = execFileSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).trim()
   const bin = join(gopath, 'bin', 'k6')
@@ -25,14 +26,6 @@ export function ensureK6(): string {
     execFileSync('go', ['install', `go.k6.io/k6@${k6Version}`], { stdio: 'inherit' })
   }
   return bin
-}
-
-function spawnSyncWhich(cmd: string): string | undefined {
-  try {
-    return execFileSync('bash', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || undefined
-  } catch {
-    return undefined
-  }
 }
 
 type Summary = { metrics: Record<string, Record<string, number>> }
@@ -64,7 +57,7 @@ export async function k6Scenario(options: { name: string; seconds: number; httpV
     const redis = await startRedis({ port: redisPort })
     gw = stopOnInterrupt(await startGateway({ DEMO_RATE: '2000', REDIS_URL: redis.url, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' }))
     const token = await tokenFor(['admin'])
-    await new Promise((r) => setTimeout(r, 3000)) // let demo data reach the rollups
+    await sleep(3000) // let demo data reach the rollups
     const env = { BASE_URL: gw.url, TOKEN: token, SECONDS: String(options.seconds) }
     console.log(`bench k6: historical mix, ${options.httpVus} VUs, ${options.seconds} s…`)
     const http = await runK6(k6, 'history.js', { ...env, VUS: String(options.httpVus) })

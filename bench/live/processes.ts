@@ -1,5 +1,6 @@
 // Child processes of the live benchmark: each runs under `bash -c 'ulimit -n …; exec node'`
 // (thousands of sockets need descriptors) and talks by JSON lines on stdout / stdin.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -102,7 +103,7 @@ export async function startGatewayProc(env: Record<string, string>, nodeArgs: st
       rmSync(dataDir, { recursive: true, force: true })
       throw new Error(`gateway did not start:\n${p.output()}`)
     }
-    await new Promise((r) => setTimeout(r, 200))
+    await sleep(200)
   }
   const url = m[1].replace('localhost', '127.0.0.1')
   const stop = p.stop

@@ -3,11 +3,12 @@
 // Per run, two phases against the same gateway and ingestion (order alternates per run):
 // N clients × M candle channels on the gateway (MessagePack deltas), then the same on
 // the baseline (plain `ws`, JSON full snapshots, same channels, same ticks).
+import { setTimeout as sleep } from 'node:timers/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createAuth } from '../../api/auth.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
-import { median, percentile } from '../stats.ts'
+import { median, percentile } from '../lib/stats.ts'
 import { histogramBuckets, histogramWindow, type Buckets } from '../lib/prometheus.ts'
 import { C, encodeClientFrame } from '../../api/protocol/index.ts'
 import { cpuSeconds, ensureGoClient, root, spawnNode, spawnProc, startGatewayProc, type GatewayProc, type Proc } from './processes.ts'
@@ -72,7 +73,6 @@ interface Phase {
   baseline?: BaselineCounters
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const toMs = (s: number | null) => (s === null ? null : s * 1000)
 
 interface BaselineCounters { sent: number; skipped: number; publishes: number; sentBytes: number; at: number }
