@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import {
   ROOT, say, seconds, getFreePort, isPortFree, isAlive, cmdlineOf, readJson, writeJson, tail,
-  spawnDetached, stopPid, waitFor, run, which, parseCli, runAsCli } from './lib/proc.mjs';
+  spawnDetached, stopPid, waitFor, run, which, runAsCli } from './lib/proc.mjs';
 
 export { getFreePort } from './lib/proc.mjs'; // for tests that start a broker of their own
 
@@ -195,10 +196,10 @@ export async function stopKafka({ dataDir, timeoutMs = 30_000, signal = 'SIGTERM
   return pid;
 }
 
-/** Stops (or kills, with kill: true) and starts the broker again on the same port and data. */
-export async function restartKafka({ dataDir, kill = false, timeoutMs } = {}) {
+/** Stops (or kills, with kill: true) and starts the broker again on the same data, and on `port` or else the same port. */
+export async function restartKafka({ dataDir, port, kill = false, timeoutMs } = {}) {
   await stopKafka({ dataDir, signal: kill ? 'SIGKILL' : 'SIGTERM' });
-  return startKafka({ dataDir, timeoutMs });
+  return startKafka({ dataDir, port, timeoutMs });
 }
 
 /** { running, pid, brokers } for dataDir, without touching the broker. */
@@ -210,9 +211,12 @@ export function kafkaStatus({ dataDir } = {}) {
 }
 
 async function main(argv) {
-  const args = parseCli(argv);
+  const { values: args, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: { port: { type: 'string' }, dir: { type: 'string' }, fresh: { type: 'boolean' }, kill: { type: 'boolean' } },
+  });
   const opts = { dataDir: args.dir, port: args.port ? Number(args.port) : undefined };
-  switch (args._[0]) {
+  switch (positionals[0]) {
     case 'start': {
       const k = await startKafka({ ...opts, fresh: Boolean(args.fresh) });
       console.log(k.brokers);

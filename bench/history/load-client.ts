@@ -75,7 +75,7 @@ function connect(host: string, port: number) {
   }
 }
 
-export async function runLoad(job: LoadJob): Promise<LoadResult> {
+async function runLoad(job: LoadJob): Promise<LoadResult> {
   const { hostname, port } = new URL(job.url)
   const requests = job.targets.map((t) => Buffer.from(`GET ${t.path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${job.tokens[t.token]}\r\n\r\n`, 'latin1'))
   const latencies: number[] = []

@@ -5,7 +5,7 @@ import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median } from '../lib/stats.ts'
 import { runTsxJson } from '../lib/child.ts'
 
-export interface IngestRun {
+interface IngestRun {
   mode: 'embedded' | 'kafka'
   acceptedPerS: number
   accepted: number

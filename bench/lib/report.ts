@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export const resultsDir = resolve(import.meta.dirname, '../results')
+const resultsDir = resolve(import.meta.dirname, '../results')
 
 export interface Bar {
   label: string
@@ -27,7 +27,7 @@ export function barChartSvg(title: string, unit: string, bars: Bar[]): string {
     `<rect width="100%" height="100%" fill="#fff"/><text x="10" y="20" font-weight="bold">${escapeXml(title)}</text>${rows.join('')}</svg>\n`
 }
 
-export function formatNumber(n: number): string {
+function formatNumber(n: number): string {
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2)
 }
 

@@ -190,7 +190,7 @@ function latencyPercentiles(results: { latencyHist: [number, number][] }[]): (p:
   }
 }
 
-export interface Floor {
+interface Floor {
   clients: number
   framesPerS: number
   p50Ms: number | null

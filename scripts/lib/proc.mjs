@@ -196,7 +196,7 @@ export function removeDir(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Minimal `--key value` / `--flag` parser for the CLIs; positional args in `_`. */
+/** Minimal `--key value` / `--flag` parser (scripts/redis.mjs); positional args in `_`. New CLIs use node:util parseArgs, which knows option types. */
 export function parseCli(argv) {
   const out = { _: [] };
   for (let i = 0; i < argv.length; i++) {
