@@ -3,8 +3,8 @@
 import { For, onMount } from 'solid-js'
 import { render } from 'solid-js/web'
 import type uPlot from 'uplot'
-import { baseOptions, Chart } from './components/Chart.tsx'
-import { candlePlugin } from './components/candles.ts'
+import { Chart } from './components/Chart.tsx'
+import { candleOptions } from './components/candles.ts'
 import { Freshness } from './components/Freshness.tsx'
 import { createLiveClient, LiveStore } from './live/client.ts'
 import { palette } from './theme.ts'
@@ -20,11 +20,8 @@ const stores = Array.from({ length: charts }, () => client.subscribe('synthetic'
 
 function Bench() {
   onMount(() => client.synthetic(stores, pointsPerSecond))
-  const options = () => {
-    const p = palette()
-    const hidden = { paths: () => null, points: { show: false } }
-    return { ...baseOptions(p), legend: { show: false }, plugins: [candlePlugin(p)], scales: { x: { time: true } }, series: [{}, ...['o', 'h', 'l', 'c'].map((label) => ({ label, ...hidden }))] } as Omit<uPlot.Options, 'width' | 'height'>
-  }
+  // The trader view's chart, volume bars included: the benchmark measures what users get.
+  const options = () => candleOptions(palette(), { volume: true })
   return (
     <main class="view">
       <p data-testid="bench-info">{charts} charts · {pointsPerSecond} points/s · {capacity} points per chart · decoded frames/s: {client.framesPerS()}</p>
@@ -34,7 +31,7 @@ function Bench() {
             <section class="panel" aria-label={`chart ${i()}`}>
               <header><h2>synthetic {i()}</h2><Freshness at={() => (s.version(), s.newestAt)} /></header>
               <Chart label={`synthetic ${i()}`} options={options} height={220} subscribe={(f) => s.onChange(f)}
-                data={() => (s.series ? [0, 1, 2, 3, 4].map((c) => s.series!.column(c)) : [[], [], [], [], []]) as unknown as uPlot.AlignedData} />
+                data={() => (s.series ? [0, 1, 2, 3, 4, 5].map((c) => s.series!.column(c)) : [[], [], [], [], [], []]) as unknown as uPlot.AlignedData} />
             </section>
           )}
         </For>

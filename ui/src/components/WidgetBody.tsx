@@ -4,7 +4,7 @@ import type { QueryResult } from '../api.ts'
 import { num } from '../format.ts'
 import { palette } from '../theme.ts'
 import { baseOptions, Chart } from './Chart.tsx'
-import { candlePlugin } from './candles.ts'
+import { candleOptions } from './candles.ts'
 import { DataTable } from './DataTable.tsx'
 import type { Widget } from '../views/dashboard-templates.ts'
 
@@ -41,11 +41,6 @@ export function WidgetBody(props: { widget: Widget; result: QueryResult; height:
       series: [{}, ...numCols().slice(0, 4).map((c, i) => ({ label: c.name, stroke: colors[i], width: 1.5, fill: kind !== 'line' ? colors[i] + '33' : undefined, ...bars }))],
     } as Omit<uPlot.Options, 'width' | 'height'>
   }
-  const candleOptions = () => {
-    const p = palette()
-    const hidden = { paths: () => null, points: { show: false } }
-    return { ...baseOptions(p), plugins: [candlePlugin(p)], scales: { x: { time: true } }, series: [{}, ...['open', 'high', 'low', 'close'].map((label) => ({ label, ...hidden, stroke: p.fg }))] } as Omit<uPlot.Options, 'width' | 'height'>
-  }
   const candleData = () => {
     const rows = [...r().rows].sort((a, b) => toMs(a.t) - toMs(b.t))
     return [rows.map((x) => toMs(x.t)), ...['open', 'high', 'low', 'close'].map((k) => rows.map((x) => Number(x[k])))] as uPlot.AlignedData
@@ -57,7 +52,7 @@ export function WidgetBody(props: { widget: Widget; result: QueryResult; height:
           <p class="big-number">{num(r().rows[0][numCols()[0]?.name ?? r().columns[0].name])}<small> {numCols()[0]?.name}</small></p>
         </Match>
         <Match when={props.widget.type === 'candles' && r().columns.some((c) => c.name === 'open')}>
-          <Chart label={props.widget.title ?? 'candles'} options={candleOptions} data={candleData} height={props.height} />
+          <Chart label={props.widget.title ?? 'candles'} options={() => candleOptions(palette())} data={candleData} height={props.height} />
         </Match>
         <Match when={['line', 'area', 'bar'].includes(props.widget.type) && numCols().length > 0}>
           <Chart label={props.widget.title ?? props.widget.query} options={chartOptions(props.widget.type)} data={chartData} height={props.height} />

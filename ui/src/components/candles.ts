@@ -1,4 +1,33 @@
-import type uPlot from 'uplot'
+import uPlot from 'uplot'
+import type { palette } from '../theme.ts'
+import { baseOptions } from './Chart.tsx'
+
+let barsPath: uPlot.Series.PathBuilder | undefined
+const volumeBars: uPlot.Series.PathBuilder = (u, i, i0, i1) => (barsPath ??= uPlot.paths.bars!({ size: [0.7, 24] }))(u, i, i0, i1)
+
+/**
+ * The one candlestick chart (trader view, dashboard widgets, UI benchmark): data
+ * `[t, open, high, low, close]`, plus `volume` as bars on their own scale when asked.
+ */
+export function candleOptions(p: ReturnType<typeof palette>, { volume = false } = {}): Omit<uPlot.Options, 'width' | 'height'> {
+  const base = baseOptions(p)
+  const hidden = { paths: () => null, points: { show: false } }
+  const series: uPlot.Series[] = [
+    {},
+    { label: 'open', ...hidden, stroke: p.muted },
+    { label: 'high', ...hidden, stroke: p.up },
+    { label: 'low', ...hidden, stroke: p.down },
+    { label: 'close', ...hidden, stroke: p.fg },
+  ]
+  const options = { ...base, plugins: [candlePlugin(p)], scales: { x: { time: true } }, series }
+  if (!volume) return options
+  return {
+    ...options,
+    scales: { ...options.scales, vol: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, (max || 1) * 4] } },
+    series: [...series, { label: 'volume', scale: 'vol', stroke: p.accent, fill: p.accent + '55', width: 0, points: { show: false }, paths: volumeBars }],
+    axes: [base.axes![0], base.axes![1], { scale: 'vol', show: false }],
+  }
+}
 
 /**
  * Draws OHLC candles from series 1–4 (open, high, low, close), which have no paths of

@@ -1,8 +1,8 @@
 import { createEffect, createMemo, createSignal, For, Show } from 'solid-js'
-import uPlot from 'uplot'
+import type uPlot from 'uplot'
 import { query } from '../api.ts'
-import { baseOptions, Chart } from '../components/Chart.tsx'
-import { candlePlugin } from '../components/candles.ts'
+import { Chart } from '../components/Chart.tsx'
+import { candleOptions } from '../components/candles.ts'
 import { Freshness } from '../components/Freshness.tsx'
 import { Panel } from '../components/Panel.tsx'
 import { compact, num, pct, time } from '../format.ts'
@@ -94,24 +94,7 @@ function CandleChart(props: { store: LiveStore; symbol: string; interval: Interv
     if (!b) return [[], [], [], [], [], []]
     return [b.column(0), b.column(1), b.column(2), b.column(3), b.column(4), b.column(5)] as unknown as uPlot.AlignedData
   }
-  const options = () => {
-    const p = palette()
-    const hidden = { paths: () => null, points: { show: false } }
-    return {
-      ...baseOptions(p),
-      plugins: [candlePlugin({ up: p.up, down: p.down })],
-      scales: { x: { time: true }, vol: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, (max || 1) * 4] } },
-      series: [
-        {},
-        { label: 'open', ...hidden, stroke: p.muted },
-        { label: 'high', ...hidden, stroke: p.up },
-        { label: 'low', ...hidden, stroke: p.down },
-        { label: 'close', ...hidden, stroke: p.fg },
-        { label: 'volume', scale: 'vol', stroke: p.accent, fill: p.accent + '55', width: 0, points: { show: false }, paths: (u: uPlot, i: number, i0: number, i1: number) => uPlotBars(u, i, i0, i1) },
-      ],
-      axes: [baseOptions(p).axes![0], baseOptions(p).axes![1], { scale: 'vol', show: false }],
-    } as Omit<uPlot.Options, 'width' | 'height'>
-  }
+  const options = () => candleOptions(palette(), { volume: true })
   /** Zoom and pan into the past: the previous 300 candles come from the historical API. */
   const loadOlder = async () => {
     const first = s.series?.first(0)
@@ -139,12 +122,6 @@ function CandleChart(props: { store: LiveStore; symbol: string; interval: Interv
       </div>
     </>
   )
-}
-
-let barsPath: uPlot.Series.PathBuilder | undefined
-function uPlotBars(u: uPlot, i: number, i0: number, i1: number) {
-  barsPath ??= uPlot.paths.bars!({ size: [0.7, 24] })
-  return barsPath(u, i, i0, i1)
 }
 
 function TradeTape(props: { store?: LiveStore }) {
