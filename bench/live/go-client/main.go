@@ -15,6 +15,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
@@ -62,8 +63,10 @@ var (
 	measureStarted atomic.Int64
 	latency        [maxMs + 1]atomic.Uint32
 	stats          struct {
-		connected, failed, closed, updates, updateBytes, snapshots, snapshotBytes, errors, gaps atomic.Int64
+		connected, failed, closed atomic.Int64
 	}
+	clientsMu    sync.Mutex
+	clients      []*client
 	probeMu      sync.Mutex
 	probeSamples []int64
 )
@@ -202,6 +205,12 @@ type client struct {
 	probeCid   int64
 	lastProbeT int64
 	w          net.Conn
+	// Per connection, summed at stop: no cache line shared by every reader goroutine.
+	counts counters
+}
+
+type counters struct {
+	updates, updateBytes, snapshots, snapshotBytes, errors, gaps atomic.Int64
 }
 
 func (c *client) onMsgpack(payload []byte) {
@@ -223,14 +232,14 @@ func (c *client) onMsgpack(payload []byte) {
 		}
 		cid, seq := int64(h[0]), int64(h[1])
 		if last, ok := c.seqByCid[cid]; ok && seq > last+1 && measuring.Load() {
-			stats.gaps.Add(1)
+			c.counts.gaps.Add(1)
 		}
 		c.seqByCid[cid] = seq
 		if !measuring.Load() {
 			return
 		}
-		stats.updates.Add(1)
-		stats.updateBytes.Add(int64(len(payload)))
+		c.counts.updates.Add(1)
+		c.counts.updateBytes.Add(int64(len(payload)))
 		base := int64(h[2])
 		record(now - (base + int64(h[3])))
 		if cid != c.probeCid {
@@ -261,18 +270,18 @@ func (c *client) onMsgpack(payload []byte) {
 			c.probeCid = int64(h[1])
 		}
 		if measuring.Load() {
-			stats.snapshots.Add(1)
-			stats.snapshotBytes.Add(int64(len(payload)))
+			c.counts.snapshots.Add(1)
+			c.counts.snapshotBytes.Add(int64(len(payload)))
 		}
 	case 21: // ERROR
-		stats.errors.Add(1)
+		c.counts.errors.Add(1)
 	}
 }
 
 func (c *client) onJSON(payload []byte) {
 	now := nowMs()
 	// {"sentAt":<ms>,"channel":"…": read without parsing the whole frame; only probe tapes are parsed.
-	comma := strings.IndexByte(string(payload[:min(len(payload), 40)]), ',')
+	comma := bytes.IndexByte(payload[:min(len(payload), 40)], ',')
 	if comma < 10 {
 		return
 	}
@@ -280,8 +289,8 @@ func (c *client) onJSON(payload []byte) {
 	if err != nil || !measuring.Load() {
 		return
 	}
-	stats.updates.Add(1)
-	stats.updateBytes.Add(int64(len(payload)))
+	c.counts.updates.Add(1)
+	c.counts.updateBytes.Add(int64(len(payload)))
 	record(now - sentAt)
 	if c.probe && len(payload) > comma+19 && string(payload[comma+12:comma+19]) == "trades/" {
 		var msg struct{ Rows [][]json.RawMessage }
@@ -458,6 +467,9 @@ func main() {
 					continue
 				}
 				stats.connected.Add(1)
+				clientsMu.Lock()
+				clients = append(clients, c)
+				clientsMu.Unlock()
 				out := []byte{}
 				for _, f := range all {
 					out = append(out, frame(2, f)...)
@@ -514,6 +526,17 @@ func main() {
 				p99 = delays[int(math.Ceil(0.99*float64(len(delays))))-1]
 			}
 			delayMu.Unlock()
+			var sum struct{ updates, updateBytes, snapshots, snapshotBytes, errors, gaps int64 }
+			clientsMu.Lock()
+			for _, c := range clients {
+				sum.updates += c.counts.updates.Load()
+				sum.updateBytes += c.counts.updateBytes.Load()
+				sum.snapshots += c.counts.snapshots.Load()
+				sum.snapshotBytes += c.counts.snapshotBytes.Load()
+				sum.errors += c.counts.errors.Load()
+				sum.gaps += c.counts.gaps.Load()
+			}
+			clientsMu.Unlock()
 			var mem runtime.MemStats
 			runtime.ReadMemStats(&mem)
 			probeMu.Lock()
@@ -524,9 +547,9 @@ func main() {
 			say(map[string]any{
 				"event": "result", "kind": *kind, "client": "go", "seconds": seconds,
 				"connected": stats.connected.Load(), "failed": stats.failed.Load(), "closed": stats.closed.Load(),
-				"updates": stats.updates.Load(), "updateBytes": stats.updateBytes.Load(),
-				"snapshots": stats.snapshots.Load(), "snapshotBytes": stats.snapshotBytes.Load(),
-				"errors": stats.errors.Load(), "gaps": stats.gaps.Load(), "probeSamples": samples,
+				"updates": sum.updates, "updateBytes": sum.updateBytes,
+				"snapshots": sum.snapshots, "snapshotBytes": sum.snapshotBytes,
+				"errors": sum.errors, "gaps": sum.gaps, "probeSamples": samples,
 				"latencyHist": hist, "loopDelayP99Ms": p99, "rssMb": mem.Sys >> 20,
 			})
 			probeMu.Unlock()
