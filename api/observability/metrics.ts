@@ -82,7 +82,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   // The live gateway keeps plain running totals; these counters follow them by their increase at scrape.
   let liveStats: (() => LiveStats) | undefined
   const seen = { conflated: 0, slow: 0 }
-  const wsDisconnects = new Counter({
+  new Counter({
     name: 'livehouse_ws_disconnects_total',
     help: 'WebSocket connections closed by the server, by reason (too_slow: buffer above LIVE_MAX_CLIENT_BUFFER_BYTES).',
     labelNames: ['reason'] as const,
@@ -93,7 +93,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
       seen.slow = Math.max(seen.slow, slow)
     },
   })
-  const wsConflations = new Counter({
+  new Counter({
     name: 'livehouse_ws_conflations_total',
     help: 'Times a slow WebSocket client skipped deltas and was resynchronised with a snapshot.',
     registers,
@@ -113,16 +113,8 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   return {
     registry,
     httpDuration,
-    ingestEvents,
-    ingestWrite,
-    ingestWriteRows,
-    liveTick,
-    liveDeltas,
-    liveDeltaBytes,
-    wsDisconnects,
-    wsConflations,
 
-    /** For `createIngestor`/`createIngestRoutes`' onResult. */
+    /** For `createIngestor`'s onResult. */
     countIngest(stream: string, accepted: number, rejected: number) {
       if (accepted) ingestEvents.inc({ stream, outcome: 'accepted' }, accepted)
       if (rejected) ingestEvents.inc({ stream, outcome: 'rejected' }, rejected)
