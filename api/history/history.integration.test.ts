@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouseClient } from '@clickhouse/client'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { unpack } from 'msgpackr'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
@@ -252,6 +256,40 @@ describe('roles, entitlements and hostile input', () => {
   })
 })
 
+describe('queries that fail in ClickHouse', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehouse-queries-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const query = (name: string, param: string, sql: string) =>
+    writeFileSync(join(dir, `${name}.sql`), `-- @description ${name}\n-- @roles trader\n-- @param ${param} UInt32 default=0 : n\n${sql}\n`)
+  query('many_rows', 'rows', 'SELECT number FROM system.numbers LIMIT {rows:UInt32}')
+  query('endless', 'n', 'SELECT count() FROM system.numbers WHERE number != {n:UInt32}')
+  query('failing', 'n', "SELECT throwIf({n:UInt32} = 0, 'engine detail: /var/lib/clickhouse') AS x")
+  // One connection per query: the 1 s timeout stays on its session (chDB keeps per-query settings),
+  // and a result that overflowed leaves its partial output for that connection's next query (reported).
+  let lane = 9
+  const call = async (path: string) => {
+    const app = routesWith({ catalog: loadCatalog(dir), clickhouse: gw.clickhouse('queries', lane++), cache: createCache(), queryTimeoutS: 1 })
+    const r = await app.request(path, { headers: { authorization: `Bearer ${admin}` } })
+    const text = await r.text()
+    return { status: r.status, retryAfter: r.headers.get('retry-after'), code: (JSON.parse(text) as { error?: { code: string } }).error?.code, text }
+  }
+
+  it('more rows than the cap is 400 RESULT_TOO_LARGE', async () => {
+    expect((await call('/api/v1/q/many_rows?rows=1000')).status).toBe(200)
+    expect(await call('/api/v1/q/many_rows?rows=1000001')).toMatchObject({ status: 400, code: 'RESULT_TOO_LARGE' })
+  })
+
+  it('a query past max_execution_time is 503 QUERY_TIMEOUT with Retry-After', async () => {
+    expect(await call('/api/v1/q/endless')).toMatchObject({ status: 503, code: 'QUERY_TIMEOUT', retryAfter: '1' })
+  })
+
+  it('any other engine failure is 502 CLICKHOUSE_ERROR without the engine message', async () => {
+    const r = await call('/api/v1/q/failing')
+    expect(r).toMatchObject({ status: 502, code: 'CLICKHOUSE_ERROR' })
+    expect(r.text).not.toMatch(/engine detail|clickhouse\//)
+  })
+})
+
 describe('catalog listing and OpenAPI', () => {
   it('lists the queries a caller may run and serves an OpenAPI document', async () => {
     const seller = await tokenFor(['seller'])
@@ -304,13 +342,23 @@ describe('Redis killed mid-test', () => {
   })
 })
 
+interface RoutesOptions {
+  now?: () => number
+  cache?: ReturnType<typeof createCache>
+  limiter?: RateLimiter
+  limits?: { perTokenPerS: number; perIpPerS: number }
+  catalog?: ReturnType<typeof loadCatalog>
+  clickhouse?: ClickHouseClient
+  queryTimeoutS?: number
+}
+
 /** The historical routes behind the app's own error handler, with their own cache and limiter on the file's Redis. */
-function routesWith(o: { now?: () => number; cache?: ReturnType<typeof createCache>; limiter?: RateLimiter; limits?: { perTokenPerS: number; perIpPerS: number } }) {
+function routesWith(o: RoutesOptions) {
   return createApp({
     log: createLogger('silent'), checks: [],
     routes: [createHistoryRoutes({
-      auth, catalog: loadCatalog(), clickhouse: gw.clickhouse('queries'), cache: o.cache ?? createCache({ redis: testRedis, namespace }),
-      limiter: o.limiter ?? createRateLimiter({ redis: testRedis, namespace }), limits: o.limits ?? { perTokenPerS: 0, perIpPerS: 0 }, now: o.now,
+      auth, catalog: o.catalog ?? loadCatalog(), clickhouse: o.clickhouse ?? gw.clickhouse('queries'), cache: o.cache ?? createCache({ redis: testRedis, namespace }),
+      limiter: o.limiter ?? createRateLimiter({ redis: testRedis, namespace }), limits: o.limits ?? { perTokenPerS: 0, perIpPerS: 0 }, now: o.now, queryTimeoutS: o.queryTimeoutS,
     })],
   })
 }
