@@ -105,9 +105,11 @@ async function openLoop() {
 }
 
 await (rate > 0 ? openLoop() : Promise.all(Array.from({ length: concurrency }, closedLoopWorker)))
-// Requests are only started within the --seconds window; answers may arrive after it.
+// Requests are started only within the --seconds window, so offered is per second of it;
+// answers may arrive after it (and the open loop's last batch is due before its end), so
+// accepted is per second of the window or of the time to the last answer, the longer.
 const elapsedS = (Date.now() - started) / 1000
 console.log(JSON.stringify({
   ...stats, elapsedS, mode: rate > 0 ? 'open' : 'closed', targetPerS: rate || null,
-  offeredPerS: stats.sent / Math.min(seconds, elapsedS), acceptedPerS: stats.accepted / elapsedS, runId,
+  offeredPerS: stats.sent / seconds, acceptedPerS: stats.accepted / Math.max(seconds, elapsedS), runId,
 }))
