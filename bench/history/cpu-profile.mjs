@@ -1,5 +1,5 @@
 // Preloaded into the gateway (NODE_OPTIONS=--import, since --cpu-prof is not allowed there)
-// by `BENCH_CPU_PROF=<dir> npm run bench:history`: writes a V8 CPU profile on exit.
+// by `npm run bench -- --scenario history --cpu-prof <dir>` (which passes the dir as BENCH_CPU_PROF): writes a V8 CPU profile on exit.
 import { Session } from 'node:inspector'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
