@@ -17,6 +17,9 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   if (r.ok) return r
   if (r.status === 401) signOut()
   const text = await r.text()
+  // The SQL route forwards ClickHouse's own error: its code in a header, its text verbatim.
+  const clickhouseCode = r.headers.get('x-clickhouse-exception-code')
+  if (clickhouseCode) throw new ApiError(r.status, `CLICKHOUSE_${clickhouseCode}`, text.trim())
   let code = `HTTP_${r.status}`
   let message = text.slice(0, 500)
   try {
@@ -56,12 +59,7 @@ export interface SqlResult {
 
 /** Analyst SQL through the gateway (`POST /api/v1/sql`, forwarded to the read-only SQL port). */
 export async function sql(text: string): Promise<SqlResult> {
-  const r = await fetch('/api/v1/sql?default_format=JSONCompact', { method: 'POST', body: text, headers: { authorization: `Bearer ${token() ?? ''}`, 'content-type': 'text/plain' } })
-  const body = await r.text()
-  if (!r.ok) {
-    const code = r.headers.get('x-clickhouse-exception-code')
-    throw new ApiError(r.status, code ? `CLICKHOUSE_${code}` : `HTTP_${r.status}`, body.trim())
-  }
+  const body = await (await call('/api/v1/sql?default_format=JSONCompact', { method: 'POST', body: text, headers: { 'content-type': 'text/plain' } })).text()
   try {
     return JSON.parse(body)
   } catch {

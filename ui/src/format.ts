@@ -1,6 +1,7 @@
 // Numbers and dates through Intl, with the browser's locale; times shown in UTC like the data.
 const cache = new Map<string, Intl.NumberFormat>()
-const nf = (key: string, o: Intl.NumberFormatOptions) => {
+/** A cached Intl.NumberFormat: one per `key` (which must name the options). */
+export const nf = (key: string, o: Intl.NumberFormatOptions) => {
   let f = cache.get(key)
   if (!f) cache.set(key, (f = new Intl.NumberFormat(undefined, o)))
   return f
@@ -25,4 +26,19 @@ export function age(ms: number): string {
   if (s < 10) return `${nf('a1', { maximumFractionDigits: 1, minimumFractionDigits: 1 }).format(s)} s`
   if (s < 120) return `${Math.round(s)} s`
   return `${Math.round(s / 60)} min`
+}
+
+/** How old the newest point may be before a widget shows it as late, then stale. */
+export function freshnessLevel(ageMs: number): 'fresh' | 'late' | 'stale' {
+  return ageMs > 10_000 ? 'stale' : ageMs > 2_000 ? 'late' : 'fresh'
+}
+
+/** ClickHouse column types (JSON `meta`) whose values are numbers, and dates or times. */
+export const numericType = /^(Nullable\()?(U?Int|Float|Decimal)/
+export const timeType = /^(Nullable\()?(Date|DateTime)/
+
+/** A ClickHouse Date or DateTime as JSON text ("2024-05-01 12:00:00", with or without an offset) → epoch ms; no offset means UTC. */
+export function chTime(v: unknown): number {
+  const s = String(v)
+  return Date.parse(s.replace(' ', 'T') + (/Z|[+-]\d\d:?\d\d$/.test(s) ? '' : 'Z'))
 }

@@ -1,16 +1,13 @@
 import { Match, Show, Switch } from 'solid-js'
 import uPlot from 'uplot'
 import type { QueryResult } from '../api.ts'
-import { num } from '../format.ts'
+import { chTime, num, numericType, timeType } from '../format.ts'
 import { palette } from '../theme.ts'
 import { baseOptions, Chart } from './Chart.tsx'
 import { candleOptions } from './candles.ts'
 import { DataTable } from './DataTable.tsx'
 import type { Widget } from '../views/dashboard-templates.ts'
 
-const numeric = /^(Nullable\()?(U?Int|Float|Decimal)/
-const timeLike = /^(Nullable\()?(Date|DateTime)/
-const toMs = (v: unknown) => Date.parse(String(v).replace(' ', 'T') + (/Z|[+-]\d\d:?\d\d$/.test(String(v)) ? '' : 'Z'))
 
 /** Draws one catalog query result the way the widget asks: number, table, chart or candles. */
 export function WidgetBody(props: { widget: Widget; result: QueryResult; height: number }) {
@@ -22,13 +19,13 @@ export function WidgetBody(props: { widget: Widget; result: QueryResult; height:
     return { ...res, rows: res.rows.filter((row) => row.currency === first) }
   }
   // Decimals and computed metrics may arrive as strings: a column whose every value is a number counts as numeric.
-  const numCols = () => r().columns.filter((c) => numeric.test(c.type) || (c.type === 'String' && r().rows.length > 0 && r().rows.every((row) => row[c.name] !== '' && !Number.isNaN(Number(row[c.name])))))
-  const timeCol = () => r().columns.find((c) => timeLike.test(c.type))
+  const numCols = () => r().columns.filter((c) => numericType.test(c.type) || (c.type === 'String' && r().rows.length > 0 && r().rows.every((row) => row[c.name] !== '' && !Number.isNaN(Number(row[c.name])))))
+  const timeCol = () => r().columns.find((c) => timeType.test(c.type))
   const chartData = (): uPlot.AlignedData => {
     const t = timeCol()
     const rows = [...r().rows]
-    if (t) rows.sort((a, b) => toMs(a[t.name]) - toMs(b[t.name]))
-    const xs = rows.map((row, i) => (t ? toMs(row[t.name]) : i))
+    if (t) rows.sort((a, b) => chTime(a[t.name]) - chTime(b[t.name]))
+    const xs = rows.map((row, i) => (t ? chTime(row[t.name]) : i))
     return [xs, ...numCols().slice(0, 4).map((c) => rows.map((row) => Number(row[c.name])))] as uPlot.AlignedData
   }
   const chartOptions = (kind: string) => () => {
@@ -42,12 +39,12 @@ export function WidgetBody(props: { widget: Widget; result: QueryResult; height:
     } as Omit<uPlot.Options, 'width' | 'height'>
   }
   const candleData = () => {
-    const rows = [...r().rows].sort((a, b) => toMs(a.t) - toMs(b.t))
-    return [rows.map((x) => toMs(x.t)), ...['open', 'high', 'low', 'close'].map((k) => rows.map((x) => Number(x[k])))] as uPlot.AlignedData
+    const rows = [...r().rows].sort((a, b) => chTime(a.t) - chTime(b.t))
+    return [rows.map((x) => chTime(x.t)), ...['open', 'high', 'low', 'close'].map((k) => rows.map((x) => Number(x[k])))] as uPlot.AlignedData
   }
   return (
     <Show when={r().rows.length} fallback={<p class="empty">No rows</p>}>
-      <Switch fallback={<DataTable caption={props.widget.title ?? props.widget.query} columns={r().columns.map((c) => ({ label: c.name, numeric: numeric.test(c.type), format: numeric.test(c.type) ? (v: unknown) => num(v) : undefined }))} rows={() => r().rows.map((row) => r().columns.map((c) => row[c.name]))} filename={`${props.widget.query}.csv`} />}>
+      <Switch fallback={<DataTable caption={props.widget.title ?? props.widget.query} columns={r().columns.map((c) => ({ label: c.name, numeric: numericType.test(c.type), format: numericType.test(c.type) ? (v: unknown) => num(v) : undefined }))} rows={() => r().rows.map((row) => r().columns.map((c) => row[c.name]))} filename={`${props.widget.query}.csv`} />}>
         <Match when={props.widget.type === 'number'}>
           <p class="big-number">{num(r().rows[0][numCols()[0]?.name ?? r().columns[0].name])}<small> {numCols()[0]?.name}</small></p>
         </Match>

@@ -4,12 +4,10 @@ import { ApiError, sql, type SqlResult } from '../api.ts'
 import { baseOptions, Chart } from '../components/Chart.tsx'
 import { DataTable } from '../components/DataTable.tsx'
 import { Panel } from '../components/Panel.tsx'
-import { int, num } from '../format.ts'
+import { chTime, int, num, numericType, timeType } from '../format.ts'
 import { palette } from '../theme.ts'
 
 const RECENT = 'livehouse.recentQueries'
-const numericType = /^(Nullable\()?(U?Int|Float|Decimal)/
-const timeType = /^(Nullable\()?(Date|DateTime)/
 
 const loadRecent = (): string[] => {
   try {
@@ -89,7 +87,7 @@ function ResultChart(props: { result: SqlResult }) {
   const r = props.result
   const isTime = timeType.test(r.meta[0].type)
   const ys = r.meta.map((m, i) => [m, i] as const).filter(([m, i]) => i > 0 && numericType.test(m.type))
-  const x = r.data.map((row, i) => (isTime ? Date.parse(String(row[0]).replace(' ', 'T') + 'Z') : numericType.test(r.meta[0].type) ? Number(row[0]) : i))
+  const x = r.data.map((row, i) => (isTime ? chTime(row[0]) : numericType.test(r.meta[0].type) ? Number(row[0]) : i))
   const order = x.map((_, i) => i).sort((a, b) => x[a] - x[b])
   const data = [order.map((i) => x[i]), ...ys.map(([, c]) => order.map((i) => Number(r.data[i][c])))] as uPlot.AlignedData
   const options = () => {

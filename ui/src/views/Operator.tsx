@@ -1,10 +1,11 @@
 import { createSignal, For, onCleanup, Show, type JSX } from 'solid-js'
 import type uPlot from 'uplot'
-import { Chart } from '../components/Chart.tsx'
+import { KpiCard } from '../components/KpiCard.tsx'
 import { Panel } from '../components/Panel.tsx'
-import { int, num, share } from '../format.ts'
+import { Sparkline } from '../components/Sparkline.tsx'
+import { freshnessLevel, int, nf, num, share } from '../format.ts'
 import { bucketIncrease, histogramQuantile, rate, Scrape, type Match } from '../lib/prom.ts'
-import { now, palette } from '../theme.ts'
+import { now } from '../theme.ts'
 
 // The gateway's own /metrics (docs/operations.md lists every series), polled and turned
 // into rates: counters between two polls, latency quantiles over the last WINDOW_MS.
@@ -117,15 +118,9 @@ function derive(cur: Scrape, prev: Scrape | undefined, old: Scrape | undefined):
   }
 }
 
-// Intl formatters with units, cached like format.ts's.
-const formats = new Map<string, Intl.NumberFormat>()
-const unit = (u: string, digits: number) => (v: number | undefined) => {
-  if (v === undefined || !Number.isFinite(v)) return '–'
-  const key = `${u}${digits}`
-  let f = formats.get(key)
-  if (!f) formats.set(key, (f = new Intl.NumberFormat(undefined, { style: 'unit', unit: u, unitDisplay: 'short', maximumFractionDigits: digits })))
-  return f.format(v)
-}
+// Numbers with units, through format.ts's cache of Intl formatters.
+const unit = (u: string, digits: number) => (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? '–' : nf(`u${u}${digits}`, { style: 'unit', unit: u, unitDisplay: 'short', maximumFractionDigits: digits }).format(v)
 const ms = unit('millisecond', 1)
 const sec = unit('second', 1)
 const mb = unit('megabyte', 0)
@@ -139,7 +134,6 @@ function uptime(s: number): string {
   if (s < 172_800) return unit('hour', 1)(s / 3600)
   return unit('day', 1)(s / 86_400)
 }
-const level = (s: number) => (s > 10 ? 'stale' : s > 2 ? 'late' : 'fresh')
 
 export function Operator() {
   const [view, setView] = createSignal<Derived>()
@@ -199,17 +193,18 @@ export function Operator() {
         <p class="error" role="alert" data-testid="operator-error">Could not read /metrics: {error()}{v() ? ' (showing the last values read)' : ''}</p>
       </Show>
       <div class="kpis">
-        <Stat label="Events accepted" value={perSec(v()?.ingestRate)} testid="ingest-rate" loading={loading()}
-          sub={`${perSec(v()?.rejectRate)} rejected`} bad={(v()?.rejectRate ?? 0) > 0}>
-          <Spark label="Events accepted per second, last 5 minutes" data={sparkData('ingest')} subscribe={subscribe} color="accent" />
-        </Stat>
-        <Stat label="Worst rollup freshness" value={dur(v()?.worstFreshness)} testid="worst-freshness" loading={loading()}
-          sub={v()?.scrapeOk === 0 ? 'ClickHouse did not answer the scrape' : `${v()?.freshness.length ?? 0} tables`} bad={(v()?.worstFreshness ?? 0) > 10 || v()?.scrapeOk === 0}>
-          <Spark label="Worst rollup freshness, last 5 minutes" data={sparkData('fresh')} subscribe={subscribe} color="accent2" />
-        </Stat>
-        <Stat label="HTTP requests" value={perSec(v()?.http.rate)} testid="http-rate" loading={loading()}
-          sub={`p50 ${dur(v()?.http.p50)} · p99 ${dur(v()?.http.p99)} · 5xx ${perSec(v()?.http.errors)}`} bad={(v()?.http.errors ?? 0) > 0} />
-        <Stat label="WebSocket clients" value={int(v()?.ws.connections)} testid="ws-connections" loading={loading()}
+        <KpiCard label="Events accepted" value={perSec(v()?.ingestRate)} testid="ingest-rate" loading={loading()}
+          sub={`${perSec(v()?.rejectRate)} rejected`} tone={(v()?.rejectRate ?? 0) > 0 ? 'bad' : undefined}>
+          <Sparkline label="Events accepted per second, last 5 minutes" data={sparkData('ingest')} subscribe={subscribe} color="accent" fromZero />
+        </KpiCard>
+        <KpiCard label="Worst rollup freshness" value={dur(v()?.worstFreshness)} testid="worst-freshness" loading={loading()}
+          sub={v()?.scrapeOk === 0 ? 'ClickHouse did not answer the scrape' : `${v()?.freshness.length ?? 0} tables`}
+          tone={(v()?.worstFreshness ?? 0) > 10 || v()?.scrapeOk === 0 ? 'bad' : undefined}>
+          <Sparkline label="Worst rollup freshness, last 5 minutes" data={sparkData('fresh')} subscribe={subscribe} color="accent2" fromZero />
+        </KpiCard>
+        <KpiCard label="HTTP requests" value={perSec(v()?.http.rate)} testid="http-rate" loading={loading()}
+          sub={`p50 ${dur(v()?.http.p50)} · p99 ${dur(v()?.http.p99)} · 5xx ${perSec(v()?.http.errors)}`} tone={(v()?.http.errors ?? 0) > 0 ? 'bad' : undefined} />
+        <KpiCard label="WebSocket clients" value={int(v()?.ws.connections)} testid="ws-connections" loading={loading()}
           sub={`${int(v()?.ws.channels)} live channels · ${perSec(v()?.ws.deltas)} deltas`} />
       </div>
       <div class="grid">
@@ -242,7 +237,7 @@ export function Operator() {
                   {(f) => (
                     <tr data-testid="freshness-row">
                       <th scope="row">{f.table}</th>
-                      <td class={`num freshness ${level(f.seconds)}`}>{dur(f.seconds)}</td>
+                      <td class={`num freshness ${freshnessLevel(f.seconds * 1000)}`}>{dur(f.seconds)}</td>
                     </tr>
                   )}
                 </For>
@@ -310,17 +305,6 @@ export function Operator() {
   )
 }
 
-function Stat(props: { label: string; value: string; sub: string; testid: string; loading: boolean; bad?: boolean; children?: JSX.Element }) {
-  return (
-    <section class="kpi panel" aria-label={props.label}>
-      <h2>{props.label}</h2>
-      <p class="value" aria-busy={props.loading} data-testid={props.testid}>{props.loading ? '…' : props.value}</p>
-      <p class="growth" classList={{ bad: !!props.bad }}>{props.loading ? '\u00a0' : props.sub}</p>
-      {props.children}
-    </section>
-  )
-}
-
 function Item(props: { label: string; bad?: boolean; children: JSX.Element }) {
   return (
     <div>
@@ -328,17 +312,4 @@ function Item(props: { label: string; bad?: boolean; children: JSX.Element }) {
       <dd classList={{ bad: !!props.bad }}>{props.children}</dd>
     </div>
   )
-}
-
-function Spark(props: { label: string; data: () => uPlot.AlignedData; subscribe: (f: () => void) => () => void; color: 'accent' | 'accent2' }) {
-  const options = () => {
-    const p = palette()
-    const c = p[props.color]
-    return {
-      legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { show: false }],
-      scales: { x: { time: true }, y: { range: (_u: uPlot, _min: number, max: number) => [0, max > 0 ? max * 1.1 : 1] } },
-      series: [{}, { stroke: c, fill: c + '22', width: 1.5, points: { show: false } }],
-    } as Omit<uPlot.Options, 'width' | 'height'>
-  }
-  return <Chart label={props.label} options={options} data={props.data} subscribe={props.subscribe} height={40} />
 }

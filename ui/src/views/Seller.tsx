@@ -3,7 +3,9 @@ import type uPlot from 'uplot'
 import { baseOptions, Chart } from '../components/Chart.tsx'
 import { DataTable } from '../components/DataTable.tsx'
 import { Freshness } from '../components/Freshness.tsx'
+import { KpiCard } from '../components/KpiCard.tsx'
 import { Panel } from '../components/Panel.tsx'
+import { Sparkline } from '../components/Sparkline.tsx'
 import { useQuery } from '../components/use-query.ts'
 import { date, int, money, num, pct, share } from '../format.ts'
 import type { LiveStore } from '../live/client.ts'
@@ -85,31 +87,14 @@ export function Seller() {
 function Kpi(props: { label: string; value: string; growth: unknown; store?: LiveStore; col: number; loading: boolean; error?: string }) {
   const g = () => (props.growth == null ? null : Number(props.growth))
   return (
-    <section class="kpi panel" aria-label={props.label}>
-      <h2>{props.label}</h2>
-      <Show when={!props.error} fallback={<p class="error" role="alert">{props.error}</p>}>
-        <p class="value" aria-busy={props.loading}>{props.loading ? '…' : props.value}</p>
-        <p class={`growth ${g() === null ? '' : g()! >= 0 ? 'up' : 'down'}`}>{g() === null ? 'no previous period' : `${pct(g())} vs previous 24 h`}</p>
+    <KpiCard label={props.label} value={props.value} loading={props.loading} error={props.error}
+      sub={g() === null ? 'no previous period' : `${pct(g())} vs previous 24 h`} tone={g() === null ? undefined : g()! >= 0 ? 'up' : 'down'}>
+      <Show when={props.store} keyed>
+        {(s) => <Sparkline label={`${props.label} per minute`} subscribe={(f) => s.onChange(f)}
+          data={() => (s.series ? [s.series.column(0).slice(-60), s.series.column(props.col).slice(-60)] : [[], []]) as unknown as uPlot.AlignedData} />}
       </Show>
-      <Show when={props.store} keyed>{(s) => <Sparkline store={s} col={props.col} label={`${props.label} per minute`} />}</Show>
-    </section>
+    </KpiCard>
   )
-}
-
-function Sparkline(props: { store: LiveStore; col: number; label: string }) {
-  const options = () => {
-    const p = palette()
-    return {
-      legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { show: false }],
-      scales: { x: { time: true } },
-      series: [{}, { stroke: p.accent, fill: p.accent + '22', width: 1.5, points: { show: false } }],
-    } as Omit<uPlot.Options, 'width' | 'height'>
-  }
-  const data = () => {
-    const b = props.store.series
-    return (b ? [b.column(0).slice(-60), b.column(props.col).slice(-60)] : [[], []]) as unknown as uPlot.AlignedData
-  }
-  return <Chart label={props.label} options={options} data={data} subscribe={(f) => props.store.onChange(f)} height={40} />
 }
 
 function SalesChart(props: { store: LiveStore }) {

@@ -5,7 +5,7 @@ import { Chart } from '../components/Chart.tsx'
 import { candleOptions } from '../components/candles.ts'
 import { Freshness } from '../components/Freshness.tsx'
 import { Panel } from '../components/Panel.tsx'
-import { compact, num, pct, time } from '../format.ts'
+import { chTime, compact, num, pct, time } from '../format.ts'
 import type { LiveStore } from '../live/client.ts'
 import { useChannel } from '../live/use-channel.ts'
 import { claims } from '../session.ts'
@@ -103,7 +103,7 @@ function CandleChart(props: { store: LiveStore; symbol: string; interval: Interv
     const step = intervalMs[props.interval]
     try {
       const r = await query('candles', { symbol: props.symbol, interval: props.interval, from: new Date(first - 300 * step).toISOString(), to: new Date(first).toISOString() })
-      const rows = r.rows.map((x) => [Date.parse(String(x.t).replace(' ', 'T') + (String(x.t).endsWith('Z') ? '' : 'Z')), ...['open', 'high', 'low', 'close', 'volume', 'trades'].map((k) => Number(x[k])), NaN])
+      const rows = r.rows.map((x) => [chTime(x.t), ...['open', 'high', 'low', 'close', 'volume', 'trades'].map((k) => Number(x[k])), NaN])
       const cols = Array.from({ length: 8 }, (_, c) => rows.map((row) => row[c]))
       s.series?.upsert(cols)
       s.apply({ t: 'delta', sid: s.sid, upsert: null, remove: null, sentAt: s.newestAt })

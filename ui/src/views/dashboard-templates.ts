@@ -1,23 +1,8 @@
+import type { Widget } from '../../../api/dashboards/schema.ts'
 import { query } from '../api.ts'
 
-export interface Widget {
-  id: string
-  type: 'candles' | 'line' | 'bar' | 'area' | 'table' | 'number' | 'pie' | 'funnel' | 'heatmap'
-  title?: string
-  query: string
-  params: Record<string, string>
-  x: number
-  y: number
-  w: number
-  h: number
-}
-
-export interface Dashboard {
-  id: string
-  name: string
-  widgets: Widget[]
-  version: number
-}
+// The server's schema is the source of truth; only its types cross into the browser.
+export type { Dashboard, Widget } from '../../../api/dashboards/schema.ts'
 
 export const widgetId = () => `w${Math.random().toString(36).slice(2, 10)}`
 

@@ -1,0 +1,25 @@
+import { Show, type JSX } from 'solid-js'
+
+/** One figure with a line under it (growth, detail) and an optional sparkline. */
+export function KpiCard(props: {
+  label: string
+  value: string
+  sub: string
+  /** Colours the line under the figure. */
+  tone?: 'up' | 'down' | 'bad'
+  loading: boolean
+  error?: string
+  testid?: string
+  children?: JSX.Element
+}) {
+  return (
+    <section class="kpi panel" aria-label={props.label}>
+      <h2>{props.label}</h2>
+      <Show when={!props.error} fallback={<p class="error" role="alert">{props.error}</p>}>
+        <p class="value" aria-busy={props.loading} data-testid={props.testid}>{props.loading ? '…' : props.value}</p>
+        <p class={`growth ${props.tone ?? ''}`}>{props.loading ? '\u00a0' : props.sub}</p>
+      </Show>
+      {props.children}
+    </section>
+  )
+}

@@ -1,0 +1,24 @@
+import type uPlot from 'uplot'
+import { palette } from '../theme.ts'
+import { Chart } from './Chart.tsx'
+
+/** A 40 px line without axes, legend or cursor (KPI cards), redrawn through `subscribe`. */
+export function Sparkline(props: {
+  label: string
+  data: () => uPlot.AlignedData
+  subscribe: (redraw: () => void) => () => void
+  color?: 'accent' | 'accent2'
+  /** y from 0 up (rates, ages) rather than fitted to the values. */
+  fromZero?: boolean
+}) {
+  const options = () => {
+    const c = palette()[props.color ?? 'accent']
+    const y = props.fromZero ? { y: { range: (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, max > 0 ? max * 1.1 : 1] } } : {}
+    return {
+      legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { show: false }],
+      scales: { x: { time: true }, ...y },
+      series: [{}, { stroke: c, fill: c + '22', width: 1.5, points: { show: false } }],
+    } as Omit<uPlot.Options, 'width' | 'height'>
+  }
+  return <Chart label={props.label} options={options} data={props.data} subscribe={props.subscribe} height={40} />
+}
