@@ -264,11 +264,10 @@ describe('queries that fail in ClickHouse', () => {
   query('many_rows', 'rows', 'SELECT number FROM system.numbers LIMIT {rows:UInt32}')
   query('endless', 'n', 'SELECT count() FROM system.numbers WHERE number != {n:UInt32}')
   query('failing', 'n', "SELECT throwIf({n:UInt32} = 0, 'engine detail: /var/lib/clickhouse') AS x")
-  // One connection per query: the 1 s timeout stays on its session (chDB keeps per-query settings),
-  // and a result that overflowed leaves its partial output for that connection's next query (reported).
+  // One connection per call: the 1 s timeout stays on its session (chDB keeps per-query settings).
   let lane = 9
-  const call = async (path: string) => {
-    const app = routesWith({ catalog: loadCatalog(dir), clickhouse: gw.clickhouse('queries', lane++), cache: createCache(), queryTimeoutS: 1 })
+  const call = async (path: string, clickhouse = gw.clickhouse('queries', lane++)) => {
+    const app = routesWith({ catalog: loadCatalog(dir), clickhouse, cache: createCache(), queryTimeoutS: 1 })
     const r = await app.request(path, { headers: { authorization: `Bearer ${admin}` } })
     const text = await r.text()
     return { status: r.status, retryAfter: r.headers.get('retry-after'), code: (JSON.parse(text) as { error?: { code: string } }).error?.code, text }
@@ -277,6 +276,15 @@ describe('queries that fail in ClickHouse', () => {
   it('more rows than the cap is 400 RESULT_TOO_LARGE', async () => {
     expect((await call('/api/v1/q/many_rows?rows=1000')).status).toBe(200)
     expect(await call('/api/v1/q/many_rows?rows=1000001')).toMatchObject({ status: 400, code: 'RESULT_TOO_LARGE' })
+  })
+
+  it('the next query on the connection of an overflowed result gets its own rows only', async () => {
+    // chDB left the overflowed result's partial output for the connection's next query (api/clickhouse/client.ts).
+    const ch = gw.clickhouse('queries', lane++)
+    expect(await call('/api/v1/q/many_rows?rows=1000001', ch)).toMatchObject({ status: 400, code: 'RESULT_TOO_LARGE' })
+    const next = await call('/api/v1/q/many_rows?rows=3', ch)
+    expect(next.status).toBe(200)
+    expect((JSON.parse(next.text) as { rows: { number: unknown }[] }).rows.map((r) => Number(r.number))).toEqual([0, 1, 2])
   })
 
   it('a query past max_execution_time is 503 QUERY_TIMEOUT with Retry-After', async () => {
