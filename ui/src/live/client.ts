@@ -13,7 +13,11 @@ export class LiveStore {
   /** Rows applied across all stores (the UI benchmark reads it). */
   static pointsApplied = 0
   meta?: ChannelMeta
-  series?: SeriesBuffer
+  /**
+   * Series channels: one buffer per value of the key columns besides time (sales is keyed
+   * by (t, currency): one buffer per currency), under the JSON of those values.
+   */
+  readonly buffers = new Map<string, SeriesBuffer>()
   readonly rows = new Map<string, Cell[]>()
   /** Server time of the newest change, or the newest row's event time for the tape. */
   newestAt = 0
@@ -36,8 +40,14 @@ export class LiveStore {
     this.setError = setError
   }
 
-  get ready() {
-    return this.meta !== undefined
+  /** The first series buffer: the only one of a channel keyed by time alone. */
+  get series(): SeriesBuffer | undefined {
+    return this.buffers.values().next().value
+  }
+
+  /** The buffer for these values of the non-time key columns (e.g. `['EUR']` for sales). */
+  seriesFor(key: Cell[]): SeriesBuffer | undefined {
+    return this.buffers.get(JSON.stringify(key))
   }
 
   onChange(fn: () => void): () => void {
@@ -56,20 +66,19 @@ export class LiveStore {
       this.meta = m.meta
       this.setError(undefined)
       if (seriesChannels.has(this.channel)) {
-        this.series ??= new SeriesBuffer(m.meta.columns.length, this.capacity, m.meta.time)
-        if (m.since === null) this.series.clear()
-        else this.series.truncateFrom(m.since)
-        this.series.upsert(m.cols)
-        this.newestAt = Math.max(this.newestAt, this.series.last(m.meta.time) || 0)
+        if (m.since === null) this.buffers.clear()
+        else for (const b of this.buffers.values()) b.truncateFrom(m.since)
+        this.upsertSeries(m.cols)
+        for (const b of this.buffers.values()) this.newestAt = Math.max(this.newestAt, b.last(m.meta.time) || 0)
       } else {
         if (m.since === null) this.rows.clear()
         this.putRows(m.cols)
       }
     } else {
       if (!this.meta) return
-      if (this.series) {
-        if (m.upsert) this.series.upsert(m.upsert)
-        if (m.remove) this.series.remove(m.remove.map((k) => k[0] as number))
+      if (seriesChannels.has(this.channel)) {
+        // No removals here: the gateway sends them for table channels only (buckets age out).
+        if (m.upsert) this.upsertSeries(m.upsert)
         this.newestAt = Math.max(this.newestAt, m.sentAt)
       } else {
         if (m.upsert) this.putRows(m.upsert)
@@ -78,6 +87,25 @@ export class LiveStore {
       }
     }
     markDirty(this.notify)
+  }
+
+  /** Routes each row to the buffer of its non-time key values. */
+  private upsertSeries(cols: Cell[][]) {
+    const meta = this.meta!
+    const groupCols = meta.key.filter((i) => i !== meta.time)
+    const bufferFor = (key: string) => {
+      let b = this.buffers.get(key)
+      if (!b) this.buffers.set(key, (b = new SeriesBuffer(meta.columns.length, this.capacity, meta.time)))
+      return b
+    }
+    const n = cols[meta.time]?.length ?? 0
+    const keys = Array.from({ length: n }, (_, r) => JSON.stringify(groupCols.map((i) => cols[i][r])))
+    const distinct = new Set(keys)
+    if (distinct.size <= 1) return void bufferFor(keys[0] ?? '[]').upsert(cols) // the usual case: no copy
+    for (const key of distinct) {
+      const rows = keys.flatMap((k, r) => (k === key ? [r] : []))
+      bufferFor(key).upsert(cols.map((c) => rows.map((r) => c[r])))
+    }
   }
 
   private putRows(cols: Cell[][]) {

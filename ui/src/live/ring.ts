@@ -49,16 +49,6 @@ export class SeriesBuffer {
     return n > 0
   }
 
-  remove(times: number[]) {
-    for (const t of times) {
-      const i = this.lowerBound(t)
-      if (i < this.end && this.cols[this.time][i] === t) {
-        for (const col of this.cols) col.copyWithin(i, i + 1, this.end)
-        this.end--
-      }
-    }
-  }
-
   private upsertRow(cols: Cell[][], r: number) {
     const t = cols[this.time][r] as number
     const ts = this.cols[this.time]

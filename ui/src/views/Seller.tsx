@@ -29,6 +29,7 @@ export function Seller() {
   const categories = useQuery('category_breakdown', () => ({ shop: shop(), from: '-24h' }), 15_000)
   const cohorts = useQuery('retention_cohorts', () => ({ shop: shop() }), 60_000)
   const kpi = () => overview()?.rows[0]
+  // One currency's figures at a time: the live sales rows are per (minute, currency).
   const currency = () => String(kpi()?.currency ?? sales()?.series?.text.get(1) ?? 'USD')
 
   return (
@@ -40,15 +41,15 @@ export function Seller() {
         <small>Last 24 h vs the 24 h before · completed orders · UTC</small>
       </div>
       <div class="kpis" data-testid="kpis">
-        <Kpi label="Revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Avg order value" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Unique customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} currency={currency()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} currency={currency()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Avg order value" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} currency={currency()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Unique customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} currency={currency()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
       </div>
       <div class="grid">
         <Panel class="wide" title="Revenue and orders per minute" testid="sales-panel" loading={!sales()?.version()} error={sales()?.error()}
           actions={<Show when={sales()}>{(s) => <Freshness at={() => (s().version(), s().newestAt)} />}</Show>}>
-          <Show when={sales()} keyed>{(s) => <SalesChart store={s} />}</Show>
+          <Show when={sales()} keyed>{(s) => <SalesChart store={s} currency={currency()} />}</Show>
         </Panel>
         <Panel title="Top products (24 h)" testid="top-products" loading={!top()?.version()} error={top()?.error()}
           actions={<Show when={top()}>{(s) => <Freshness at={() => (s().version(), s().newestAt)} />}</Show>}>
@@ -84,20 +85,23 @@ export function Seller() {
   )
 }
 
-function Kpi(props: { label: string; value: string; growth: unknown; store?: LiveStore; col: number; loading: boolean; error?: string }) {
+function Kpi(props: { label: string; value: string; growth: unknown; store?: LiveStore; currency: string; col: number; loading: boolean; error?: string }) {
   const g = () => (props.growth == null ? null : Number(props.growth))
   return (
     <KpiCard label={props.label} value={props.value} loading={props.loading} error={props.error}
       sub={g() === null ? 'no previous period' : `${pct(g())} vs previous 24 h`} tone={g() === null ? undefined : g()! >= 0 ? 'up' : 'down'}>
       <Show when={props.store} keyed>
         {(s) => <Sparkline label={`${props.label} per minute`} subscribe={(f) => s.onChange(f)}
-          data={() => (s.series ? [s.series.column(0).slice(-60), s.series.column(props.col).slice(-60)] : [[], []]) as unknown as uPlot.AlignedData} />}
+          data={() => {
+            const b = s.seriesFor([props.currency])
+            return (b ? [b.column(0).slice(-60), b.column(props.col).slice(-60)] : [[], []]) as unknown as uPlot.AlignedData
+          }} />}
       </Show>
     </KpiCard>
   )
 }
 
-function SalesChart(props: { store: LiveStore }) {
+function SalesChart(props: { store: LiveStore; currency: string }) {
   const options = () => {
     const p = palette()
     const b = baseOptions(p)
@@ -109,7 +113,7 @@ function SalesChart(props: { store: LiveStore }) {
     } as Omit<uPlot.Options, 'width' | 'height'>
   }
   const data = () => {
-    const b = props.store.series
+    const b = props.store.seriesFor([props.currency])
     return (b ? [b.column(0), b.column(2), b.column(5)] : [[], [], []]) as unknown as uPlot.AlignedData
   }
   return <Chart label="Revenue and orders per minute" options={options} data={data} subscribe={(f) => props.store.onChange(f)} />
