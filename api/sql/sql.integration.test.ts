@@ -47,6 +47,18 @@ describe('the analysts SQL port with @clickhouse/client', () => {
     expect(Number(r.n)).toBe(Buffer.byteLength(value))
   })
 
+  it("a query failing mid-result leaves nothing in the next analyst's answer", async () => {
+    const other = createClient({ url: sqlUrl, password: await tokenFor(['analyst'], { shops: ['s1'] }) })
+    try {
+      // The error comes after tens of thousands of rows were produced.
+      await expect(analyst.query({ query: 'SELECT number, throwIf(number = 150000) FROM numbers(200000)', format: 'TabSeparated' }))
+        .rejects.toThrow(/throwIf/)
+      expect(await (await other.query({ query: "SELECT 'mine'", format: 'TabSeparated' })).text()).toBe('mine\n')
+    } finally {
+      await other.close()
+    }
+  })
+
   it('streams a large result', async () => {
     const rs = await analyst.query({ query: 'SELECT number, toString(number) AS s FROM numbers(300000)', format: 'JSONCompactEachRow' })
     let n = 0
