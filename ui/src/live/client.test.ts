@@ -39,3 +39,16 @@ describe('LiveStore', () => {
     expect([...store.series!.column(1)]).toEqual([1, 2])
   })
 })
+
+describe('LiveStore.touch', () => {
+  it('tells listeners once per frame about a change made straight to the buffer', async () => {
+    const store = new LiveStore(1, 'candles', 100, 100)
+    let calls = 0
+    store.onChange(() => calls++)
+    store.touch()
+    store.touch()
+    await new Promise((r) => setTimeout(r, 20))
+    expect(calls).toBe(1)
+    expect(store.version()).toBe(1)
+  })
+})

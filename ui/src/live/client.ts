@@ -50,6 +50,11 @@ export class LiveStore {
     return this.buffers.get(JSON.stringify(key))
   }
 
+  /** Redraws the listeners after a change made straight to `series` (history loaded into it). */
+  touch() {
+    markDirty(this.notify)
+  }
+
   onChange(fn: () => void): () => void {
     this.listeners.add(fn)
     return () => this.listeners.delete(fn)
@@ -128,8 +133,6 @@ export interface LiveClient {
   framesPerS: Accessor<number>
   subscribe(channel: string, params: Record<string, unknown>, opts?: { capacity?: number; maxRows?: number }): LiveStore
   unsubscribe(store: LiveStore): void
-  /** Closes the socket as a network failure would (tests, reconnect button). */
-  drop(): void
   /** Closes the socket for good and ends the worker (sign-out, token change). */
   close(): void
   synthetic(stores: LiveStore[], pointsPerSecond: number): void
@@ -167,7 +170,6 @@ export function createLiveClient(url: string, token: string): LiveClient {
       stores.delete(store.sid)
       if (store.channel !== 'synthetic') post({ t: 'unsub', sid: store.sid })
     },
-    drop: () => post({ t: 'drop' }),
     close: () => {
       post({ t: 'close' })
       stores.clear()

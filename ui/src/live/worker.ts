@@ -22,7 +22,6 @@ interface Sub {
   /** Newest bucket time seen: where a resume starts. */
   lastT: number
   resyncing: boolean
-  live: boolean
   /** Temporary refusals since the last snapshot (drives the resubscribe backoff). */
   retries: number
   retryTimer?: ReturnType<typeof setTimeout>
@@ -34,10 +33,10 @@ let ws: WebSocket | undefined
 let target: { url: string; token: string } | undefined
 let attempt = 0
 let retryTimer: ReturnType<typeof setTimeout> | undefined
-let stats = { frames: 0, bytes: 0, decodeMs: 0 }
+let framesDecoded = 0
 
 const post = (m: FromWorker) => self.postMessage(m)
-const state = (s: ConnectionState, retryInMs = 0, message?: string) => post({ t: 'state', state: s, attempt, retryInMs, message })
+const state = (s: ConnectionState, retryInMs = 0) => post({ t: 'state', state: s, retryInMs })
 
 function send(f: ClientFrame) {
   if (ws?.readyState === WebSocket.OPEN) ws.send(encodeClientFrame(f))
@@ -45,7 +44,6 @@ function send(f: ClientFrame) {
 
 function subscribe(s: Sub) {
   clearTimeout(s.retryTimer)
-  s.live = false
   s.resyncing = false
   send({ op: C.SUBSCRIBE, sid: s.sid, channel: s.channel, params: s.params, resume: s.seq > 0 && s.lastT > 0 ? { seq: s.seq, t: s.lastT } : undefined })
 }
@@ -73,16 +71,16 @@ function connect() {
     ws = undefined
     byCid.clear()
     // An upgrade refused before opening is most often a bad or expired token: probe once to tell.
-    if (!opened && attempt >= 2) return void probeAuth().then((ok) => (ok ? retry(e.code, e.reason) : state('unauthorized', 0, 'the token was refused')))
-    retry(e.code, e.reason)
+    if (!opened && attempt >= 2) return void probeAuth().then((ok) => (ok ? retry(e.code) : state('unauthorized')))
+    retry(e.code)
   }
 }
 
 /** Reconnects after the backoff docs/protocol.md asks for this close code. */
-function retry(closeCode: number, reason?: string) {
+function retry(closeCode: number) {
   attempt++
   const ms = reconnectDelayMs(closeCode, attempt)
-  state('reconnecting', ms, reason || undefined)
+  state('reconnecting', ms)
   retryTimer = setTimeout(connect, ms)
 }
 
@@ -96,17 +94,14 @@ async function probeAuth(): Promise<boolean> {
 }
 
 function onBytes(bytes: Uint8Array) {
-  const t0 = performance.now()
   let f: ServerFrame
   try {
     f = decodeServerFrame(bytes)
   } catch {
     return
   }
-  stats.frames++
-  stats.bytes += bytes.byteLength
+  framesDecoded++
   onFrame(f)
-  stats.decodeMs += performance.now() - t0
 }
 
 function onFrame(f: ServerFrame) {
@@ -117,7 +112,6 @@ function onFrame(f: ServerFrame) {
     s.cid = f.cid
     s.seq = f.seq
     s.time = f.meta.time
-    s.live = true
     s.resyncing = false
     s.retries = 0
     attempt = 0
@@ -173,7 +167,7 @@ function startSynthetic(sids: number[], pointsPerSecond: number) {
   let seq = 0
   const price = new Map<number, number>()
   for (const sid of sids) {
-    subs.set(sid, { sid, channel: 'synthetic', params: {}, cid: 100_000 + sid, seq: 0, time: 0, lastT: 0, resyncing: false, live: true, retries: 0 })
+    subs.set(sid, { sid, channel: 'synthetic', params: {}, cid: 100_000 + sid, seq: 0, time: 0, lastT: 0, resyncing: false, retries: 0 })
     onBytes(encodeServerFrame({ type: S.SNAPSHOT, sid, cid: 100_000 + sid, seq: 0, meta, base: t, cols: [[], [], [], [], [], [], [], []], since: null }))
     price.set(sid, 100)
   }
@@ -204,7 +198,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     ws?.close()
     connect()
   } else if (m.t === 'sub') {
-    const s: Sub = { sid: m.sid, channel: m.channel, params: m.params, cid: -1, seq: 0, time: -1, lastT: 0, resyncing: false, live: false, retries: 0 }
+    const s: Sub = { sid: m.sid, channel: m.channel, params: m.params, cid: -1, seq: 0, time: -1, lastT: 0, resyncing: false, retries: 0 }
     subs.set(m.sid, s)
     subscribe(s)
   } else if (m.t === 'unsub') {
@@ -212,8 +206,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     subs.delete(m.sid)
     if (s) forget(s)
     send({ op: C.UNSUBSCRIBE, sid: m.sid })
-  } else if (m.t === 'drop') {
-    ws?.close()
   } else if (m.t === 'close') {
     target = undefined
     clearTimeout(retryTimer)
@@ -227,6 +219,6 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
 }
 
 setInterval(() => {
-  if (stats.frames) post({ t: 'stats', ...stats })
-  stats = { frames: 0, bytes: 0, decodeMs: 0 }
+  if (framesDecoded) post({ t: 'stats', frames: framesDecoded })
+  framesDecoded = 0
 }, 1000)

@@ -136,7 +136,7 @@ function uptime(s: number): string {
 }
 
 export function Operator() {
-  const [view, setView] = createSignal<Derived>()
+  const [v, setView] = createSignal<Derived>()
   const [error, setError] = createSignal<string>()
   // Sparkline history: plain arrays (150 points), redrawn through the charts' subscriptions.
   const history = { t: [] as number[], ingest: [] as (number | null)[], fresh: [] as (number | null)[] }
@@ -179,8 +179,7 @@ export function Operator() {
     abort.abort()
   })
 
-  const v = view
-  const loading = () => !view() && !error()
+  const loading = () => !v() && !error()
   const sparkData = (col: 'ingest' | 'fresh') => () => [history.t.slice(), history[col].slice()] as unknown as uPlot.AlignedData
 
   return (

@@ -18,15 +18,14 @@ export function Trader() {
   const ticker = useChannel('ticker', () => ({}))
   const tickerRows = createMemo(() => (ticker()?.version(), ticker()?.list() ?? []))
   const entitled = () => claims()?.symbols
-  const [picked, setPicked] = createSignal<string>()
+  const [symbol, setSymbol] = createSignal<string>()
   // The first symbol to appear becomes the default once, so ticker updates never switch charts.
   createEffect(() => {
-    if (picked()) return
+    if (symbol()) return
     const first = Array.isArray(entitled()) ? (entitled() as string[])[0] : (tickerRows()[0]?.[0] as string | undefined)
-    if (first) setPicked(first)
+    if (first) setSymbol(first)
   })
-  const symbol = picked
-  const [interval, setInterval] = createSignal<Interval>('1s')
+  const [interval, setCandleInterval] = createSignal<Interval>('1s')
   const candles = useChannel('candles', () => (symbol() ? { symbol: symbol(), interval: interval() } : undefined), { capacity: 5000 })
   const tape = useChannel('trades', () => (symbol() ? { symbol: symbol() } : undefined), { maxRows: 40 })
   const movers = createMemo(() => [...tickerRows()].sort((a, b) => Math.abs(Number(b[4])) - Math.abs(Number(a[4]))).slice(0, 8))
@@ -36,7 +35,7 @@ export function Trader() {
       <div class="ticker-strip" role="list" aria-label="Ticker">
         <For each={tickerRows()}>
           {(r) => (
-            <button type="button" role="listitem" class={`tick ${Number(r[4]) >= 0 ? 'up' : 'down'}`} aria-pressed={symbol() === r[0]} onClick={() => setPicked(r[0] as string)}>
+            <button type="button" role="listitem" class={`tick ${Number(r[4]) >= 0 ? 'up' : 'down'}`} aria-pressed={symbol() === r[0]} onClick={() => setSymbol(r[0] as string)}>
               <b>{r[0] as string}</b> {num(r[1], 4)} <span>{pct(r[4])}</span>
             </button>
           )}
@@ -53,7 +52,7 @@ export function Trader() {
             <>
               <Show when={candles()}>{(s) => <Freshness at={() => (s().version(), s().newestAt)} />}</Show>
               <div class="segmented" role="group" aria-label="Candle interval">
-                <For each={['1s', '1m', '1h'] as Interval[]}>{(i) => <button type="button" aria-pressed={interval() === i} onClick={() => setInterval(i)}>{i}</button>}</For>
+                <For each={['1s', '1m', '1h'] as Interval[]}>{(i) => <button type="button" aria-pressed={interval() === i} onClick={() => setCandleInterval(i)}>{i}</button>}</For>
               </div>
             </>
           }
@@ -73,7 +72,7 @@ export function Trader() {
               <For each={movers()}>
                 {(r) => (
                   <tr class={Number(r[4]) >= 0 ? 'up' : 'down'}>
-                    <td><button type="button" class="link" onClick={() => setPicked(r[0] as string)}>{r[0] as string}</button></td>
+                    <td><button type="button" class="link" onClick={() => setSymbol(r[0] as string)}>{r[0] as string}</button></td>
                     <td class="num">{num(r[1], 4)}</td><td class="num chg">{pct(r[4])}</td><td class="num">{compact(r[5])}</td>
                   </tr>
                 )}
@@ -106,7 +105,7 @@ function CandleChart(props: { store: LiveStore; symbol: string; interval: Interv
       const rows = r.rows.map((x) => [chTime(x.t), ...['open', 'high', 'low', 'close', 'volume', 'trades'].map((k) => Number(x[k])), NaN])
       const cols = Array.from({ length: 8 }, (_, c) => rows.map((row) => row[c]))
       s.series?.upsert(cols)
-      s.apply({ t: 'delta', sid: s.sid, upsert: null, remove: null, sentAt: s.newestAt })
+      s.touch()
       setOlder(rows.length ? 'idle' : 'no older candles')
     } catch (e) {
       setOlder((e as Error).message)
