@@ -7,17 +7,17 @@
 // queries only read; the replicas' migrator finds the schema up to date and writes nothing.
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { Redis } from 'ioredis'
-import { createServer } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { S, type ServerFrame } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { getFreePort } from '../../test/support/ports.ts'
 import { LiveClient } from './test-client.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
 if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test starts a Redis)')
 
-const namespace = `test-live-${process.pid}-${Date.now()}:`
+const namespace = `test-live-${process.pid}-${Date.now()}`
 const tickMs = 200
 let storage: TestGateway
 let a: TestGateway
@@ -33,7 +33,7 @@ const connect = async (gw: TestGateway) => {
 }
 
 beforeAll(async () => {
-  const sqlPort = await freePort()
+  const sqlPort = await getFreePort()
   storage = await startGateway({ SQL_PORT: String(sqlPort), HOST: '127.0.0.1' })
   const password = await tokenFor(['analyst'], {}, '4h')
   sql = createClient({ url: `http://127.0.0.1:${sqlPort}`, password })
@@ -96,7 +96,7 @@ const explainFailure = () => onTestFailed(() => {
 type Delta = Extract<ServerFrame, { type: typeof S.DELTA }>
 /** A client's deltas without the cid (each gateway numbers its channels itself), by seq. */
 const deltasOf = (c: LiveClient) => new Map(c.frames.filter((f): f is Delta => f.type === S.DELTA).map(({ cid: _, ...d }) => [d.seq, d]))
-const leaseOf = (topic: string) => redis.get(`${namespace}livehouse:live:{${topic}}:lease`)
+const leaseOf = (topic: string) => redis.get(`${namespace}:livehouse:live:{${topic}}:lease`)
 
 describe('gateway replicas on one Redis', () => {
   const symbol = 'REP-A'
@@ -179,12 +179,3 @@ describe('gateway replicas on one Redis', () => {
     await eventually(() => expect(late.rows(3)).toEqual(cb.rows(1)))
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}

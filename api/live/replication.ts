@@ -6,6 +6,7 @@
 // gateway when REDIS_URL is set; docs/operations.md says how to run it.
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
+import { redisKeyPrefix } from '../cache/redis.ts'
 import type { Logger } from '../log.ts'
 import { decode, decodeServerFrame, encode, S, toRows, type Cell, type ChannelMeta } from '../protocol/index.ts'
 import type { ChannelSpec } from './channels.ts'
@@ -70,7 +71,7 @@ function createReplicatedScheduler(r: ReplicationOptions, o: LiveSchedulerOption
   // The state outlives a lease so a follower can take over; the leader keeps it alive on renewal.
   const stateTtlMs = Math.max(60_000, 10 * leaseMs)
   const followTimeoutMs = r.followTimeoutMs ?? 10_000
-  const prefix = `${r.namespace ?? ''}livehouse:live:`
+  const prefix = `${redisKeyPrefix(r.namespace)}livehouse:live:`
   const keysOf = (topic: string) => ({ lease: `${prefix}{${topic}}:lease`, state: `${prefix}{${topic}}:state`, channel: `${prefix}frames:${topic}` })
   const connect = () => {
     const c = new Redis(r.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectTimeout: 2000 })
