@@ -9,9 +9,10 @@ import { tracer } from './tracing.ts'
 export interface RequestObserverOptions {
   log: Logger
   metrics?: Metrics
-  /** Paths logged at debug instead of info (probes and scrapes). */
-  quietPaths?: string[]
 }
+
+/** Paths logged at debug instead of info: probes and scrapes. */
+const quietPaths = new Set(['/health', '/ready', '/metrics'])
 
 /**
  * One middleware per request, after the request id: a SERVER span that every span of
@@ -19,7 +20,6 @@ export interface RequestObserverOptions {
  * path: bounded label values), and one JSON access-log line.
  */
 export function createRequestObserver(options: RequestObserverOptions): MiddlewareHandler<AppEnv> {
-  const quiet = new Set(options.quietPaths ?? ['/health', '/ready', '/metrics'])
   return async (c, next) => {
     const started = performance.now()
     const method = c.req.method
@@ -43,7 +43,7 @@ export function createRequestObserver(options: RequestObserverOptions): Middlewa
           requestId: c.get('requestId'), method, path: c.req.path, route, status, durationMs: Math.round(seconds * 1e4) / 10,
           ...(trace.isSpanContextValid(span.spanContext()) ? { traceId } : {}),
         }
-        ;(quiet.has(c.req.path) ? options.log.debug : options.log.info)('request', fields)
+        ;(quietPaths.has(c.req.path) ? options.log.debug : options.log.info)('request', fields)
       }
     })
   }
