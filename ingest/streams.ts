@@ -18,7 +18,8 @@ export class Reject {
   constructor(readonly code: string, readonly message: string) {}
 }
 
-const symbolRe = /^[A-Z0-9.\-_/]{1,32}$/
+/** A market symbol: what ingestion accepts, and so what catalog queries and live channels take. */
+export const symbolPattern = /^[A-Z0-9.\-_/]{1,32}$/
 const currencyRe = /^[A-Z]{3}$/
 const countryRe = /^[A-Z]{2}$/
 const controlCharRe = /[\u0000-\u001f\u007f]/
@@ -103,7 +104,7 @@ const generateId = () => idPrefix + (idCounter++).toString(36)
 const validators: Record<Stream, (o: Obj) => Row> = {
   trades(o) {
     const symbol = str(o, 'symbol', 32)
-    if (!symbolRe.test(symbol)) throw new Reject('INVALID_VALUE', 'symbol must be 1–32 of A-Z 0-9 . - _ /')
+    if (!symbolPattern.test(symbol)) throw new Reject('INVALID_VALUE', 'symbol must be 1–32 of A-Z 0-9 . - _ /')
     return {
       id: o.id === undefined || o.id === null ? generateId() : str(o, 'id', 128),
       ts: timestamp(o),

@@ -1,4 +1,5 @@
 import { formatInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
+import { symbolPattern } from '../../ingest/streams.ts'
 
 const schemaOf = (p: ParamSpec): Record<string, unknown> => {
   switch (p.type) {
@@ -15,7 +16,7 @@ const schemaOf = (p: ParamSpec): Record<string, unknown> => {
         ...(p.step === undefined ? {} : { 'x-multiple-of-seconds': p.step }),
       }
     case 'Symbol':
-      return { type: 'string', pattern: '^[A-Z0-9._/-]{1,32}$' }
+      return { type: 'string', pattern: symbolPattern.source }
     default:
       return { type: 'string', maxLength: 256 }
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { mayAccess, type Principal } from '../auth.ts'
 import { AppError } from '../errors.ts'
 import { formatInterval, parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
+import { symbolPattern } from '../../ingest/streams.ts'
 
 /** Query string keys that steer the response, not the query. */
 const reservedParams = new Set(['format'])
@@ -18,7 +19,7 @@ export interface ResolvedCall {
 }
 
 const patterns: Partial<Record<ParamSpec['type'], RegExp>> = {
-  Symbol: /^[A-Z0-9._/-]{1,32}$/,
+  Symbol: symbolPattern,
   Id: /^[A-Za-z0-9._:@/-]{1,128}$/,
   Shop: /^[A-Za-z0-9._:@/-]{1,128}$/,
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { hasRole, mayAccess, type Principal, type Role } from '../auth.ts'
 import type { ChannelMeta } from '../protocol/index.ts'
+import { symbolPattern } from '../../ingest/streams.ts'
 
 export interface Sql {
   query: string
@@ -35,7 +36,7 @@ export interface ChannelSpec<P = any> {
   }
 }
 
-const symbol = z.string().regex(/^[A-Z0-9.\-_/]{1,32}$/)
+const symbol = z.string().regex(symbolPattern)
 const shop = z.string().min(1).max(64).regex(/^[\w.\-:]+$/)
 const intervals = { '1s': 1_000, '1m': 60_000, '1h': 3_600_000 } as const
 const since = "toDateTime(intDiv({since:Int64}, 1000), 'UTC')"
