@@ -1,4 +1,4 @@
-import { Match, Show, Switch } from 'solid-js'
+import { createMemo, Match, Show, Switch } from 'solid-js'
 import uPlot from 'uplot'
 import type { QueryResult } from '../api.ts'
 import { chTime, num, numericType, timeType } from '../format.ts'
@@ -12,14 +12,14 @@ import type { Widget } from '../views/dashboard-templates.ts'
 /** Draws one catalog query result the way the widget asks: number, table, chart or candles. */
 export function WidgetBody(props: { widget: Widget; result: QueryResult; height: number }) {
   // Several currencies in one result: chart the first one (the table shows them all).
-  const r = (): QueryResult => {
+  const r = createMemo((): QueryResult => {
     const res = props.result
     if (!['line', 'area', 'bar', 'number'].includes(props.widget.type) || !res.columns.some((c) => c.name === 'currency')) return res
     const first = res.rows[0]?.currency
     return { ...res, rows: res.rows.filter((row) => row.currency === first) }
-  }
+  })
   // Decimals and computed metrics may arrive as strings: a column whose every value is a number counts as numeric.
-  const numCols = () => r().columns.filter((c) => numericType.test(c.type) || (c.type === 'String' && r().rows.length > 0 && r().rows.every((row) => row[c.name] !== '' && !Number.isNaN(Number(row[c.name])))))
+  const numCols = createMemo(() => r().columns.filter((c) => numericType.test(c.type) || (c.type === 'String' && r().rows.length > 0 && r().rows.every((row) => row[c.name] !== '' && !Number.isNaN(Number(row[c.name]))))))
   const timeCol = () => r().columns.find((c) => timeType.test(c.type))
   const chartData = (): uPlot.AlignedData => {
     const t = timeCol()

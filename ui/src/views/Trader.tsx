@@ -124,7 +124,8 @@ function CandleChart(props: { store: LiveStore; symbol: string; interval: Interv
 }
 
 function TradeTape(props: { store?: LiveStore }) {
-  const rows = createMemo(() => (props.store?.version(), (props.store?.list() ?? []).slice().sort((a, b) => (b[0] as number) - (a[0] as number)).slice(0, 30)))
+  // list() is a fresh array: sort it in place.
+  const rows = createMemo(() => (props.store?.version(), (props.store?.list() ?? []).sort((a, b) => (b[0] as number) - (a[0] as number)).slice(0, 30)))
   return (
     <table class="compact tape">
       <caption class="sr-only">Latest trades</caption>
