@@ -108,8 +108,9 @@ export async function historyScenario(options: HistoryScenarioOptions) {
       await fetch(gw.url + overview, { headers: { authorization: `Bearer ${admin}` } })
       const cached = await runClient(job('cached sales_overview', [admin], [{ path: overview, token: 0 }], concurrency))
       // Every request a distinct closed two-hour range (seconds apart): every one runs in ClickHouse.
+      // k starts at 1: k = 0 would be the cached phase's own range, a hit.
       const uncachedPaths = Array.from({ length: 5000 }, (_, i) => {
-        const k = run * 5000 + i
+        const k = run * 5000 + i + 1
         return { path: `/api/v1/q/sales_overview?from=${iso(base + k * 1000)}&to=${iso(base + 2 * hour + k * 1000)}`, token: 0 }
       })
       // One query's own time, for reading the uncached phase's queueing: distinct ranges ending before those above.
