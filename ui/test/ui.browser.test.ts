@@ -80,6 +80,7 @@ describe('ui in headless Chromium', () => {
     await liveChartPainted(page, 'candles-panel')
     await eventually(async () => expect(await page.locator('[data-testid="tape-panel"] tbody tr').count()).toBeGreaterThan(3), { timeoutMs: 30_000 })
     await eventually(async () => expect(await page.locator('.ticker-strip .tick').count()).toBeGreaterThan(1))
+    await eventually(async () => expect(await page.locator('[data-testid="movers-panel"] [data-testid="freshness"]').textContent()).toMatch(/old$/), { timeoutMs: 30_000 })
     await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'))
     await page.getByRole('button', { name: '1m', exact: true }).click()
     await liveChartPainted(page, 'candles-panel')

@@ -64,7 +64,8 @@ export function Trader() {
         <Panel title="Trade tape" testid="tape-panel" loading={!tape()?.version()} error={tape()?.error()} actions={<Show when={tape()}>{(s) => <Freshness at={() => (s().version(), s().newestAt)} />}</Show>}>
           <TradeTape store={tape()} />
         </Panel>
-        <Panel title="Top movers (24 h)" testid="movers-panel" loading={!ticker()?.version()} error={ticker()?.error()}>
+        <Panel title="Top movers (24 h)" testid="movers-panel" loading={!ticker()?.version()} error={ticker()?.error()}
+          actions={<Show when={ticker()}>{(s) => <Freshness at={() => (s().version(), s().newestAt)} />}</Show>}>
           <table class="compact">
             <caption class="sr-only">Top movers</caption>
             <thead><tr><th scope="col">Symbol</th><th scope="col" class="num">Last</th><th scope="col" class="num">Change</th><th scope="col" class="num">Volume</th></tr></thead>
