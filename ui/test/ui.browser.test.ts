@@ -228,15 +228,15 @@ describe('ui in headless Chromium', () => {
       expect(await page.getByTestId('worst-freshness').textContent()).toMatch(/\d/)
     }, { timeoutMs: 30_000 })
     expect(await page.locator('[data-testid="op-http"] tbody tr th.route').count()).toBeGreaterThan(0)
-    await page.waitForTimeout(5000) // a few more polls, so the sparklines have a line
-    expect(await page.locator('.operator .kpi canvas').count()).toBe(2)
+    // Two more polls, so the sparklines have a line to draw.
+    for (let i = 0; i < 2; i++) await page.waitForResponse((r) => new URL(r.url()).pathname === '/metrics', { timeout: 10_000 })
+    await eventually(async () => expect(await page.locator('.operator .kpi canvas').count()).toBe(2))
     await screenshot(page, 'operator')
     // Every panel's content fits its card (tables scroll inside it rather than spill out).
     const overflowing = () => page.$$eval('.operator .panel', (ps) => ps.filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.getAttribute('aria-label')))
     expect(await overflowing()).toEqual([])
     await page.setViewportSize({ width: 900, height: 800 }) // the narrowest three-column layout
-    await page.waitForTimeout(300)
-    expect(await overflowing()).toEqual([])
+    await eventually(async () => expect(await overflowing()).toEqual([]))
     await page.getByRole('button', { name: /Switch to dark theme/ }).click()
     await page.setViewportSize({ width: 390, height: 844 })
     await page.waitForTimeout(2500)
