@@ -83,7 +83,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
       ...(kafkaSink ? [{ name: 'kafka', check: () => kafkaSink.check() }] : []),
     ]
-    const history = await createHistory({ config, auth, clickhouse })
+    const history = await createHistory({ config, auth, clickhouse, cacheObserver: obs.metrics.cache })
     stops.push(() => history.close())
     checks.push(...history.checks)
     const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
@@ -102,7 +102,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
     live.attach(server)
-    obs.watch({ clickhouse: clickhouse('ops'), live, cacheText: () => history.cache.metrics() })
+    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed' })
     live.start()
     stops.push(() => live.stop())
 

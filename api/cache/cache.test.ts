@@ -3,7 +3,9 @@ import { createCache } from './cache.ts'
 
 describe('read-through cache (in-process L1)', () => {
   it('a failed load fails every caller sharing it, and the next miss loads again', async () => {
-    const cache = createCache()
+    const errors: string[] = []
+    const lookups: string[] = []
+    const cache = createCache({ observe: { lookup: (o) => lookups.push(o), error: (k) => errors.push(k), load() {} } })
     let loads = 0
     const failing = () => new Promise<string>((_, reject) => setTimeout(() => (loads++, reject(new Error('boom'))), 20))
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => cache.get('k', 10, failing)))
@@ -12,7 +14,8 @@ describe('read-through cache (in-process L1)', () => {
     const ok = await cache.get('k', 10, async () => (loads++, '{"x":1}'))
     expect([loads, ok.value, ok.outcome]).toEqual([2, '{"x":1}', 'MISS'])
     expect((await cache.get('k', 10, failing)).outcome).toBe('HIT')
-    expect(cache.metrics()).toMatch(/livehouse_history_cache_errors_total\{kind="query"\} 1\n/)
+    expect(errors).toEqual(['query'])
+    expect(lookups).toEqual([...Array(4).fill('shared'), 'miss', 'l1_hit'])
   })
 
   it('L1 keeps an entry for its TTL but at most 60 s, so replicas converge on Redis', async () => {

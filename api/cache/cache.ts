@@ -21,8 +21,6 @@ export interface CacheEntry {
  */
 export interface Cache {
   get(key: string, ttlS: number, load: () => Promise<string>): Promise<CacheEntry & { outcome: CacheOutcome }>
-  /** Prometheus text for /metrics. */
-  metrics(): string
   check(): Promise<{ ok: boolean; detail?: string }>
   readonly breaker: Breaker
 }
@@ -33,7 +31,21 @@ export interface CacheOptions {
   /** Prefix of Redis keys, so environments sharing a Redis do not read each other's results. */
   namespace?: string
   now?: () => number
+  /** What /metrics counts (api/observability/metrics.ts `cache`). */
+  observe?: CacheObserver
 }
+
+/** Where a lookup was answered: L1, Redis, a load of its own, or a load it shared. */
+export type LookupOutcome = 'l1_hit' | 'redis_hit' | 'miss' | 'shared'
+
+export interface CacheObserver {
+  lookup(outcome: LookupOutcome): void
+  error(kind: 'redis' | 'query'): void
+  /** A load's (ClickHouse query's) duration. */
+  load(ms: number): void
+}
+
+const ignore: CacheObserver = { lookup() {}, error() {}, load() {} }
 
 /** L1 keeps an entry at most this long, so replicas converge on Redis's copy. */
 const l1MaxTtlMs = 60_000
@@ -44,18 +56,13 @@ interface Flight {
   fromRedis: boolean
 }
 
-const latencyBucketsMs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000]
-
 export function createCache(options: CacheOptions = {}): Cache {
   const { redis } = options
   const l1 = createLru<CacheEntry>(options.l1MaxEntries ?? 10_000, options.now)
   const breaker = createBreaker()
   const flights = new Map<string, Promise<Flight>>()
   const ns = redisKeyPrefix(options.namespace)
-  const counts = { l1_hit: 0, redis_hit: 0, miss: 0, shared: 0, redis_error: 0, load_error: 0 }
-  const loadHist = latencyBucketsMs.map(() => 0)
-  let loadSumMs = 0
-  let loads = 0
+  const observe = options.observe ?? ignore
 
   async function redisGet(key: string): Promise<string | null> {
     if (!redis || !breaker.allow()) return null
@@ -64,7 +71,7 @@ export function createCache(options: CacheOptions = {}): Cache {
       breaker.success()
       return v
     } catch {
-      counts.redis_error++
+      observe.error('redis')
       breaker.failure()
       return null
     }
@@ -74,7 +81,7 @@ export function createCache(options: CacheOptions = {}): Cache {
     if (!redis || !breaker.allow()) return
     redis.set(ns + key, value, 'EX', ttlS).then(
       () => breaker.success(),
-      () => (counts.redis_error++, breaker.failure()),
+      () => (observe.error('redis'), breaker.failure()),
     )
   }
 
@@ -83,13 +90,10 @@ export function createCache(options: CacheOptions = {}): Cache {
     if (cached !== null) return { entry: { value: cached, views: new Map() }, fromRedis: true }
     const started = performance.now()
     const value = await load().catch((e) => {
-      counts.load_error++
+      observe.error('query')
       throw e
     })
-    const ms = performance.now() - started
-    loads++
-    loadSumMs += ms
-    latencyBucketsMs.forEach((b, i) => ms <= b && loadHist[i]++)
+    observe.load(performance.now() - started)
     redisSet(key, value, ttlS)
     return { entry: { value, views: new Map() }, fromRedis: false }
   }
@@ -98,15 +102,15 @@ export function createCache(options: CacheOptions = {}): Cache {
     breaker,
     async get(key, ttlS, load) {
       const local = l1.get(key)
-      if (local !== undefined) return (counts.l1_hit++, { ...local, outcome: 'HIT' })
+      if (local !== undefined) return (observe.lookup('l1_hit'), { ...local, outcome: 'HIT' })
       const inFlight = flights.get(key)
-      if (inFlight) return (counts.shared++, { ...(await inFlight).entry, outcome: 'MISS' })
+      if (inFlight) return (observe.lookup('shared'), { ...(await inFlight).entry, outcome: 'MISS' })
       const flight = fill(key, ttlS, load)
       flights.set(key, flight)
       try {
         const { entry, fromRedis } = await flight
         l1.set(key, entry, Math.min(ttlS * 1000, l1MaxTtlMs))
-        fromRedis ? counts.redis_hit++ : counts.miss++
+        observe.lookup(fromRedis ? 'redis_hit' : 'miss')
         return { ...entry, outcome: fromRedis ? 'HIT' : 'MISS' }
       } finally {
         flights.delete(key)
@@ -120,34 +124,5 @@ export function createCache(options: CacheOptions = {}): Cache {
         return { ok: false, detail: (e as Error).message }
       }
     },
-    metrics() {
-      const lines = [
-        '# HELP livehouse_history_cache_requests_total Catalog query lookups by outcome.',
-        '# TYPE livehouse_history_cache_requests_total counter',
-        ...Object.entries(counts).filter(([k]) => !k.endsWith('error')).map(([k, v]) => `livehouse_history_cache_requests_total{outcome="${k}"} ${v}`),
-        '# HELP livehouse_history_cache_hit_ratio Share of lookups answered from L1 or Redis.',
-        '# TYPE livehouse_history_cache_hit_ratio gauge',
-        `livehouse_history_cache_hit_ratio ${hitRatio(counts)}`,
-        '# HELP livehouse_history_cache_errors_total Redis and query failures.',
-        '# TYPE livehouse_history_cache_errors_total counter',
-        `livehouse_history_cache_errors_total{kind="redis"} ${counts.redis_error}`,
-        `livehouse_history_cache_errors_total{kind="query"} ${counts.load_error}`,
-        '# HELP livehouse_history_cache_breaker_open 1 while the Redis circuit breaker is open.',
-        '# TYPE livehouse_history_cache_breaker_open gauge',
-        `livehouse_history_cache_breaker_open ${breaker.state === 'closed' ? 0 : 1}`,
-        '# HELP livehouse_history_query_duration_ms ClickHouse time of catalog queries run on a miss.',
-        '# TYPE livehouse_history_query_duration_ms histogram',
-        ...latencyBucketsMs.map((b, i) => `livehouse_history_query_duration_ms_bucket{le="${b}"} ${loadHist[i]}`),
-        `livehouse_history_query_duration_ms_bucket{le="+Inf"} ${loads}`,
-        `livehouse_history_query_duration_ms_sum ${loadSumMs.toFixed(3)}`,
-        `livehouse_history_query_duration_ms_count ${loads}`,
-      ]
-      return lines.join('\n') + '\n'
-    },
   }
-}
-
-function hitRatio(c: { l1_hit: number; redis_hit: number; miss: number; shared: number }) {
-  const total = c.l1_hit + c.redis_hit + c.miss + c.shared
-  return total ? ((c.l1_hit + c.redis_hit) / total).toFixed(6) : '0'
 }

@@ -4,7 +4,7 @@ import { cors } from 'hono/cors'
 import type { Redis } from 'ioredis'
 import type { ReadinessCheck } from '../app.ts'
 import type { Auth } from '../auth.ts'
-import { createCache, type Cache } from '../cache/cache.ts'
+import { createCache, type Cache, type CacheObserver } from '../cache/cache.ts'
 import { createRedis } from '../cache/redis.ts'
 import type { Workload } from '../clickhouse/client.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
@@ -33,10 +33,17 @@ export interface History {
   close(): Promise<void>
 }
 
-export async function createHistory(o: { config: HistoryConfig; auth: Auth; clickhouse: (w: Workload) => ClickHouseClient; now?: () => number }): Promise<History> {
+export async function createHistory(o: {
+  config: HistoryConfig
+  auth: Auth
+  clickhouse: (w: Workload) => ClickHouseClient
+  now?: () => number
+  /** The cache's counts for /metrics. */
+  cacheObserver?: CacheObserver
+}): Promise<History> {
   const { config, auth } = o
   const redis: Redis | undefined = config.REDIS_URL ? createRedis(config.REDIS_URL) : undefined
-  const cache = createCache({ redis, l1MaxEntries: config.CACHE_L1_ENTRIES, namespace: config.CACHE_NAMESPACE })
+  const cache = createCache({ redis, l1MaxEntries: config.CACHE_L1_ENTRIES, namespace: config.CACHE_NAMESPACE, observe: o.cacheObserver })
   const limiter = createRateLimiter({ redis, namespace: config.CACHE_NAMESPACE })
   const catalog = loadCatalog()
   await lockAnalystSession(o.clickhouse('analyst'))

@@ -21,8 +21,8 @@ export interface Observability {
     /** The `ops` workload's client: Kafka consumers and freshness on scrape. */
     clickhouse?: ClickHouseClient
     live?: Pick<LiveGateway, 'stats' | 'onPublish'>
-    /** Prometheus text of the history cache (Cache.metrics()). */
-    cacheText?: () => string
+    /** Whether the history cache's Redis breaker is open. */
+    cacheBreakerOpen?: () => boolean
   }): void
   stop(): Promise<void>
 }
@@ -45,7 +45,7 @@ export function createObservability(o: { config: { OTEL_EXPORTER_OTLP_ENDPOINT?:
           previous?.(lq, frame)
         }
       }
-      if (sources.cacheText) metrics.addText(sources.cacheText)
+      if (sources.cacheBreakerOpen) metrics.collectCacheBreaker(sources.cacheBreakerOpen)
     },
     stop: () => tracing.shutdown(),
   }

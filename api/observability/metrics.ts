@@ -1,6 +1,7 @@
 // The Prometheus registry of one Livehouse process: every series /metrics serves is
 // declared here, so docs/operations.md and deploy/grafana/livehouse.json have one list.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { CacheObserver, LookupOutcome } from '../cache/cache.ts'
 
 /** Seconds buckets from 1 ms to 10 s: HTTP requests, inserts, Kafka sends, live ticks. */
 const latencyBucketsS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -33,7 +34,6 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   const registry = new Registry()
   if (options.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'livehouse_' })
   const registers = [registry]
-  const textSources: (() => string | Promise<string>)[] = []
 
   const httpDuration = new Histogram({
     name: 'livehouse_http_request_duration_seconds',
@@ -110,6 +110,55 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   liveGauge('livehouse_live_last_tick_seconds', 'Duration of the last live scheduler tick.', (s) => s.lastTickMs / 1000)
   liveGauge('livehouse_live_effective_tick_seconds', 'Current live tick interval (LIVE_TICK_MS, stretched to 2x the tick time under load).', (s) => s.effectiveTickMs / 1000)
 
+  // The history cache (api/cache/cache.ts reports through `cache` below).
+  const cacheLookups = new Counter({
+    name: 'livehouse_history_cache_requests_total',
+    help: 'Catalog query lookups by outcome: l1_hit, redis_hit, miss (loaded), shared (waited for another lookup\'s load).',
+    labelNames: ['outcome'] as const,
+    registers,
+  })
+  const lookups = { hits: 0, all: 0 }
+  for (const outcome of ['l1_hit', 'redis_hit', 'miss', 'shared'] as const) cacheLookups.inc({ outcome }, 0)
+  const cacheErrors = new Counter({
+    name: 'livehouse_history_cache_errors_total',
+    help: 'Redis and query failures.',
+    labelNames: ['kind'] as const,
+    registers,
+  })
+  for (const kind of ['redis', 'query'] as const) cacheErrors.inc({ kind }, 0)
+  const cacheLoad = new Histogram({
+    name: 'livehouse_history_query_duration_ms',
+    help: 'ClickHouse time of catalog queries run on a miss, in milliseconds.',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
+    registers,
+  })
+  new Gauge({
+    name: 'livehouse_history_cache_hit_ratio',
+    help: 'Share of lookups answered from L1 or Redis since start.',
+    registers,
+    collect() {
+      this.set(lookups.all ? lookups.hits / lookups.all : 0)
+    },
+  })
+  let breakerOpen: (() => boolean) | undefined
+  new Gauge({
+    name: 'livehouse_history_cache_breaker_open',
+    help: '1 while the Redis circuit breaker is open.',
+    registers,
+    collect() {
+      this.set(breakerOpen?.() ? 1 : 0)
+    },
+  })
+  const cache: CacheObserver = {
+    lookup(outcome: LookupOutcome) {
+      cacheLookups.inc({ outcome })
+      lookups.all++
+      if (outcome === 'l1_hit' || outcome === 'redis_hit') lookups.hits++
+    },
+    error: (kind) => cacheErrors.inc({ kind }),
+    load: (ms) => cacheLoad.observe(ms),
+  }
+
   return {
     registry,
     httpDuration,
@@ -138,16 +187,13 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     collectLive(stats: () => LiveStats) {
       liveStats = stats
     },
-    /** Prometheus text produced elsewhere (the history cache's own exposition), appended to the scrape. */
-    addText(source: () => string | Promise<string>) {
-      textSources.push(source)
+    /** For createCache's `observe`. */
+    cache,
+    /** The breaker gauge reads the history cache's breaker at scrape time. */
+    collectCacheBreaker(open: () => boolean) {
+      breakerOpen = open
     },
     contentType: registry.contentType,
-    /** The whole exposition: the registry, then each text source. */
-    async render(): Promise<string> {
-      const parts = [await registry.metrics()]
-      for (const source of textSources) parts.push(await Promise.resolve().then(source).catch(() => ''))
-      return parts.map((p) => (p.endsWith('\n') || p === '' ? p : p + '\n')).join('')
-    },
+    render: () => registry.metrics(),
   }
 }
