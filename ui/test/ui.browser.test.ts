@@ -121,8 +121,15 @@ describe('ui in headless Chromium', () => {
     await liveChartPainted(page, 'sales-panel')
     await eventually(async () => expect(await page.locator('[data-testid="top-products"] tbody tr td.num').count()).toBeGreaterThan(2), { timeoutMs: 45_000 })
     await page.getByLabel('Filter Top products').fill('p')
-    const shown = await page.locator('[data-testid="top-products"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')!.textContent))
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="top-products"]').getByRole('button', { name: 'Export CSV' }).click()])
+    // Read the rows and click in one task: a live update between the two would reorder the table.
+    const [download, shown] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid="top-products"]').evaluate((panel) => {
+        const rows = [...panel.querySelectorAll('tbody tr')].map((tr) => tr.querySelector('td')!.textContent)
+        ;[...panel.querySelectorAll('button')].find((b) => b.textContent === 'Export CSV')!.click()
+        return rows
+      }),
+    ])
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n')
     expect(csv[0]).toBe('Product,Category,Currency,Revenue,Units,Orders')
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(shown)
