@@ -36,6 +36,17 @@ describe('dashboards', () => {
     expect((await call('GET', '/api/v1/dashboards', alice)).body!.dashboards).toEqual([])
   })
 
+  it('of two updates sent at once with the same version, one wins and the other gets 409', async () => {
+    const t = await tokenFor(['seller'])
+    const created = await call('POST', '/api/v1/dashboards', t, { name: 'Race', widgets: [widget] })
+    const id = created.body!.id as string
+    const version = created.body!.version
+    const both = await Promise.all(['A', 'B'].map((name) => call('PUT', `/api/v1/dashboards/${id}`, t, { name, widgets: [], version })))
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409])
+    const winner = both.find((r) => r.status === 200)!.body!
+    expect((await call('GET', `/api/v1/dashboards/${id}`, t)).body).toMatchObject({ name: winner.name, version: winner.version })
+  })
+
   it('refuses unauthenticated, malformed and invalid dashboards', async () => {
     const t = await tokenFor(['seller'])
     expect((await fetch(`${gw.url}/api/v1/dashboards`)).status).toBe(401)

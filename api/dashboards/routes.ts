@@ -51,6 +51,17 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
         created_at: formatTime(Date.parse(d.createdAt)), updated_at: formatTime(Date.parse(d.updatedAt)),
       }],
     })
+  // Read, version check and write of one dashboard run one at a time in this process:
+  // two updates sent with the same version would otherwise both pass the check.
+  const turns = new Map<string, Promise<unknown>>()
+  const inTurn = <T>(owner: string, id: string, change: () => Promise<T>): Promise<T> => {
+    const key = JSON.stringify([owner, id])
+    const result = (turns.get(key) ?? Promise.resolve()).then(change)
+    const settled = result.catch(() => undefined)
+    turns.set(key, settled)
+    void settled.then(() => turns.get(key) === settled && turns.delete(key))
+    return result
+  }
   const parse = async (req: Request, p: Principal): Promise<DashboardInput & { version?: number }> => {
     const raw = await readBody(req, o.maxBodyBytes ?? 256 * 1024)
     let json: unknown
@@ -100,22 +111,27 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     const p = c.get('principal')
     const id = checkId(c.req.param('id'))
     const input = await parse(c.req.raw, p)
-    const [row] = await load(p.sub, id)
-    if (!row) throw notFound(id)
-    if (input.version !== undefined && input.version !== Number(row.version)) {
-      throw new AppError(409, 'VERSION_CONFLICT', 'the dashboard changed since you loaded it', { details: { version: Number(row.version) } })
-    }
-    const at = new Date().toISOString()
-    const d = { id, name: input.name, widgets: input.widgets, version: nextVersion(), createdAt: toDashboard(row).createdAt, updatedAt: at }
-    await write(p.sub, d)
+    const d = await inTurn(p.sub, id, async () => {
+      const [row] = await load(p.sub, id)
+      if (!row) throw notFound(id)
+      if (input.version !== undefined && input.version !== Number(row.version)) {
+        throw new AppError(409, 'VERSION_CONFLICT', 'the dashboard changed since you loaded it', { details: { version: Number(row.version) } })
+      }
+      const at = new Date().toISOString()
+      const next = { id, name: input.name, widgets: input.widgets, version: nextVersion(), createdAt: toDashboard(row).createdAt, updatedAt: at }
+      await write(p.sub, next)
+      return next
+    })
     return c.json(d)
   })
   app.delete('/api/v1/dashboards/:id', async (c) => {
     const p = c.get('principal')
     const id = checkId(c.req.param('id'))
-    const [row] = await load(p.sub, id)
-    if (!row) throw notFound(id)
-    await write(p.sub, { ...toDashboard(row), version: nextVersion() }, 1)
+    await inTurn(p.sub, id, async () => {
+      const [row] = await load(p.sub, id)
+      if (!row) throw notFound(id)
+      await write(p.sub, { ...toDashboard(row), version: nextVersion() }, 1)
+    })
     return c.body(null, 204)
   })
   return app
