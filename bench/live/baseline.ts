@@ -3,7 +3,7 @@
 // a change of a channel, the baseline sends that channel's whole current state as JSON
 // to each of its watchers (serialised once per channel and tick, as a fair server would).
 // Clients pick channels with `/?channels=a,b`. Prints {"event":"listening","port"}; on
-// the stdin line "stats" prints its counters since start (the scenario subtracts two readings).
+// the stdin line "stats <id>" prints its counters since start (the scenario subtracts two readings).
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { WebSocketServer, type WebSocket } from 'ws'
@@ -54,6 +54,8 @@ feed.ws.on('message', () => {
 })
 process.stdout.write(JSON.stringify({ event: 'listening', port: (server.address() as { port: number }).port }) + '\n')
 for await (const line of createInterface({ input: process.stdin })) {
-  if (line === 'stats') process.stdout.write(JSON.stringify({ event: 'stats', at: Date.now(), ...stats }) + '\n')
+  // "stats <id>": the answer names the request, so a late answer is never taken for a newer one.
+  const [command, id] = line.split(' ')
+  if (command === 'stats') process.stdout.write(JSON.stringify({ event: `stats ${id}`, at: Date.now(), ...stats }) + '\n')
 }
 process.exit(0)
