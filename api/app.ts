@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
-import { AppError } from './errors.ts'
+import { AppError } from '../core/errors.ts'
 import type { AppEnv } from './http/middleware.ts'
 import type { Logger } from './log.ts'
 

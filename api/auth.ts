@@ -1,18 +1,8 @@
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose'
 import { randomBytes } from 'node:crypto'
 import { createLru } from './cache/lru.ts'
-import { AppError } from './errors.ts'
-
-export const roles = ['admin', 'trader', 'seller', 'analyst', 'ingest'] as const
-export type Role = (typeof roles)[number]
-
-/** Who is calling and what they may see; `'*'` means every symbol or shop. */
-export interface Principal {
-  sub: string
-  roles: ReadonlySet<Role>
-  symbols: '*' | ReadonlySet<string>
-  shops: '*' | ReadonlySet<string>
-}
+import { AppError } from '../core/errors.ts'
+import { isRole, roles, type Principal, type Role } from '../core/roles.ts'
 
 export interface Auth {
   verify(token: string): Promise<Principal>
@@ -63,19 +53,10 @@ function toPrincipal(payload: Record<string, unknown>): Principal {
   }
   return {
     sub: String(payload.sub),
-    roles: new Set(list(payload.roles).filter((r): r is Role => (roles as readonly string[]).includes(r))),
+    roles: new Set(list(payload.roles).filter(isRole)),
     symbols: scope(payload.symbols),
     shops: scope(payload.shops),
   }
-}
-
-/** Admin may do everything; otherwise one of `allowed` is required. */
-export function hasRole(p: Principal, allowed: readonly Role[]): boolean {
-  return p.roles.has('admin') || allowed.some((r) => p.roles.has(r))
-}
-
-export function mayAccess(scope: '*' | ReadonlySet<string>, item: string): boolean {
-  return scope === '*' || scope.has(item)
 }
 
 export const generateSecret = () => randomBytes(32).toString('base64url')

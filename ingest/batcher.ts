@@ -1,6 +1,6 @@
 import type { Context } from '@opentelemetry/api'
-import { AppError, isAppError } from '../api/errors.ts'
-import { activeContext, linkTo, withSpan } from '../api/observability/tracing.ts'
+import { AppError, isAppError } from '../core/errors.ts'
+import { activeContext, linkTo, withSpan } from '../core/tracing.ts'
 
 export interface BatcherOptions {
   flushMs: number

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { createBatcher, type BatcherOptions, type LanePool } from './batcher.ts'
 import type { EventSink } from './sink.ts'
-import { streams, type Row, type Stream } from './streams.ts'
+import { streams, type Row, type Stream } from '../core/events.ts'
 
 export async function insertRows(ch: ClickHouseClient, table: string, rows: object[]): Promise<void> {
   await ch.insert({ table, values: rows, format: 'JSONEachRow' })

@@ -1,8 +1,8 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs'
-import { AppError } from '../api/errors.ts'
+import { AppError } from '../core/errors.ts'
 import { createBatcher, type Batcher, type BatcherOptions } from './batcher.ts'
 import type { EventSink } from './sink.ts'
-import { streams, type Row, type Stream } from './streams.ts'
+import { streams, type Row, type Stream } from '../core/events.ts'
 
 /** `lanes` is left out: each stream sends on its own idempotent producer queue, one send at a time. */
 export interface KafkaSinkOptions extends Omit<BatcherOptions, 'lanes'> {

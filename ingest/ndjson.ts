@@ -1,4 +1,4 @@
-import { validateEvent, Reject, type Row, type Stream } from './streams.ts'
+import { validateEvent, Reject, type Row, type Stream } from '../core/events.ts'
 
 export interface LineError {
   line: number

@@ -1,4 +1,4 @@
-import type { Row, Stream } from './streams.ts'
+import type { Row, Stream } from '../core/events.ts'
 
 /** Where validated rows go: straight into ClickHouse (embedded) or into Kafka. */
 export interface EventSink {

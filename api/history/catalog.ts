@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { Role } from '../auth.ts'
-import { roles as allRoles } from '../auth.ts'
+import type { Role } from '../../core/roles.ts'
+import { roles as allRoles } from '../../core/roles.ts'
 
 /**
  * The query catalog: one `api/queries/<name>.sql` per endpoint. Its `-- @` header

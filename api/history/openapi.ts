@@ -1,5 +1,5 @@
 import { formatInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
-import { symbolPattern } from '../../ingest/streams.ts'
+import { identifierJsonSchema } from '../../core/identifiers.ts'
 
 const schemaOf = (p: ParamSpec): Record<string, unknown> => {
   switch (p.type) {
@@ -16,7 +16,11 @@ const schemaOf = (p: ParamSpec): Record<string, unknown> => {
         ...(p.step === undefined ? {} : { 'x-multiple-of-seconds': p.step }),
       }
     case 'Symbol':
-      return { type: 'string', pattern: symbolPattern.source }
+      return identifierJsonSchema('symbol')
+    case 'Shop':
+      return identifierJsonSchema('shop')
+    case 'Id':
+      return identifierJsonSchema('product')
     default:
       return { type: 'string', maxLength: 256 }
   }

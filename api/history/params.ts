@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { mayAccess, type Principal } from '../auth.ts'
-import { AppError } from '../errors.ts'
+import { mayAccess, type Principal } from '../../core/roles.ts'
+import { AppError } from '../../core/errors.ts'
 import { formatInterval, parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
-import { symbolPattern } from '../../ingest/streams.ts'
+import { identifiers } from '../../core/identifiers.ts'
 
 /** Query string keys that steer the response, not the query. */
 const reservedParams = new Set(['format'])
@@ -18,10 +18,11 @@ export interface ResolvedCall {
   validUntilMs: number
 }
 
+/** The identifier types take exactly what ingestion accepts (core/identifiers.ts). */
 const patterns: Partial<Record<ParamSpec['type'], RegExp>> = {
-  Symbol: symbolPattern,
-  Id: /^[A-Za-z0-9._:@/-]{1,128}$/,
-  Shop: /^[A-Za-z0-9._:@/-]{1,128}$/,
+  Symbol: identifiers.symbol.pattern,
+  Id: identifiers.product.pattern,
+  Shop: identifiers.shop.pattern,
 }
 
 const bad = (name: string, message: string, details: Record<string, unknown> = {}) =>

@@ -1,6 +1,6 @@
 import { gunzip } from 'node:zlib'
 import { promisify } from 'node:util'
-import { AppError } from '../errors.ts'
+import { AppError } from '../../core/errors.ts'
 
 const gunzipAsync = promisify(gunzip)
 

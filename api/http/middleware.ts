@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import { hasRole, type Auth, type Principal, type Role } from '../auth.ts'
-import { AppError } from '../errors.ts'
+import { type Auth } from '../auth.ts'
+import { hasRole, type Principal, type Role } from '../../core/roles.ts'
+import { AppError } from '../../core/errors.ts'
 
 export type AppEnv = {
   Bindings: { remoteAddress?: string }

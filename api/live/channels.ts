@@ -1,9 +1,9 @@
 // Channels: each is one SQL query over the rollups, parameterised with {name:Type}.
 // ClickHouse aggregates; TypeScript only validates parameters, authorises and diffs rows.
 import { z } from 'zod'
-import { hasRole, mayAccess, type Principal, type Role } from '../auth.ts'
+import { hasRole, mayAccess, type Principal, type Role } from '../../core/roles.ts'
 import type { ChannelMeta } from '../protocol/index.ts'
-import { symbolPattern } from '../../ingest/streams.ts'
+import { identifierSchema } from '../../core/identifiers.ts'
 
 export interface Sql {
   query: string
@@ -36,8 +36,8 @@ export interface ChannelSpec<P = any> {
   }
 }
 
-const symbol = z.string().regex(symbolPattern)
-const shop = z.string().min(1).max(64).regex(/^[\w.\-:]+$/)
+const symbol = identifierSchema('symbol')
+const shop = identifierSchema('shop')
 const intervals = { '1s': 1_000, '1m': 60_000, '1h': 3_600_000 } as const
 const since = "toDateTime(intDiv({since:Int64}, 1000), 'UTC')"
 

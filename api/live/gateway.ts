@@ -3,7 +3,8 @@
 // queries; this file knows sockets only through transport's Socket interface.
 import type { ClickHouseClient } from '@clickhouse/client'
 import { ZodError } from 'zod'
-import type { Auth, Principal } from '../auth.ts'
+import type { Auth } from '../auth.ts'
+import type { Principal } from '../../core/roles.ts'
 import type { Logger } from '../log.ts'
 import {
   C, CloseCodes, decodeClientFrame, encodeServerFrame, ErrorCodes, PROTOCOL_VERSION, ProtocolError, S,

@@ -1,5 +1,6 @@
-import { hasRole, type Auth, type Principal } from '../auth.ts'
-import { AppError, isAppError } from '../errors.ts'
+import { type Auth } from '../auth.ts'
+import { hasRole, type Principal } from '../../core/roles.ts'
+import { AppError, isAppError } from '../../core/errors.ts'
 import { TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/index.ts'
 
 /**

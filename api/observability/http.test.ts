@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { createApp } from '../app.ts'
-import { AppError } from '../errors.ts'
+import { AppError } from '../../core/errors.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import type { Logger } from '../log.ts'
 import { createRequestObserver } from './http.ts'

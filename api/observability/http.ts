@@ -4,7 +4,7 @@ import { routePath } from 'hono/route'
 import type { AppEnv } from '../http/middleware.ts'
 import type { Logger } from '../log.ts'
 import type { Metrics } from './metrics.ts'
-import { tracer } from './tracing.ts'
+import { tracer } from '../../core/tracing.ts'
 
 export interface RequestObserverOptions {
   log: Logger

@@ -10,7 +10,7 @@ import { createMetrics, type Metrics } from './metrics.ts'
 import { startTracing, type TracingOptions } from './tracing.ts'
 
 export { createMetrics, type Metrics } from './metrics.ts'
-export { startTracing, withSpan, withSpanSync } from './tracing.ts'
+export { startTracing } from './tracing.ts'
 
 export interface Observability {
   metrics: Metrics

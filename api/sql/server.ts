@@ -1,7 +1,8 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { Hono, type Context } from 'hono'
 import { Readable } from 'node:stream'
-import { hasRole, type Auth, type Principal } from '../auth.ts'
+import { type Auth } from '../auth.ts'
+import { hasRole, type Principal } from '../../core/roles.ts'
 
 /**
  * The ClickHouse HTTP interface for analysts (DESIGN.md, SQL for analysts): enough of

@@ -1,5 +1,5 @@
 import { afterEach, describe, it, expect, vi } from 'vitest'
-import { Reject, validateEvent } from '../streams.ts'
+import { Reject, validateEvent } from '../../core/events.ts'
 import { orderProblems, tradeProblems, unknownKeys, webEventProblems } from './event-checks.ts'
 import { createDemoGenerator, type DemoGeneratorOptions } from './generator.ts'
 import type { DemoStream, OrderEvent } from './types.ts'

@@ -3,7 +3,7 @@
  * tick and hands each batch to `send` (the same ingestion path real producers use). It never
  * queues: with `maxInFlight` sends pending, a batch is dropped and counted as failed.
  */
-import { streams } from '../streams.ts'
+import { streams } from '../../core/events.ts'
 import { createMarket } from './market.ts'
 import { createRandom, type Random } from './random.ts'
 import { createShopSimulation } from './shop.ts'

@@ -1,5 +1,5 @@
 /** Event shapes the demo generator emits, as DESIGN.md's "Event schemas" define them (ts in epoch milliseconds). */
-import type { orderStatuses, Stream, tradeSides, webEventTypes } from '../streams.ts'
+import type { orderStatuses, Stream, tradeSides, webEventTypes } from '../../core/events.ts'
 
 export type DemoStream = Stream
 

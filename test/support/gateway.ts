@@ -6,7 +6,8 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { loadConfig } from '../../api/config.ts'
 import { startLivehouse, type Livehouse } from '../../api/livehouse.ts'
 import { createLogger } from '../../api/log.ts'
-import { createAuth, type Role } from '../../api/auth.ts'
+import { createAuth } from '../../api/auth.ts'
+import { type Role } from '../../core/roles.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 export const testSecret = 'test-secret-which-is-long-enough-for-hs256'

@@ -1,13 +1,8 @@
-import { Hono } from 'hono'
-import { decodeUtf8, readBody } from '../api/http/body.ts'
-import { requireRole, type AppEnv } from '../api/http/middleware.ts'
-import type { Auth } from '../api/auth.ts'
-import { AppError } from '../api/errors.ts'
-import { withSpan, withSpanSync } from '../api/observability/tracing.ts'
+import { withSpan, withSpanSync } from '../core/tracing.ts'
 import type { Batcher } from './batcher.ts'
 import { parseEvents, parseNdjson, type LineError, type ParsedBatch } from './ndjson.ts'
 import type { DeadLetter, EventSink } from './sink.ts'
-import { isStream, streams, type Stream } from './streams.ts'
+import type { Stream } from '../core/events.ts'
 
 export interface IngestorDeps {
   sink: EventSink
@@ -18,13 +13,6 @@ export interface IngestorDeps {
   onResult?: (stream: Stream, accepted: number, rejected: number) => void
 }
 
-export interface IngestRouteDeps {
-  auth: Auth
-  /** The one ingestor of the process (the demo generator shares it). */
-  ingestor: Ingestor
-  maxBodyBytes: number
-}
-
 export interface IngestResult {
   accepted: number
   rejected: number
@@ -33,7 +21,6 @@ export interface IngestResult {
 
 const maxErrorsReported = 100
 const defaultMaxLineBytes = 1024 * 1024
-const ndjsonTypes = /^(application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/json|text\/plain)\s*(;|$)/i
 
 /**
  * Validates and writes one batch of events: the rejected ones to dead_letters, then the
@@ -72,18 +59,4 @@ export function createIngestor(deps: IngestorDeps) {
     deps.onResult?.(stream, rows.length, errors.length)
     return { accepted: rows.length, rejected: errors.length, errors: errors.slice(0, maxErrorsReported) }
   }
-}
-
-export function createIngestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
-  const app = new Hono<AppEnv>()
-  app.post('/v1/events/:stream', requireRole(deps.auth, ['ingest']), async (c) => {
-    const stream = c.req.param('stream')
-    if (!isStream(stream)) throw new AppError(404, 'UNKNOWN_STREAM', `stream must be one of ${streams.join(', ')}`)
-    const type = c.req.header('content-type') ?? 'application/x-ndjson'
-    if (!ndjsonTypes.test(type)) throw new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', 'send NDJSON as application/x-ndjson')
-    const text = decodeUtf8(await readBody(c.req.raw, deps.maxBodyBytes))
-    if (text.trim() === '') throw new AppError(400, 'EMPTY_BODY', 'the body holds no events')
-    return c.json(await deps.ingestor.text(stream, text))
-  })
-  return app
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseNdjson } from './ndjson.ts'
-import { formatMs, Reject, validateEvent } from './streams.ts'
+import { formatMs, Reject, validateEvent } from './events.ts'
 
 const trade = { ts: '2026-11-21T10:00:00.5Z', symbol: 'BTC-USD', price: 1.5, qty: 2, side: 'buy' }
 const codeOf = (r: unknown) => (r instanceof Reject ? r.code : 'OK')
@@ -41,22 +40,6 @@ describe('validateEvent', () => {
     expect(codeOf(validateEvent('trades', { ...trade, ts: -1 }))).toBe('OUT_OF_RANGE')
     expect(codeOf(validateEvent('orders', { order_id: 'o' }))).toBe('MISSING_FIELD')
     expect(codeOf(validateEvent('web_events', { ts: 0, session_id: 's', shop_id: 'x', type: 'click' }))).toBe('INVALID_VALUE')
-  })
-})
-
-describe('parseNdjson', () => {
-  it('numbers lines as the client wrote them, skipping blank lines and accepting CRLF', () => {
-    const text = [JSON.stringify(trade), '', '{bad', JSON.stringify(trade)].join('\r\n')
-    const out = parseNdjson('trades', text, 1024)
-    expect(out.rows).toHaveLength(2)
-    expect(out.errors).toEqual([{ line: 3, code: 'INVALID_JSON', message: expect.any(String) }])
-    expect(out.rawRejected).toEqual(['{bad'])
-  })
-
-  it('rejects a line over the byte limit counting UTF-8 bytes, not characters', () => {
-    const line = JSON.stringify({ ...trade, venue: 'é'.repeat(40) })
-    expect(parseNdjson('trades', line, line.length).errors.map((e) => e.code)).toEqual(['LINE_TOO_LONG'])
-    expect(parseNdjson('trades', line, Buffer.byteLength(line)).errors).toEqual([])
   })
 })
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createAuth, generateSecret } from '../api/auth.ts'
 import { createBatcher } from './batcher.ts'
-import { createIngestor, createIngestRoutes, type Ingestor } from './route.ts'
+import { createIngestor } from './ingestor.ts'
 import type { EventSink } from './sink.ts'
-import type { Row, Stream } from './streams.ts'
+import type { Row, Stream } from '../core/events.ts'
 
 const trade = { ts: 0, symbol: 'ACME', price: 1, qty: 1, side: 'buy' }
 const body = [JSON.stringify(trade), '{bad'].join('\n')
@@ -32,18 +31,5 @@ describe('createIngestor', () => {
     const ingestor = createIngestor({ sink: recordingSink(log), deadLetters })
     expect(await ingestor.text('trades', body)).toMatchObject({ accepted: 1, rejected: 1 })
     expect(log).toEqual(['dead_letters:1', 'trades:1'])
-  })
-})
-
-describe('createIngestRoutes', () => {
-  it('hands the body to the ingestor it is given (the one the demo generator shares)', async () => {
-    const auth = createAuth(generateSecret())
-    const seen: string[] = []
-    const ingestor = { text: async (stream: Stream, text: string) => (seen.push(`${stream}:${text}`), { accepted: 1, rejected: 0, errors: [] }) } as unknown as Ingestor
-    const app = createIngestRoutes({ auth, ingestor, maxBodyBytes: 1024 })
-    const token = await auth.sign({ sub: 'p', roles: ['ingest'], symbols: ['*'], shops: ['*'] }, '1h')
-    const res = await app.request('/v1/events/trades', { method: 'POST', body, headers: { authorization: `Bearer ${token}` } })
-    expect([res.status, await res.json()]).toEqual([200, { accepted: 1, rejected: 0, errors: [] }])
-    expect(seen).toEqual([`trades:${body}`])
   })
 })
