@@ -26,7 +26,7 @@ function widths(columns: Column[], sample: unknown[][]): number[] {
  * rows scroll as smoothly as 100. Rows have one fixed height; long cells are cut with an
  * ellipsis and carry their full text in a tooltip.
  */
-export function ResultGrid(props: { columns: Column[]; rows: () => unknown[][]; version: () => number; caption: string }) {
+export function ResultGrid(props: { columns: Column[]; rows: () => unknown[][]; version: () => number; totals?: unknown[]; caption: string }) {
   let scroller!: HTMLDivElement
   const count = () => (props.version(), props.rows().length)
   const virtualizer = createVirtualizer({
@@ -89,6 +89,16 @@ export function ResultGrid(props: { columns: Column[]; rows: () => unknown[][]; 
           </For>
           <Show when={padBottom() > 0}><tr class="pad" aria-hidden="true" style={{ height: `${padBottom()}px` }} /></Show>
         </tbody>
+        <Show when={props.totals}>
+          {(totals) => (
+            <tfoot>
+              <tr class="totals" aria-rowindex={count() + 2}>
+                <th scope="row" class="rownum">Totals</th>
+                <For each={props.columns}>{(_, i) => <td class={numeric()[i()] ? 'num' : ''}>{cellText(totals()[i()])}</td>}</For>
+              </tr>
+            </tfoot>
+          )}
+        </Show>
       </table>
       <Show when={count() === 0}><p class="empty">No rows</p></Show>
     </div>

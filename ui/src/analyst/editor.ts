@@ -57,7 +57,7 @@ export function createSqlEditor(parent: HTMLElement, o: { doc: string; label: st
     state: EditorState.create({
       doc: o.doc,
       extensions: [
-        Prec.highest(keymap.of([{ key: 'Mod-Enter', run }, { key: 'Shift-Enter', run }])),
+        Prec.highest(keymap.of([{ key: 'Mod-Enter', run }])),
         lineNumbers(), highlightActiveLineGutter(), highlightActiveLine(), history(), drawSelection(), indentOnInput(), bracketMatching(), closeBrackets(),
         autocompletion({ activateOnTyping: true, maxRenderedOptions: 80 }),
         keymap.of([...closeBracketsKeymap, ...completionKeymap, ...defaultKeymap, ...historyKeymap]),

@@ -132,7 +132,7 @@ export function Analyst() {
               <Switch>
                 <Match when={runner.text() !== undefined}><pre class="sql-text" data-testid="sql-text">{runner.text()}</pre></Match>
                 <Match when={hasRows()}>
-                  <ResultGrid columns={runner.columns()} rows={runner.rows} version={runner.version} caption="Query results" />
+                  <ResultGrid columns={runner.columns()} rows={runner.rows} version={runner.version} totals={runner.totals()} caption="Query results" />
                 </Match>
                 <Match when={runner.status() === 'running'}><p class="loading" aria-live="polite">Waiting for the first rows…</p></Match>
               </Switch>
