@@ -12,6 +12,8 @@ export function cellText(v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v)
 }
 
+const clip = (s: string, max: number) => (s.length > max ? `${s.slice(0, max)}…` : s)
+
 /** Column widths from the header and the first rows, so widths do not jump while scrolling. */
 function widths(columns: Column[], sample: unknown[][]): number[] {
   return columns.map((c, i) => {
@@ -80,7 +82,8 @@ export function ResultGrid(props: { columns: Column[]; rows: () => unknown[][]; 
                   <For each={props.columns}>
                     {(_, i) => {
                       const text = () => cellText(row()[i()])
-                      return <td class={`${numeric()[i()] ? 'num' : ''}${row()[i()] === null ? ' null' : ''}`} title={text().length > 40 ? text() : undefined}>{text()}</td>
+                      // A cell is one line cut by CSS; a huge value must not become a huge DOM text or tooltip.
+                      return <td class={`${numeric()[i()] ? 'num' : ''}${row()[i()] === null ? ' null' : ''}`} title={text().length > 40 ? clip(text(), 4000) : undefined}>{clip(text(), 500)}</td>
                     }}
                   </For>
                 </tr>
