@@ -57,7 +57,7 @@ export async function loadSchema(signal?: AbortSignal): Promise<Schema> {
   const [tables, columns, functions, lexicon] = await Promise.all([
     rows(schemaQueries.tables, signal),
     rows(schemaQueries.columns, signal),
-    rows(schemaQueries.functions, signal).catch(() => rows(schemaQueries.functionsPlain, signal)),
+    rows(schemaQueries.functions, signal).catch(() => rows(schemaQueries.functionsPlain, signal)).catch(() => [] as unknown[][]),
     rows(schemaQueries.lexicon, signal).catch(() => undefined),
   ])
   return { tables: toTables(tables, columns), functions: functions.map(toFunction), lexicon: lexicon && toLexicon(lexicon) }
