@@ -118,6 +118,21 @@ describe('analyst SQL workbench in headless Chromium', () => {
     expect(errors).toEqual([])
   })
 
+  it('the editor is a lazy chunk: another view does not load it, the analyst view does', async () => {
+    const p = await openPage(browser, gw.url, { token })
+    opened.push(p)
+    const scripts: string[] = []
+    p.page.on('request', (r) => void (r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname)))
+    await p.page.goto('/#/dashboards')
+    await p.page.getByTestId('dashboards-view').waitFor()
+    expect(scripts.some((s) => /\/assets\/main-/.test(s))).toBe(true)
+    expect(scripts.filter((s) => /\/assets\/Analyst-/.test(s))).toEqual([])
+    await p.page.getByRole('link', { name: 'SQL' }).click()
+    await p.page.locator('.cm-editor').waitFor()
+    expect(scripts.filter((s) => /\/assets\/Analyst-/.test(s))).toHaveLength(1)
+    expect(p.errors).toEqual([])
+  })
+
   it('schema browser: filter, insert a column at the cursor, preview a table', async () => {
     const { page, errors } = await openAnalyst()
     const browserPanel = page.getByTestId('schema-browser')
