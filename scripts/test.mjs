@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, start a private Kafka and Redis on free ports, run vitest against them,
+// `npm test`: type-check, lint, start a private Kafka and Redis on free ports, run vitest against them,
 // and always stop what it started. Extra arguments go to vitest: `npm test -- api/ -t cache`.
 // Tests find the services through LIVEHOUSE_TEST_KAFKA_BROKERS, LIVEHOUSE_TEST_KAFKA_DIR and
 // LIVEHOUSE_TEST_REDIS_URL (see scripts/README.md).
@@ -91,6 +91,14 @@ async function main(vitestArgs) {
     const code = await runNode('node_modules/typescript/bin/tsc', ['--noEmit', '-p', '.']);
     if (code !== 0) {
       say('test: type errors (set LIVEHOUSE_TEST_TYPECHECK=0 to run the tests anyway)');
+      return code;
+    }
+  }
+  if (existsSync(join(ROOT, 'eslint.config.js')) && process.env.LIVEHOUSE_TEST_LINT !== '0') {
+    say('test: eslint (import boundaries, docs/architecture.md)…');
+    const code = await runNode('node_modules/eslint/bin/eslint.js', ['.']);
+    if (code !== 0) {
+      say('test: lint errors (npm run lint; set LIVEHOUSE_TEST_LINT=0 to run the tests anyway)');
       return code;
     }
   }
