@@ -30,7 +30,7 @@ let gw: Awaited<ReturnType<typeof startInProcess>>
 let admin: string
 const namespace = `test-${process.pid}-${Date.now()}`
 /** The Redis of the routes this file builds by hand (routesWith), closed after the file. */
-const testRedis = createRedis(redisUrl)
+const testRedis = createRedis(redisUrl, { commandTimeoutMs: 30_000 }) // not the 100 ms default: a loaded machine must not open the breaker these tests do not test
 afterAll(() => testRedis.disconnect())
 
 const get = async (path: string, token: string, headers: Record<string, string> = {}) =>
