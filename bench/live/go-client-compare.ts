@@ -1,9 +1,8 @@
-// The Go load client on libraries (coder/websocket, vmihailenco/msgpack) against the
-// hand-written WebSocket and MessagePack reader it replaced, in the same run: both read the
-// same fan-out floor server (bench/live/floor-server.ts) in turns, and the report gives each
-// client's own CPU per frame received and the publish → receive latency it measured.
-// A load client's CPU is part of every latency it reports on a shared 2-core machine, so
-// the library version is kept only if it costs no more CPU per frame (bench/README.md).
+// The Go load client (bench/live/go-client) against earlier versions of itself, in the same
+// run: each reads the same fan-out floor server (bench/live/floor-server.ts) in turns, and the
+// report gives each client's own CPU per frame received and the publish → receive latency it
+// measured. A load client's CPU is part of every latency it reports on a shared 2-core
+// machine, so a library replaces hand-written code only where it costs no more CPU per frame.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,8 +11,8 @@ import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median } from '../lib/stats.ts'
 import { cpuSeconds, ensureGoClient, root, spawnNode, spawnProc, type Proc } from './processes.ts'
 
-/** The last commit whose bench/live/go-client held the hand-written WebSocket handshake and MessagePack reader. */
-export const handWrittenRev = '2054590'
+/** Earlier clients: all hand-written (handshake, frames, MessagePack), and all on libraries (coder/websocket, vmihailenco/msgpack). */
+export const earlierClients: Record<string, string> = { 'hand-written (2054590)': '2054590', 'coder/websocket + msgpack (fa9d4dd)': 'fa9d4dd' }
 
 export interface GoClientCompareOptions {
   name: string
@@ -40,10 +39,9 @@ function ensureGoClientAt(rev: string): string {
   if (existsSync(bin)) return bin
   const dir = join(root, `.cache/go-client-${rev}`)
   mkdirSync(dir, { recursive: true })
-  for (const f of ['main.go', 'go.mod']) {
-    writeFileSync(join(dir, f), execFileSync('git', ['show', `${rev}:bench/live/go-client/${f}`], { cwd: root }))
-  }
-  console.log(`bench go-client: building the hand-written client of ${rev}…`)
+  const files = execFileSync('git', ['ls-tree', '--name-only', `${rev}:bench/live/go-client`], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean)
+  for (const f of files) writeFileSync(join(dir, f), execFileSync('git', ['show', `${rev}:bench/live/go-client/${f}`], { cwd: root }))
+  console.log(`bench go-client: building the client of ${rev}…`)
   execFileSync('go', ['build', '-o', bin, '.'], { cwd: dir, stdio: 'inherit' })
   return bin
 }
@@ -92,11 +90,13 @@ async function measure(label: string, bin: string, o: GoClientCompareOptions): P
 }
 
 export async function goClientCompareScenario(o: GoClientCompareOptions) {
-  const clients = { libraries: ensureGoClient(), 'hand-written': ensureGoClientAt(handWrittenRev) }
+  const clients: Record<string, string> = { current: ensureGoClient() }
+  for (const [label, rev] of Object.entries(earlierClients)) clients[label] = ensureGoClientAt(rev)
+  const labels = Object.keys(clients)
   const samples: Sample[] = []
   for (let run = 0; run < o.runs; run++) {
-    // Alternate the order, so neither always runs on the warmer (or busier) half.
-    const order = (run % 2 ? ['hand-written', 'libraries'] : ['libraries', 'hand-written']) as (keyof typeof clients)[]
+    // Rotate the order, so no client always runs first (on the warmer, or busier, part).
+    const order = labels.map((_, i) => labels[(i + run) % labels.length])
     for (const label of order) {
       const s = await measure(label, clients[label], o)
       console.log(`bench go-client: run ${run + 1}/${o.runs} ${label}: ${s.framesPerS} frames/s, ${s.cpuUsPerFrame} µs CPU/frame (${s.cpuPct}% of a core), p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`)
@@ -117,23 +117,23 @@ export async function goClientCompareScenario(o: GoClientCompareOptions) {
       rssMb: median(mine.map((s) => s.rssMb)),
     }
   })
-  const [lib, hand] = summary
-  const ratio = lib.cpuUsPerFrame !== null && hand.cpuUsPerFrame ? Math.round((lib.cpuUsPerFrame / hand.cpuUsPerFrame) * 100) / 100 : null
+  const [current, hand] = summary
+  const ratio = current.cpuUsPerFrame !== null && hand.cpuUsPerFrame ? Math.round((current.cpuUsPerFrame / hand.cpuUsPerFrame) * 100) / 100 : null
   const md = [
-    `# Go live client: libraries vs hand-written (${new Date().toISOString()})`,
+    `# Go live client: current vs earlier versions (${new Date().toISOString()})`,
     '',
-    `Both clients read the fan-out floor server (bare uWS, \`bench/live/floor-server.ts\`): ${o.clients.toLocaleString('en-US')} connections × ${o.channels} frames every ${o.tickMs} ms, ` +
-      `${o.seconds} s per measurement, ${o.runs} runs, the two clients in alternating order. CPU is the client process's own (user + system, /proc); ` +
-      `libraries = \`bench/live/go-client\` (coder/websocket, vmihailenco/msgpack/v5), hand-written = the same client at ${handWrittenRev}. Medians, [min–max] over runs.`,
+    `Each client reads the fan-out floor server (bare uWS, \`bench/live/floor-server.ts\`): ${o.clients.toLocaleString('en-US')} connections × ${o.channels} frames every ${o.tickMs} ms, ` +
+      `${o.seconds} s per measurement, ${o.runs} runs, the clients in rotating order. CPU is the client process's own (user + system, /proc); ` +
+      `current = \`bench/live/go-client\` now, the others the same folder at the commit named. Medians, [min–max] over runs.`,
     '',
     '| client | frames/s | CPU µs per frame | p50 | p99 | RSS |',
     '|---|---|---|---|---|---|',
     ...summary.map((s) => `| ${s.client} | ${s.framesPerS?.toLocaleString('en-US')} | ${s.cpuUsPerFrame} [${s.cpuUsPerFrameRange.join('–')}] | ${s.p50Ms} ms | ${s.p99Ms} ms [${s.p99MsRange.join('–')}] | ${s.rssMb} MB |`),
     '',
-    `CPU per frame, libraries / hand-written: **${ratio}** (1.00 = the same cost).`,
+    `CPU per frame, current / ${hand.client}: **${ratio}** (1.00 = the same cost).`,
     '',
   ].join('\n')
   const svg = barChartSvg('Go live client: CPU per frame', 'µs', summary.map((s) => ({ label: s.client, value: s.cpuUsPerFrame ?? 0 })))
-  const files = writeReport(o.name, { scenario: o.name, machine: machine(), options: o, handWrittenRev, summary, ratio, samples }, md, svg)
+  const files = writeReport(o.name, { scenario: o.name, machine: machine(), options: o, earlierClients, summary, ratio, samples }, md, svg)
   return { summary: { clients: summary, ratio }, files }
 }

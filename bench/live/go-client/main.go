@@ -9,10 +9,11 @@
 //	ERROR    [21, ...]
 //	JSON     {"sentAt":<ms>,"channel":"<topic>",...,"rows":[[t, ...], ...]}
 //
-// WebSocket through github.com/coder/websocket, MessagePack headers through
+// The WebSocket upgrade through net/http, MessagePack headers through
 // github.com/vmihailenco/msgpack/v5 (one reused decoder per connection, reading only the
-// header numbers). bench/live/go-client-compare.ts measures its CPU per frame against the
-// hand-written reader it replaced.
+// header numbers); the frame loop is hand-written because it measured cheaper than
+// coder/websocket's (see open). bench/live/go-client-compare.ts (`npm run bench -- --scenario
+// go-client`) measures the CPU per frame against the earlier clients.
 //
 // Talks to the scenario by lines like clients.ts: prints {"event":"ready"}, reads "start"
 // and "stop" on stdin, then prints {"event":"result"} and exits.
@@ -22,11 +23,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"runtime"
@@ -38,7 +44,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/vmihailenco/msgpack/v5"
 )
 
@@ -95,7 +100,7 @@ type client struct {
 	seqByCid   map[int64]int64
 	probeCid   int64
 	lastProbeT int64
-	conn       *websocket.Conn
+	conn       io.ReadWriteCloser
 	dec        *msgpack.Decoder
 	src        bytes.Reader
 	// Per connection, summed at stop: no cache line shared by every reader goroutine.
@@ -242,15 +247,37 @@ func decodeFrames(list string) [][]byte {
 	return out
 }
 
-// open connects and upgrades (coder/websocket does the handshake, masking, pings and close).
+// The upgrade goes through net/http (request, 101 response, the connection handed over as the
+// response body); the frames after it are read by hand. coder/websocket did both and cost 14 %
+// more CPU per frame, nearly all in its per-message read path, with twice the memory per
+// connection (bench/results/2026-12-04-go-client-coder-websocket.md): on the hot path of a load
+// client whose own CPU is part of every latency it reports, the loop below stays.
+var upgrader = &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext}}
+
+// open connects and upgrades; the client then owns the connection.
 func open(c *client, reqPath string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	conn, _, err := websocket.Dial(ctx, "ws://"+*addr+reqPath, &websocket.DialOptions{HTTPHeader: requestHeader(), CompressionMode: websocket.CompressionDisabled})
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+*addr+reqPath, nil)
 	if err != nil {
 		return err
 	}
-	conn.SetReadLimit(64 << 20) // snapshots of wide channels are far above the 32 KiB default
+	key := make([]byte, 16)
+	_, _ = rand.Read(key)
+	req.Header = requestHeader()
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Sec-WebSocket-Key", base64.StdEncoding.EncodeToString(key))
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	resp, err := upgrader.Do(req)
+	if err != nil {
+		return err
+	}
+	conn, ok := resp.Body.(io.ReadWriteCloser) // net/http's contract for a 101 response
+	if resp.StatusCode != http.StatusSwitchingProtocols || !ok {
+		resp.Body.Close()
+		return fmt.Errorf("upgrade failed: %s", resp.Status)
+	}
 	c.conn = conn
 	return nil
 }
@@ -265,29 +292,69 @@ func requestHeader() http.Header {
 	return h
 }
 
-// readLoop reads server messages until the connection closes, into one reused buffer.
+// frame is a masked client frame with a zero mask (legal; the payload goes out unchanged).
+func frame(opcode byte, payload []byte) []byte {
+	n := len(payload)
+	var out []byte
+	switch {
+	case n < 126:
+		out = []byte{0x80 | opcode, 0x80 | byte(n)}
+	case n < 65536:
+		out = []byte{0x80 | opcode, 0x80 | 126, byte(n >> 8), byte(n)}
+	default:
+		out = make([]byte, 10)
+		out[0], out[1] = 0x80|opcode, 0x80|127
+		binary.BigEndian.PutUint64(out[2:], uint64(n))
+	}
+	return append(append(out, 0, 0, 0, 0), payload...)
+}
+
+// readLoop reads server frames (unmasked, unfragmented: what both servers send) until close,
+// into one reused buffer; answers pings.
 func (c *client) readLoop() {
 	defer func() {
-		c.conn.CloseNow()
+		c.conn.Close()
 		stats.closed.Add(1)
 	}()
-	ctx := context.Background()
-	buf := bytes.NewBuffer(make([]byte, 0, 512))
+	br := bufio.NewReaderSize(c.conn, 4096)
+	var head [8]byte
+	buf := make([]byte, 0, 512)
 	for {
-		typ, r, err := c.conn.Reader(ctx)
-		if err != nil {
+		if _, err := io.ReadFull(br, head[:2]); err != nil {
 			return
 		}
-		buf.Reset()
-		if _, err := buf.ReadFrom(r); err != nil {
-			return
-		}
-		if *kind == "json" {
-			if typ == websocket.MessageText || typ == websocket.MessageBinary {
-				c.onJSON(buf.Bytes())
+		opcode := head[0] & 0x0f
+		n := int(head[1] & 0x7f)
+		switch n {
+		case 126:
+			if _, err := io.ReadFull(br, head[:2]); err != nil {
+				return
 			}
-		} else {
-			c.onMsgpack(buf.Bytes())
+			n = int(binary.BigEndian.Uint16(head[:2]))
+		case 127:
+			if _, err := io.ReadFull(br, head[:8]); err != nil {
+				return
+			}
+			n = int(binary.BigEndian.Uint64(head[:8]))
+		}
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		payload := buf[:n]
+		if _, err := io.ReadFull(br, payload); err != nil {
+			return
+		}
+		switch opcode {
+		case 1, 2:
+			if *kind == "json" {
+				c.onJSON(payload)
+			} else {
+				c.onMsgpack(payload)
+			}
+		case 9:
+			_, _ = c.conn.Write(frame(10, payload))
+		case 8:
+			return
 		}
 	}
 }
@@ -321,12 +388,17 @@ func main() {
 				clientsMu.Lock()
 				clients = append(clients, c)
 				clientsMu.Unlock()
-				frames := all
-				if c.probe {
-					frames = append(append([][]byte{}, all...), probeOnly...)
+				out := []byte{}
+				for _, f := range all {
+					out = append(out, frame(2, f)...)
 				}
-				for _, f := range frames {
-					_ = c.conn.Write(context.Background(), websocket.MessageBinary, f)
+				if c.probe {
+					for _, f := range probeOnly {
+						out = append(out, frame(2, f)...)
+					}
+				}
+				if len(out) > 0 {
+					_, _ = c.conn.Write(out)
 				}
 				go c.readLoop()
 			}
