@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './log.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
 if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test starts a Redis)')
-const live = createRedis(redisUrl)
+const live = createRedis(redisUrl, { commandTimeoutMs: 30_000 }) // the reachable Redis must answer /ready even on a loaded machine
 const clients = [live]
 afterAll(() => clients.forEach((c) => c.disconnect()))
 

@@ -10,7 +10,7 @@ export interface Auth {
 }
 
 /**
- * HS256 JWTs signed with `secret` (DESIGN.md, Auth). Verified tokens are remembered
+ * HS256 JWTs signed with `secret` (claims and roles: docs/architecture.md). Verified tokens are remembered
  * (token → Principal, the `cacheEntries` most recently used, each until its `exp`): a
  * dashboard sends the same token on every request, and HMAC verification through WebCrypto
  * was the largest cost of a cached answer. A token past `exp` is verified again, so it fails

@@ -14,6 +14,7 @@ import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
 import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
+import { goClientCompareScenario } from './live/go-client-compare.ts'
 import { historyScenario } from './history/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
@@ -98,6 +99,10 @@ const scenarios: Record<string, { about: string; run: Part }> = {
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
+  'go-client': {
+    about: 'the Go live client vs its earlier versions (hand-written; coder/websocket): CPU per frame and latency reading the fan-out floor, 3 runs × 10 s, 5,000 clients × 2 frames per 100 ms tick',
+    run: () => goClientCompareScenario({ name: values.name ?? 'go-client', runs: num(values.runs, 3), seconds: num(values.seconds, 10), clients: num(values.clients, 5000), channels: num(values.channels, 2), tickMs: num(values['tick-ms'], 100) }),
+  },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {
     about: 'every scenario above at full size, one after the other',

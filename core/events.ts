@@ -22,6 +22,7 @@ export class Reject {
 
 const currencyRe = /^[A-Z]{3}$/
 const countryRe = /^[A-Z]{2}$/
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const controlCharRe = /[\u0000-\u001f\u007f]/
 const isoTsRe = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/
 const tsZoneRe = /(Z|[+-]\d{2}:?\d{2})$/

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const built = join(root, 'ui/dist/index.html');
-const sources = ['ui/src', 'ui/index.html', 'ui/bench.html', 'ui/vite.config.ts', 'api/protocol'].map((p) => join(root, p));
+const sources = ['ui/src', 'ui/index.html', 'ui/vite.config.ts', 'api/protocol'].map((p) => join(root, p));
 
 function newest(path) {
   if (!existsSync(path)) return 0;

@@ -1,18 +1,21 @@
 #!/usr/bin/env node
-// `npm test`: type-check, start a private Kafka and Redis on free ports, run vitest against them,
+// `npm test`: type-check, lint, start a private Kafka and Redis on free ports, run vitest against them,
 // and always stop what it started. Extra arguments go to vitest: `npm test -- api/ -t cache`.
+// `npm run test:stress` (`--stress`) does the same with busy-loop workers on every core the whole time.
 // Tests find the services through LIVEHOUSE_TEST_KAFKA_BROKERS, LIVEHOUSE_TEST_KAFKA_DIR and
 // LIVEHOUSE_TEST_REDIS_URL (see scripts/README.md).
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, say, seconds, getFreePort, isAlive, readJson, writeJson, aptInstall, isRoot } from './lib/proc.mjs';
 import { ensureKafkaJars, startKafka, stopKafka } from './kafka.mjs';
 import { ensureRedisServer, startRedis, stopRedis } from './redis.mjs';
+import { burnerCount, loadAverage, startBurners, stopBurners } from './lib/stress.mjs';
 
 const RUNS = join(ROOT, '.cache/test-runs'); // one file per live `npm test`, so a crashed run's leftovers can be found
 const CHROMIUM = '/usr/bin/chromium';
-const started = { kafkaDir: undefined, redisPort: undefined };
+const started = { kafkaDir: undefined, redisPort: undefined, burners: [] };
 let child; // the tsc or vitest process in the foreground
 
 /** Installs Chromium when browser tests exist and LIVEHOUSE_TEST_BROWSER is not 0; returns its path or undefined. */
@@ -57,7 +60,8 @@ async function reapStaleRuns() {
   }
 }
 
-async function stopServices({ kafkaDir, redisPort }) {
+async function stopServices({ kafkaDir, redisPort, burners }) {
+  stopBurners(burners);
   await Promise.all([
     kafkaDir && stopKafka({ dataDir: kafkaDir }).then(() => rmSync(kafkaDir, { recursive: true, force: true })),
     redisPort && stopRedis({ port: redisPort }),
@@ -70,6 +74,7 @@ function cleanup() {
     const t0 = Date.now();
     await stopServices(started).catch((err) => say(`test: cleanup failed: ${err.message}`));
     rmSync(join(RUNS, `${process.pid}.json`), { force: true });
+    if (started.burners.length) say(`test: ${started.burners.length} stress workers stopped (load average ${loadAverage()})`);
     if (started.kafkaDir || started.redisPort) say(`test: kafka and redis stopped in ${seconds(t0)}`);
   })();
   return cleaning;
@@ -83,14 +88,30 @@ for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) 
   });
 }
 
-async function main(vitestArgs) {
+async function main(argv) {
   const t0 = Date.now();
   await reapStaleRuns();
+  const stress = argv.includes('--stress');
+  const vitestArgs = argv.filter((a) => a !== '--stress');
+  if (stress) {
+    // From the first step on: type-checking, broker start-up and every test run on a loaded machine.
+    started.burners = startBurners(burnerCount());
+    writeJson(join(RUNS, `${process.pid}.json`), started);
+    say(`test: stress: ${started.burners.length} busy-loop workers on ${availableParallelism()} cores (LIVEHOUSE_STRESS_WORKERS), load average ${loadAverage()}`);
+  }
   if (existsSync(join(ROOT, 'tsconfig.json')) && process.env.LIVEHOUSE_TEST_TYPECHECK !== '0') {
     say('test: tsc --noEmit…');
     const code = await runNode('node_modules/typescript/bin/tsc', ['--noEmit', '-p', '.']);
     if (code !== 0) {
       say('test: type errors (set LIVEHOUSE_TEST_TYPECHECK=0 to run the tests anyway)');
+      return code;
+    }
+  }
+  if (existsSync(join(ROOT, 'eslint.config.js')) && process.env.LIVEHOUSE_TEST_LINT !== '0') {
+    say('test: eslint (import boundaries, docs/architecture.md)…');
+    const code = await runNode('node_modules/eslint/bin/eslint.js', ['.']);
+    if (code !== 0) {
+      say('test: lint errors (npm run lint; set LIVEHOUSE_TEST_LINT=0 to run the tests anyway)');
       return code;
     }
   }

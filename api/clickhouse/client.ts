@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 /**
- * One client per workload (DESIGN.md, engine facts): chDB keeps per-query settings
+ * One client per workload (docs/architecture.md, ClickHouse connections): chDB keeps per-query settings
  * on the connection's session, so a read-only query would make a shared connection
  * read-only for ingestion too. Each workload gets its own connection and session.
  */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { AppError } from '../../core/errors.ts'
 import { splitSql } from './split-sql.ts'
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../clickhouse')
@@ -27,6 +28,33 @@ export interface MigrationFile {
   needsKafka: boolean
 }
 
+/** Comment-only lines (`-- …`) are left out of the checksum, except directives such as `-- requires: kafka`. */
+const commentLine = /^[ \t]*--(?![ \t]*requires:).*(\r?\n|$)/gm
+const checksumPrefix = 'v2:'
+
+/** The checksum recorded for an applied file: its SQL without comment lines, so fixing a comment is not an edit. */
+export function migrationChecksum(sql: string): string {
+  return checksumPrefix + sha256(sql.replace(commentLine, ''))
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/**
+ * Checksums recorded before comment lines were left out (sha256 of the whole file), of
+ * versions that differ from today's file only in comments. Data directories migrated then
+ * hold these; an unchanged file's old checksum is recognised without being listed here.
+ */
+export const commentOnlyEdits: Readonly<Record<string, readonly string[]>> = {
+  // The first comment line pointed at a document outside the repository; now docs/events.md.
+  'schema/001_create_raw_tables.sql': ['b9fb7b09592534feb6521c715fcf6a54aee943c097737ef1c50f031bc131c471'],
+}
+
+/** Whether a recorded checksum (either form) still describes `file`. */
+export function checksumMatches(recorded: string, file: MigrationFile): boolean {
+  if (recorded.startsWith(checksumPrefix)) return recorded === file.checksum
+  return recorded === sha256(file.sql) || (commentOnlyEdits[file.name]?.includes(recorded) ?? false)
+}
+
 export function readMigrations(dirs = migrationDirs): MigrationFile[] {
   return dirs.flatMap((dir) =>
     readdirSync(dir)
@@ -38,7 +66,7 @@ export function readMigrations(dirs = migrationDirs): MigrationFile[] {
           name: `${dir.split('/').at(-1)}/${f}`,
           path: join(dir, f),
           sql,
-          checksum: createHash('sha256').update(sql).digest('hex'),
+          checksum: migrationChecksum(sql),
           needsKafka: requiresKafka.test(sql),
         }
       }),
@@ -47,7 +75,8 @@ export function readMigrations(dirs = migrationDirs): MigrationFile[] {
 
 /**
  * Applies pending migrations in order and records each with its checksum. An applied
- * file whose checksum changed stops start-up naming the file (migrations are append-only).
+ * file whose SQL changed (comment lines aside) stops start-up naming the file (migrations
+ * are append-only).
  */
 export async function applyMigrations(ch: ClickHouseClient, options: MigrationOptions = {}): Promise<string[]> {
   // Checked first so a replica with a read-only user starts on an up-to-date schema (no DDL at all).
@@ -66,10 +95,13 @@ export async function applyMigrations(ch: ClickHouseClient, options: MigrationOp
   for (const file of readMigrations(options.dirs)) {
     const previous = applied.get(file.name)
     if (previous !== undefined) {
-      if (previous !== file.checksum) {
-        throw new Error(
-          `migration ${file.name} was edited after it was applied (checksum ${previous.slice(0, 12)} → ${file.checksum.slice(0, 12)}); ` +
-            'migrations are append-only: restore the file and add a new one',
+      if (!checksumMatches(previous, file)) {
+        throw new AppError(
+          500,
+          'MIGRATION_EDITED',
+          `migration ${file.name} was edited after it was applied (checksum ${previous.slice(0, 15)} → ${file.checksum.slice(0, 15)}); ` +
+            'migrations are append-only: restore the file and add a new one (comment lines may change)',
+          { details: { file: file.name } },
         )
       }
       continue
@@ -79,7 +111,7 @@ export async function applyMigrations(ch: ClickHouseClient, options: MigrationOp
       try {
         await ch.command({ query: statement })
       } catch (cause) {
-        throw new Error(`migration ${file.name} failed: ${(cause as Error).message}`, { cause })
+        throw new AppError(500, 'MIGRATION_FAILED', `migration ${file.name} failed: ${(cause as Error).message}`, { cause, details: { file: file.name } })
       }
     }
     await ch.insert({ table: 'livehouse_migrations', values: [{ name: file.name, checksum: file.checksum }], format: 'JSONEachRow' })

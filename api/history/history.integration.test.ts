@@ -30,7 +30,7 @@ let gw: Awaited<ReturnType<typeof startInProcess>>
 let admin: string
 const namespace = `test-${process.pid}-${Date.now()}`
 /** The Redis of the routes this file builds by hand (routesWith), closed after the file. */
-const testRedis = createRedis(redisUrl)
+const testRedis = createRedis(redisUrl, { commandTimeoutMs: 30_000 }) // not the 100 ms default: a loaded machine must not open the breaker these tests do not test
 afterAll(() => testRedis.disconnect())
 
 const get = async (path: string, token: string, headers: Record<string, string> = {}) =>
@@ -264,10 +264,11 @@ describe('queries that fail in ClickHouse', () => {
   query('many_rows', 'rows', 'SELECT number FROM system.numbers LIMIT {rows:UInt32}')
   query('endless', 'n', 'SELECT count() FROM system.numbers WHERE number != {n:UInt32}')
   query('failing', 'n', "SELECT throwIf({n:UInt32} = 0, 'engine detail: /var/lib/clickhouse') AS x")
-  // One connection per call: the 1 s timeout stays on its session (chDB keeps per-query settings).
+  // One connection per call: a query's timeout stays on its session (chDB keeps per-query settings).
+  // Only the timeout test has a short one: on a loaded machine the 1M-row query alone can take over a second.
   let lane = 9
-  const call = async (path: string, clickhouse = gw.clickhouse('queries', lane++)) => {
-    const app = routesWith({ catalog: loadCatalog(dir), clickhouse, cache: createCache(), queryTimeoutS: 1 })
+  const call = async (path: string, clickhouse = gw.clickhouse('queries', lane++), queryTimeoutS = 300) => {
+    const app = routesWith({ catalog: loadCatalog(dir), clickhouse, cache: createCache(), queryTimeoutS })
     const r = await app.request(path, { headers: { authorization: `Bearer ${admin}` } })
     const text = await r.text()
     return { status: r.status, retryAfter: r.headers.get('retry-after'), code: (JSON.parse(text) as { error?: { code: string } }).error?.code, text }
@@ -276,7 +277,7 @@ describe('queries that fail in ClickHouse', () => {
   it('more rows than the cap is 400 RESULT_TOO_LARGE', async () => {
     expect((await call('/api/v1/q/many_rows?rows=1000')).status).toBe(200)
     expect(await call('/api/v1/q/many_rows?rows=1000001')).toMatchObject({ status: 400, code: 'RESULT_TOO_LARGE' })
-  })
+  }, 300_000)
 
   it('the next query on the connection of an overflowed result gets its own rows only', async () => {
     // chDB left the overflowed result's partial output for the connection's next query (api/clickhouse/client.ts).
@@ -285,10 +286,10 @@ describe('queries that fail in ClickHouse', () => {
     const next = await call('/api/v1/q/many_rows?rows=3', ch)
     expect(next.status).toBe(200)
     expect((JSON.parse(next.text) as { rows: { number: unknown }[] }).rows.map((r) => Number(r.number))).toEqual([0, 1, 2])
-  })
+  }, 300_000)
 
   it('a query past max_execution_time is 503 QUERY_TIMEOUT with Retry-After', async () => {
-    expect(await call('/api/v1/q/endless')).toMatchObject({ status: 503, code: 'QUERY_TIMEOUT', retryAfter: '1' })
+    expect(await call('/api/v1/q/endless', gw.clickhouse('queries', lane++), 1)).toMatchObject({ status: 503, code: 'QUERY_TIMEOUT', retryAfter: '1' })
   })
 
   it('any other engine failure is 502 CLICKHOUSE_ERROR without the engine message', async () => {

@@ -1,4 +1,4 @@
-// Gateway replicas share live queries (DESIGN.md, distributed): for each channel one
+// Gateway replicas share live queries (docs/operations.md, Gateway replicas): for each channel one
 // gateway holds a lease in Redis, runs the live query and publishes every encoded DELTA
 // together with the channel's state; every gateway (the leader too) relays the frames to
 // its own watchers and mirrors the state, so any of them serves snapshots and, when the

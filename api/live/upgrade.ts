@@ -18,7 +18,7 @@ export function getUpgradeToken(request: Request): string | undefined {
   return new URL(request.url).searchParams.get('access_token') ?? undefined
 }
 
-/** Verifies the upgrade's token; a refusal is an HTTP response with DESIGN.md's error body. */
+/** Verifies the upgrade's token; a refusal is an HTTP response with the error body of docs/errors.md. */
 export async function authenticateUpgrade(auth: Auth, request: Request): Promise<Principal | Response> {
   try {
     const token = getUpgradeToken(request)

@@ -115,7 +115,7 @@ export function registerClickHouseMetrics(registry: Registry, ch: ClickHouseClie
 }
 
 async function read(ch: ClickHouseClient, timeoutMs: number): Promise<{ consumers: ConsumerRow[]; newestMs: Map<string, number> }> {
-  // No clickhouse_settings: they would stick to the shared ops session (DESIGN.md); 64-bit numbers may arrive quoted.
+  // No clickhouse_settings: they would stick to the shared ops session (docs/architecture.md, ClickHouse connections); 64-bit numbers may arrive quoted.
   const query = async <T>(sql: string) => (await ch.query({ query: sql, format: 'JSONEachRow' })).json<T>()
   const both = Promise.all([query<ConsumerRow>(kafkaConsumersSql), query<{ table: string; newest_ms: number | null }>(freshnessSql)])
   let timer: NodeJS.Timeout | undefined

@@ -4,7 +4,8 @@ import { createRateLimiter } from './ratelimit.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
 if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test starts a Redis)')
-const redis = createRedis(redisUrl)
+// A generous command timeout: these tests are about shared counts, and a loaded machine can take a Redis reply past the 100 ms default.
+const redis = createRedis(redisUrl, { commandTimeoutMs: 30_000 })
 afterAll(() => redis.disconnect())
 
 describe('rate limiter shared through Redis', () => {

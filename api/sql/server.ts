@@ -5,7 +5,7 @@ import { type Auth } from '../auth.ts'
 import { hasRole, type Principal } from '../../core/roles.ts'
 
 /**
- * The ClickHouse HTTP interface for analysts (DESIGN.md, SQL for analysts): enough of
+ * The ClickHouse HTTP interface for analysts (docs/api.md, SQL for analysts): enough of
  * it that `@clickhouse/client`, clickhouse-connect and curl work as against a server.
  * Every statement runs on the `analyst` connection, whose session is read-only
  * (readonly=1 plus caps, set once at start and re-sent with every query); chDB keeps

@@ -14,8 +14,18 @@ describe('histogramWindow', () => {
   })
 
   it('reports +Inf as the bound of observations above the last bucket', () => {
-    const w = histogramWindow(new Map(), histogramBuckets(scrape([1, 1, 1, 3]), 't_seconds'))
+    const w = histogramWindow([], histogramBuckets(scrape([1, 1, 1, 3]), 't_seconds'))
     expect(w).toEqual({ count: 3, p50AtMostS: Infinity, maxAtMostS: Infinity })
+  })
+
+  it('counts only the second scrape after a restart reset the counters', () => {
+    const w = histogramWindow(histogramBuckets(scrape([50, 60, 70, 80]), 't_seconds'), histogramBuckets(scrape([1, 2, 2, 2]), 't_seconds'))
+    expect(w).toEqual({ count: 2, p50AtMostS: 0.01, maxAtMostS: 0.05 })
+  })
+
+  it('sums a histogram over its other labels, and reads only the named one', () => {
+    const text = ['x_bucket{route="a",le="1"} 1', 'x_bucket{route="b",le="1"} 2', 'x_bucket{route="a",le="+Inf"} 3', 'x_bucket{route="b",le="+Inf"} 4', 'xy_bucket{le="1"} 9'].join('\n')
+    expect(histogramBuckets(text, 'x')).toEqual([{ le: 1, count: 3 }, { le: Infinity, count: 7 }])
   })
 
   it('is empty when nothing was observed', () => {

@@ -111,12 +111,12 @@ export async function startGatewayProc(env: Record<string, string>, nodeArgs: st
 }
 
 /**
- * The Go load client (bench/live/go-client), built with the machine's `go` on first use
- * and whenever its source is newer than the binary.
+ * The Go load client (bench/live/go-client), built with the machine's `go` into the
+ * checkout's own cache on first use and whenever its source is newer than the binary.
  */
 export function ensureGoClient(): string {
   const dir = join(root, 'bench/live/go-client')
-  const bin = join(root, 'node_modules/.cache/livehouse/live-client')
+  const bin = join(root, '.cache/bin/live-client')
   const newest = Math.max(...readdirSync(dir).map((f) => statSync(join(dir, f)).mtimeMs))
   if (existsSync(bin) && statSync(bin).mtimeMs >= newest) return bin
   console.log('bench live: building the Go load client (bench/live/go-client)…')

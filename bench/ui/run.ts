@@ -1,8 +1,10 @@
-// UI benchmark (bench/ui/README.md): the built UI's bench page in headless Chromium with
-// synthetic candles at `--rate` points/s spread over `--charts` charts, fed through the
-// live worker (MessagePack encode → decode), the ring buffers and the one rAF loop.
+// UI benchmark (bench/ui/README.md): the UI's bench page (ui/bench/, built apart from the
+// production bundle) in headless Chromium with synthetic candles at `--rate` points/s spread
+// over `--charts` charts, fed through the live worker's decode path (MessagePack encode →
+// decode), the ring buffers and the one rAF loop.
 // Measures frame times, applied points/s and the page's JS heap; writes
 // bench/results/<date>-ui.json and .md. `--seconds` (default 20; 60 for the record).
+import { spawnSync } from 'node:child_process'
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { extname, join, normalize } from 'node:path'
@@ -13,6 +15,13 @@ import { buildUi, launch, root } from '../../ui/test/browser.ts'
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, rate: { type: 'string', default: '100000' }, charts: { type: 'string', default: '6' }, capacity: { type: 'string', default: '2000' } } })
 const seconds = Number(values.seconds)
 const dist = join(root, 'ui/dist')
+const benchDist = join(root, 'ui/dist-bench')
+
+/** The bench page (ui/bench/) is built apart from the production bundle: `vite build --mode bench` into ui/dist-bench. */
+function buildBenchPage() {
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(root, 'ui/vite.config.ts'), '--mode', 'bench', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' })
+  if (r.status !== 0) throw new Error('bench ui: vite build --mode bench failed')
+}
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }
 
 /** Initial JS of index.html: its module script and the chunks it preloads, gzipped. */
@@ -26,10 +35,11 @@ export function initialJsGzipBytes(): { files: string[]; gzipBytes: number; rawB
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]
 
 async function main() {
-  buildUi()
+  buildUi() // the production bundle, whose size is reported
+  buildBenchPage()
   const server = createServer((req, res) => {
-    const path = normalize(join(dist, new URL(req.url ?? '/', 'http://x').pathname))
-    if (!path.startsWith(dist) || !existsSync(path) || !statSync(path).isFile()) return void res.writeHead(404).end()
+    const path = normalize(join(benchDist, new URL(req.url ?? '/', 'http://x').pathname))
+    if (!path.startsWith(benchDist) || !existsSync(path) || !statSync(path).isFile()) return void res.writeHead(404).end()
     res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' })
     createReadStream(path).pipe(res)
   })
@@ -42,7 +52,7 @@ async function main() {
     page.on('pageerror', (e) => errors.push(String(e)))
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Performance.enable')
-    await page.goto(`http://127.0.0.1:${port}/bench.html?charts=${values.charts}&rate=${values.rate}&capacity=${values.capacity}`)
+    await page.goto(`http://127.0.0.1:${port}/bench/index.html?charts=${values.charts}&rate=${values.rate}&capacity=${values.capacity}`)
     await page.waitForFunction('window.__bench && window.__bench.points() > 0')
     await page.waitForTimeout(3000) // warm-up: buffers fill to capacity, JIT settles
     const heap = async () => {

@@ -1,4 +1,4 @@
--- Raw event tables: one row per accepted event, exactly as DESIGN.md's schemas say.
+-- Raw event tables: one row per accepted event, with the fields docs/events.md specifies.
 -- Money and market quantities are Decimal so every rollup sum is exact and equals a
 -- GROUP BY over these rows to the last digit. Timestamps are DateTime64(3, 'UTC').
 -- Retention: raw market and storefront events a year (rows older than that are dropped

@@ -1,5 +1,5 @@
 /**
- * Test helper: DESIGN.md's "Event schemas" rules, written out independently of the generator.
+ * Test helper: the event schema rules of docs/events.md, written out independently of the generator.
  * Each returns the rules an event breaks, so a test asserts `[]` once per batch (one `expect`
  * per field per event would make 50k-event checks take seconds).
  */

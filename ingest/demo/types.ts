@@ -1,4 +1,4 @@
-/** Event shapes the demo generator emits, as DESIGN.md's "Event schemas" define them (ts in epoch milliseconds). */
+/** Event shapes the demo generator emits, as docs/events.md defines them (ts in epoch milliseconds). */
 import type { orderStatuses, Stream, tradeSides, webEventTypes } from '../../core/events.ts'
 
 export type DemoStream = Stream

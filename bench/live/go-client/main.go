@@ -9,6 +9,12 @@
 //	ERROR    [21, ...]
 //	JSON     {"sentAt":<ms>,"channel":"<topic>",...,"rows":[[t, ...], ...]}
 //
+// The WebSocket upgrade through net/http, MessagePack headers through
+// github.com/vmihailenco/msgpack/v5 (one reused decoder per connection, reading only the
+// header numbers); the frame loop is hand-written because it measured cheaper than
+// coder/websocket's (see open). bench/live/go-client-compare.ts (`npm run bench -- --scenario
+// go-client`) measures the CPU per frame against the earlier clients.
+//
 // Talks to the scenario by lines like clients.ts: prints {"event":"ready"}, reads "start"
 // and "stop" on stdin, then prints {"event":"result"} and exits.
 package main
@@ -16,25 +22,29 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"net"
+	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 const maxMs = 60_000
@@ -55,6 +65,7 @@ var (
 	probeSid   = flag.Int("probe-sid", -1, "msgpack: the sid of the probe tape subscription")
 	probeEvery = flag.Int("probe-every", 50, "1 in this many clients watches the probe tape")
 	ramp       = flag.Int("ramp", 200, "connections opened at once")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the measured window to this file (go tool pprof)")
 	reqHeaders headers
 )
 
@@ -82,121 +93,6 @@ func record(ms int64) {
 	latency[ms].Add(1)
 }
 
-// ---- MessagePack: just enough to read numbers, array headers and skip nothing else ----
-
-type reader struct {
-	b []byte
-	i int
-}
-
-var errMsgpack = errors.New("unexpected msgpack")
-
-func (r *reader) byte() (byte, error) {
-	if r.i >= len(r.b) {
-		return 0, io.ErrUnexpectedEOF
-	}
-	c := r.b[r.i]
-	r.i++
-	return c, nil
-}
-
-func (r *reader) take(n int) ([]byte, error) {
-	if r.i+n > len(r.b) {
-		return nil, io.ErrUnexpectedEOF
-	}
-	s := r.b[r.i : r.i+n]
-	r.i += n
-	return s, nil
-}
-
-// arrayLen reads an array header; -1 for nil.
-func (r *reader) arrayLen() (int, error) {
-	c, err := r.byte()
-	if err != nil {
-		return 0, err
-	}
-	switch {
-	case c >= 0x90 && c <= 0x9f:
-		return int(c & 0x0f), nil
-	case c == 0xc0:
-		return -1, nil
-	case c == 0xdc:
-		s, err := r.take(2)
-		if err != nil {
-			return 0, err
-		}
-		return int(binary.BigEndian.Uint16(s)), nil
-	case c == 0xdd:
-		s, err := r.take(4)
-		if err != nil {
-			return 0, err
-		}
-		return int(binary.BigEndian.Uint32(s)), nil
-	}
-	return 0, errMsgpack
-}
-
-func (r *reader) number() (float64, error) {
-	c, err := r.byte()
-	if err != nil {
-		return 0, err
-	}
-	switch {
-	case c <= 0x7f:
-		return float64(c), nil
-	case c >= 0xe0:
-		return float64(int8(c)), nil
-	}
-	var size int
-	switch c {
-	case 0xcc, 0xd0:
-		size = 1
-	case 0xcd, 0xd1:
-		size = 2
-	case 0xce, 0xd2, 0xca:
-		size = 4
-	case 0xcf, 0xd3, 0xcb:
-		size = 8
-	default:
-		return 0, errMsgpack
-	}
-	s, err := r.take(size)
-	if err != nil {
-		return 0, err
-	}
-	switch c {
-	case 0xcc:
-		return float64(s[0]), nil
-	case 0xcd:
-		return float64(binary.BigEndian.Uint16(s)), nil
-	case 0xce:
-		return float64(binary.BigEndian.Uint32(s)), nil
-	case 0xcf:
-		return float64(binary.BigEndian.Uint64(s)), nil
-	case 0xd0:
-		return float64(int8(s[0])), nil
-	case 0xd1:
-		return float64(int16(binary.BigEndian.Uint16(s))), nil
-	case 0xd2:
-		return float64(int32(binary.BigEndian.Uint32(s))), nil
-	case 0xd3:
-		return float64(int64(binary.BigEndian.Uint64(s))), nil
-	case 0xca:
-		return float64(math.Float32frombits(binary.BigEndian.Uint32(s))), nil
-	}
-	return math.Float64frombits(binary.BigEndian.Uint64(s)), nil
-}
-
-// numbers fills h with the next len(h) numbers.
-func (r *reader) numbers(h []float64) (err error) {
-	for i := range h {
-		if h[i], err = r.number(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // ---- One client ----
 
 type client struct {
@@ -204,7 +100,9 @@ type client struct {
 	seqByCid   map[int64]int64
 	probeCid   int64
 	lastProbeT int64
-	w          net.Conn
+	conn       io.ReadWriteCloser
+	dec        *msgpack.Decoder
+	src        bytes.Reader
 	// Per connection, summed at stop: no cache line shared by every reader goroutine.
 	counts counters
 }
@@ -214,12 +112,14 @@ type counters struct {
 }
 
 func (c *client) onMsgpack(payload []byte) {
-	r := &reader{b: payload}
-	n, err := r.arrayLen()
+	c.src.Reset(payload)
+	d := c.dec
+	d.Reset(&c.src)
+	n, err := d.DecodeArrayLen()
 	if err != nil || n < 1 {
 		return
 	}
-	t, err := r.number()
+	t, err := d.DecodeInt64()
 	if err != nil {
 		return
 	}
@@ -227,7 +127,7 @@ func (c *client) onMsgpack(payload []byte) {
 	case 17: // DELTA
 		now := nowMs()
 		var h [4]float64 // cid, seq, base, sentOffset
-		if r.numbers(h[:]) != nil {
+		if numbers(d, h[:]) != nil {
 			return
 		}
 		cid, seq := int64(h[0]), int64(h[1])
@@ -245,16 +145,17 @@ func (c *client) onMsgpack(payload []byte) {
 		if cid != c.probeCid {
 			return
 		}
-		cols, err := r.arrayLen()
+		// The probe tape's appended rows: the time column (offsets from base) is the first.
+		cols, err := d.DecodeArrayLen()
 		if err != nil || cols < 1 {
 			return
 		}
-		rows, err := r.arrayLen()
+		rows, err := d.DecodeArrayLen()
 		if err != nil {
 			return
 		}
 		for i := 0; i < rows; i++ {
-			off, err := r.number()
+			off, err := d.DecodeFloat64()
 			if err != nil {
 				return
 			}
@@ -262,7 +163,7 @@ func (c *client) onMsgpack(payload []byte) {
 		}
 	case 16: // SNAPSHOT
 		var h [3]float64 // sid, cid, seq
-		if r.numbers(h[:]) != nil {
+		if numbers(d, h[:]) != nil {
 			return
 		}
 		c.seqByCid[int64(h[1])] = int64(h[2])
@@ -276,6 +177,16 @@ func (c *client) onMsgpack(payload []byte) {
 	case 21: // ERROR
 		c.counts.errors.Add(1)
 	}
+}
+
+// numbers fills h with the next len(h) numbers (integers or floats).
+func numbers(d *msgpack.Decoder, h []float64) (err error) {
+	for i := range h {
+		if h[i], err = d.DecodeFloat64(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c *client) onJSON(payload []byte) {
@@ -320,6 +231,67 @@ func (c *client) probeSample(t, now int64) {
 	}
 }
 
+func decodeFrames(list string) [][]byte {
+	var out [][]byte
+	for _, h := range strings.Split(list, ",") {
+		if h == "" {
+			continue
+		}
+		b, err := hex.DecodeString(h)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bad hex frame:", err)
+			os.Exit(2)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// The upgrade goes through net/http (request, 101 response, the connection handed over as the
+// response body); the frames after it are read by hand. coder/websocket did both and cost 14 %
+// more CPU per frame, nearly all in its per-message read path, with twice the memory per
+// connection (bench/results/2026-12-04-go-client-coder-websocket.md): on the hot path of a load
+// client whose own CPU is part of every latency it reports, the loop below stays.
+var upgrader = &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{Timeout: 30 * time.Second}).DialContext}}
+
+// open connects and upgrades; the client then owns the connection.
+func open(c *client, reqPath string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+*addr+reqPath, nil)
+	if err != nil {
+		return err
+	}
+	key := make([]byte, 16)
+	_, _ = rand.Read(key)
+	req.Header = requestHeader()
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Sec-WebSocket-Key", base64.StdEncoding.EncodeToString(key))
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	resp, err := upgrader.Do(req)
+	if err != nil {
+		return err
+	}
+	conn, ok := resp.Body.(io.ReadWriteCloser) // net/http's contract for a 101 response
+	if resp.StatusCode != http.StatusSwitchingProtocols || !ok {
+		resp.Body.Close()
+		return fmt.Errorf("upgrade failed: %s", resp.Status)
+	}
+	c.conn = conn
+	return nil
+}
+
+func requestHeader() http.Header {
+	h := http.Header{}
+	for _, line := range reqHeaders {
+		if name, value, ok := strings.Cut(line, ":"); ok {
+			h.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		}
+	}
+	return h
+}
+
 // frame is a masked client frame with a zero mask (legal; the payload goes out unchanged).
 func frame(opcode byte, payload []byte) []byte {
 	n := len(payload)
@@ -337,67 +309,14 @@ func frame(opcode byte, payload []byte) []byte {
 	return append(append(out, 0, 0, 0, 0), payload...)
 }
 
-func decodeFrames(list string) [][]byte {
-	var out [][]byte
-	for _, h := range strings.Split(list, ",") {
-		if h == "" {
-			continue
-		}
-		b, err := hex.DecodeString(h)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bad hex frame:", err)
-			os.Exit(2)
-		}
-		out = append(out, b)
-	}
-	return out
-}
-
-// open connects and upgrades; the returned reader continues after the 101 response.
-func open(c *client, reqPath string) (*bufio.Reader, error) {
-	conn, err := net.DialTimeout("tcp", *addr, 30*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	key := make([]byte, 16)
-	_, _ = rand.Read(key)
-	req := "GET " + reqPath + " HTTP/1.1\r\nHost: " + *addr + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: " + base64.StdEncoding.EncodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n"
-	for _, h := range reqHeaders {
-		req += h + "\r\n"
-	}
-	if _, err := conn.Write([]byte(req + "\r\n")); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	br := bufio.NewReaderSize(conn, 4096)
-	_ = conn.SetReadDeadline(time.Now().Add(60 * time.Second))
-	status, err := br.ReadString('\n')
-	if err != nil || !strings.HasPrefix(status, "HTTP/1.1 101") {
-		conn.Close()
-		return nil, fmt.Errorf("upgrade failed: %q %v", strings.TrimSpace(status), err)
-	}
-	for {
-		line, err := br.ReadString('\n')
-		if err != nil {
-			conn.Close()
-			return nil, err
-		}
-		if line == "\r\n" {
-			break
-		}
-	}
-	_ = conn.SetReadDeadline(time.Time{})
-	c.w = conn
-	return br, nil
-}
-
-// readLoop reads server frames (unmasked, unfragmented: what both servers send) until close.
-func (c *client) readLoop(br *bufio.Reader) {
+// readLoop reads server frames (unmasked, unfragmented: what both servers send) until close,
+// into one reused buffer; answers pings.
+func (c *client) readLoop() {
 	defer func() {
-		c.w.Close()
+		c.conn.Close()
 		stats.closed.Add(1)
 	}()
+	br := bufio.NewReaderSize(c.conn, 4096)
 	var head [8]byte
 	buf := make([]byte, 0, 512)
 	for {
@@ -433,7 +352,7 @@ func (c *client) readLoop(br *bufio.Reader) {
 				c.onMsgpack(payload)
 			}
 		case 9:
-			_, _ = c.w.Write(frame(10, payload))
+			_, _ = c.conn.Write(frame(10, payload))
 		case 8:
 			return
 		}
@@ -456,13 +375,12 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < *count; i = int(next.Add(1) - 1) {
-				c := &client{probe: i%*probeEvery == 0, seqByCid: map[int64]int64{}, probeCid: -1, lastProbeT: nowMs()}
+				c := &client{probe: i%*probeEvery == 0, seqByCid: map[int64]int64{}, probeCid: -1, lastProbeT: nowMs(), dec: msgpack.NewDecoder(nil)}
 				reqPath := *path
 				if c.probe {
 					reqPath = *probePath
 				}
-				br, err := open(c, reqPath)
-				if err != nil {
+				if err := open(c, reqPath); err != nil {
 					stats.failed.Add(1)
 					continue
 				}
@@ -480,9 +398,9 @@ func main() {
 					}
 				}
 				if len(out) > 0 {
-					_, _ = c.w.Write(out)
+					_, _ = c.conn.Write(out)
 				}
-				go c.readLoop(br)
+				go c.readLoop()
 			}
 		}()
 	}
@@ -508,10 +426,16 @@ func main() {
 	for in.Scan() {
 		switch in.Text() {
 		case "start":
+			if *cpuProfile != "" {
+				if f, err := os.Create(*cpuProfile); err == nil {
+					_ = pprof.StartCPUProfile(f)
+				}
+			}
 			measureStarted.Store(nowMs())
 			measuring.Store(true)
 		case "stop":
 			measuring.Store(false)
+			pprof.StopCPUProfile()
 			seconds := float64(nowMs()-measureStarted.Load()) / 1000
 			hist := [][2]int64{}
 			for ms := range latency {

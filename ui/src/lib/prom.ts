@@ -1,4 +1,4 @@
-// The Prometheus text format (what GET /metrics serves) parsed into samples, and the few
+// The one Prometheus text-format parser (the operator page and bench/lib/prometheus.ts use it): samples, and the few
 // PromQL-like helpers the operator page needs: sums over labels, per-second rates of
 // counters, quantiles from histogram buckets. Comment (# HELP/# TYPE) lines are skipped.
 

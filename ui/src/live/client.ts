@@ -7,11 +7,9 @@ import { markDirty } from './frame-loop.ts'
 import type { ConnectionState, FromWorker, ToWorker } from './messages.ts'
 import { SeriesBuffer } from './ring.ts'
 
-const seriesChannels = new Set(['candles', 'sales', 'funnel', 'synthetic'])
+const seriesChannels = new Set(['candles', 'sales', 'funnel'])
 
 export class LiveStore {
-  /** Rows applied across all stores (the UI benchmark reads it). */
-  static pointsApplied = 0
   meta?: ChannelMeta
   /**
    * Series channels: one buffer per value of the key columns besides time (sales is keyed
@@ -66,7 +64,6 @@ export class LiveStore {
   }
 
   apply(m: Extract<FromWorker, { t: 'snapshot' | 'delta' }>) {
-    LiveStore.pointsApplied += (m.t === 'snapshot' ? m.cols[0]?.length : m.upsert?.[0]?.length) ?? 0
     if (m.t === 'snapshot') {
       this.meta = m.meta
       this.setError(undefined)
@@ -130,28 +127,24 @@ export class LiveStore {
 export interface LiveClient {
   state: Accessor<ConnectionState>
   retryInMs: Accessor<number>
-  framesPerS: Accessor<number>
   subscribe(channel: string, params: Record<string, unknown>, opts?: { capacity?: number; maxRows?: number }): LiveStore
   unsubscribe(store: LiveStore): void
   /** Closes the socket for good and ends the worker (sign-out, token change). */
   close(): void
-  synthetic(stores: LiveStore[], pointsPerSecond: number): void
 }
 
-export function createLiveClient(url: string, token: string): LiveClient {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })
+/** `worker` is the live worker (ui/src/live/worker.ts); the UI benchmark passes its own, which wraps it. */
+export function createLiveClient(url: string, token: string, worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' })): LiveClient {
   const post = (m: ToWorker) => worker.postMessage(m)
   const stores = new Map<number, LiveStore>()
   const [state, setState] = createSignal<ConnectionState>('connecting')
   const [retryInMs, setRetryInMs] = createSignal(0)
-  const [framesPerS, setFramesPerS] = createSignal(0)
   let nextSid = 1
 
   worker.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data
     if (m.t === 'snapshot' || m.t === 'delta') stores.get(m.sid)?.apply(m)
     else if (m.t === 'state') (setState(m.state), setRetryInMs(m.retryInMs))
-    else if (m.t === 'stats') setFramesPerS(m.frames)
     else if (m.t === 'error' && m.sid !== null) stores.get(m.sid)?.setError(`${m.reason}: ${m.message}`)
   }
   if (token) post({ t: 'connect', url, token })
@@ -159,22 +152,20 @@ export function createLiveClient(url: string, token: string): LiveClient {
   return {
     state,
     retryInMs,
-    framesPerS,
     subscribe(channel, params, opts = {}) {
       const store = new LiveStore(nextSid++, channel, opts.capacity ?? 600, opts.maxRows ?? 500)
       stores.set(store.sid, store)
-      if (channel !== 'synthetic') post({ t: 'sub', sid: store.sid, channel, params })
+      post({ t: 'sub', sid: store.sid, channel, params })
       return store
     },
     unsubscribe(store) {
       stores.delete(store.sid)
-      if (store.channel !== 'synthetic') post({ t: 'unsub', sid: store.sid })
+      post({ t: 'unsub', sid: store.sid })
     },
     close: () => {
       post({ t: 'close' })
       stores.clear()
       setState('idle')
     },
-    synthetic: (list, pointsPerSecond) => post({ t: 'synthetic', sids: list.map((s) => s.sid), pointsPerSecond }),
   }
 }

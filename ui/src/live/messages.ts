@@ -13,12 +13,9 @@ export type ToWorker =
   | { t: 'unsub'; sid: number }
   /** Sign-out or a new token: close the socket for good; the worker then ends itself. */
   | { t: 'close' }
-  /** Benchmark hook: the worker encodes synthetic frames and feeds them through its own decode path. */
-  | { t: 'synthetic'; sids: number[]; pointsPerSecond: number }
 
 export type FromWorker =
   | { t: 'state'; state: ConnectionState; retryInMs: number }
   | { t: 'snapshot'; sid: number; meta: ChannelMeta; cols: Cols; since: number | null }
   | { t: 'delta'; sid: number; upsert: Cols | null; remove: Cell[][] | null; sentAt: number }
   | { t: 'error'; sid: number | null; code: number; reason: string; message: string; temporary: boolean }
-  | { t: 'stats'; frames: number }

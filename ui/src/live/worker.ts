@@ -3,8 +3,8 @@
 // numbers, resyncs on gaps and resumes after reconnects (docs/protocol.md). The page
 // receives plain columnar blocks with absolute times, oldest first.
 import {
-  C, decodeServerFrame, encodeClientFrame, encodeServerFrame, S, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX,
-  type Cell, type ClientFrame, type ServerFrame,
+  C, decodeServerFrame, encodeClientFrame, S, SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX,
+  type ClientFrame, type ServerFrame,
 } from '../../../api/protocol/index.ts'
 import { absoluteTimes, deltaRows, newestTime } from './columns.ts'
 import type { ConnectionState, FromWorker, ToWorker } from './messages.ts'
@@ -33,7 +33,6 @@ let ws: WebSocket | undefined
 let target: { url: string; token: string } | undefined
 let attempt = 0
 let retryTimer: ReturnType<typeof setTimeout> | undefined
-let framesDecoded = 0
 
 const post = (m: FromWorker) => self.postMessage(m)
 const state = (s: ConnectionState, retryInMs = 0) => post({ t: 'state', state: s, retryInMs })
@@ -93,14 +92,14 @@ async function probeAuth(): Promise<boolean> {
   }
 }
 
-function onBytes(bytes: Uint8Array) {
+/** Decodes and applies one server frame (exported for the UI benchmark's worker, ui/bench/). */
+export function onBytes(bytes: Uint8Array): void {
   let f: ServerFrame
   try {
     f = decodeServerFrame(bytes)
   } catch {
     return
   }
-  framesDecoded++
   onFrame(f)
 }
 
@@ -155,43 +154,8 @@ function forget(s: Sub) {
   s.resyncing = false
 }
 
-// Benchmark hook: frames built here go through the same decode → post path as socket frames.
-let synthetic: ReturnType<typeof setInterval> | undefined
-function startSynthetic(sids: number[], pointsPerSecond: number) {
-  clearInterval(synthetic)
-  if (!sids.length || pointsPerSecond <= 0) return
-  const tickMs = 16
-  const perTick = Math.max(1, Math.round((pointsPerSecond * tickMs) / 1000 / sids.length))
-  const meta = { columns: ['t', 'open', 'high', 'low', 'close', 'volume', 'trades', 'vwap'], key: [0], time: 0 }
-  let t = Date.now() - 3_600_000
-  let seq = 0
-  const price = new Map<number, number>()
-  for (const sid of sids) {
-    subs.set(sid, { sid, channel: 'synthetic', params: {}, cid: 100_000 + sid, seq: 0, time: 0, lastT: 0, resyncing: false, retries: 0 })
-    onBytes(encodeServerFrame({ type: S.SNAPSHOT, sid, cid: 100_000 + sid, seq: 0, meta, base: t, cols: [[], [], [], [], [], [], [], []], since: null }))
-    price.set(sid, 100)
-  }
-  synthetic = setInterval(() => {
-    seq++
-    const base = t
-    for (const sid of sids) {
-      const cols: Cell[][] = [[], [], [], [], [], [], [], []]
-      let p = price.get(sid)!
-      for (let i = 0; i < perTick; i++) {
-        const o = p
-        p = Math.max(1, p + (Math.random() - 0.5))
-        const row = [i * 1000, o, Math.max(o, p) + Math.random() / 4, Math.min(o, p) - Math.random() / 4, p, Math.random() * 10, 1, p]
-        row.forEach((v, c) => cols[c].push(v))
-      }
-      price.set(sid, p)
-      onBytes(encodeServerFrame({ type: S.DELTA, cid: 100_000 + sid, seq, base, sentOffset: 0, append: cols, replace: null, remove: null }))
-    }
-    t += perTick * 1000
-  }, tickMs)
-}
-
-self.onmessage = (e: MessageEvent<ToWorker>) => {
-  const m = e.data
+/** Handles one message from the page (exported so the UI benchmark's worker can wrap it). */
+export function handle(m: ToWorker): void {
   if (m.t === 'connect') {
     target = { url: m.url, token: m.token }
     attempt = 0
@@ -213,12 +177,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     ws = undefined // its onclose then schedules no reconnect
     socket?.close(1000, 'signed out')
     self.close()
-  } else if (m.t === 'synthetic') {
-    startSynthetic(m.sids, m.pointsPerSecond)
   }
 }
 
-setInterval(() => {
-  if (framesDecoded) post({ t: 'stats', frames: framesDecoded })
-  framesDecoded = 0
-}, 1000)
+self.onmessage = (e: MessageEvent<ToWorker>) => handle(e.data)
