@@ -143,6 +143,14 @@ function stream(session: Session, sql: string, format: string, kind: string, mar
   async function* chunks() {
     try {
       if (signal?.aborted) throw sqlError('QUERY_WAS_CANCELLED', 'Query was cancelled: the client went away')
+      if (!streamable.has(kind)) {
+        // chDB streams SELECTs only; SHOW, DESCRIBE, EXISTS and EXPLAIN answers are small.
+        const result = await session.queryAsync(sql, { format })
+        resultRows = result.rowsRead
+        resultBytes = result.bytes().byteLength
+        yield result.bytes() as Uint8Array
+        return
+      }
       for await (const chunk of session.queryStream(sql, { format })) {
         resultRows += chunk.numRows
         resultBytes += chunk.numBytes
@@ -169,5 +177,7 @@ function stream(session: Session, sql: string, format: string, kind: string, mar
     }),
   }
 }
+
+const streamable = new Set(['SelectWithUnionQuery', 'SelectQuery', 'SelectIntersectExceptQuery'])
 
 const backquote = (id: string) => `\`${id.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``

@@ -103,6 +103,8 @@ export function engineSettings(client: Record<string, string>, caps: SqlCaps, ma
     max_bytes_before_external_group_by: '0',
     max_bytes_before_external_sort: '0',
     use_query_cache: '0',
+    // chDB turns introspection on; off here, readonly=1 then refuses turning it back on (SETTINGS or SET).
+    allow_introspection_functions: '0',
     ...client,
     // The port finds a query again by this (cancel on disconnect); clients cannot set it.
     log_comment: marker,
