@@ -22,10 +22,11 @@ export async function createServerEngine(o: { clickhouse: ClickHouseClient; caps
     await json<FunctionRow>('SELECT name, is_aggregate, case_insensitive, alias_to, categories FROM system.functions'),
     (await json<{ name: string }>('SELECT name FROM system.aggregate_function_combinators')).map((r) => r.name),
   )
-  const version = (await text('SELECT version()')).trim()
+  const [version, revision] = (await text('SELECT version(), revision()')).trim().split('\t')
 
   return {
     version,
+    revision: Number(revision),
     async run(q: EngineQuery): Promise<EngineResult> {
       try {
         const params = Object.fromEntries(Object.entries(q.params).map(([k, v]) => [k, unescapeParam(v)]))

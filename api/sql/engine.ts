@@ -48,6 +48,8 @@ export interface EngineResult {
 export interface SqlEngine {
   run(q: EngineQuery): Promise<EngineResult>
   version: string
+  /** The engine's protocol revision (`revision()`), the most a Native client is answered in. */
+  revision: number
   close(): Promise<void>
 }
 
@@ -66,7 +68,7 @@ export async function createEmbeddedEngine(o: EmbeddedEngineOptions): Promise<Sq
     .trim().split('\n').join(',')}]`) as FunctionRow[]
   const combinators = (await text('SELECT name FROM system.aggregate_function_combinators')).trim().split('\n')
   const functions = createFunctionPolicy(rows, combinators)
-  const version = (await text('SELECT version()')).trim()
+  const [version, revision] = (await text('SELECT version(), revision()')).trim().split('\t')
 
   const cancel = (marker: string) =>
     admin.queryAsync(`KILL QUERY WHERE Settings['log_comment'] = ${quoteString(marker)} ASYNC`, { format: 'TSV' }).catch(() => undefined)
@@ -79,6 +81,7 @@ export async function createEmbeddedEngine(o: EmbeddedEngineOptions): Promise<Sq
 
   return {
     version,
+    revision: Number(revision),
     run: (q) => runOne(q, { dataDir: o.dataDir, caps: o.caps, functions, cancel, sample, progressIntervalMs: o.progressIntervalMs ?? 100 }),
     async close() {
       admin.close()

@@ -16,6 +16,8 @@ export interface SqlRequest {
   sessionCheck: boolean
   /** `compress=1`: ClickHouse-framed LZ4 response. */
   compress: boolean
+  /** The Native protocol revision the client reads (clickhouse-go sends it); 0 = none. */
+  clientProtocolVersion: number
   user: string
   password: string
 }
@@ -32,7 +34,7 @@ const httpKeys = new Set(['query', 'database', 'default_format', 'query_id', 'se
 
 export async function readSqlRequest(req: Request, limits: RequestLimits): Promise<SqlRequest> {
   const url = new URL(req.url)
-  const out: SqlRequest = { query: '', params: {}, settings: {}, sessionCheck: false, compress: false, user: 'default', password: '' }
+  const out: SqlRequest = { query: '', params: {}, settings: {}, sessionCheck: false, compress: false, clientProtocolVersion: 0, user: 'default', password: '' }
   let paramCount = 0
   let settingCount = 0
   const take = (k: string, v: string) => {
@@ -49,7 +51,9 @@ export async function readSqlRequest(req: Request, limits: RequestLimits): Promi
       case 'session_id': out.sessionId = v; return
       case 'session_timeout': out.sessionTimeoutS = Number(v); return
       case 'session_check': out.sessionCheck = v === '1'; return
-      case 'compress': out.compress = v === '1'; return
+      case 'client_protocol_version': out.clientProtocolVersion = Number(v) || 0; return
+      // ClickHouse's framed compression carries CityHash128 checksums; no maintained JS library has it (docs/sql.md).
+      case 'compress': if (v === '1') throw sqlError('NOT_IMPLEMENTED', 'compress=1 (ClickHouse-framed LZ4/ZSTD responses) is not supported by the analyst port: use enable_http_compression=1 with Accept-Encoding gzip, deflate or br'); return
       case 'user': out.user = v; return
       case 'password': out.password = v; return
       case 'decompress': if (v === '1') throw sqlError('NOT_IMPLEMENTED', 'decompress=1 (a ClickHouse-compressed request body) is not supported by the analyst port: send Content-Encoding gzip, deflate, br or zstd'); return

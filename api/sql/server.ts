@@ -4,6 +4,7 @@ import { hasRole, type Principal } from '../../core/roles.ts'
 import type { EngineResult, SqlEngine } from './engine.ts'
 import { codes, reasonPhrase, SqlError, sqlError, toSqlError } from './errors.ts'
 import { contentType } from './formats.ts'
+import { createNativeUpgrader } from './native.ts'
 import { readSqlRequest, type RequestLimits } from './request.ts'
 import { compressResponse } from './response-encoding.ts'
 import { createSessions } from './sessions.ts'
@@ -71,7 +72,7 @@ export function createSqlServer(o: SqlServerOptions) {
       const done = release
       release = undefined
       return await respond(c, result, {
-        headers: base, settings: r.settings, compress: r.compress,
+        headers: base, settings: r.settings, compress: r.compress, nativeRevision: Math.min(r.clientProtocolVersion, o.engine.revision),
         onEnd: (status, err) => {
           done()
           o.audit({ user, queryId: id, query, status, code: err?.chCode, resultRows: result.stats().result_rows, elapsedMs: Date.now() - started })
@@ -138,7 +139,15 @@ function scopedRefusal(p: Principal): SqlError {
     'use the REST API, or a token with symbols and shops "*", or a deployment with a ClickHouse server (deploy/clickhouse/users.xml)')
 }
 
+async function* upgradeNative(chunks: AsyncIterable<Uint8Array>, revision: number): AsyncIterable<Uint8Array> {
+  const upgrader = createNativeUpgrader(revision)
+  for await (const chunk of chunks) yield* upgrader.push(chunk)
+  upgrader.end()
+}
+
 interface RespondOptions {
+  /** client_protocol_version for Native output (api/sql/native.ts); 0 = as the engine writes it. */
+  nativeRevision: number
   headers: Record<string, string>
   settings: Record<string, string>
   compress: boolean
@@ -150,7 +159,8 @@ interface RespondOptions {
 const headBufferBytes = 1024 * 1024
 
 async function respond(c: Context, result: EngineResult, o: RespondOptions): Promise<Response> {
-  const iterator = result.chunks[Symbol.asyncIterator]()
+  const source = result.format.toLowerCase() === 'native' && o.nativeRevision > 0 ? upgradeNative(result.chunks, o.nativeRevision) : result.chunks
+  const iterator = source[Symbol.asyncIterator]()
   const head: Uint8Array[] = []
   let buffered = 0
   let finished = false
