@@ -1,0 +1,43 @@
+// The environment layer of the analyst port's defence (issue 10, finding 1): the process that
+// runs analyst SQL has no secret in its environment, so even a read of /proc/self/environ that
+// slipped past the statement gate would find none. The gateway runs as the real entry point.
+import { readdirSync, readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startGateway, testSecret, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { getFreePort } from '../../test/support/ports.ts'
+
+let gw: TestGateway
+let sqlPort: number
+
+beforeAll(async () => {
+  sqlPort = await getFreePort()
+  gw = await startGateway({ SQL_PORT: String(sqlPort) })
+})
+afterAll(async () => {
+  await gw?.stop()
+})
+
+/** Processes whose environment names this gateway's data directory: the launcher and the gateway. */
+function processesOfThisGateway(): { pid: string; env: string }[] {
+  const found: { pid: string; env: string }[] = []
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'latin1')
+      if (env.split('\0').includes(`DATA_DIR=${gw.dataDir}`)) found.push({ pid, env })
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return found
+}
+
+describe('secrets out of the SQL process environment', () => {
+  it('the gateway process has no AUTH_SECRET in /proc/<pid>/environ, yet verifies tokens signed with it', async () => {
+    const gateway = processesOfThisGateway().filter((p) => p.env.split('\0').includes('LIVEHOUSE_SECRETS_FD=3'))
+    expect(gateway).toHaveLength(1)
+    expect(gateway[0].env).not.toContain(testSecret)
+    expect(gateway[0].env).not.toMatch(/(^|\0)AUTH_SECRET=/)
+    const r = await fetch(`http://127.0.0.1:${sqlPort}/?query=SELECT+1`, { headers: { 'X-ClickHouse-Key': await tokenFor(['analyst']) } })
+    expect([r.status, await r.text()]).toEqual([200, '1\n'])
+  })
+})
