@@ -76,6 +76,10 @@ export const configSchema = z.object({
     .describe('Trades per second the live trade tape publishes per symbol at most'),
   LIVE_SLOW_CLIENT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024)
     .describe('Buffered bytes above which a WebSocket client is conflated (skips deltas, gets a snapshot)'),
+  CLICKHOUSE_ANALYST_USER: z.string().default('').describe('ClickHouse server user the SQL port runs unscoped analysts\' statements as (a readonly profile; empty = CLICKHOUSE_USER)'),
+  CLICKHOUSE_ANALYST_PASSWORD: z.string().default('').describe('Password of CLICKHOUSE_ANALYST_USER'),
+  CLICKHOUSE_ANALYST_SCOPED_USER: z.string().default('').describe('ClickHouse server user with row policies for analysts scoped to some symbols/shops (deploy/clickhouse/users.xml); empty = scoped analysts refused on the SQL port'),
+  CLICKHOUSE_ANALYST_SCOPED_PASSWORD: z.string().default('').describe('Password of CLICKHOUSE_ANALYST_SCOPED_USER'),
   SQL_MAX_EXECUTION_S: z.coerce.number().int().min(1).max(3600).default(60)
     .describe('Analyst SQL port: longest a statement may run (max_execution_time cap)'),
   SQL_MAX_MEMORY_BYTES: z.coerce.number().int().min(16 * 1024 * 1024).default(2 * 1024 ** 3)

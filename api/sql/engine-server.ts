@@ -13,7 +13,7 @@ import { engineSettings, type SqlCaps } from './settings.ts'
  * quotas and row policies (deploy/clickhouse/users.xml) are the server's to enforce. The
  * server cancels a read-only query when its client goes away, and the abort signal is that.
  */
-export async function createServerEngine(o: { clickhouse: ClickHouseClient; caps: SqlCaps }): Promise<SqlEngine> {
+export async function createServerEngine(o: { clickhouse: ClickHouseClient; scoped?: ClickHouseClient; caps: SqlCaps }): Promise<SqlEngine> {
   const ch = o.clickhouse
   const text = async (query: string, params?: Record<string, unknown>, settings?: ClickHouseSettings) =>
     (await ch.query({ query, format: 'TabSeparatedRaw', query_params: params, clickhouse_settings: settings })).text()
@@ -27,15 +27,20 @@ export async function createServerEngine(o: { clickhouse: ClickHouseClient; caps
   return {
     version,
     revision: Number(revision),
+    rowPolicies: Boolean(o.scoped),
     async run(q: EngineQuery): Promise<EngineResult> {
       try {
         const params = Object.fromEntries(Object.entries(q.params).map(([k, v]) => [k, unescapeParam(v)]))
-        const settings = { ...engineSettings(q.settings, o.caps, `livehouse-analyst:${q.queryId}`), cancel_http_readonly_queries_on_client_close: 1 } as ClickHouseSettings
+        // A scoped token runs as the user whose row policies read these two settings (deploy/clickhouse/users.xml).
+        const client = q.scope ? o.scoped : ch
+        if (!client) throw new Error('no ClickHouse user with row policies is configured')
+        const scope = q.scope ? { livehouse_symbols: q.scope.symbols, livehouse_shops: q.scope.shops } : {}
+        const settings = { ...engineSettings(q.settings, o.caps, `livehouse-analyst:${q.queryId}`), ...scope, cancel_http_readonly_queries_on_client_close: 1 } as ClickHouseSettings
         const formatted = (await text('SELECT formatQuery({q:String})', { q: q.sql })).replace(/\n$/, '')
         precheck(formatted)
         const gate = checkStatement(parseAstDump(await text(`EXPLAIN AST ${formatted}`, params, settings)), { database: q.database, functions })
         const format = /\nFORMAT (\w+)(\nSETTINGS [^\n]*)?$/.exec(formatted)?.[1] ?? q.format
-        const result = await ch.exec({ query: formatted, query_id: q.queryId, query_params: params, abort_signal: q.signal, clickhouse_settings: { ...settings, default_format: format } as ClickHouseSettings })
+        const result = await client.exec({ query: formatted, query_id: q.queryId, query_params: params, abort_signal: q.signal, clickhouse_settings: { ...settings, default_format: format } as ClickHouseSettings })
         let rows = 0
         let bytes = 0
         const started = Date.now()

@@ -26,6 +26,8 @@ export interface EngineQuery {
   /** Answered as X-ClickHouse-Query-Id; also the handle a disconnect cancels by. */
   queryId: string
   signal?: AbortSignal
+  /** A scoped token's symbols and shops (comma-separated, or `*`): only an engine with row policies gets one. */
+  scope?: { symbols: string; shops: string }
 }
 
 export interface Progress {
@@ -50,6 +52,8 @@ export interface SqlEngine {
   version: string
   /** The engine's protocol revision (`revision()`), the most a Native client is answered in. */
   revision: number
+  /** Whether scoped analysts can be served (row policies); embedded chDB has none. */
+  rowPolicies: boolean
   close(): Promise<void>
 }
 
@@ -82,6 +86,7 @@ export async function createEmbeddedEngine(o: EmbeddedEngineOptions): Promise<Sq
   return {
     version,
     revision: Number(revision),
+    rowPolicies: false,
     run: (q) => runOne(q, { dataDir: o.dataDir, caps: o.caps, functions, cancel, sample, progressIntervalMs: o.progressIntervalMs ?? 100 }),
     async close() {
       admin.close()

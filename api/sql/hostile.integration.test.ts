@@ -105,7 +105,8 @@ describe('hostile input on the SQL port', () => {
   })
 
   it('garbage credentials and bodies do not take the port down', async () => {
-    for (const headers of [{ authorization: 'Basic ' + 'A'.repeat(10_000) }, { authorization: 'Bearer ' + 'x.y.z' }, { 'X-ClickHouse-Key': '\u00ff'.repeat(100) }]) {
+    const garbage: Record<string, string>[] = [{ authorization: 'Basic ' + 'A'.repeat(10_000) }, { authorization: 'Bearer ' + 'x.y.z' }, { 'X-ClickHouse-Key': '\u00ff'.repeat(100) }]
+    for (const headers of garbage) {
       const r = await fetch(`${sqlUrl}/`, { method: 'POST', body: 'SELECT 1', headers })
       expect(r.headers.get('x-clickhouse-exception-code')).toBe('516')
     }

@@ -9,7 +9,7 @@ import { closeSync, readFileSync } from 'node:fs'
  * only forwards signals and mirrors the exit. It still holds them in its own environment,
  * which the same user could read through /proc/<ppid>/environ: docs/security.md says so.
  */
-export const secretKeys = ['AUTH_SECRET', 'CLICKHOUSE_PASSWORD', 'REDIS_URL']
+export const secretKeys = ['AUTH_SECRET', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_ANALYST_PASSWORD', 'CLICKHOUSE_ANALYST_SCOPED_PASSWORD', 'REDIS_URL']
 
 const fdVariable = 'LIVEHOUSE_SECRETS_FD'
 

@@ -25,8 +25,6 @@ export interface SqlServerOptions {
   maxConcurrentQueries: number
   maxQueriesPerUser: number
   sessionTimeoutS: number
-  /** Embedded chDB has no row policies: scoped tokens are refused rather than shown every row. */
-  rowPolicies: boolean
   /** Every statement with its user (issue 13: the SQL port logs who ran what). */
   audit(entry: { user: string; queryId: string; query: string; status: number; code?: number; resultRows?: number; elapsedMs: number }): void
 }
@@ -57,7 +55,8 @@ export function createSqlServer(o: SqlServerOptions) {
       query = r.query
       const principal = await authenticate(o.auth, r.user, r.password)
       user = principal.sub
-      if (!o.rowPolicies && !unscoped(principal)) throw scopedRefusal(principal)
+      const scope = scopeOf(principal)
+      if (scope && !o.engine.rowPolicies) throw scopedRefusal(principal)
       if (!r.query.trim()) throw sqlError('SYNTAX_ERROR', 'Empty query')
       const id = r.queryId || queryId
       base['x-clickhouse-query-id'] = id
@@ -67,7 +66,7 @@ export function createSqlServer(o: SqlServerOptions) {
       const database = r.database ?? session?.state.database ?? 'default'
       if (!allowedDatabases.has(database)) throw sqlError('UNKNOWN_DATABASE', `Database ${database} does not exist on the analyst port`)
       release = admit(user, session?.release)
-      const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal })
+      const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal, scope })
       if (result.useDatabase && session) session.state.database = result.useDatabase
       const done = release
       release = undefined
@@ -131,12 +130,17 @@ async function authenticate(auth: Auth, user: string, password: string): Promise
   return principal
 }
 
-const unscoped = (p: Principal) => p.symbols === '*' && p.shops === '*'
+/** A scoped token's rows for the engine's row policies; undefined for a token that sees everything. */
+function scopeOf(p: Principal): { symbols: string; shops: string } | undefined {
+  if (p.symbols === '*' && p.shops === '*') return undefined
+  const list = (s: Principal['symbols']) => (s === '*' ? '*' : [...s].filter((v) => !v.includes(',')).join(','))
+  return { symbols: list(p.symbols), shops: list(p.shops) }
+}
 
 function scopedRefusal(p: Principal): SqlError {
   return new SqlError(codes.ACCESS_DENIED, 'ACCESS_DENIED',
     `${p.sub}: Not enough privileges. This token is scoped to some symbols or shops, and the embedded engine has no row policies to show only those rows; ` +
-    'use the REST API, or a token with symbols and shops "*", or a deployment with a ClickHouse server (deploy/clickhouse/users.xml)')
+    'use the REST API, or a token with symbols and shops "*", or a deployment with a ClickHouse server and CLICKHOUSE_ANALYST_SCOPED_USER (deploy/clickhouse/users.xml)')
 }
 
 async function* upgradeNative(chunks: AsyncIterable<Uint8Array>, revision: number): AsyncIterable<Uint8Array> {
