@@ -15,6 +15,7 @@ import { ingestScenario } from './ingest/scenario.ts'
 import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { historyScenario } from './history/scenario.ts'
+import { sqlScenario } from './sql/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 import { runTsx } from './lib/child.ts'
@@ -98,6 +99,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
+  sql: { about: 'analyst SQL port: /health p99 and live tick time while an analyst runs count() over numbers(1e12) or a 1e8-row sort, vs idle, 3 runs × 10 s per phase', run: () => sqlScenario({ name: values.name ?? 'sql', runs: num(values.runs, 3), seconds: num(values.seconds, 10) }) },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {
     about: 'every scenario above at full size, one after the other',
