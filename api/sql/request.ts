@@ -52,8 +52,7 @@ export async function readSqlRequest(req: Request, limits: RequestLimits): Promi
       case 'session_timeout': out.sessionTimeoutS = Number(v); return
       case 'session_check': out.sessionCheck = v === '1'; return
       case 'client_protocol_version': out.clientProtocolVersion = Number(v) || 0; return
-      // ClickHouse's framed compression carries CityHash128 checksums; no maintained JS library has it (docs/sql.md).
-      case 'compress': if (v === '1') throw sqlError('NOT_IMPLEMENTED', 'compress=1 (ClickHouse-framed LZ4/ZSTD responses) is not supported by the analyst port: use enable_http_compression=1 with Accept-Encoding gzip, deflate or br'); return
+      case 'compress': out.compress = v === '1'; return
       case 'user': out.user = v; return
       case 'password': out.password = v; return
       case 'decompress': if (v === '1') throw sqlError('NOT_IMPLEMENTED', 'decompress=1 (a ClickHouse-compressed request body) is not supported by the analyst port: send Content-Encoding gzip, deflate, br or zstd'); return

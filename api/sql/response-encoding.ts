@@ -12,7 +12,7 @@ const encoders: Record<string, (level: number) => Encoder> = {
  * `enable_http_compression=1` with Accept-Encoding, as ClickHouse's server does it: the first
  * encoding the client accepts that the port can write (gzip, deflate, br), else identity.
  */
-export function compressResponse(body: ReadableStream<Uint8Array>, headers: Headers, acceptEncoding: string | undefined, settings: Record<string, string>, _framed: boolean): ReadableStream<Uint8Array> {
+export function compressResponse(body: ReadableStream<Uint8Array>, headers: Headers, acceptEncoding: string | undefined, settings: Record<string, string>): ReadableStream<Uint8Array> {
   if (settings.enable_http_compression !== '1' || !acceptEncoding) return body
   const accepted = acceptEncoding.split(',').map((e) => e.split(';')[0].trim().toLowerCase())
   const name = accepted.find((e) => encoders[e])

@@ -4,6 +4,7 @@ import { hasRole, type Principal } from '../../core/roles.ts'
 import type { EngineResult, SqlEngine } from './engine.ts'
 import { codes, reasonPhrase, SqlError, sqlError, toSqlError } from './errors.ts'
 import { contentType } from './formats.ts'
+import { frame, framed } from './framed.ts'
 import { createNativeUpgrader } from './native.ts'
 import { readSqlRequest, type RequestLimits } from './request.ts'
 import { compressResponse } from './response-encoding.ts'
@@ -163,7 +164,8 @@ interface RespondOptions {
 const headBufferBytes = 1024 * 1024
 
 async function respond(c: Context, result: EngineResult, o: RespondOptions): Promise<Response> {
-  const source = result.format.toLowerCase() === 'native' && o.nativeRevision > 0 ? upgradeNative(result.chunks, o.nativeRevision) : result.chunks
+  const native = result.format.toLowerCase() === 'native' && o.nativeRevision > 0 ? upgradeNative(result.chunks, o.nativeRevision) : result.chunks
+  const source = o.compress ? framed(native) : native
   const iterator = source[Symbol.asyncIterator]()
   const head: Uint8Array[] = []
   let buffered = 0
@@ -212,7 +214,8 @@ async function respond(c: Context, result: EngineResult, o: RespondOptions): Pro
       } catch (e) {
         // After the status line, ClickHouse appends the exception to the body; so does the port.
         const err = toSqlError(e)
-        controller.enqueue(new TextEncoder().encode(`\n${o.exceptionText(err)}`))
+        const text = Buffer.from(`\n${o.exceptionText(err)}`)
+        controller.enqueue(o.compress ? frame(text) : text)
         controller.close()
         o.onEnd(200, err)
       }
@@ -222,6 +225,7 @@ async function respond(c: Context, result: EngineResult, o: RespondOptions): Pro
       o.onEnd(499)
     },
   })
-  body = compressResponse(body, headers, c.req.header('accept-encoding'), o.settings, o.compress)
+  // compress=1 answers are already framed; HTTP compression is for the others.
+  if (!o.compress) body = compressResponse(body, headers, c.req.header('accept-encoding'), o.settings)
   return new Response(body, { status: 200, statusText: 'OK', headers })
 }

@@ -52,6 +52,9 @@ const rules: Record<string, Rule> = {
   cancel_http_readonly_queries_on_client_close: { oneOf: ['0', '1'] },
   http_response_buffer_size: num(),
   add_http_cors_header: { oneOf: ['0', '1'] },
+  // compress=1 framing: the port always frames with LZ4, which clients read whatever they named.
+  network_compression_method: { oneOf: ['lz4', 'lz4hc', 'zstd', 'none'] },
+  network_zstd_compression_level: num(() => 22),
 }
 
 /** Families allowed whole: how results are written and how values are parsed; nothing here reaches a file. */
@@ -61,7 +64,8 @@ const deniedInFamilies = new Set(['output_format_schema', 'format_schema', 'form
 
 /** Settings the port answers itself and never passes to the engine. */
 export const httpOnly = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'enable_http_compression',
-  'http_zlib_compression_level', 'cancel_http_readonly_queries_on_client_close', 'http_response_buffer_size', 'add_http_cors_header', 'readonly'])
+  'http_zlib_compression_level', 'cancel_http_readonly_queries_on_client_close', 'http_response_buffer_size', 'add_http_cors_header', 'readonly',
+  'network_compression_method', 'network_zstd_compression_level'])
 
 /** Checks the client's settings; returns those the engine gets. Refusals carry ClickHouse's codes. */
 export function checkSettings(requested: Record<string, string>, caps: SqlCaps): Record<string, string> {

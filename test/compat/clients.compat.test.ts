@@ -64,18 +64,20 @@ describe('Python clickhouse-connect', () => {
 })
 
 describe('Go clickhouse-go/v2 over HTTP', () => {
-  it('pings, binds parameters, scans Decimal, DateTime64 and LowCardinality into a struct, with gzip compression', async () => {
-    const out = jsonLines(await runClient(clients.go.binary, [], { SQL_ADDR: `127.0.0.1:${port}`, SQL_TOKEN: token, SQL_COMPRESSION: 'gzip' }))
-    expect(out.ping).toBe('ok')
-    expect(out.select).toEqual({ d: '12.34', t: '2024-01-02T03:04:05.678Z', lc: 'lc-value', n: 42, s: 'it\'s a "test"' })
-    expect(out.count).toBe(100000)
-    expect(out.refused).toMatch(/code: 164/)
-  })
+  for (const compression of ['lz4', 'gzip']) {
+    it(`pings, binds parameters, scans Decimal, DateTime64 and LowCardinality into a struct, with ${compression} compression`, async () => {
+      const out = jsonLines(await runClient(clients.go.binary, [], { SQL_ADDR: `127.0.0.1:${port}`, SQL_TOKEN: token, SQL_COMPRESSION: compression }))
+      expect(out.ping).toBe('ok')
+      expect(out.select).toEqual({ d: '12.34', t: '2024-01-02T03:04:05.678Z', lc: 'lc-value', n: 42, s: 'it\'s a "test"' })
+      expect(out.count).toBe(100000)
+      expect(out.refused).toMatch(/code: 164/)
+    })
+  }
 })
 
 describe('Java JDBC v2', () => {
-  it('connects, selects, runs a prepared statement and browses tables and columns', async () => {
-    const out = await runClient('java', ['-cp', clients.java.classpath, 'Compat'], { SQL_URL: `jdbc:clickhouse://127.0.0.1:${port}/default?compress=false`, SQL_TOKEN: token })
+  it('connects, selects, runs a prepared statement and browses tables and columns (compress=1, its default)', async () => {
+    const out = await runClient('java', ['-cp', clients.java.classpath, 'Compat'], { SQL_URL: `jdbc:clickhouse://127.0.0.1:${port}/default`, SQL_TOKEN: token })
     const lines = Object.fromEntries(out.trim().split('\n').map((l) => l.split('\t') as [string, string]))
     expect(lines.select).toBe(`50 ${50 * 100 + (49 * 50) / 2}`)
     expect(lines.prepared).toBe('BTC-USD 25')
