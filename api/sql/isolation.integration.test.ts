@@ -110,6 +110,39 @@ describe('finding 5: an abandoned query stalls nothing and is cancelled', () => 
   })
 })
 
+describe('the browser door (/api/v1/sql) cancels too', () => {
+  it('a query whose browser tab went away is killed; the schema catalogue stays readable there', async () => {
+    const abort = new AbortController()
+    const gone = fetch(`${gw.url}/api/v1/sql?param_n=1000000000000`, { method: 'POST', body: 'SELECT sum(number) FROM numbers({n:UInt64})', headers: { authorization: `Bearer ${alice}` }, signal: abort.signal }).catch(() => 'aborted')
+    await eventually(async () => expect(await analystQueries()).toBe(1))
+    abort.abort()
+    expect(await gone).toBe('aborted')
+    await eventually(async () => expect(await analystQueries()).toBe(0), { timeoutMs: 30_000 })
+    for (const q of ["SELECT count() > 0 FROM system.tables WHERE database = 'default'", 'SELECT count() > 0 FROM system.columns', 'SELECT count() > 100 FROM system.functions']) {
+      const r = await fetch(`${gw.url}/api/v1/sql`, { method: 'POST', body: q, headers: { authorization: `Bearer ${alice}` } })
+      expect([r.status, await r.text()], q).toEqual([200, '1\n'])
+    }
+  })
+})
+
+describe('protocol details (issue 15 item 3)', () => {
+  it('summary and progress headers carry real counts; the content type follows the format', async () => {
+    const r = await sql(alice, 'SELECT number FROM numbers(12345) WHERE number % 5 = 0', { send_progress_in_http_headers: '1', wait_end_of_query: '1' })
+    const summary = JSON.parse(r.headers.get('x-clickhouse-summary')!) as Record<string, string>
+    expect(summary.result_rows).toBe('2469')
+    expect(Number(summary.elapsed_ns)).toBeGreaterThan(0)
+    expect(JSON.parse(r.headers.get('x-clickhouse-progress')!)).toMatchObject({ result_rows: '2469' })
+    for (const [format, type] of [['Pretty', 'text/plain; charset=UTF-8'], ['JSON', 'application/json; charset=UTF-8'], ['CSVWithNames', 'text/csv; charset=UTF-8; header=present'], ['Parquet', 'application/octet-stream']]) {
+      const f = await sql(alice, `SELECT 1 AS x FORMAT ${format}`)
+      expect([f.headers.get('content-type'), f.headers.get('x-clickhouse-format')], format).toEqual([type, format])
+    }
+    const byHeader = await sql(alice, 'SELECT 1 AS x', {}, { headers: { 'X-ClickHouse-Format': 'JSONEachRow', 'X-ClickHouse-Database': 'system' } })
+    expect(byHeader.body).toBe('{"x":1}\n')
+    expect((await sql(alice, 'SELECT currentDatabase()', {}, { headers: { 'X-ClickHouse-Database': 'system' } })).body).toBe('system\n')
+    expect((await sql(alice, 'SELECT 1', { query_id: 'my-query-1' })).headers.get('x-clickhouse-query-id')).toBe('my-query-1')
+  })
+})
+
 describe('per-request isolation (issue 15 item 1)', () => {
   it('USE in one request does not move the next request or another analyst', async () => {
     expect((await sql(alice, 'USE system')).status).toBe(200)

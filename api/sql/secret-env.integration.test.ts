@@ -5,13 +5,14 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startGateway, testSecret, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { getFreePort } from '../../test/support/ports.ts'
+import { eventually } from '../../test/support/eventually.ts'
 
 let gw: TestGateway
 let sqlPort: number
 
 beforeAll(async () => {
   sqlPort = await getFreePort()
-  gw = await startGateway({ SQL_PORT: String(sqlPort) })
+  gw = await startGateway({ SQL_PORT: String(sqlPort), LOG_LEVEL: 'info' })
 })
 afterAll(async () => {
   await gw?.stop()
@@ -39,5 +40,21 @@ describe('secrets out of the SQL process environment', () => {
     expect(gateway[0].env).not.toMatch(/(^|\0)AUTH_SECRET=/)
     const r = await fetch(`http://127.0.0.1:${sqlPort}/?query=SELECT+1`, { headers: { 'X-ClickHouse-Key': await tokenFor(['analyst']) } })
     expect([r.status, await r.text()]).toEqual([200, '1\n'])
+  })
+})
+
+describe('the statement log (issue 13 item 4)', () => {
+  it('logs every statement with its user, refused ones too', async () => {
+    const token = await tokenFor(['analyst'])
+    for (const q of ['SELECT 42', 'SELECT * FROM dashboards']) {
+      await (await fetch(`http://127.0.0.1:${sqlPort}/`, { method: 'POST', body: q, headers: { 'X-ClickHouse-Key': token } })).text()
+    }
+    await eventually(() => {
+      const entries = gw.output().split('\n').filter((l) => l.includes('"sql statement"')).map((l) => JSON.parse(l) as { user: string; query: string; status: number; code?: number })
+      expect(entries).toEqual(expect.arrayContaining([
+        expect.objectContaining({ user: 'test-analyst', query: 'SELECT 42', status: 200 }),
+        expect.objectContaining({ user: 'test-analyst', query: 'SELECT * FROM dashboards', status: 403, code: 497 }),
+      ]))
+    })
   })
 })
