@@ -38,7 +38,7 @@ export async function createServerEngine(o: { clickhouse: ClickHouseClient; scop
         const settings = { ...engineSettings(q.settings, o.caps, `livehouse-analyst:${q.queryId}`), ...scope, cancel_http_readonly_queries_on_client_close: 1 } as ClickHouseSettings
         const formatted = (await text('SELECT formatQuery({q:String})', { q: q.sql })).replace(/\n$/, '')
         precheck(formatted)
-        const gate = checkStatement(parseAstDump(await text(`EXPLAIN AST ${formatted}`, params, settings)), { database: q.database, functions })
+        const gate = checkStatement(parseAstDump(await text(`EXPLAIN AST ${formatted}`, params, settings)), { database: q.database, functions, internalTables: q.operator })
         const format = /\nFORMAT (\w+)(\nSETTINGS [^\n]*)?$/.exec(formatted)?.[1] ?? q.format
         const result = await client.exec({ query: formatted, query_id: q.queryId, query_params: params, abort_signal: q.signal, clickhouse_settings: { ...settings, default_format: format } as ClickHouseSettings })
         let rows = 0

@@ -4,6 +4,7 @@ import { parseAstDump } from './ast.ts'
 import { sqlError, toSqlError } from './errors.ts'
 import { createFunctionPolicy, type FunctionPolicy, type FunctionRow } from './functions.ts'
 import { checkStatement, precheck } from './gate.ts'
+import { createGateCache, type Verdict } from './gate-cache.ts'
 import { engineSettings, type SqlCaps } from './settings.ts'
 
 /**
@@ -26,6 +27,8 @@ export interface EngineQuery {
   /** Answered as X-ClickHouse-Query-Id; also the handle a disconnect cancels by. */
   queryId: string
   signal?: AbortSignal
+  /** Role admin: may read Livehouse's own tables (never files, the host or other sessions). */
+  operator?: boolean
   /** A scoped token's symbols and shops (comma-separated, or `*`): only an engine with row policies gets one. */
   scope?: { symbols: string; shops: string }
 }
@@ -73,6 +76,7 @@ export async function createEmbeddedEngine(o: EmbeddedEngineOptions): Promise<Sq
   const combinators = (await text('SELECT name FROM system.aggregate_function_combinators')).trim().split('\n')
   const functions = createFunctionPolicy(rows, combinators)
   const [version, revision] = (await text('SELECT version(), revision()')).trim().split('\t')
+  const verdicts = createGateCache()
 
   const cancel = (marker: string) =>
     admin.queryAsync(`KILL QUERY WHERE Settings['log_comment'] = ${quoteString(marker)} ASYNC`, { format: 'TSV' }).catch(() => undefined)
@@ -87,7 +91,7 @@ export async function createEmbeddedEngine(o: EmbeddedEngineOptions): Promise<Sq
     version,
     revision: Number(revision),
     rowPolicies: false,
-    run: (q) => runOne(q, { dataDir: o.dataDir, caps: o.caps, functions, cancel, sample, progressIntervalMs: o.progressIntervalMs ?? 100 }),
+    run: (q) => runOne(q, { verdicts, dataDir: o.dataDir, caps: o.caps, functions, cancel, sample, progressIntervalMs: o.progressIntervalMs ?? 100 }),
     async close() {
       admin.close()
     },
@@ -95,6 +99,7 @@ export async function createEmbeddedEngine(o: EmbeddedEngineOptions): Promise<Sq
 }
 
 interface RunDeps {
+  verdicts: ReturnType<typeof createGateCache>
   dataDir: string
   caps: SqlCaps
   functions: FunctionPolicy
@@ -116,11 +121,10 @@ async function runOne(q: EngineQuery, d: RunDeps): Promise<EngineResult> {
     if (q.database !== 'default') await exec(`USE ${backquote(q.database)}`)
     const params = Object.entries(q.params)
     if (params.length) await exec(`SET ${params.map(([k, v]) => `param_${k} = ${quoteString(v)}`).join(', ')}`)
-    // One statement, as the parser sees it; what is checked below is exactly what runs.
-    const formatted = (await exec(`SELECT formatQuery(${quoteString(q.sql)})`)).replace(/\n$/, '')
-    precheck(formatted)
-    const gate = checkStatement(parseAstDump(await exec(`EXPLAIN AST ${formatted}`)), { database: q.database, functions: d.functions })
-    const format = /\nFORMAT (\w+)(\nSETTINGS [^\n]*)?$/.exec(formatted)?.[1] ?? q.format
+    const verdict = d.verdicts.get(q.sql, q.database, Boolean(q.operator)) ?? (await judge(q, exec, d))
+    const gate = verdict
+    const formatted = verdict.formatted
+    const format = verdict.format ?? q.format
     if (gate.kind === 'UseQuery' || gate.kind === 'Set') {
       await exec(formatted)
       close()
@@ -132,6 +136,20 @@ async function runOne(q: EngineQuery, d: RunDeps): Promise<EngineResult> {
     throw toSqlError(e)
   }
 }
+
+/** The gate's verdict on one statement: formatted by the parser (one statement), its tree checked; cached by text. */
+async function judge(q: EngineQuery, exec: (sql: string) => Promise<string>, d: RunDeps): Promise<Verdict> {
+  // One statement, as the parser sees it; what is checked below is exactly what runs.
+  const formatted = (await exec(`SELECT formatQuery(${quoteString(q.sql)})`)).replace(/\n$/, '')
+  precheck(formatted)
+  const gate = checkStatement(parseAstDump(await exec(`EXPLAIN AST ${formatted}`)), { database: q.database, functions: d.functions, internalTables: q.operator })
+  const verdict: Verdict = { formatted, format: formatClause(formatted), kind: gate.kind, useDatabase: gate.useDatabase }
+  d.verdicts.set(q.sql, q.database, Boolean(q.operator), verdict)
+  return verdict
+}
+
+/** The FORMAT clause of a formatted statement (formatQuery puts it on a line of its own, before SETTINGS). */
+export const formatClause = (formatted: string) => /\nFORMAT (\w+)(\nSETTINGS [^\n]*)?$/.exec(formatted)?.[1]
 
 function stream(session: Session, sql: string, format: string, kind: string, marker: string, signal: AbortSignal | undefined, d: RunDeps, close: () => void): EngineResult {
   const started = process.hrtime.bigint()

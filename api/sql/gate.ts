@@ -13,6 +13,8 @@ export interface GateContext {
   /** The database unqualified names resolve in. */
   database: string
   functions: FunctionPolicy
+  /** Operators (role admin) may read every table (Livehouse's own, all of system), e.g. a replica's migrator through the port. */
+  internalTables?: boolean
 }
 
 export interface GateResult {
@@ -79,6 +81,6 @@ function checkTable(text: string, ctx: GateContext) {
   const name = text.replace(/`/g, '')
   const dot = name.indexOf('.')
   const [db, table] = dot < 0 ? [ctx.database, name] : [name.slice(0, dot), name.slice(dot + 1)]
-  const refusal = tableRefusal(db, table)
+  const refusal = tableRefusal(db, table, ctx.internalTables)
   if (refusal) throw sqlError('ACCESS_DENIED', `Not enough privileges: ${refusal}`)
 }

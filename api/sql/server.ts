@@ -66,8 +66,9 @@ export function createSqlServer(o: SqlServerOptions) {
       const session = r.sessionId ? sessions.acquire(user, r.sessionId, r.sessionTimeoutS ?? o.sessionTimeoutS, r.sessionCheck) : undefined
       const database = r.database ?? session?.state.database ?? 'default'
       if (!allowedDatabases.has(database)) throw sqlError('UNKNOWN_DATABASE', `Database ${database} does not exist on the analyst port`)
-      release = admit(user, session?.release)
-      const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal, scope })
+      // Operators (replicas migrating and reading through the port, monitoring) are not counted against analysts' caps.
+      release = principal.roles.has('admin') ? () => session?.release() : admit(user, session?.release)
+      const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal, scope, operator: principal.roles.has('admin') })
       if (result.useDatabase && session) session.state.database = result.useDatabase
       const done = release
       release = undefined
