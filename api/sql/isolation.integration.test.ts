@@ -189,6 +189,25 @@ describe('per-request isolation (issue 15 item 1)', () => {
   })
 })
 
+describe('operators and repeated statements', () => {
+  it('an operator (admin) reads internal and system tables, but never files or the host', async () => {
+    const admin = await tokenFor(['admin'])
+    expect((await sql(admin, 'SELECT count() >= 0 FROM dashboards')).status).toBe(200)
+    expect((await sql(admin, 'SELECT count() >= 0 FROM system.processes')).status).toBe(200)
+    expect((await sql(admin, "SELECT file('/proc/self/environ')")).code).toBe('497')
+    expect((await sql(admin, "SELECT 'x' INTO OUTFILE '/tmp/livehouse-admin-outfile'")).code).toBe('164')
+  })
+  it('a cached verdict is per statement text and database, and Identifier parameters are judged every time', async () => {
+    const q = 'SELECT count() >= 0 FROM {t:Identifier}'
+    expect((await sql(alice, q, { param_t: 'trades' })).status).toBe(200)
+    expect((await sql(alice, q, { param_t: 'dashboards' })).code).toBe('497')
+    expect((await sql(alice, 'SELECT count() >= 0 FROM tables')).code).toBe('60')
+    expect((await sql(alice, 'SELECT count() >= 0 FROM tables', {}, { headers: { 'X-ClickHouse-Database': 'system' } })).status).toBe(200)
+    expect((await sql(alice, 'SELECT count() >= 0 FROM processes', {}, { headers: { 'X-ClickHouse-Database': 'system' } })).code).toBe('497')
+    expect((await sql(alice, 'SELECT count() >= 0 FROM processes', {}, { headers: { 'X-ClickHouse-Database': 'system' } })).code).toBe('497')
+  })
+})
+
 describe('scoped analysts (issue 13 item 4)', () => {
   it('refuses a token scoped to some symbols with a 403 that says why', async () => {
     const scoped = await tokenFor(['analyst'], { symbols: ['BTC-USD'] })
