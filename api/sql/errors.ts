@@ -41,6 +41,9 @@ export const sqlError = (name: keyof typeof codes, message: string) => new SqlEr
 const statusOfCode = new Map<number, number>([
   [194, 401],
   ...[192, 193, 516, 512, 497].map((c) => [c, 403] as [number, number]),
+  // The one deliberate difference: a server answers READONLY with 500. A refusal is not a server
+  // fault, and monitors, proxies and the browser console treat 5xx as one (docs/sql.md).
+  [164, 403],
   ...[36, 427, 6, 25, 26, 38, 41, 72, 441, 675, 676, 27, 376, 15, 44, 37, 8, 123, 167, 168, 223, 62, 117, 53, 321]
     .map((c) => [c, 400] as [number, number]),
   ...[60, 46, 47, 50, 56, 81, 115, 152, 63, 73, 336, 78, 511].map((c) => [c, 404] as [number, number]),

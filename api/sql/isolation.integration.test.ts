@@ -45,7 +45,7 @@ describe('finding 3: no control of the server, no look at other sessions', () =>
     'SELECT * FROM system.users', 'SELECT hostName()', 'SELECT * FROM merge(\'default\', \'^dash\')', "SELECT * FROM remote('127.0.0.1', system.one)"]) {
     it(`refuses ${q}`, async () => {
       const r = await sql(alice, q)
-      expect([r.code, r.status]).toEqual(q === 'SHOW PROCESSLIST' ? ['164', 500] : ['497', 403])
+      expect([r.code, r.status]).toEqual([q === 'SHOW PROCESSLIST' ? '164' : '497', 403])
     })
   }
   it('keeps the catalogue a SQL client browses readable', async () => {

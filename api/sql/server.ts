@@ -44,7 +44,8 @@ export function createSqlServer(o: SqlServerOptions) {
   app.on(['GET', 'HEAD'], '/replicas_status', ok)
   app.on(['GET', 'POST', 'HEAD'], '/', async (c) => {
     const req = c.req.raw
-    if (req.method !== 'POST' && !new URL(req.url).searchParams.has('query')) return ok(c)
+    // HEAD never runs a statement: its answer has no body, so nothing would ever read (and end) the result.
+    if (req.method === 'HEAD' || (req.method !== 'POST' && !new URL(req.url).searchParams.has('query'))) return ok(c)
     const started = Date.now()
     const queryId = crypto.randomUUID()
     const base: Record<string, string> = { 'x-clickhouse-server-display-name': displayName, 'x-clickhouse-timezone': 'UTC' }
@@ -164,7 +165,10 @@ interface RespondOptions {
 /** First bytes (or all of them, with wait_end_of_query=1) before the status line, so an early failure gets its real status. */
 const headBufferBytes = 1024 * 1024
 
-async function respond(c: Context, result: EngineResult, o: RespondOptions): Promise<Response> {
+async function respond(c: Context, result: EngineResult, options: RespondOptions): Promise<Response> {
+  // Ends once: a finished stream may still be cancelled by a client that goes away after it.
+  let ended = false
+  const o = { ...options, onEnd: (status: number, err?: SqlError) => void (!ended && ((ended = true), options.onEnd(status, err))) }
   const native = result.format.toLowerCase() === 'native' && o.nativeRevision > 0 ? upgradeNative(result.chunks, o.nativeRevision) : result.chunks
   const source = o.compress ? framed(native) : native
   const iterator = source[Symbol.asyncIterator]()

@@ -8,6 +8,7 @@
 // Per phase: /health latency (p50/p99, serial requests from this process) and the live tick
 // time (the gateway's livehouse_live_last_tick_seconds, sampled every 100 ms). Medians over runs.
 import WebSocket from 'ws'
+import { loadavg } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { C, encodeClientFrame } from '../../api/protocol/index.ts'
@@ -80,6 +81,8 @@ function watchLive(gw: TestGateway, token: string): WebSocket {
 
 export async function sqlScenario(o: SqlScenarioOptions) {
   const runs: Record<string, Phase>[] = []
+  // The machine is shared: its load is part of every figure, so it is reported with them.
+  const load: number[] = []
   for (let run = 0; run < o.runs; run++) {
     const sqlPort = await getFreePort()
     const gw = await startGateway({ SQL_PORT: String(sqlPort), DEMO_RATE: '2000', LOG_LEVEL: 'warn' })
@@ -95,6 +98,7 @@ export async function sqlScenario(o: SqlScenarioOptions) {
         await sleep(1000) // the cancelled query leaves the engine
       }
       runs.push(phases)
+      load.push(loadavg()[0])
     } finally {
       ws.close()
       await gw.stop()
@@ -113,8 +117,8 @@ export async function sqlScenario(o: SqlScenarioOptions) {
   const md = `# SQL port resource safety (${new Date().toISOString()})\n\n${o.runs} runs × ${o.seconds} s per phase; medians over runs. ` +
     'Baseline: `idle`, measured in the same run. Gateway with the demo generator (2,000 events/s) and one live candle watcher; caps as default ' +
     '(SQL_MAX_THREADS=1, SQL_MAX_EXECUTION_S=60).\n\n| phase | /health p50 ms | /health p99 ms | tick p50 ms | tick max ms | /health p99 per run | analyst query |\n|---|---|---|---|---|---|---|\n' +
-    `${rows.join('\n')}\n\nMachine: ${JSON.stringify(machine())}\n`
+    `${rows.join('\n')}\n\nLoad average (1 min) at the end of each run: ${load.map((l) => l.toFixed(1)).join(' / ')} on ${machine().cpus} cores.\n\nMachine: ${JSON.stringify(machine())}\n`
   const svg = barChartSvg('/health p99 while an analyst query runs', 'ms', Object.entries(summary).map(([label, s]) => ({ label, value: s.healthP99Ms ?? 0 })))
-  const files = writeReport(o.name, { scenario: 'sql', machine: machine(), options: o, summary, runs }, md, svg)
+  const files = writeReport(o.name, { scenario: 'sql', machine: machine(), options: o, loadAverage1m: load, summary, runs }, md, svg)
   return { summary, files }
 }
