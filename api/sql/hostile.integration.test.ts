@@ -102,6 +102,10 @@ describe('hostile input on the SQL port', () => {
     expect(theirs.headers.get('x-clickhouse-exception-code')).toBe('372')
     expect(await post('SELECT currentDatabase()', {}, '?session_id=victim-session')).toMatchObject({ body: 'system\n' })
     expect((await post('SELECT 1', {}, `?session_id=${encodeURIComponent('../../etc')}`)).code).toBe('36')
+    // A refused request leaves its session free for the next one (no SESSION_IS_LOCKED).
+    expect((await post('SELECT 1', { 'X-ClickHouse-Database': 'nope' }, '?session_id=kept-free')).code).toBe('81')
+    expect((await post('SELECT * FROM dashboards', {}, '?session_id=kept-free')).code).toBe('497')
+    expect(await post('SELECT 1', {}, '?session_id=kept-free')).toMatchObject({ status: 200, body: '1\n' })
   })
 
   it('garbage credentials and bodies do not take the port down', async () => {

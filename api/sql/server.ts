@@ -64,9 +64,11 @@ export function createSqlServer(o: SqlServerOptions) {
       base['x-clickhouse-query-id'] = id
       const clientSettings = checkSettings(r.settings, o.caps)
       if (r.settings.session_timezone) base['x-clickhouse-timezone'] = r.settings.session_timezone
+      const requested = r.database ?? 'default'
+      if (r.database && !allowedDatabases.has(requested)) throw sqlError('UNKNOWN_DATABASE', `Database ${requested} does not exist on the analyst port`)
+      // Acquired last before admission: from here every path releases it (admit, or the catch below).
       const session = r.sessionId ? sessions.acquire(user, r.sessionId, r.sessionTimeoutS ?? o.sessionTimeoutS, r.sessionCheck) : undefined
       const database = r.database ?? session?.state.database ?? 'default'
-      if (!allowedDatabases.has(database)) throw sqlError('UNKNOWN_DATABASE', `Database ${database} does not exist on the analyst port`)
       // Operators (replicas migrating and reading through the port, monitoring) are not counted against analysts' caps.
       release = principal.roles.has('admin') ? () => session?.release() : admit(user, session?.release)
       const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal, scope, operator: principal.roles.has('admin') })
