@@ -38,6 +38,9 @@ const inFunctions = new Set(['in', 'notIn', 'globalIn', 'globalNotIn', 'nullIn',
 /** A cheap first look at the formatted statement, before the parser's tree: fails closed on the keyword anywhere. */
 export function precheck(formatted: string) {
   if (/\bINTO\s+OUTFILE\b/i.test(formatted)) throw sqlError('READONLY', 'INTO OUTFILE is not allowed: the analyst port writes no files')
+  // The parser calls these ShowTables too, but they read system tables analysts may not (clusters, merges, caches).
+  const show = /^SHOW\s+(CLUSTERS?|MERGES|FILESYSTEM\s+CACHES|CACHES)\b/i.exec(formatted)
+  if (show) throw sqlError('ACCESS_DENIED', `Not enough privileges: SHOW ${show[1].toUpperCase()} is not available on the analyst port`)
 }
 
 export function checkStatement(root: AstNode, ctx: GateContext): GateResult {
