@@ -43,6 +43,26 @@ describe('secrets out of the SQL process environment', () => {
   })
 })
 
+describe('the launcher and the gateway live and die together', () => {
+  it('a launcher killed with SIGKILL takes the gateway with it (nothing keeps the port or the data directory)', async () => {
+    const other = await startGateway({})
+    const mine = () => {
+      const found: string[] = []
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`DATA_DIR=${other.dataDir}`)) found.push(pid)
+        } catch {
+          // Gone, or not ours to read.
+        }
+      }
+      return found
+    }
+    expect(mine()).toHaveLength(2)
+    await other.stop(true)
+    await eventually(() => expect(mine()).toEqual([]), { timeoutMs: 30_000 })
+  })
+})
+
 describe('the statement log (issue 13 item 4)', () => {
   it('logs every statement with its user, refused ones too', async () => {
     const token = await tokenFor(['analyst'])
