@@ -76,6 +76,28 @@ export const configSchema = z.object({
     .describe('Trades per second the live trade tape publishes per symbol at most'),
   LIVE_SLOW_CLIENT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024)
     .describe('Buffered bytes above which a WebSocket client is conflated (skips deltas, gets a snapshot)'),
+  CLICKHOUSE_ANALYST_USER: z.string().default('').describe('ClickHouse server user the SQL port runs unscoped analysts\' statements as (a readonly profile; empty = CLICKHOUSE_USER)'),
+  CLICKHOUSE_ANALYST_PASSWORD: z.string().default('').describe('Password of CLICKHOUSE_ANALYST_USER'),
+  CLICKHOUSE_ANALYST_SCOPED_USER: z.string().default('').describe('ClickHouse server user with row policies for analysts scoped to some symbols/shops (deploy/clickhouse/users.xml); empty = scoped analysts refused on the SQL port'),
+  CLICKHOUSE_ANALYST_SCOPED_PASSWORD: z.string().default('').describe('Password of CLICKHOUSE_ANALYST_SCOPED_USER'),
+  SQL_MAX_EXECUTION_S: z.coerce.number().int().min(1).max(3600).default(60)
+    .describe('Analyst SQL port: longest a statement may run (max_execution_time cap)'),
+  SQL_MAX_MEMORY_BYTES: z.coerce.number().int().min(16 * 1024 * 1024).default(2 * 1024 ** 3)
+    .describe('Analyst SQL port: memory one statement may use (max_memory_usage cap)'),
+  SQL_MAX_RESULT_ROWS: z.coerce.number().int().min(1).default(10_000_000)
+    .describe('Analyst SQL port: rows one answer may hold (max_result_rows cap)'),
+  SQL_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).default(512 * 1024 ** 2)
+    .describe('Analyst SQL port: bytes one answer may hold (max_result_bytes cap)'),
+  SQL_MAX_THREADS: z.coerce.number().int().min(1).max(64).default(1)
+    .describe('Analyst SQL port: threads one statement may use (max_threads cap); the rest of the cores stay with ingestion and live ticks'),
+  SQL_MAX_CONCURRENT_QUERIES: z.coerce.number().int().min(1).max(64).default(3)
+    .describe('Analyst SQL port: statements running at once, all analysts together; more answer code 202'),
+  SQL_MAX_QUERIES_PER_USER: z.coerce.number().int().min(1).max(64).default(2)
+    .describe('Analyst SQL port: statements running at once per analyst (token subject); more answer code 202'),
+  SQL_SESSION_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(60)
+    .describe('Analyst SQL port: idle seconds before a session_id session ends (default session_timeout)'),
+  SQL_MAX_QUERY_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024)
+    .describe('Analyst SQL port: largest statement text (after Content-Encoding decoding)'),
   LIVE_MAX_CLIENT_BUFFER_BYTES: z.coerce.number().int().min(4096).default(8 * 1024 * 1024)
     .describe('Buffered bytes above which a WebSocket client is disconnected'),
 })

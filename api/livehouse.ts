@@ -15,6 +15,7 @@ import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
 import { createReplication } from './live/replication.ts'
 import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
+import { createSqlPort } from './sql/index.ts'
 import { createStaticRoutes } from './ui/static.ts'
 import { createBatcher, createLanePool } from '../ingest/batcher.ts'
 import { createClickHouseSink, insertRows } from '../ingest/clickhouse-sink.ts'
@@ -88,8 +89,10 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const history = await createHistory({ config, auth, clickhouse, cacheObserver: obs.metrics.cache })
     stops.push(() => history.close())
     checks.push(...history.checks)
+    const sql = await createSqlPort({ config, auth, log, clickhouse })
+    stops.push(() => sql.close())
     const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
-      createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
+      createSqlProxyRoutes({ sqlFetch: sql.fetch }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
@@ -114,7 +117,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       demo.start()
       stops.push(() => demo.stop())
     }
-    const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: history.sqlFetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
+    const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: sql.fetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
     return { config, server, url: `http://${host}:${server.port}`, auth, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }

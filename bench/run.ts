@@ -16,6 +16,7 @@ import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { goClientCompareScenario } from './live/go-client-compare.ts'
 import { historyScenario } from './history/scenario.ts'
+import { sqlScenario } from './sql/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 import { runTsx } from './lib/child.ts'
@@ -103,6 +104,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     about: 'the Go live client vs its earlier versions (hand-written; coder/websocket): CPU per frame and latency reading the fan-out floor, 3 runs × 10 s, 5,000 clients × 2 frames per 100 ms tick',
     run: () => goClientCompareScenario({ name: values.name ?? 'go-client', runs: num(values.runs, 3), seconds: num(values.seconds, 10), clients: num(values.clients, 5000), channels: num(values.channels, 2), tickMs: num(values['tick-ms'], 100) }),
   },
+  sql: { about: 'analyst SQL port: /health p99 and live tick time while an analyst runs count() over numbers(1e12) or a 1e8-row sort, vs idle, 3 runs × 10 s per phase', run: () => sqlScenario({ name: values.name ?? 'sql', runs: num(values.runs, 3), seconds: num(values.seconds, 10) }) },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {
     about: 'every scenario above at full size, one after the other',

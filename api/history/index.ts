@@ -10,7 +10,6 @@ import type { Workload } from '../clickhouse/client.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import { createRateLimiter } from '../ratelimit/ratelimit.ts'
-import { createSqlServer, lockAnalystSession } from '../sql/server.ts'
 import { loadCatalog } from './catalog.ts'
 import { createHistoryRoutes } from './routes.ts'
 
@@ -23,12 +22,10 @@ export interface HistoryConfig {
   CACHE_NAMESPACE: string
 }
 
-/** The historical API, dashboards and the analysts' SQL port, wired once (see api/livehouse.ts). */
+/** The historical API and dashboards, wired once (see api/livehouse.ts; the analysts' SQL port is api/sql). */
 export interface History {
   routes: Hono<AppEnv>[]
   checks: ReadinessCheck[]
-  /** Fetch handler of the read-only ClickHouse HTTP interface (SQL_PORT). */
-  sqlFetch: (request: Request) => Response | Promise<Response>
   cache: Cache
   close(): Promise<void>
 }
@@ -46,7 +43,6 @@ export async function createHistory(o: {
   const cache = createCache({ redis, l1MaxEntries: config.CACHE_L1_ENTRIES, namespace: config.CACHE_NAMESPACE, observe: o.cacheObserver })
   const limiter = createRateLimiter({ redis, namespace: config.CACHE_NAMESPACE })
   const catalog = loadCatalog()
-  await lockAnalystSession(o.clickhouse('analyst'))
 
   const api = createHistoryRoutes({
     auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now,
@@ -60,11 +56,9 @@ export async function createHistory(o: {
   }
   root.route('/', api)
   root.route('/', dashboards)
-  const sql = createSqlServer({ auth, clickhouse: o.clickhouse('analyst') })
   return {
     routes: [root],
     checks: redis ? [{ name: 'redis', check: () => cache.check() }] : [],
-    sqlFetch: (req) => sql.fetch(req),
     cache,
     async close() {
       redis?.disconnect()
