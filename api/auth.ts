@@ -51,8 +51,11 @@ function toPrincipal(payload: Record<string, unknown>): Principal {
     const items = list(v)
     return items.includes('*') ? ('*' as const) : new Set(items)
   }
+  // A non-string subject would become "[object Object]" and share rate limits, dashboards
+  // and live limits with every other such token.
+  if (typeof payload.sub !== 'string' || !payload.sub) throw new AppError(401, 'INVALID_TOKEN', 'the token is not valid: sub must be a non-empty string')
   return {
-    sub: String(payload.sub),
+    sub: payload.sub,
     roles: new Set(list(payload.roles).filter(isRole)),
     symbols: scope(payload.symbols),
     shops: scope(payload.shops),
