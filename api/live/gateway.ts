@@ -6,6 +6,7 @@ import { ZodError } from 'zod'
 import type { Auth } from '../auth.ts'
 import type { Principal } from '../../core/roles.ts'
 import type { Logger } from '../log.ts'
+import { isAppError } from '../../core/errors.ts'
 import {
   C, CloseCodes, decodeClientFrame, encodeServerFrame, ErrorCodes, PROTOCOL_VERSION, ProtocolError, S,
   type ClientFrame, type ErrorReason, type Limits,
@@ -211,10 +212,10 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     maxPayloadBytes: o.maxFrameBytes * 16,
     maxBackpressureBytes: o.maxClientBufferBytes * 2,
     idleTimeoutS: 120,
-    async upgrade(request) {
-      const principal = await authenticateUpgrade(o.auth, request)
-      if (principal instanceof Response) return principal
-      return { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false }
+    upgrade(request) {
+      const principal = authenticateUpgrade(o.auth, request)
+      if (isAppError(principal)) return { refuse: { status: principal.status, body: JSON.stringify(principal.toBody()) } }
+      return { accept: { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false } }
     },
     open(socket) {
       connections++

@@ -18,13 +18,18 @@ export interface Socket<U> {
   cork(fn: () => void): void
 }
 
+export type UpgradeDecision<U> = { accept: U } | { refuse: { status: number; body: string } }
+
 export interface WebSocketHandler<U> {
   path: string
   maxPayloadBytes: number
   maxBackpressureBytes: number
   idleTimeoutS: number
-  /** Decides whether to accept: return user data, or a Response to refuse with. */
-  upgrade(request: Request, env: { remoteAddress: string }): Promise<U | Response>
+  /**
+   * Decides whether to accept, synchronously (see mountWebSocket: an upgrade after an await
+   * can be dropped by uWS): the connection's data, or an HTTP status and JSON body to refuse with.
+   */
+  upgrade(request: Request, env: { remoteAddress: string }): UpgradeDecision<U>
   open(socket: Socket<U>): void
   message(socket: Socket<U>, frame: Uint8Array, isBinary: boolean): void
   drain(socket: Socket<U>): void
@@ -223,29 +228,26 @@ function mountWebSocket<U>(app: uWS.TemplatedApp, handler: WebSocketHandler<U>) 
     closeOnBackpressureLimit: 0,
     idleTimeout: handler.idleTimeoutS,
     sendPingsAutomatically: true,
+    // Decided and answered inside this callback, never after an await: uWS 20.30's
+    // HttpResponse.cork() misreads an upgrade done later (res.cork(() => res.upgrade()))
+    // when the socket's memory is reallocated in place, and then closes the new WebSocket
+    // right after open (1006 on both ends; uWebSockets PR #1929 fixed it upstream).
     upgrade: (res, req, context) => {
       const { method, url, headers, remoteAddress } = readRequest(res, req, 'localhost')
+      let decision: UpgradeDecision<U>
+      try {
+        decision = handler.upgrade(new Request(url, { method, headers }), { remoteAddress })
+      } catch {
+        decision = { refuse: { status: 500, body: '{"error":{"code":"INTERNAL","message":"internal error"}}' } }
+      }
+      if ('refuse' in decision) {
+        res.writeStatus(`${decision.refuse.status} Refused`).writeHeader('content-type', 'application/json').end(decision.refuse.body)
+        return
+      }
       const key = headers.get('sec-websocket-key') ?? ''
       const protocol = headers.get('sec-websocket-protocol') ?? ''
       const extensions = headers.get('sec-websocket-extensions') ?? ''
-      let aborted = false
-      res.onAborted(() => (aborted = true))
-      handler
-        .upgrade(new Request(url, { method, headers }), { remoteAddress })
-        .then(async (result) => {
-          if (aborted) return
-          if (result instanceof Response) {
-            const body = new Uint8Array(await result.arrayBuffer())
-            if (aborted) return
-            return res.cork(() => {
-              res.writeStatus(`${result.status} ${result.statusText || 'Refused'}`)
-              result.headers.forEach((v, k) => k !== 'content-length' && res.writeHeader(k, v))
-              res.end(body)
-            })
-          }
-          res.cork(() => res.upgrade({ data: result }, key, protocol.split(',')[0]?.trim() ?? '', extensions, context))
-        })
-        .catch(() => !aborted && res.cork(() => res.writeStatus('500 Internal Server Error').end()))
+      res.upgrade({ data: decision.accept }, key, protocol.split(',')[0]?.trim() ?? '', extensions, context)
     },
     open: (ws) => handler.open(wrap(ws)),
     message: (ws, message, isBinary) => handler.message(wrap(ws), new Uint8Array(message), isBinary),
