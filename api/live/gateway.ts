@@ -8,7 +8,7 @@ import type { Principal } from '../../core/roles.ts'
 import type { Logger } from '../log.ts'
 import { isAppError } from '../../core/errors.ts'
 import {
-  C, CloseCodes, decodeClientFrame, encodeServerFrame, ErrorCodes, PROTOCOL_VERSION, ProtocolError, S,
+  C, CloseCodes, decodeClientFrame, encodeServerFrame, ErrorCodes, PROTOCOL_VERSION, ProtocolError, S, SUBPROTOCOL,
   type ClientFrame, type ErrorReason, type Limits,
 } from '../protocol/index.ts'
 import type { Server, Socket, WebSocketHandler } from '../transport/uws.ts'
@@ -208,6 +208,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
 
   const websocket: WebSocketHandler<Conn> = {
     path: '/ws',
+    subprotocols: [SUBPROTOCOL],
     // Frames up to 16× the protocol limit get an error frame; larger ones uWS closes with 1009.
     maxPayloadBytes: o.maxFrameBytes * 16,
     maxBackpressureBytes: o.maxClientBufferBytes * 2,

@@ -42,6 +42,17 @@ describe('auth on upgrade', () => {
     }
   })
 
+  it('never echoes the bearer.<jwt> subprotocol: it answers livehouse.v1 wherever it was offered, or no subprotocol', async () => {
+    const port = Number(new URL(gw.url).port)
+    const offered = [`bearer.${trader}, livehouse.v1`, `livehouse.v1, bearer.${trader}`, `bearer.${trader}`]
+    const answered = await Promise.all(offered.map(async (protocols) => {
+      const ws = await rawWebSocket(port, { 'Sec-WebSocket-Protocol': protocols })
+      ws.destroy()
+      return [ws.status, ws.headers['sec-websocket-protocol']]
+    }))
+    expect(answered).toEqual([[101, 'livehouse.v1'], [101, 'livehouse.v1'], [101, undefined]])
+  })
+
   it('refuses channels outside the entitlements with FORBIDDEN frames', async () => {
     const c = await connect()
     c.subscribe(1, 'candles', { symbol: 'ETH-USD', interval: '1m' })

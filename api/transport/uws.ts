@@ -18,10 +18,21 @@ export interface Socket<U> {
   cork(fn: () => void): void
 }
 
+/**
+ * The first offered subprotocol this server speaks, or '' (no Sec-WebSocket-Protocol in the
+ * answer). Never simply the first offered one: clients also carry credentials there.
+ */
+export function chooseSubprotocol(offered: string | null, supported: readonly string[]): string {
+  for (const p of (offered ?? '').split(',')) if (supported.includes(p.trim())) return p.trim()
+  return ''
+}
+
 export type UpgradeDecision<U> = { accept: U } | { refuse: { status: number; body: string } }
 
 export interface WebSocketHandler<U> {
   path: string
+  /** Subprotocols this handler speaks; the answer names the first one the client offered. */
+  subprotocols: readonly string[]
   maxPayloadBytes: number
   maxBackpressureBytes: number
   idleTimeoutS: number
@@ -245,9 +256,9 @@ function mountWebSocket<U>(app: uWS.TemplatedApp, handler: WebSocketHandler<U>) 
         return
       }
       const key = headers.get('sec-websocket-key') ?? ''
-      const protocol = headers.get('sec-websocket-protocol') ?? ''
+      const protocol = chooseSubprotocol(headers.get('sec-websocket-protocol'), handler.subprotocols)
       const extensions = headers.get('sec-websocket-extensions') ?? ''
-      res.upgrade({ data: decision.accept }, key, protocol.split(',')[0]?.trim() ?? '', extensions, context)
+      res.upgrade({ data: decision.accept }, key, protocol, extensions, context)
     },
     open: (ws) => handler.open(wrap(ws)),
     message: (ws, message, isBinary) => handler.message(wrap(ws), new Uint8Array(message), isBinary),
