@@ -209,8 +209,9 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
   const websocket: WebSocketHandler<Conn> = {
     path: '/ws',
     subprotocols: [SUBPROTOCOL],
-    // Frames up to 16× the protocol limit get an error frame; larger ones uWS closes with 1009.
-    maxPayloadBytes: o.maxFrameBytes * 16,
+    // Frames up to 16× the protocol limit get an error frame, larger ones a 1009 close (message
+    // below). uWS itself drops frames above maxPayloadBytes without a close frame (1006).
+    maxPayloadBytes: transportFrameCapBytes(o.maxFrameBytes),
     maxBackpressureBytes: o.maxClientBufferBytes * 2,
     idleTimeoutS: 120,
     upgrade(request) {
@@ -226,6 +227,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     message(socket, bytes, isBinary) {
       const conn = socket.data
       try {
+        if (bytes.byteLength > hardFrameBytes(o.maxFrameBytes)) return socket.end(CloseCodes.TOO_BIG, 'frame far too large')
         if (!allow(conn)) return strike(conn, 'RATE_LIMITED', `at most ${o.maxFramesPerS} frames per second`)
         if (!isBinary) return strike(conn, 'BAD_FRAME', 'frames are binary MessagePack')
         if (bytes.byteLength > o.maxFrameBytes) return strike(conn, 'FRAME_TOO_LARGE', `frames are at most ${o.maxFrameBytes} bytes`)
@@ -256,6 +258,11 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
   }
   return gateway
 }
+
+/** Client frames above this close the connection with 1009 (below it, an ERROR frame). */
+export const hardFrameBytes = (maxFrameBytes: number) => maxFrameBytes * 16
+/** What uWS reads at all: at least 1 MiB, so a frame somewhat over the hard limit still gets its 1009. */
+export const transportFrameCapBytes = (maxFrameBytes: number) => Math.max(1024 * 1024, 4 * hardFrameBytes(maxFrameBytes))
 
 /** The DELTA frame of `lq`'s latest change (its current `seq`), encoded once for every watcher. */
 export function encodeDelta(lq: LiveQuery, change: Change): Uint8Array {
