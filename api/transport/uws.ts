@@ -90,7 +90,32 @@ function readRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, host: string) 
   return { method: req.getCaseSensitiveMethod().toUpperCase(), url, headers, remoteAddress }
 }
 
+/**
+ * Why a request's body boundaries are ambiguous, if they are: behind a proxy that reads them
+ * differently, the rest of the stream could be another request (request smuggling). Only one
+ * Content-Length, or one Transfer-Encoding that is exactly `chunked`.
+ */
+export function framingProblem(req: { forEach(cb: (key: string, value: string) => void): void }): string | undefined {
+  let lengths = 0
+  const encodings: string[] = []
+  req.forEach((k, v) => {
+    if (k === 'content-length') lengths++
+    else if (k === 'transfer-encoding') encodings.push(v.trim().toLowerCase())
+  })
+  if (lengths > 1) return 'more than one Content-Length header'
+  if (encodings.length > 1 || (encodings.length === 1 && encodings[0] !== 'chunked')) return 'Transfer-Encoding must be exactly chunked, once'
+  if (encodings.length && lengths) return 'both Content-Length and Transfer-Encoding'
+  return undefined
+}
+
 function handleHttp(res: uWS.HttpResponse, req: uWS.HttpRequest, options: ServeOptions) {
+  const framing = framingProblem(req)
+  if (framing) {
+    // Closing: the bytes after this request cannot be trusted to start the next one.
+    res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/json')
+      .end(JSON.stringify({ error: { code: 'AMBIGUOUS_FRAMING', message: framing } }), true)
+    return
+  }
   const { method, url, headers, remoteAddress } = readRequest(res, req, `${options.host}:${options.port}`)
   // An AbortController per request is costly; it is made only when someone reads the signal.
   const state = { aborted: false }
