@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
+import { contentSecurityPolicy } from './http/csp.ts'
 import { AppError } from '../core/errors.ts'
 import type { AppEnv } from './http/middleware.ts'
 import type { Logger } from './log.ts'
@@ -35,6 +36,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   })
   if (options.observe) app.use('*', options.observe)
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
+  app.use('*', contentSecurityPolicy())
   app.onError((err, c) => {
     const known = err instanceof AppError ? err : undefined
     const error = known ?? new AppError(500, 'INTERNAL', 'internal error', { cause: err })
