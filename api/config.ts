@@ -52,9 +52,9 @@ export const configSchema = z.object({
   LIVE_TICK_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections a live tick runs its queries on, in parallel'),
   RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
-    .describe('Historical API requests per second per token (0 = unlimited); 429 with Retry-After above'),
+    .describe('Requests per second per token subject on every authenticated /api/v1 route: catalog, SQL, dashboards (0 = unlimited); 429 with Retry-After above'),
   RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)
-    .describe('Historical API requests per second per TCP peer address (0 = unlimited); behind a proxy every client shares its address'),
+    .describe('Requests per second per TCP peer address on the same routes, counted before authentication (0 = unlimited); behind a proxy every client shares its address'),
   CORS_ORIGINS: z.string().trim().default('')
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .describe('Comma-separated origins allowed to call /api/v1 from a browser (* = any; empty = same origin only)'),

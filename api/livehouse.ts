@@ -89,7 +89,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => history.close())
     checks.push(...history.checks)
     const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
-      createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
+      createSqlProxyRoutes({ sqlFetch: history.sqlFetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
