@@ -78,6 +78,16 @@ export const configSchema = z.object({
     .describe('Buffered bytes above which a WebSocket client is conflated (skips deltas, gets a snapshot)'),
   LIVE_MAX_CLIENT_BUFFER_BYTES: z.coerce.number().int().min(4096).default(8 * 1024 * 1024)
     .describe('Buffered bytes above which a WebSocket client is disconnected'),
+  LIVE_MAX_CONNECTIONS_PER_TOKEN: z.coerce.number().int().min(0).default(32)
+    .describe('Open WebSocket connections per token subject (0 = unlimited); an upgrade beyond is answered 429 TOO_MANY_CONNECTIONS'),
+  LIVE_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(512)
+    .describe('Open WebSocket connections per TCP peer address (0 = unlimited); behind a proxy every client shares its address'),
+  LIVE_MAX_CHANNELS_PER_TOKEN: z.coerce.number().int().min(0).default(200)
+    .describe('Distinct live channels per token subject over all its connections (0 = unlimited); ERROR TOO_MANY_CHANNELS beyond'),
+  LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN: z.coerce.number().int().min(0).default(20)
+    .describe('Of those, channels of symbols or shops that have never had an event (0 = unlimited); ERROR NEVER_SEEN beyond'),
+  LIVE_MAX_UNSEEN_CHANNELS: z.coerce.number().int().min(0).default(500)
+    .describe('Channels of never-seen symbols or shops over all tokens: the live queries they may cost (0 = unlimited)'),
 })
 
 export type Config = z.infer<typeof configSchema> & { embedded: boolean }

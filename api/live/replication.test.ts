@@ -1,10 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
-import { decode, decodeServerFrame, encode, S, type Cell } from '../protocol/index.ts'
+import { changeOf, decode, decodeServerFrame, deltaFrame, encode, S, withCid, type Cell } from '../protocol/index.ts'
 import { channels } from './channels.ts'
-import { encodeDelta } from './gateway.ts'
 import { LiveQuery, type LiveState } from './live-query.ts'
-import { toChange, withCid } from './replication.ts'
 
 const opts = { snapshotBuckets: 5, latenessMs: 2000, tapeMaxPerS: 50, tickMs: 250, now: () => 100_000 }
 
@@ -30,10 +28,10 @@ async function replay(channel: string, params: unknown, reads: Cell[][][]) {
     fake.rows = rows
     const change = leader.apply(await leader.read())
     if (!change) continue
-    const f = decodeServerFrame(withCid(encodeDelta(leader, change), mirror.cid))
+    const f = decodeServerFrame(withCid(deltaFrame(leader.cid, leader.seq, change, spec.meta.time, 100_000), mirror.cid))
     if (f.type !== S.DELTA) throw new Error('not a delta')
     expect(f.cid).toBe(3)
-    mirror.applyPublished(f.seq, toChange(f, spec.meta))
+    mirror.applyPublished(f.seq, changeOf(f, spec.meta))
     published++
   }
   return { leader, mirror, published }
