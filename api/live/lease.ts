@@ -22,6 +22,8 @@ const scripts = {
 }
 type Script = (...args: (string | number | Uint8Array)[]) => Promise<number>
 
+const asBuffer = (b: Uint8Array) => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+
 export interface LeaseStore {
   /** The pub/sub channel carrying `topic`'s frames (an empty message: the lease was released). */
   channelOf(topic: string): string
@@ -46,9 +48,11 @@ export function createLeaseStore(redis: Redis, o: { prefix: string; me: string; 
   return {
     channelOf,
     tryLease: async (topic) => (await redis.set(lease(topic), o.me, 'PX', o.leaseMs, 'NX')) === 'OK',
-    publish: async (topic, s, frame = '') => (await livePublish(lease(topic), state(topic), o.me, encode(s), o.stateTtlMs, channelOf(topic), frame)) === 1,
+    // ioredis sends a plain Uint8Array as its toString() ("1,2,3"): hand it a Buffer view.
+    publish: async (topic, s, frame = '') =>
+      (await livePublish(lease(topic), state(topic), o.me, asBuffer(encode(s)), o.stateTtlMs, channelOf(topic), frame && asBuffer(frame))) === 1,
     renew: async (topic) => (await liveRenew(lease(topic), state(topic), o.me, o.leaseMs, o.stateTtlMs)) === 1,
-    release: async (topic) => void (await liveRelease(lease(topic), channelOf(topic), o.me)),
+    release: async (topic) => void (await liveRelease(lease(topic), state(topic), o.me, channelOf(topic))),
     async readState(topic) {
       const bytes = await redis.getBuffer(state(topic))
       return bytes ? (decode(bytes) as LiveState) : null
