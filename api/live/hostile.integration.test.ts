@@ -4,7 +4,7 @@ import { C, decodeServerFrame, encode, encodeClientFrame, ErrorCodes, S } from '
 import { eventually } from '../../test/support/eventually.ts'
 import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { rawWebSocket } from '../../test/support/raw-socket.ts'
-import { LiveClient } from './test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -22,6 +22,10 @@ beforeAll(async () => {
   gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '20', LIVE_MAX_SUBSCRIPTIONS: '3' })
   trader = await tokenFor(['trader'], { symbols: ['BTC-USD'] })
 }, 60_000)
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
+})
 afterAll(async () => {
   for (const c of clients) c.close()
   await gw?.stop()

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
 import { S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, startInProcess } from '../../test/support/gateway.ts'
-import { LiveClient } from './test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -29,6 +29,10 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close()
   await eventually(() => expect(gw.live.stats().connections).toBe(0))
+})
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
 })
 afterAll(async () => {
   await gw?.stop()

@@ -125,7 +125,7 @@ export class LiveQuery {
       if (prev && sameRow(prev, row)) continue
       if (this.spec.mode === 'tape' && !prev && this.timeOf(row) < wm - lateness) continue
       this.state.set(k, row)
-      if (!prev && (this.spec.mode === 'tape' || (this.spec.meta.time >= 0 && this.timeOf(row) > wm))) change.append.push(row)
+      if (!prev && this.isAppend(row, wm)) change.append.push(row)
       else change.replace.push(row)
     }
     if (this.spec.mode === 'table') {
@@ -137,6 +137,16 @@ export class LiveQuery {
     }
     this.advance(rows)
     return change
+  }
+
+  /**
+   * Whether a row with a new key is an `append` (docs/protocol.md): tape trades and table rows
+   * always; series rows only when strictly newer than every bucket published (`wm`), because a
+   * new key inside a published bucket (a new currency this minute) is a correction of it.
+   */
+  private isAppend(row: Cell[], wm: number): boolean {
+    if (this.spec.mode !== 'series') return true
+    return this.timeOf(row) > wm
   }
 
   /** Forgets rows that fell out of the snapshot window; clients age them out by the same rule. */

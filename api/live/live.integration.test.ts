@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { LiveClient } from './test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -18,6 +18,10 @@ beforeAll(async () => {
   gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000' })
   trader = await tokenFor(['trader'])
 }, 60_000)
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
+})
 afterAll(async () => {
   for (const c of clients) c.close()
   await gw?.stop()
