@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { C, decodeClientFrame, decodeServerFrame, encode, encodeClientFrame, encodeServerFrame, ProtocolError, S, toRows } from './index.ts'
+import { C, decodeClientFrame, decodeServerFrame, encode, encodeClientFrame, encodeServerFrame, ProtocolError, S, toRows, withCid } from './index.ts'
 
 describe('protocol codec', () => {
   it('round-trips client frames', () => {
@@ -32,5 +32,25 @@ describe('protocol codec', () => {
     expect(reason(encode([C.SUBSCRIBE, 1, 'x', 'params']))).toBe('BAD_ARGUMENT')
     expect(reason(encode([C.SUBSCRIBE, 1, 'x', {}, [1]]))).toBe('BAD_ARGUMENT')
     expect(reason(new Uint8Array(Array(5000).fill(0x91)))).toBe('BAD_FRAME')
+  })
+})
+
+describe('withCid', () => {
+  const delta = (cid: number) => encode([S.DELTA, cid, 42, 1000, 5, [[0], [1.5]], null, null])
+
+  it('rewrites only the cid, for every integer width', () => {
+    for (const [from, to] of [[1, 2], [5, 300], [300, 5], [70_000, 1], [1, 5_000_000_000]]) {
+      const out = decodeServerFrame(withCid(delta(from), to))
+      expect(out).toEqual({ ...decodeServerFrame(delta(from)), cid: to })
+    }
+  })
+
+  it('returns the frame itself when the cid already matches', () => {
+    const frame = delta(9)
+    expect(withCid(frame, 9)).toBe(frame)
+  })
+
+  it('refuses anything but a DELTA', () => {
+    expect(() => withCid(encode([S.SNAPSHOT, 1, 2]), 3)).toThrow()
   })
 })
