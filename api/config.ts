@@ -88,6 +88,8 @@ export const configSchema = z.object({
     .describe('Of those, channels of symbols or shops that have never had an event (0 = unlimited); ERROR NEVER_SEEN beyond'),
   LIVE_MAX_UNSEEN_CHANNELS: z.coerce.number().int().min(0).default(500)
     .describe('Channels of never-seen symbols or shops over all tokens: the live queries they may cost (0 = unlimited)'),
+  LIVE_TICK_BUDGET_MS: z.coerce.number().int().min(10).max(600_000).default(1000)
+    .describe('A live tick starts no new read after this long; the queries it did not reach are read first in the next tick'),
 })
 
 export type Config = z.infer<typeof configSchema> & { embedded: boolean }

@@ -99,7 +99,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       slowClientBytes: config.LIVE_SLOW_CLIENT_BYTES, maxClientBufferBytes: config.LIVE_MAX_CLIENT_BUFFER_BYTES, maxStrikesPerMin: 10,
       maxConnectionsPerToken: config.LIVE_MAX_CONNECTIONS_PER_TOKEN, maxConnectionsPerIp: config.LIVE_MAX_CONNECTIONS_PER_IP,
       maxChannelsPerToken: config.LIVE_MAX_CHANNELS_PER_TOKEN, maxUnseenChannelsPerToken: config.LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN,
-      maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS,
+      maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS, tickBudgetMs: config.LIVE_TICK_BUDGET_MS,
       onTick: obs.metrics.observeTick,
       // With Redis, gateway replicas share live queries: one leader per channel (api/live/replication.ts).
       ...(config.REDIS_URL && { createScheduler: createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) }),

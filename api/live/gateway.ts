@@ -37,6 +37,8 @@ export interface LiveGatewayOptions extends AdmissionLimits {
   createScheduler?: BrokerFactory
   /** Every tick's duration in ms (livehouse_live_tick_duration_seconds). */
   onTick?(ms: number): void
+  /** A tick starts no read after this long (scheduler.ts). */
+  tickBudgetMs?: number
 }
 
 /** What a broker gets from the gateway (kept under its former name). */
