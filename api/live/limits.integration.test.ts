@@ -125,3 +125,23 @@ describe('channels', () => {
     expect(gw.live.stats().unseenChannels).toBe(3)
   })
 })
+
+describe('the flood of issue 10 (one token, 20 connections × 45 made-up symbols)', () => {
+  it('costs at most the capped live queries, and a watcher of a real symbol keeps getting its deltas', async () => {
+    const real = await connect(await token('lim-watcher'))
+    expect(await candles(real, 1, 'SEEN-E')).toBe('ok')
+    const before = gw.live.stats().liveQueries
+    const flood = await token('lim-flood')
+    // This gateway allows 3 connections per token and 3 never-seen channels in all.
+    const floods = await Promise.all(Array.from({ length: 3 }, () => connect(flood)))
+    await expect(LiveClient.connect(gw.url, { token: flood })).rejects.toMatchObject({ status: 429 })
+    floods.forEach((c, i) => { for (let s = 1; s <= 45; s++) c.subscribe(s, 'candles', { symbol: `FAKE-${i}-${s}`, interval: '1m' }) })
+    // Too many refusals close a flooding connection (4400); either way nothing more is admitted.
+    await eventually(() => expect(floods.every((c) => c.closeCode === 4400 || c.errors().length >= 44)).toBe(true))
+    expect(gw.live.stats().liveQueries - before).toBeLessThanOrEqual(3)
+    const seq = real.subs.get(1)!.seq
+    await ingest(gw, 'trades', [{ id: 'lim-flood-1', ts: Date.now() - 1000, symbol: 'SEEN-E', price: 11, qty: 2, side: 'buy' }])
+    await eventually(() => expect(real.subs.get(1)!.seq).toBeGreaterThan(seq))
+    expect(real.closeCode).toBeUndefined()
+  })
+})
