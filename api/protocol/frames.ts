@@ -67,6 +67,14 @@ export interface Limits {
   maxUnseenChannelsPerToken: number
 }
 
+/** The keys of HELLO's `limits` map, in the order docs/protocol.md lists them. */
+export const limitKeys = [
+  'maxSubscriptions', 'maxFrameBytes', 'maxFramesPerSecond', 'tickMs', 'snapshotBuckets', 'maxChannelsPerToken', 'maxUnseenChannelsPerToken',
+] as const satisfies readonly (keyof Limits)[]
+// Compile-time check that limitKeys names every key of Limits.
+const _everyLimit: Record<keyof Limits, true> = Object.fromEntries(limitKeys.map((k) => [k, true])) as Record<(typeof limitKeys)[number], true>
+void _everyLimit
+
 export type Cell = number | string | null
 /** Column-major rows: `cols[c][r]`. The time column holds ms offsets from the frame's `base`. */
 export type Columns = Cell[][]

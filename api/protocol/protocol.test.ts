@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { C, decodeClientFrame, decodeServerFrame, encode, encodeClientFrame, encodeServerFrame, ProtocolError, S, toRows, withCid } from './index.ts'
+import {
+  C, clientLayouts, decode, decodeClientFrame, decodeServerFrame, encode, encodeClientFrame, encodeServerFrame, ProtocolError, S, serverLayouts, toRows, withCid,
+  type ClientFrame, type ServerFrame,
+} from './index.ts'
 
 describe('protocol codec', () => {
   it('round-trips client frames', () => {
@@ -52,5 +55,29 @@ describe('withCid', () => {
 
   it('refuses anything but a DELTA', () => {
     expect(() => withCid(encode([S.SNAPSHOT, 1, 2]), 3)).toThrow()
+  })
+})
+
+describe('the codec follows the field layouts (frames.ts), which docs/protocol.md is checked against', () => {
+  it('encodes every server frame as [type, ...its layout]', () => {
+    for (const [name, type] of Object.entries(S)) {
+      const fields = serverLayouts[name as keyof typeof S]
+      // A distinct value per field, so a swapped pair shows.
+      const frame = Object.fromEntries(fields.map((f, i) => [f, `v${i}`])) as Record<string, unknown>
+      const bytes = encodeServerFrame({ type, ...frame } as unknown as ServerFrame)
+      expect([name, decode(bytes)]).toEqual([name, [type, ...fields.map((_, i) => `v${i}`)]])
+      expect(decodeServerFrame(bytes)).toEqual({ type, ...frame })
+    }
+  })
+
+  it('encodes every client frame as [op, ...its layout]', () => {
+    const values: Record<string, unknown> = { sid: 7, channel: 'candles', params: { a: 1 }, resume: { seq: 2, t: 3 }, id: 9 }
+    for (const [name, op] of Object.entries(C)) {
+      const fields = clientLayouts[name as keyof typeof C]
+      const frame = { op, ...Object.fromEntries(fields.map((f) => [f, values[f]])) } as unknown as ClientFrame
+      const wire = fields.map((f) => (f === 'resume' ? [2, 3] : values[f]))
+      expect([name, decode(encodeClientFrame(frame))]).toEqual([name, [op, ...wire]])
+      expect(decodeClientFrame(encodeClientFrame(frame))).toEqual(frame)
+    }
   })
 })
