@@ -1,7 +1,6 @@
 // The live protocol session: WebSocket events in (upgrade, frames, close), protocol frames
-// out. Admission goes through the registry's limits, live queries through the broker,
-// snapshots and deltas through the fan-out; this file owns the order of those steps.
-import { ZodError } from 'zod'
+// out. Connections are admitted against the registry's limits here; subscriptions in
+// subscriptions.ts.
 import { isAppError } from '../../core/errors.ts'
 import type { Auth } from '../auth.ts'
 import type { Logger } from '../log.ts'
@@ -11,12 +10,12 @@ import {
 } from '../protocol/index.ts'
 import type { WebSocketHandler } from '../transport/websocket.ts'
 import type { LiveBroker } from './broker.ts'
-import { channels, type ChannelSpec } from './channels.ts'
-import { Connection, type ConnectionLimits, type Subscription } from './connection.ts'
+import { Connection, type ConnectionLimits } from './connection.ts'
 import type { EntityIndex } from './entities.ts'
 import type { Fanout } from './fanout.ts'
 import { hardFrameBytes, transportFrameCapBytes } from './frame-limits.ts'
 import type { Registry } from './registry.ts'
+import { createSubscriptions } from './subscriptions.ts'
 import { authenticateUpgrade } from './upgrade.ts'
 
 export interface SessionOptions extends ConnectionLimits {
@@ -33,8 +32,6 @@ export interface SessionOptions extends ConnectionLimits {
   now?: () => number
 }
 
-type SubscribeFrame = Extract<ClientFrame, { op: typeof C.SUBSCRIBE }>
-
 export function createSession(o: SessionOptions): WebSocketHandler<Connection> {
   const now = o.now ?? Date.now
 
@@ -48,62 +45,7 @@ export function createSession(o: SessionOptions): WebSocketHandler<Connection> {
     if (conn.strike(now()) && !conn.closed) conn.socket?.end(CloseCodes.ABUSE, 'too many protocol errors')
   }
 
-  /** Whether the channel is about a symbol or shop that has never had an event. */
-  function unseen(spec: ChannelSpec, params: unknown): boolean {
-    const about = spec.about?.(params)
-    return !!about && about.ids.some((id) => !o.entities.seen(about.kind, id))
-  }
-
-  /** Parses, authorises and admits a subscription; the error to answer, or what to acquire. */
-  function admit(conn: Connection, f: SubscribeFrame): { error: [ErrorReason, string] } | { spec: ChannelSpec; params: unknown; topic: string } {
-    if (conn.subs.has(f.sid)) return { error: ['ALREADY_SUBSCRIBED', 'sid already in use'] }
-    if (conn.subs.size >= o.maxSubscriptions) return { error: ['TOO_MANY_SUBSCRIPTIONS', `at most ${o.maxSubscriptions} subscriptions`] }
-    const spec = channels.get(f.channel)
-    if (!spec) return { error: ['UNKNOWN_CHANNEL', 'unknown channel'] }
-    let params: unknown
-    try {
-      params = spec.parse(f.params, conn.principal)
-    } catch (e) {
-      const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
-      return { error: ['BAD_ARGUMENT', detail.slice(0, 200)] }
-    }
-    if (!spec.authorize(conn.principal, params)) return { error: ['FORBIDDEN', 'not entitled to this channel'] }
-    const topic = spec.topic(params)
-    if (conn.watching(topic)) return { error: ['ALREADY_SUBSCRIBED', 'already subscribed to this channel'] }
-    const refused = o.registry.admitChannel(conn.principal.sub, topic, unseen(spec, params))
-    if (refused === 'TOO_MANY_CHANNELS') return { error: [refused, `at most ${o.limits.maxChannelsPerToken} channels per token`] }
-    if (refused) return { error: [refused, 'no event yet for this symbol or shop, and the channels allowed for such are taken; retry later'] }
-    return { spec, params, topic }
-  }
-
-  function subscribe(conn: Connection, f: SubscribeFrame) {
-    const a = admit(conn, f)
-    if ('error' in a) return strike(conn, a.error[0], a.error[1], f.sid)
-    const w = o.broker().acquire(a.spec, a.params, a.topic)
-    const sub: Subscription = { sid: f.sid, w, conn, state: 'pending' }
-    conn.subs.set(f.sid, sub)
-    o.registry.add(sub)
-    const current = () => !conn.closed && conn.subs.get(f.sid) === sub
-    w.ready
-      .then(async () => {
-        const missed = f.resume ? await w.lq.readSince(f.resume.t) : null
-        if (current()) o.fanout.goLive(sub, missed?.block, missed?.since ?? null)
-      })
-      .catch((error) => {
-        o.log.warn('live subscribe failed', { topic: a.topic, error })
-        if (!current()) return
-        drop(sub)
-        sendError(conn, 'UNAVAILABLE', 'the channel cannot be read right now; retry later', f.sid)
-      })
-  }
-
-  function drop(sub: Subscription) {
-    sub.conn.subs.delete(sub.sid)
-    o.registry.remove(sub)
-    o.registry.releaseChannel(sub.conn.principal.sub, sub.w.lq.topic)
-    if (!sub.conn.closed && sub.state !== 'pending') sub.conn.socket!.unsubscribe(sub.w.lq.topic)
-    o.broker().release(sub.w)
-  }
+  const { subscribe, drop } = createSubscriptions({ ...o, strike, sendError })
 
   function handle(conn: Connection, f: ClientFrame) {
     if (f.op === C.PING) return void conn.send(pongFrame(f.id, now()))
