@@ -32,7 +32,7 @@ async function stalledClient(resyncs: number) {
   const c = await LiveClient.connect(gw.url, { token: await tokenFor(['trader']) })
   clients.push(c)
   c.subscribe(1, 'candles', { symbol, interval: '1s' })
-  await eventually(() => expect(c.subs.get(1)?.rows.size).toBeGreaterThanOrEqual(240))
+  await eventually(() => expect(c.subs.get(1)?.rows.size).toBeGreaterThanOrEqual(240), { timeoutMs: 60_000 })
   const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
   socket.pause()
   for (let i = 0; i < resyncs; i++) c.send({ op: C.RESYNC, sid: 1 })
@@ -46,7 +46,7 @@ it('conflates a stalled client and catches it up with a snapshot once it drains'
   await eventually(async () => {
     await ingest(gw, 'trades', [{ id: `x${i}`, ts: Date.now() - 500, symbol, price: 50 + i++, qty: 1, side: 'sell' }])
     expect(gw.live.stats().conflated).toBeGreaterThan(before)
-  }, { intervalMs: 200 })
+  }, { intervalMs: 200, timeoutMs: 60_000 }) // generous: a loaded machine fills buffers slowly
   const deltasBefore = c.frames.length
   resume()
   await eventually(() => {
@@ -65,7 +65,7 @@ it('disconnects a client that stays over the hard limit', async () => {
   await eventually(async () => {
     await ingest(gw, 'trades', [{ id: `y${i++}`, ts: Date.now() - 500, symbol, price: 70, qty: 1, side: 'sell' }])
     expect(gw.live.stats().disconnectedSlow).toBeGreaterThan(before)
-  }, { intervalMs: 200 })
+  }, { intervalMs: 200, timeoutMs: 60_000 })
   resume()
   await eventually(() => expect([4408, 1006]).toContain(c.closeCode), { timeoutMs: 30_000 })
 })
