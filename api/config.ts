@@ -52,9 +52,9 @@ export const configSchema = z.object({
   LIVE_TICK_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections a live tick runs its queries on, in parallel'),
   RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
-    .describe('Historical API requests per second per token (0 = unlimited); 429 with Retry-After above'),
+    .describe('Requests per second per token subject on every authenticated /api/v1 route: catalog, SQL, dashboards (0 = unlimited); 429 with Retry-After above'),
   RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)
-    .describe('Historical API requests per second per TCP peer address (0 = unlimited); behind a proxy every client shares its address'),
+    .describe('Requests per second per TCP peer address on the same routes, counted before authentication (0 = unlimited); behind a proxy every client shares its address'),
   CORS_ORIGINS: z.string().trim().default('')
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .describe('Comma-separated origins allowed to call /api/v1 from a browser (* = any; empty = same origin only)'),
@@ -100,6 +100,18 @@ export const configSchema = z.object({
     .describe('Analyst SQL port: largest statement text (after Content-Encoding decoding)'),
   LIVE_MAX_CLIENT_BUFFER_BYTES: z.coerce.number().int().min(4096).default(8 * 1024 * 1024)
     .describe('Buffered bytes above which a WebSocket client is disconnected'),
+  LIVE_MAX_CONNECTIONS_PER_TOKEN: z.coerce.number().int().min(0).default(32)
+    .describe('Open WebSocket connections per token subject (0 = unlimited); an upgrade beyond is answered 429 TOO_MANY_CONNECTIONS'),
+  LIVE_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(512)
+    .describe('Open WebSocket connections per TCP peer address (0 = unlimited); behind a proxy every client shares its address'),
+  LIVE_MAX_CHANNELS_PER_TOKEN: z.coerce.number().int().min(0).default(200)
+    .describe('Distinct live channels per token subject over all its connections (0 = unlimited); ERROR TOO_MANY_CHANNELS beyond'),
+  LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN: z.coerce.number().int().min(0).default(20)
+    .describe('Of those, channels of symbols or shops that have never had an event (0 = unlimited); ERROR NEVER_SEEN beyond'),
+  LIVE_MAX_UNSEEN_CHANNELS: z.coerce.number().int().min(0).default(500)
+    .describe('Channels of never-seen symbols or shops over all tokens: the live queries they may cost (0 = unlimited)'),
+  LIVE_TICK_BUDGET_MS: z.coerce.number().int().min(10).max(600_000).default(1000)
+    .describe('A live tick starts no new read after this long; the queries it did not reach are read first in the next tick'),
 })
 
 export type Config = z.infer<typeof configSchema> & { embedded: boolean }

@@ -92,7 +92,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const sql = await createSqlPort({ config, auth, log, clickhouse })
     stops.push(() => sql.close())
     const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
-      createSqlProxyRoutes({ sqlFetch: sql.fetch }), createStaticRoutes({ dir: uiDist })]
+      createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
@@ -100,6 +100,9 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       snapshotBuckets: config.LIVE_SNAPSHOT_BUCKETS, maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS,
       maxFrameBytes: config.LIVE_MAX_FRAME_BYTES, maxFramesPerS: config.LIVE_MAX_FRAMES_PER_S, tapeMaxPerS: config.LIVE_TAPE_MAX_PER_S,
       slowClientBytes: config.LIVE_SLOW_CLIENT_BYTES, maxClientBufferBytes: config.LIVE_MAX_CLIENT_BUFFER_BYTES, maxStrikesPerMin: 10,
+      maxConnectionsPerToken: config.LIVE_MAX_CONNECTIONS_PER_TOKEN, maxConnectionsPerIp: config.LIVE_MAX_CONNECTIONS_PER_IP,
+      maxChannelsPerToken: config.LIVE_MAX_CHANNELS_PER_TOKEN, maxUnseenChannelsPerToken: config.LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN,
+      maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS, tickBudgetMs: config.LIVE_TICK_BUDGET_MS,
       onTick: obs.metrics.observeTick,
       // With Redis, gateway replicas share live queries: one leader per channel (api/live/replication.ts).
       ...(config.REDIS_URL && { createScheduler: createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) }),

@@ -10,6 +10,7 @@ import type { Workload } from '../clickhouse/client.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import { createRateLimiter } from '../ratelimit/ratelimit.ts'
+import { createRateLimits, type RateLimits } from '../ratelimit/middleware.ts'
 import { loadCatalog } from './catalog.ts'
 import { createHistoryRoutes } from './routes.ts'
 
@@ -27,6 +28,8 @@ export interface History {
   routes: Hono<AppEnv>[]
   checks: ReadinessCheck[]
   cache: Cache
+  /** Request limits for every authenticated route group (api/ratelimit/middleware.ts). */
+  limits: RateLimits
   close(): Promise<void>
 }
 
@@ -44,11 +47,13 @@ export async function createHistory(o: {
   const limiter = createRateLimiter({ redis, namespace: config.CACHE_NAMESPACE })
   const catalog = loadCatalog()
 
+  const limits = { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S }
+  const rateLimits = createRateLimits(limiter, limits)
   const api = createHistoryRoutes({
     auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now,
-    limits: { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S },
+    limits,
   })
-  const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops') })
+  const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops'), limits: rateLimits })
   const root = new Hono<AppEnv>()
   if (config.CORS_ORIGINS.length) {
     const origin = config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS
@@ -60,6 +65,7 @@ export async function createHistory(o: {
     routes: [root],
     checks: redis ? [{ name: 'redis', check: () => cache.check() }] : [],
     cache,
+    limits: rateLimits,
     async close() {
       redis?.disconnect()
     },
