@@ -4,7 +4,7 @@ import { createIngestor } from './ingestor.ts'
 import type { EventSink } from './sink.ts'
 import type { Row, Stream } from '../core/events.ts'
 
-const trade = { ts: 0, symbol: 'ACME', price: 1, qty: 1, side: 'buy' }
+const trade = { ts: Date.now(), symbol: 'ACME', price: 1, qty: 1, side: 'buy' }
 const body = [JSON.stringify(trade), '{bad'].join('\n')
 const batching = { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000 }
 
