@@ -16,8 +16,8 @@ import { createReplication } from './live/replication.ts'
 import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
 import { createStaticRoutes } from './ui/static.ts'
-import { createBatcher, createLanePool } from '../ingest/batcher.ts'
-import { createClickHouseSink, insertRows } from '../ingest/clickhouse-sink.ts'
+import { createLanePool } from '../ingest/batcher.ts'
+import { createClickHouseSink, createDeadLetterBatcher } from '../ingest/clickhouse-sink.ts'
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
@@ -73,13 +73,14 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
     const lanes = createLanePool(config.INGEST_CONNECTIONS)
+    const ingestClients = Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane))
+    const dedup = config.INGEST_DEDUPLICATION === 'on'
     const kafkaSink = kafka ? await createKafkaSink({ ...batching, ...kafka }) : undefined
-    const sink: EventSink = kafkaSink
-      ?? createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), { ...batching, lanes })
+    const sink: EventSink = kafkaSink ?? createClickHouseSink(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => sink.close())
-    const deadLetters = createBatcher((rows, lane) => insertRows(clickhouse('ingest', lane), 'dead_letters', rows), { ...batching, lanes, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
+    const deadLetters = createDeadLetterBatcher(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => deadLetters.drain())
-    const ingestor = createIngestor({ sink, deadLetters, onResult: obs.metrics.countIngest })
+    const ingestor = createIngestor({ sink, deadLetters, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
 
     const checks: ReadinessCheck[] = [
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
