@@ -21,6 +21,8 @@ import { createClickHouseSink, createDeadLetterBatcher } from '../ingest/clickho
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
+import { createClickHouseIdempotencyStore, createRedisIdempotencyStore } from './ingest/idempotency.ts'
+import { redisKeyPrefix } from './cache/redis.ts'
 import type { EventSink } from '../ingest/sink.ts'
 
 /** The built UI (`npm run build`), served at `/`. */
@@ -89,7 +91,12 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const history = await createHistory({ config, auth, clickhouse, cacheObserver: obs.metrics.cache })
     stops.push(() => history.close())
     checks.push(...history.checks)
-    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
+    // With Redis the first answers are shared by every replica; without, they stay in this process's ClickHouse.
+    const idempotency = config.REDIS_URL
+      ? createRedisIdempotencyStore(config.REDIS_URL, redisKeyPrefix(config.CACHE_NAMESPACE))
+      : createClickHouseIdempotencyStore(clickhouse('ops'))
+    stops.push(() => idempotency.close())
+    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }), ...history.routes,
       createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
