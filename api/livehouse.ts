@@ -9,7 +9,7 @@ import { applyMigrations } from './clickhouse/migrate.ts'
 import type { Config } from './config.ts'
 import type { AppEnv } from './http/middleware.ts'
 import { createLogger, type Logger } from './log.ts'
-import { createObservability, type Metrics } from './observability/index.ts'
+import { createObservability, type ConsumerRow, type Metrics } from './observability/index.ts'
 import { serve, type Server } from './transport/uws.ts'
 import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
 import { createReplication } from './live/replication.ts'
@@ -19,6 +19,7 @@ import { createStaticRoutes } from './ui/static.ts'
 import { createLanePool } from '../ingest/batcher.ts'
 import { createClickHouseSink, createDeadLetterBatcher } from '../ingest/clickhouse-sink.ts'
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
+import { createKafkaConsumer, type KafkaConsumer } from '../ingest/kafka-consumer.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
 import { createClickHouseIdempotencyStore, createRedisIdempotencyStore } from './ingest/idempotency.ts'
@@ -27,6 +28,9 @@ import type { EventSink } from '../ingest/sink.ts'
 
 /** The built UI (`npm run build`), served at `/`. */
 const uiDist = fileURLToPath(new URL('../ui/dist/', import.meta.url))
+
+/** The consumer group reading the stream topics: the Kafka engine's before it, so an upgrade continues from its offsets. */
+const kafkaGroup = 'livehouse-clickhouse'
 
 /** A running Livehouse: what the entry point prints and what tests drive. */
 export interface Livehouse {
@@ -65,7 +69,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const obs = createObservability({ config, log })
     stops.push(() => obs.stop())
     const kafka = config.KAFKA_BROKERS.length ? { brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX } : undefined
-    const applied = await applyMigrations(clickhouse('migrations'), { kafka, log: log.info })
+    const applied = await applyMigrations(clickhouse('migrations'), { kafka: kafka && { ...kafka, groupName: kafkaGroup }, log: log.info })
     log.info('migrations up to date', { applied: applied.length, engine: config.embedded ? 'chdb' : 'server' })
 
     const secret = config.AUTH_SECRET || generateSecret()
@@ -83,6 +87,11 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const deadLetters = createDeadLetterBatcher(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => deadLetters.drain())
     const ingestor = createIngestor({ sink, deadLetters, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
+    // Kafka mode: this process also consumes the stream topics into ClickHouse (every replica joins one group).
+    const consumer: KafkaConsumer | undefined = kafka
+      ? await createKafkaConsumer({ ...kafka, groupId: kafkaGroup, chs: ingestClients, lanes, dedup, batchRows: config.INGEST_BATCH_ROWS, log })
+      : undefined
+    if (consumer) stops.push(() => consumer.stop())
 
     const checks: ReadinessCheck[] = [
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
@@ -112,7 +121,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
     live.attach(server)
-    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed' })
+    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed', kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
     live.start()
     stops.push(() => live.stop())
 
@@ -131,3 +140,10 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     throw e
   }
 }
+
+/** The consumer's figures in the shape of system.kafka_consumers rows, as /metrics reports them. */
+const consumerRow = (s: ReturnType<KafkaConsumer['stats']>[number]): ConsumerRow => ({
+  database: 'default', table: s.table, consumer_id: s.consumer, lag: s.lag, partitions: s.partitions,
+  num_messages_read: s.messagesRead, num_commits: s.commits, num_rebalance_revocations: s.rebalances,
+  recent_exceptions: s.recentExceptions, last_exception_s: s.lastExceptionS, last_poll_s: s.lastPollS, is_currently_used: 1,
+})

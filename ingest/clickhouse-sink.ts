@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { createBatcher, type Batcher, type BatcherOptions, type LanePool, type Part, type Refusal } from './batcher.ts'
-import { dayOfTs, insertGroups, insertRows, pack, unitsOf, type Unit } from './clickhouse-writer.ts'
+import { dayOfTs, insertGroups, insertIsolating, insertRows, pack, unitsOf, type Unit } from './clickhouse-writer.ts'
 import { storedKeys } from './ingest-keys.ts'
 import type { EventSink } from './sink.ts'
 import { streams, type Row, type Stream } from '../core/events.ts'
@@ -39,7 +39,15 @@ export function createClickHouseSink(chs: ClickHouseClient[], options: ClickHous
     const previous = keyedTail.get(stream) ?? Promise.resolve()
     const mine = previous.then(async () => {
       const units = await withoutStoredUnits(ch, parts)
-      return insertUnits(ch, stream, units, parts.length)
+      const refused = await insertUnits(ch, stream, units.filter((u) => parts[u.part].key === undefined), parts.length)
+      // An idempotent unit is an INSERT of its own, its token the unit's key: if this process dies
+      // with the unit written to some tables only, the retry's INSERT is dropped where it landed
+      // and completes the others (a raw part without its rollup parts, or without its ingest_keys row).
+      for (const unit of units.filter((u) => parts[u.part].key !== undefined)) {
+        const unitRefused = await insertIsolating((rows, t) => insertRows(ch, `${stream}_in`, rows, t), [unit], dedup ? `unit:${(unit.rows[0] as Row).ingest_key}` : undefined, parts.length)
+        unitRefused.forEach((r, p) => refused[p].push(...r))
+      }
+      return refused
     })
     keyedTail.set(stream, mine.catch(() => undefined))
     return mine
@@ -60,7 +68,8 @@ export function createClickHouseSink(chs: ClickHouseClient[], options: ClickHous
 /**
  * The units of `parts` still to store: an idempotent request's rows of one day form a unit
  * (key `<request key>#<day>`); a unit already noted in ingest_keys (an earlier attempt of the
- * same request stored it before failing or dying) or twice in this batch is left out.
+ * same request stored it before failing or dying) or twice in this batch is left out. The
+ * deduplication window (10,000 blocks) would catch a quick retry too; ingest_keys covers 24 h.
  */
 async function withoutStoredUnits(ch: ClickHouseClient, parts: Part[]): Promise<Unit[]> {
   const units = unitsOf(parts, dayOfTs)
