@@ -247,6 +247,27 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS mv_ingest_keys_from_web_events_in ON CLUS
 SELECT ingest_key AS key, 'web_events' AS stream, any(ingest_source) AS source, now64(3) AS stored_at
 FROM web_events_in WHERE ingest_key != '' GROUP BY ingest_key;
 
+ALTER TABLE dead_letters_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS id String
+    DEFAULT lower(hex(sipHash128(stream, raw, error_code, error_message, source, received_at)));
+
+ALTER TABLE dead_letters ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS id String
+    DEFAULT lower(hex(sipHash128(stream, raw, error_code, error_message, source, received_at)));
+
+CREATE TABLE IF NOT EXISTS dead_letter_replays_local ON CLUSTER '{cluster}'
+(
+    id          String,
+    stream      LowCardinality(String),
+    how         LowCardinality(String),
+    replayed_by String,
+    replayed_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/dead_letter_replays_local', '{replica}')
+ORDER BY id
+TTL toDateTime(replayed_at) + INTERVAL 31 DAY;
+
+CREATE TABLE IF NOT EXISTS dead_letter_replays ON CLUSTER '{cluster}' AS dead_letter_replays_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'dead_letter_replays_local', cityHash64(id));
+
 CREATE TABLE IF NOT EXISTS idempotency_keys_local ON CLUSTER '{cluster}'
 (
     scope       String,
