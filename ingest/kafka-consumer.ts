@@ -89,9 +89,7 @@ export async function createKafkaConsumer(o: KafkaConsumerOptions) {
     if (!intents.has(id)) {
       await admin.connect()
       const [offsets] = await admin.fetchOffsets({ groupId: o.groupId, topics: [topic] })
-      const p = offsets?.partitions.find((x) => x.partition === partition)
-      const end = p?.metadata ? (JSON.parse(p.metadata) as { unitEnd?: string }).unitEnd : undefined
-      intents.set(id, end === undefined ? null : BigInt(end))
+      intents.set(id, parseIntent(offsets?.partitions.find((x) => x.partition === partition)?.metadata))
     }
     return intents.get(id)!
   }
@@ -181,6 +179,16 @@ export async function createKafkaConsumer(o: KafkaConsumerOptions) {
       await started.catch(() => {})
       await Promise.allSettled([consumer.disconnect(), admin.disconnect()])
     },
+  }
+}
+
+/** The unit end a consumer committed as its intent, if the metadata is one of ours (anything else: none). */
+export function parseIntent(metadata: string | null | undefined): bigint | null {
+  try {
+    const end = metadata ? (JSON.parse(metadata) as { unitEnd?: unknown }).unitEnd : undefined
+    return typeof end === 'string' && /^\d+$/.test(end) ? BigInt(end) : null
+  } catch {
+    return null
   }
 }
 
