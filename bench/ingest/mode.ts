@@ -16,6 +16,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '4' },
     dedup: { type: 'string', default: 'on' },
+    keys: { type: 'boolean', default: false },
   },
 })
 const prefix = `b${Date.now().toString(36)}.`
@@ -65,7 +66,7 @@ const poll = (async () => {
 
 const loadResult = await runTsxJson<{ accepted: number; refused: number; failed: number; elapsedS: number; acceptedPerS: number; runId: string }>(
   resolve(import.meta.dirname, 'load.ts'),
-  ['--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency],
+  ['--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency, ...(values.keys ? ['--keys'] : [])],
 )
 probing = false
 await probe
@@ -96,6 +97,7 @@ const sorted = [...freshnessMs].sort((a, b) => a - b)
 console.log(JSON.stringify({
   mode: values.kafka ? 'kafka' : 'embedded',
   dedup,
+  keys: Boolean(values.keys),
   acceptedPerS: Math.round(loadResult.accepted / loadResult.elapsedS),
   accepted: loadResult.accepted,
   stored,
