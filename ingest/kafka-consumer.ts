@@ -18,6 +18,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } from 'kafkajs'
 import type { LanePool } from './batcher.ts'
+import { subscriptionAwareAssigner } from './kafka-assigner.ts'
 import { storeUnit, type UnitMessage } from './kafka-unit.ts'
 import { streams, type Stream } from '../core/events.ts'
 
@@ -71,6 +72,7 @@ export async function createKafkaConsumer(o: KafkaConsumerOptions) {
     maxBytesPerPartition,
     maxBytes: 3 * maxBytesPerPartition,
     maxWaitTimeInMs: 100,
+    partitionAssigners: [subscriptionAwareAssigner],
   })
   const state = createStats(new Map(streams.map((s) => [topicOf(s), `kafka_${s}`])))
   /** Intents read for the partitions of the current assignment (undefined = not read yet). */
