@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
 import { eventually } from '../test/support/eventually.ts'
-import { startGateway, tokenFor, type TestGateway } from '../test/support/gateway.ts'
+import { removeDir, startGateway, tokenFor, type TestGateway } from '../test/support/gateway.ts'
 import { getFreePort } from '../test/support/ports.ts'
 import { killReport, startLoad } from './test-load.ts'
 
@@ -12,9 +12,17 @@ const brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
 if (!brokers) throw new Error('LIVEHOUSE_TEST_KAFKA_BROKERS must be set (run through npm test)')
 
 let current: TestGateway | undefined
+/** Every gateway started here, killed ones included: all stopped and their data removed at the end, whatever failed. */
+const started: TestGateway[] = []
 afterAll(async () => {
-  await current?.stop()
+  for (const gw of started) await gw.stop()
+  for (const dir of new Set(started.map((g) => g.dataDir))) removeDir(dir)
 })
+const start = async (env: Record<string, string>, dataDir?: string) => {
+  const gw = await startGateway(env, dataDir)
+  started.push(gw)
+  return gw
+}
 
 const one = async (sql: ClickHouseClient, query: string) => Number(Object.values((await (await sql.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>())[0])[0])
 const metric = async (gw: TestGateway, name: string) =>
@@ -23,7 +31,7 @@ const metric = async (gw: TestGateway, name: string) =>
 async function killTwiceUnderLoad(env: Record<string, string>, symbol: string, failure: string) {
   const sqlPort = await getFreePort()
   const fullEnv = { ...env, SQL_PORT: String(sqlPort), HOST: '127.0.0.1', LOG_LEVEL: 'info' }
-  current = await startGateway(fullEnv)
+  current = await start(fullEnv)
   const dataDir = current.dataDir
   let output = ''
   const load = startLoad({ url: () => current!.url, symbol, batches: 60, batchRows: 500, concurrency: 4 })
@@ -31,10 +39,15 @@ async function killTwiceUnderLoad(env: Record<string, string>, symbol: string, f
     await eventually(() => expect(load.acceptedBatches()).toBeGreaterThanOrEqual(afterBatches), { timeoutMs: 120_000, intervalMs: 20 })
     await current.stop(true) // SIGKILL: requests in flight, batches being written, a consumer mid-unit
     output += current.output()
-    current = await startGateway(fullEnv, dataDir)
+    current = await start(fullEnv, dataDir)
   }
   const { accepted, retries } = await load.done
   expect(accepted.size).toBe(60 * 500)
+  await check(env, symbol, failure, sqlPort, accepted, retries, output)
+  await current.stop()
+}
+
+async function check(env: Record<string, string>, symbol: string, failure: string, sqlPort: number, accepted: Set<string>, retries: number, output: string) {
   const sql = createClient({ url: `http://127.0.0.1:${sqlPort}`, password: await tokenFor(['analyst']) })
   const where = `symbol = '${symbol}'`
   await eventually(async () => expect(await one(sql, `SELECT uniqExact(id) FROM trades WHERE ${where}`)).toBe(accepted.size), { timeoutMs: 120_000, intervalMs: 500 })
@@ -44,7 +57,7 @@ async function killTwiceUnderLoad(env: Record<string, string>, symbol: string, f
   const rollup = await one(sql, `SELECT sum(trades) FROM candles_1m WHERE ${where}`)
   const volume = await one(sql, `SELECT sum(volume) FROM candles_1m WHERE ${where}`)
   await sql.close()
-  output += current.output()
+  output += current!.output()
   const rewritten = output.split('\n').filter((l) => l.includes('rewriting the unit a crashed consumer started')).length
   const row = killReport(failure, accepted.size, stored, distinct, accepted.size - distinct, rollup, retries)
   if (env.KAFKA_BROKERS) console.log(`KILL TEST | ${failure} | units rewritten from a crashed consumer's intent: ${rewritten}`)

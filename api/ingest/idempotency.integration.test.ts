@@ -1,7 +1,7 @@
 // Idempotency-Key against the real engine, a real restart and a real Redis shared by two gateways (issue 17, item 2).
 import { afterAll, describe, expect, it } from 'vitest'
 import { createClient } from '@clickhouse/client'
-import { ingest, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { ingest, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { getFreePort } from '../../test/support/ports.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
@@ -10,6 +10,7 @@ if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL must be set (run throug
 const gateways: TestGateway[] = []
 afterAll(async () => {
   await Promise.all(gateways.map((g) => g.stop()))
+  for (const dir of new Set(gateways.map((g) => g.dataDir))) removeDir(dir)
 })
 
 async function start(env: Record<string, string> = {}, dataDir?: string) {
