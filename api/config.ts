@@ -45,6 +45,10 @@ export const configSchema = z.object({
     .describe('Rows per write at most: one INSERT or one Kafka send (many messages)'),
   INGEST_MAX_PENDING_ROWS: z.coerce.number().int().min(1).default(500_000)
     .describe('Rows waiting to be written, per stream and for dead letters, before ingestion answers 503 INGEST_BACKPRESSURE'),
+  INGEST_MAX_LINES: z.coerce.number().int().min(1).default(100_000)
+    .describe('Most NDJSON lines in one ingestion request; more is refused whole with 413 TOO_MANY_LINES before any line is parsed'),
+  INGEST_DEDUPLICATION: z.enum(['on', 'off']).default('on')
+    .describe('Deduplication tokens on ingestion INSERTs, so a Kafka re-delivery is stored once (docs/events.md); off only to measure its cost'),
   INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections for ingestion INSERTs, one pool shared by the streams (embedded) and dead letters: that many INSERTs in flight at once, each on its own connection'),
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)

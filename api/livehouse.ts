@@ -9,7 +9,7 @@ import { applyMigrations } from './clickhouse/migrate.ts'
 import type { Config } from './config.ts'
 import type { AppEnv } from './http/middleware.ts'
 import { createLogger, type Logger } from './log.ts'
-import { createObservability, type Metrics } from './observability/index.ts'
+import { createObservability, type ConsumerRow, type Metrics } from './observability/index.ts'
 import { serve, type Server } from './transport/uws.ts'
 import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
 import { createReplication } from './live/replication.ts'
@@ -17,15 +17,22 @@ import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
 import { createSqlPort } from './sql/index.ts'
 import { createStaticRoutes } from './ui/static.ts'
-import { createBatcher, createLanePool } from '../ingest/batcher.ts'
-import { createClickHouseSink, insertRows } from '../ingest/clickhouse-sink.ts'
+import { createLanePool } from '../ingest/batcher.ts'
+import { createClickHouseSink, createDeadLetterBatcher } from '../ingest/clickhouse-sink.ts'
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
+import { createKafkaConsumer, type KafkaConsumer } from '../ingest/kafka-consumer.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
+import { createDeadLetterRoutes } from './ingest/dead-letters.ts'
+import { createClickHouseIdempotencyStore, createRedisIdempotencyStore } from './ingest/idempotency.ts'
+import { redisKeyPrefix } from './cache/redis.ts'
 import type { EventSink } from '../ingest/sink.ts'
 
 /** The built UI (`npm run build`), served at `/`. */
 const uiDist = fileURLToPath(new URL('../ui/dist/', import.meta.url))
+
+/** The consumer group reading the stream topics: the Kafka engine's before it, so an upgrade continues from its offsets. */
+const kafkaGroup = 'livehouse-clickhouse'
 
 /** A running Livehouse: what the entry point prints and what tests drive. */
 export interface Livehouse {
@@ -64,7 +71,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const obs = createObservability({ config, log })
     stops.push(() => obs.stop())
     const kafka = config.KAFKA_BROKERS.length ? { brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX } : undefined
-    const applied = await applyMigrations(clickhouse('migrations'), { kafka, log: log.info })
+    const applied = await applyMigrations(clickhouse('migrations'), { kafka: kafka && { ...kafka, groupName: kafkaGroup }, log: log.info })
     log.info('migrations up to date', { applied: applied.length, engine: config.embedded ? 'chdb' : 'server' })
 
     const secret = config.AUTH_SECRET || generateSecret()
@@ -74,13 +81,19 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
     const lanes = createLanePool(config.INGEST_CONNECTIONS)
+    const ingestClients = Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane))
+    const dedup = config.INGEST_DEDUPLICATION === 'on'
     const kafkaSink = kafka ? await createKafkaSink({ ...batching, ...kafka }) : undefined
-    const sink: EventSink = kafkaSink
-      ?? createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), { ...batching, lanes })
+    const sink: EventSink = kafkaSink ?? createClickHouseSink(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => sink.close())
-    const deadLetters = createBatcher((rows, lane) => insertRows(clickhouse('ingest', lane), 'dead_letters', rows), { ...batching, lanes, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
+    const deadLetters = createDeadLetterBatcher(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => deadLetters.drain())
-    const ingestor = createIngestor({ sink, deadLetters, onResult: obs.metrics.countIngest })
+    const ingestor = createIngestor({ sink, deadLetters, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
+    // Kafka mode: this process also consumes the stream topics into ClickHouse (every replica joins one group).
+    const consumer: KafkaConsumer | undefined = kafka
+      ? await createKafkaConsumer({ ...kafka, groupId: kafkaGroup, chs: ingestClients, lanes, dedup, batchRows: config.INGEST_BATCH_ROWS, log })
+      : undefined
+    if (consumer) stops.push(() => consumer.stop())
 
     const checks: ReadinessCheck[] = [
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
@@ -91,7 +104,13 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     checks.push(...history.checks)
     const sql = await createSqlPort({ config, auth, log, clickhouse })
     stops.push(() => sql.close())
-    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
+    // With Redis the first answers are shared by every replica; without, they stay in this process's ClickHouse.
+    const idempotency = config.REDIS_URL
+      ? createRedisIdempotencyStore(config.REDIS_URL, redisKeyPrefix(config.CACHE_NAMESPACE))
+      : createClickHouseIdempotencyStore(clickhouse('ops'))
+    stops.push(() => idempotency.close())
+    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
+      createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes,
       createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
@@ -110,7 +129,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
     live.attach(server)
-    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed' })
+    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed', kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
     live.start()
     stops.push(() => live.stop())
 
@@ -129,3 +148,10 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     throw e
   }
 }
+
+/** The consumer's figures in the shape of system.kafka_consumers rows, as /metrics reports them. */
+const consumerRow = (s: ReturnType<KafkaConsumer['stats']>[number]): ConsumerRow => ({
+  database: 'default', table: s.table, consumer_id: s.consumer, lag: s.lag, partitions: s.partitions,
+  num_messages_read: s.messagesRead, num_commits: s.commits, num_rebalance_revocations: s.rebalances,
+  recent_exceptions: s.recentExceptions, last_exception_s: s.lastExceptionS, last_poll_s: s.lastPollS, is_currently_used: 1,
+})

@@ -94,7 +94,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
       return { files: [...all, ...files] }
     },
   },
-  ingest: { about: 'ingestion: embedded and Kafka, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15), values.name) },
+  ingest: { about: 'ingestion: embedded and Kafka, deduplication on and off, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15), values.name) },
   live: {
     about: 'live fan-out: 10,000 clients × 4 channels, ingesting at a 100k trades/s open-loop target, vs plain ws + JSON snapshots, 3 runs × 20 s',
     run: parts.live({ name: values.name ?? 'live', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), eventsPerS: num(values['events-per-s'], 100_000) }),
