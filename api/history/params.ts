@@ -48,7 +48,7 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
     if (raw.length > 256) throw bad(p.name, 'is too long')
     if (p.type === 'DateTime') {
       const ms = parseTime(raw, nowMs, bucketS)
-      if (ms === undefined) throw bad(p.name, 'expected ISO-8601, epoch milliseconds, now or a relative time like -1h')
+      if (ms === undefined) throw bad(p.name, 'expected ISO-8601, epoch milliseconds, now or a relative time like -1h, between 1970 and 2100')
       bound[p.name] = formatTime(ms)
       normal[p.name] = ms
       // A relative time stays put while the clock stays in one bucket (shifted by its offset).
@@ -133,13 +133,18 @@ function relativeWindow(raw: string, ms: number, bucketMs: number): [number, num
 function parseTime(raw: string, nowMs: number, bucketS: number): number | undefined {
   const bucketMs = bucketS * 1000
   const rel = raw === '' ? null : relative.exec(raw)
+  let ms: number
   if (rel) {
-    if (!rel[1]) return Math.floor(nowMs / bucketMs) * bucketMs + bucketMs
-    return Math.floor((nowMs - parseInterval(rel[1] + rel[2]) * 1000) / bucketMs) * bucketMs
+    ms = !rel[1] ? Math.floor(nowMs / bucketMs) * bucketMs + bucketMs : Math.floor((nowMs - parseInterval(rel[1] + rel[2]) * 1000) / bucketMs) * bucketMs
+  } else {
+    ms = /^\d{1,13}$/.test(raw) ? Number(raw) : /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?)?$/.test(raw) ? Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) || raw.length === 10 ? raw : `${raw}Z`) : NaN
   }
-  const ms = /^\d{1,13}$/.test(raw) ? Number(raw) : /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?)?$/.test(raw) ? Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) || raw.length === 10 ? raw : `${raw}Z`) : NaN
-  return Number.isFinite(ms) && ms >= 0 && ms < 4102444800001 ? ms : undefined
+  // Relative times too: `now-999999w` lands before 1970, which ClickHouse refuses (a 502, not the caller's 400).
+  return Number.isFinite(ms) && ms >= 0 && ms <= maxTimeMs ? ms : undefined
 }
+
+/** 2100-01-01T00:00:00Z: the latest time a DateTime parameter takes. */
+const maxTimeMs = 4102444800000
 
 /** DateTime64(3, 'UTC') text for ClickHouse parameter binding and inserts. */
 export const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
