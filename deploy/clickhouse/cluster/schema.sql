@@ -462,3 +462,34 @@ SELECT
     uniqExactStateIf(session_id, type = 'purchase') AS purchase_sessions
 FROM web_events_local
 GROUP BY shop_id, bucket, product_id;
+
+CREATE TABLE IF NOT EXISTS customer_refunds_local ON CLUSTER '{cluster}'
+(
+    shop_id        LowCardinality(String),
+    customer_id    String,
+    currency       LowCardinality(FixedString(3)),
+    refunds        SimpleAggregateFunction(sum, Decimal(38, 4)),
+    refunded_cost  SimpleAggregateFunction(sum, Decimal(38, 4)),
+    returned_units SimpleAggregateFunction(sum, UInt64),
+    refund_lines   SimpleAggregateFunction(sum, UInt64),
+    last_refund    SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/customer_refunds_local', '{replica}')
+ORDER BY (shop_id, customer_id, currency);
+
+CREATE TABLE IF NOT EXISTS customer_refunds ON CLUSTER '{cluster}' AS customer_refunds_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'customer_refunds_local', cityHash64(shop_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_customer_refunds_from_orders ON CLUSTER '{cluster}' TO customer_refunds_local AS
+SELECT
+    shop_id,
+    customer_id,
+    currency,
+    sum(quantity * toDecimal128(unit_price, 4)) AS refunds,
+    sum(quantity * toDecimal128(ifNull(unit_cost, 0), 4)) AS refunded_cost,
+    sum(quantity) AS returned_units,
+    count() AS refund_lines,
+    max(ts) AS last_refund
+FROM orders_local
+WHERE status = 'refunded'
+GROUP BY shop_id, customer_id, currency;
