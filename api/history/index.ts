@@ -6,6 +6,7 @@ import type { ReadinessCheck } from '../app.ts'
 import type { Auth } from '../auth.ts'
 import { createCache, type Cache, type CacheObserver } from '../cache/cache.ts'
 import { createRedis } from '../cache/redis.ts'
+import { createDataVersions } from '../cache/versions.ts'
 import type { Workload } from '../clickhouse/client.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
 import type { AppEnv } from '../http/middleware.ts'
@@ -21,6 +22,7 @@ export interface HistoryConfig {
   CORS_ORIGINS: string[]
   CACHE_L1_ENTRIES: number
   CACHE_NAMESPACE: string
+  CACHE_VERSION_POLL_MS: number
 }
 
 /** The historical API, dashboards and the analysts' SQL port, wired once (see api/livehouse.ts). */
@@ -36,7 +38,8 @@ export interface History {
 export async function createHistory(o: {
   config: HistoryConfig
   auth: Auth
-  clickhouse: (w: Workload) => ClickHouseClient
+  /** `lane`: a further connection of the workload (the versions poll has its own). */
+  clickhouse: (w: Workload, lane?: number) => ClickHouseClient
   now?: () => number
   /** The cache's counts for /metrics. */
   cacheObserver?: CacheObserver
@@ -47,9 +50,13 @@ export async function createHistory(o: {
   const limiter = createRateLimiter({ redis, namespace: config.CACHE_NAMESPACE })
   const catalog = loadCatalog()
   await lockAnalystSession(o.clickhouse('analyst'))
+  // Its own connection: a slow catalog query must not hold up the versions every key needs.
+  const versions = createDataVersions({ clickhouse: o.clickhouse('queries', 1), pollMs: config.CACHE_VERSION_POLL_MS, now: o.now, onError: () => o.cacheObserver?.error('versions') })
+  await versions.poll().catch(() => {}) // until one succeeds, keys change every few seconds
+  versions.start()
 
   const api = createHistoryRoutes({
-    auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now,
+    auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now, versions,
     limits: { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S },
   })
   const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops') })
@@ -67,6 +74,7 @@ export async function createHistory(o: {
     sqlFetch: (req) => sql.fetch(req),
     cache,
     async close() {
+      versions.stop()
       redis?.disconnect()
     },
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mayAccess, type Principal } from '../../core/roles.ts'
 import { AppError } from '../../core/errors.ts'
-import { formatInterval, parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
+import { formatInterval, parseInterval, type CatalogQuery, type Covers, type ParamSpec } from './catalog.ts'
 import { identifiers } from '../../core/identifiers.ts'
 
 /** Query string keys that steer the response, not the query. */
@@ -16,6 +16,8 @@ export interface ResolvedCall {
   /** The same input gives the same call while the clock is in [validFromMs, validUntilMs). */
   validFromMs: number
   validUntilMs: number
+  /** Event times [from, to) in ms the answer depends on (`@cache covers`); undefined: all time. */
+  covers?: [number, number]
 }
 
 /** The identifier types take exactly what ingestion accepts (core/identifiers.ts). */
@@ -69,9 +71,18 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
   const identity = JSON.stringify([normal, scope, touchesOpen ? openStartMs : 'closed'])
   const key = `lh:q:${q.name}:${createHash('sha1').update(identity).digest('base64url')}`
   return {
-    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS,
+    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, covers: coveredRange(q.cache.covers, normal),
     validFromMs: Math.max(validFromMs, openStartMs), validUntilMs: Math.min(validUntilMs, openStartMs + bucketS * 1000),
   }
+}
+
+/** The event times an answer depends on, from the normalised parameters (see CachePolicy.covers). */
+function coveredRange(covers: Covers, v: Record<string, string | number>): [number, number] | undefined {
+  const [from, to, windowS] = [Number(v.from), Number(v.to), Number(v.window)]
+  if (covers === 'range') return [from, to]
+  if (covers === 'range_and_previous') return [from - Math.max(0, to - from), to]
+  if (covers === 'window') return [to - windowS * 1000, to]
+  return undefined
 }
 
 function checkValue(p: ParamSpec, raw: string): string | number {

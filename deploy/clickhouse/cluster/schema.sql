@@ -493,3 +493,36 @@ SELECT
 FROM orders_local
 WHERE status = 'refunded'
 GROUP BY shop_id, customer_id, currency;
+
+CREATE TABLE IF NOT EXISTS data_versions_local ON CLUSTER '{cluster}'
+(
+    source      LowCardinality(String),
+    day         Date,
+    rows        SimpleAggregateFunction(sum, UInt64),
+    last_insert SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_versions_local', '{replica}')
+ORDER BY (source, day);
+
+CREATE TABLE IF NOT EXISTS data_versions ON CLUSTER '{cluster}' AS data_versions_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'data_versions_local', cityHash64(source));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_trades ON CLUSTER '{cluster}' TO data_versions_local AS
+SELECT 'trades' AS source, toDate(ts) AS day, count() AS rows, now64(3) AS last_insert
+FROM trades_local
+GROUP BY day;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_orders ON CLUSTER '{cluster}' TO data_versions_local AS
+SELECT 'orders' AS source, toDate(ts) AS day, count() AS rows, now64(3) AS last_insert
+FROM orders_local
+GROUP BY day;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_web_events ON CLUSTER '{cluster}' TO data_versions_local AS
+SELECT 'web_events' AS source, toDate(ts) AS day, count() AS rows, now64(3) AS last_insert
+FROM web_events_local
+GROUP BY day;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_dead_letters ON CLUSTER '{cluster}' TO data_versions_local AS
+SELECT 'dead_letters' AS source, toDate(received_at) AS day, count() AS rows, now64(3) AS last_insert
+FROM dead_letters_local
+GROUP BY day;
