@@ -51,9 +51,11 @@ export async function createHistory(o: {
   const catalog = loadCatalog()
   await lockAnalystSession(o.clickhouse('analyst'))
   // Its own connection: a slow catalog query must not hold up the versions every key needs.
-  const versions = createDataVersions({ clickhouse: o.clickhouse('queries', 1), pollMs: config.CACHE_VERSION_POLL_MS, now: o.now, onError: () => o.cacheObserver?.error('versions') })
-  await versions.poll().catch(() => {}) // until one succeeds, keys change every few seconds
-  versions.start()
+  const versions = config.CACHE_VERSION_POLL_MS > 0
+    ? createDataVersions({ clickhouse: o.clickhouse('queries', 1), pollMs: config.CACHE_VERSION_POLL_MS, now: o.now, onError: () => o.cacheObserver?.error('versions') })
+    : undefined
+  await versions?.poll().catch(() => {}) // until one succeeds, keys change every few seconds
+  versions?.start()
 
   const api = createHistoryRoutes({
     auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now, versions,
@@ -74,7 +76,7 @@ export async function createHistory(o: {
     sqlFetch: (req) => sql.fetch(req),
     cache,
     async close() {
-      versions.stop()
+      versions?.stop()
       redis?.disconnect()
     },
   }
