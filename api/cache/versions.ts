@@ -66,13 +66,14 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
   }
 
   async function poll() {
-    const at = now()
     const rs = await o.clickhouse.query({
       query: 'SELECT source, toInt32(day) AS d, sum(rows) AS n FROM data_versions GROUP BY source, d ORDER BY source, d',
       format: 'JSONCompactEachRow',
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     })
-    pending.push({ at, sources: index(await rs.json<[string, number, number]>()) })
+    const sources = index(await rs.json<[string, number, number]>())
+    // Stamped when the answer is in, not when asked: the grace then starts after the engine's snapshot.
+    pending.push({ at: now(), sources })
     adopt()
   }
 

@@ -31,3 +31,19 @@ describe('relative times', () => {
     expect(call.bound.to).toBe('2026-03-01 13:00:00.000')
   })
 })
+
+describe('what a call covers (for the data versions in its cache key)', () => {
+  const ms = (s: string) => Date.parse(s)
+  it('a closed range covers its event times; sales_overview its previous period too; a window its window', () => {
+    const overview = resolveCall(catalog.get('sales_overview')!, { from: '2026-02-01T00:00:00Z', to: '2026-02-02T00:00:00Z' }, admin, now)
+    expect([overview.closed, overview.covers]).toEqual([true, [ms('2026-01-31T00:00:00Z'), ms('2026-02-02T00:00:00Z')]])
+    const stats = resolveCall(catalog.get('symbol_stats')!, { to: '2026-02-02T00:00:00Z', window: '2h' }, admin, now)
+    expect([stats.closed, stats.covers]).toEqual([true, [ms('2026-02-01T22:00:00Z'), ms('2026-02-02T00:00:00Z')]])
+    expect(resolveCall(catalog.get('customer_ltv')!, {}, admin, now).covers).toBeUndefined()
+  })
+
+  it('a range over the open bucket is not closed (it lives open_ttl instead)', () => {
+    expect(resolveCall(catalog.get('sales_trend')!, { from: '-1h', to: 'now' }, admin, now).closed).toBe(false)
+    expect(resolveCall(catalog.get('customer_ltv')!, {}, admin, now).closed).toBe(false)
+  })
+})

@@ -18,6 +18,8 @@ export interface ResolvedCall {
   validUntilMs: number
   /** Event times [from, to) in ms the answer depends on (`@cache covers`); undefined: all time. */
   covers?: [number, number]
+  /** The range ends before the open bucket: cached for closed_ttl, so its key needs the data versions. */
+  closed: boolean
 }
 
 /** The identifier types take exactly what ingestion accepts (core/identifiers.ts). */
@@ -71,7 +73,7 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
   const identity = JSON.stringify([normal, scope, touchesOpen ? openStartMs : 'closed'])
   const key = `lh:q:${q.name}:${createHash('sha1').update(identity).digest('base64url')}`
   return {
-    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, covers: coveredRange(q.cache.covers, normal),
+    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, covers: coveredRange(q.cache.covers, normal), closed: !touchesOpen,
     validFromMs: Math.max(validFromMs, openStartMs), validUntilMs: Math.min(validUntilMs, openStartMs + bucketS * 1000),
   }
 }

@@ -2,7 +2,7 @@
 -- @roles seller
 -- @param shop Shop default= : one shop, or empty for every entitled shop
 -- @param since DateTime default=-365d : earliest cohort month
--- @cache bucket=86400 open_ttl=30 closed_ttl=86400 covers=all
+-- @cache bucket=86400 open_ttl=5 closed_ttl=86400 covers=all
 SELECT cohort, currency, count() AS customers, sum(customer_revenue) AS revenue,
     revenue / customers AS avg_ltv, sum(customer_orders) AS orders, round(orders / customers, 4) AS avg_orders,
     sum(customer_gross) AS gross_revenue, sum(customer_refunds) AS refunds
