@@ -131,7 +131,7 @@ describe('ui in headless Chromium', () => {
       }),
     ])
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n')
-    expect(csv[0]).toBe('Product,Category,Currency,Revenue,Units,Orders')
+    expect(csv[0]).toBe('Product,Category,Currency,Net revenue,Net units,Orders,Gross,Refunds')
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(shown)
     await page.waitForTimeout(1000)
     await screenshot(page, 'seller-light')
