@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { splitOpenBucket } from './open-bucket.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { redrawAtBucketEnds, splitOpenBucket } from './open-bucket.ts'
 
 const m = 60_000
 describe('the open bucket of a live series', () => {
@@ -21,5 +21,27 @@ describe('the open bucket of a live series', () => {
     expect(s.data.slice(1)).toEqual([[null], [7]])
     expect([s.openT, s.lastClosedT]).toEqual([5 * m, undefined])
     expect(splitOpenBucket([], [[]], m, 0)).toEqual({ data: [[], [], []], openT: undefined, lastClosedT: undefined })
+  })
+})
+
+describe('redraws at bucket ends', () => {
+  it('redraws once the open bucket has ended even without new data, and stops when unsubscribed', async () => {
+    vi.useFakeTimers()
+    try {
+      let now = 10 * m + 59_000
+      const redraws: number[] = []
+      const off = redrawAtBucketEnds(() => () => {}, m, () => now)(() => redraws.push(now))
+      now += 1050
+      await vi.advanceTimersByTimeAsync(1050)
+      expect(redraws).toEqual([11 * m + 50])
+      now += m
+      await vi.advanceTimersByTimeAsync(m)
+      expect(redraws).toHaveLength(2)
+      off()
+      await vi.advanceTimersByTimeAsync(3 * m)
+      expect(redraws).toHaveLength(2)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

@@ -32,3 +32,19 @@ export function splitOpenBucket(x: ArrayLike<number>, ys: ArrayLike<number>[], b
   }
   return { data: data as uPlot.AlignedData, openT: open ? x[n - 1] : undefined, lastClosedT: closedN > 0 ? x[closedN - 1] : undefined }
 }
+
+/**
+ * `subscribe` plus a redraw when each bucket ends: with no new data the open bucket would
+ * otherwise stay dashed after its minute is over.
+ */
+export function redrawAtBucketEnds(subscribe: (redraw: () => void) => () => void, bucketMs: number, now = Date.now): (redraw: () => void) => () => void {
+  return (redraw) => {
+    const off = subscribe(redraw)
+    let timer: ReturnType<typeof setTimeout>
+    const next = () => {
+      timer = setTimeout(() => (redraw(), next()), bucketMs - (now() % bucketMs) + 50)
+    }
+    next()
+    return () => (clearTimeout(timer), off())
+  }
+}

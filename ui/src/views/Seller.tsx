@@ -6,7 +6,7 @@ import { Freshness } from '../components/Freshness.tsx'
 import { KpiCard } from '../components/KpiCard.tsx'
 import { Panel } from '../components/Panel.tsx'
 import { Sparkline } from '../components/Sparkline.tsx'
-import { splitOpenBucket } from '../components/open-bucket.ts'
+import { redrawAtBucketEnds, splitOpenBucket } from '../components/open-bucket.ts'
 import { useQuery } from '../components/use-query.ts'
 import { date, int, money, num, pct, share } from '../format.ts'
 import type { LiveStore } from '../live/client.ts'
@@ -98,7 +98,7 @@ function Kpi(props: { label: string; testid: string; value: string; growth: unkn
     <KpiCard label={props.label} value={props.value} loading={props.loading} error={props.error} testid={props.testid} detail={props.detail}
       sub={g() === null ? 'no previous period' : `${pct(g())} vs previous 24 h`} tone={g() === null ? undefined : g()! >= 0 ? 'up' : 'down'}>
       <Show when={props.store} keyed>
-        {(s) => <Sparkline label={`${props.label} per minute, last hour`} openLabel="current minute so far" openT={openT} subscribe={(f) => s.onChange(f)}
+        {(s) => <Sparkline label={`${props.label} per minute, last hour`} openLabel="current minute so far" openT={openT} subscribe={redrawAtBucketEnds((f) => s.onChange(f), minuteMs)}
           data={() => {
             const b = s.seriesFor([props.currency])
             const split = splitOpenBucket(b ? b.column(0).subarray(-60) : [], [b ? b.column(props.col).subarray(-60) : []], minuteMs, Date.now())
@@ -139,7 +139,7 @@ function SalesChart(props: { store: LiveStore; currency: string }) {
   const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16)
   return (
     <figure class="sales-chart" data-testid="sales-chart" data-open-t={split().openT ?? ''} data-last-closed-t={split().lastClosedT ?? ''}>
-      <Chart label="Net revenue and orders per minute; the current minute dashed" options={options} data={data} subscribe={(f) => props.store.onChange(f)} />
+      <Chart label="Net revenue and orders per minute; the current minute dashed" options={options} data={data} subscribe={redrawAtBucketEnds((f) => props.store.onChange(f), minuteMs)} />
       <figcaption class="note">
         {split().openT !== undefined
           ? `Dashed: the minute from ${hhmm(split().openT!)} UTC, still filling (so far, not projected). Solid: complete minutes.`
