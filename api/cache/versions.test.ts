@@ -1,10 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
-import { createDataVersions } from './versions.ts'
+import { createDataVersions, hourlySince } from './versions.ts'
 
+const hour = 3_600_000
 const day = 86_400_000
-/** A stand-in for the one poll query: rows of (source, day number, rows). */
-function fakeClickHouse(rows: () => [string, number, number][], fail = { now: false }) {
+type Row = [string, number, 'd' | 'h', number]
+/** A stand-in for the one poll query: (source, bucket start ms, d|h, rows). */
+function fakeClickHouse(rows: () => Row[], fail = { now: false }) {
   return {
     query: async () => {
       if (fail.now) throw new Error('down')
@@ -14,41 +16,52 @@ function fakeClickHouse(rows: () => [string, number, number][], fail = { now: fa
 }
 
 describe('data versions', () => {
-  it('a change on a day moves the tag of ranges covering that day only, once the reading is a grace period old', async () => {
-    let now = 100 * day
-    let data: [string, number, number][] = [['orders', 98, 5], ['orders', 99, 7], ['trades', 99, 3]]
+  const now0 = 100 * day + 15 * hour // day 100, 15:00; hours from day 99 on, days before
+  it('reads hours from yesterday on and days before', () => expect(hourlySince(now0)).toBe(99 * day))
+
+  it('a change in a day moves the tag of ranges covering that day only, once the reading is a grace period old', async () => {
+    let now = now0
+    let data: Row[] = [['orders', 97 * day, 'd', 5], ['orders', 98 * day, 'd', 7], ['trades', 98 * day, 'd', 3]]
     const v = createDataVersions({ clickhouse: fakeClickHouse(() => data), pollMs: 1000, now: () => now })
     await v.poll()
     now += 1000
     await v.poll() // adopts the first reading (1 s old)
-    const day99 = [99 * day, 100 * day] as const
     const day98 = [98 * day, 99 * day] as const
-    const before = [v.tag(['orders'], day99), v.tag(['orders'], day98), v.tag(['orders', 'trades']), v.tag(['trades'], day99)]
-    expect(before).toEqual(['orders=7', 'orders=5', 'orders=12,trades=3', 'trades=3'])
-    data = [['orders', 98, 5], ['orders', 99, 8], ['trades', 99, 3]] // one late order on day 99
+    const day97 = [97 * day, 98 * day] as const
+    const tags = () => [v.tag(['orders'], day98), v.tag(['orders'], day97), v.tag(['orders', 'trades']), v.tag(['trades'], day98)]
+    expect(tags()).toEqual(['orders=7', 'orders=5', 'orders=12,trades=3', 'trades=3'])
+    data = [['orders', 97 * day, 'd', 5], ['orders', 98 * day, 'd', 8], ['trades', 98 * day, 'd', 3]] // one late order on day 98
     await v.poll()
-    expect(v.tag(['orders'], day99)).toBe('orders=7') // read, not yet a grace period old
+    expect(v.tag(['orders'], day98)).toBe('orders=7') // read, not yet a grace period old
     now += 999
-    expect(v.tag(['orders'], day99)).toBe('orders=7')
+    expect(v.tag(['orders'], day98)).toBe('orders=7')
     now += 1
-    expect([v.tag(['orders'], day99), v.tag(['orders'], day98), v.tag(['orders', 'trades']), v.tag(['trades'], day99)])
-      .toEqual(['orders=8', 'orders=5', 'orders=13,trades=3', 'trades=3'])
+    expect(tags()).toEqual(['orders=8', 'orders=5', 'orders=13,trades=3', 'trades=3'])
   })
 
-  it('a range covers the days it touches, partial days included, its end exclusive', async () => {
-    let now = 100 * day
-    const v = createDataVersions({ clickhouse: fakeClickHouse(() => [['orders', 10, 1], ['orders', 11, 10], ['orders', 12, 100]]), now: () => now, graceMs: 0 })
+  it('recent ranges count hours: rows arriving now leave a range of earlier hours alone', async () => {
+    let now = now0
+    let data: Row[] = [['orders', 99 * day + 10 * hour, 'h', 4], ['orders', 100 * day + 12 * hour, 'h', 2], ['orders', 100 * day + 15 * hour, 'h', 50]]
+    const v = createDataVersions({ clickhouse: fakeClickHouse(() => data), now: () => now, graceMs: 0 })
     await v.poll()
-    expect(v.tag(['orders'], [10 * day + 5, 11 * day + 1])).toBe('orders=11')
-    expect(v.tag(['orders'], [11 * day, 12 * day])).toBe('orders=10')
-    expect(v.tag(['orders'], [11 * day - 1, 12 * day + 1])).toBe('orders=111')
+    const morning = [100 * day + 11 * hour, 100 * day + 13 * hour] as const
+    expect(v.tag(['orders'], morning)).toBe('orders=2')
+    data = [data[0], data[1], ['orders', 100 * day + 15 * hour, 'h', 80]] // the current hour fills
+    await v.poll()
+    expect(v.tag(['orders'], morning)).toBe('orders=2')
+    expect(v.tag(['orders'], [100 * day + 12 * hour + 1, 100 * day + 12 * hour + 2])).toBe('orders=2') // a partly covered hour counts whole
+    // A range reaching back past yesterday: days before, hours after.
+    data = [['orders', 97 * day, 'd', 1000], ['orders', 98 * day, 'd', 100], ...data]
+    await v.poll()
+    expect(v.tag(['orders'], [98 * day + 5, 100 * day + 13 * hour])).toBe('orders=106')
+    expect(v.tag(['orders'])).toBe('orders=1186')
     expect(v.tag(['orders', 'web_events'], [0, 1])).toBe('orders=0,web_events=0')
   })
 
   it('without a fresh reading the tag changes every few seconds instead, so nothing is cached for long', async () => {
-    let now = 1_000_000
+    let now = now0
     const fail = { now: true }
-    const v = createDataVersions({ clickhouse: fakeClickHouse(() => [['orders', 1, 1]], fail), now: () => now, graceMs: 0, maxStaleMs: 5000, staleEpochMs: 5000 })
+    const v = createDataVersions({ clickhouse: fakeClickHouse(() => [['orders', 1 * day, 'd', 1]], fail), now: () => now, graceMs: 0, maxStaleMs: 5000, staleEpochMs: 5000 })
     await expect(v.poll()).rejects.toThrow()
     const a = v.tag(['orders'])
     expect(a).toMatch(/^stale:/)

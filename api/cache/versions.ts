@@ -1,11 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 
 /**
- * Data versions for cache keys: how many rows each raw table holds per event day
- * (`data_versions`, clickhouse/views/010, fed by materialized views on every path that
- * writes: the gateway's INSERTs and the Kafka engine alike). Polled with one small query
- * every `pollMs`; a catalog call puts the versions of the days it covers into its cache key,
- * so a late row, however late, makes the cached answers over its day unreachable.
+ * Data versions for cache keys: how many rows each raw table holds per event hour (yesterday
+ * and today, `data_versions_1h`) and per event day (before that, `data_versions`), both fed
+ * by materialized views on every path that writes (clickhouse/views/010, 011): the gateway's
+ * INSERTs and the Kafka engine alike. Polled with one small query every `pollMs`; a closed
+ * catalog range puts the versions of the hours or days it covers into its cache key, so a
+ * late row, however late, makes the cached answers over its hour or day unreachable, while
+ * rows arriving now leave a range of earlier hours alone.
  *
  * A reading is used only once it is `graceMs` old: the version's row and the rollups' rows
  * of one INSERT are committed one view after another, and a query run in between would
@@ -34,19 +36,33 @@ export interface DataVersionsOptions {
   onError?: (e: unknown) => void
 }
 
-/** One source's days (days since 1970, ascending) with running totals, for O(log n) range sums. */
-interface SourceDays {
-  days: Int32Array
-  /** prefix[i] = rows of days[0..i). */
+/** One source's buckets (start ms, ascending) with running totals, for O(log n) range sums. */
+interface Buckets {
+  starts: Float64Array
+  /** prefix[i] = rows of buckets [0, i). */
   prefix: Float64Array
 }
 
 interface Reading {
   at: number
-  sources: Map<string, SourceDays>
+  /** Hours from here on, days before. */
+  cutoffMs: number
+  days: Map<string, Buckets>
+  hours: Map<string, Buckets>
 }
 
+const hourMs = 3_600_000
 const dayMs = 86_400_000
+
+/** Yesterday's 00:00 UTC: hours after it come from data_versions_1h (kept three days), days before it from data_versions. */
+export const hourlySince = (nowMs: number) => Math.floor(nowMs / dayMs) * dayMs - dayMs
+
+const pollSql = `
+  SELECT source, toInt64(toUnixTimestamp(toDateTime(day, 'UTC'))) * 1000 AS t, 'd' AS g, sum(rows) AS n
+  FROM data_versions WHERE day < toDate(fromUnixTimestamp64Milli({cutoff:Int64}, 'UTC')) GROUP BY source, day
+  UNION ALL
+  SELECT source, toInt64(toUnixTimestamp(hour)) * 1000 AS t, 'h' AS g, sum(rows) AS n
+  FROM data_versions_1h WHERE hour >= fromUnixTimestamp64Milli({cutoff:Int64}, 'UTC') GROUP BY source, hour`
 
 export function createDataVersions(o: DataVersionsOptions): DataVersions {
   const now = o.now ?? Date.now
@@ -66,14 +82,16 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
   }
 
   async function poll() {
+    const cutoffMs = hourlySince(now())
     const rs = await o.clickhouse.query({
-      query: 'SELECT source, toInt32(day) AS d, sum(rows) AS n FROM data_versions GROUP BY source, d ORDER BY source, d',
+      query: pollSql,
+      query_params: { cutoff: cutoffMs },
       format: 'JSONCompactEachRow',
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     })
-    const sources = index(await rs.json<[string, number, number]>())
+    const rows = await rs.json<[string, number, 'd' | 'h', number]>()
     // Stamped when the answer is in, not when asked: the grace then starts after the engine's snapshot.
-    pending.push({ at: now(), sources })
+    pending.push({ at: now(), cutoffMs, days: index(rows.filter((r) => r[2] === 'd')), hours: index(rows.filter((r) => r[2] === 'h')) })
     adopt()
   }
 
@@ -104,44 +122,49 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
     tag(sources, range) {
       adopt()
       const t = now()
-      if (!current || t - current.at > maxStaleMs) return `stale:${Math.floor(t / staleEpochMs)}`
-      const fromDay = range ? Math.floor(range[0] / dayMs) : -Infinity
-      const toDay = range ? Math.ceil(range[1] / dayMs) : Infinity // exclusive
-      return sources.map((s) => `${s}=${rowsIn(current!.sources.get(s), fromDay, toDay)}`).join(',')
+      const r = current
+      if (!r || t - r.at > maxStaleMs) return `stale:${Math.floor(t / staleEpochMs)}`
+      const [from, to] = range ?? [-Infinity, Infinity]
+      const count = (s: string) =>
+        // Days and hours the range touches: partly covered ones count whole.
+        rowsIn(r.days.get(s), Math.floor(from / dayMs) * dayMs, Math.min(to, r.cutoffMs)) +
+        rowsIn(r.hours.get(s), Math.max(Math.floor(from / hourMs) * hourMs, r.cutoffMs), to)
+      return sources.map((s) => `${s}=${count(s)}`).join(',')
     },
   }
 }
 
-function index(rows: [string, number, number][]): Map<string, SourceDays> {
+function index(rows: [string, number, string, number][]): Map<string, Buckets> {
   const by = new Map<string, [number, number][]>()
-  for (const [source, day, n] of rows) {
+  for (const [source, start, , n] of rows) {
     let list = by.get(source)
     if (!list) by.set(source, (list = []))
-    list.push([day, n])
+    list.push([start, n])
   }
-  const out = new Map<string, SourceDays>()
+  const out = new Map<string, Buckets>()
   for (const [source, list] of by) {
-    const days = new Int32Array(list.length)
+    list.sort((a, b) => a[0] - b[0])
+    const starts = new Float64Array(list.length)
     const prefix = new Float64Array(list.length + 1)
-    list.forEach(([d, n], i) => ((days[i] = d), (prefix[i + 1] = prefix[i] + n)))
-    out.set(source, { days, prefix })
+    list.forEach(([t, n], i) => ((starts[i] = t), (prefix[i + 1] = prefix[i] + n)))
+    out.set(source, { starts, prefix })
   }
   return out
 }
 
-/** Rows of days in [fromDay, toDay). */
-function rowsIn(s: SourceDays | undefined, fromDay: number, toDay: number): number {
-  if (!s) return 0
-  return s.prefix[lowerBound(s.days, toDay)] - s.prefix[lowerBound(s.days, fromDay)]
+/** Rows of buckets starting in [fromMs, toMs). */
+function rowsIn(b: Buckets | undefined, fromMs: number, toMs: number): number {
+  if (!b || !(fromMs < toMs)) return 0
+  return b.prefix[lowerBound(b.starts, toMs)] - b.prefix[lowerBound(b.starts, fromMs)]
 }
 
-/** First index whose day is >= d. */
-function lowerBound(days: Int32Array, d: number): number {
+/** First index whose start is >= t. */
+function lowerBound(starts: Float64Array, t: number): number {
   let lo = 0
-  let hi = days.length
+  let hi = starts.length
   while (lo < hi) {
     const mid = (lo + hi) >> 1
-    if (days[mid] < d) lo = mid + 1
+    if (starts[mid] < t) lo = mid + 1
     else hi = mid
   }
   return lo

@@ -101,6 +101,22 @@ describe('a cached closed range sees a late line', () => {
     await versions.poll()
     expect(await answer(own, path)).toMatchObject({ cache: 'MISS', rows: [{ value: '10' }] })
   })
+
+  it('a closed range of recent hours keeps its key while rows arrive now (versions are per hour since yesterday)', async () => {
+    const versions = createDataVersions({ clickhouse: gw.clickhouse('queries', 6), graceMs: 0 })
+    const own = routesWith(versions)
+    const t = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000
+    await store([line('late-hour', 'h1', t + 10 * minute, 1, 5)])
+    await versions.poll()
+    const path = `/api/v1/q/top_products?shop=late-hour&from=${iso(t)}&to=${iso(t + 3_600_000)}`
+    expect(await answer(own, path)).toMatchObject({ cache: 'MISS', rows: [{ revenue: '5' }] })
+    await store([line('late-hour', 'h2', Date.now(), 1, 5), line('late-hour', 'h3', t + 3_600_000 + minute, 1, 5)]) // now, and the next hour
+    await versions.poll()
+    expect(await answer(own, path)).toMatchObject({ cache: 'HIT', rows: [{ revenue: '5' }] })
+    await store([line('late-hour', 'h4', t + 59 * minute, 2, 5)]) // its own hour, an hour and a bit late
+    await versions.poll()
+    expect(await answer(own, path)).toMatchObject({ cache: 'MISS', rows: [{ revenue: '15' }] })
+  })
 })
 
 describe('replicas sharing Redis', () => {
