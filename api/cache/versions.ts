@@ -22,8 +22,6 @@ export interface DataVersions {
   poll(): Promise<void>
   start(): void
   stop(): void
-  /** Time of the reading in use, or undefined while versions are unknown. */
-  readonly readingAt: number | undefined
 }
 
 export interface DataVersionsOptions {
@@ -106,10 +104,6 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
 
   return {
     poll,
-    get readingAt() {
-      adopt()
-      return current && now() - current.at <= maxStaleMs ? current.at : undefined
-    },
     start() {
       if (running) return
       running = true
