@@ -55,12 +55,17 @@ const dayMs = 86_400_000
 /** Yesterday's 00:00 UTC: hours after it come from data_versions_1h (kept three days), days before it from data_versions. */
 export const hourlySince = (nowMs: number) => Math.floor(nowMs / dayMs) * dayMs - dayMs
 
-const pollSql = `
+/**
+ * The cutoff is written into the text, not bound: embedded chDB runs bound-parameter queries
+ * one at a time process-wide, and the poll must not queue behind catalog queries (a late poll
+ * makes every closed key fall back to the stale epoch). It is an integer we computed.
+ */
+const pollSql = (cutoffMs: number) => `
   SELECT source, toInt64(toUnixTimestamp(toDateTime(day, 'UTC'))) * 1000 AS t, 'd' AS g, sum(rows) AS n
-  FROM data_versions WHERE day < toDate(fromUnixTimestamp64Milli({cutoff:Int64}, 'UTC')) GROUP BY source, day
+  FROM data_versions WHERE day < toDate(fromUnixTimestamp64Milli(${Math.trunc(cutoffMs)}, 'UTC')) GROUP BY source, day
   UNION ALL
   SELECT source, toInt64(toUnixTimestamp(hour)) * 1000 AS t, 'h' AS g, sum(rows) AS n
-  FROM data_versions_1h WHERE hour >= fromUnixTimestamp64Milli({cutoff:Int64}, 'UTC') GROUP BY source, hour`
+  FROM data_versions_1h WHERE hour >= fromUnixTimestamp64Milli(${Math.trunc(cutoffMs)}, 'UTC') GROUP BY source, hour`
 
 export function createDataVersions(o: DataVersionsOptions): DataVersions {
   const now = o.now ?? Date.now
@@ -82,8 +87,7 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
   async function poll() {
     const cutoffMs = hourlySince(now())
     const rs = await o.clickhouse.query({
-      query: pollSql,
-      query_params: { cutoff: cutoffMs },
+      query: pollSql(cutoffMs),
       format: 'JSONCompactEachRow',
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     })

@@ -124,16 +124,23 @@ async function gatewayRun(redisUrl: string, pollMs: number, measureVisibility: b
     // A closed range too: yesterday's sales, which only a late event should recompute.
     const closed = `/api/v1/q/sales_overview?from=${iso(base - 24 * hour)}&to=${iso(base)}`
     const targets = [...widgets, closed].flatMap((path) => sellers.map((_, u) => ({ path, token: u })))
+    // Closed ranges only: the answers that carry versions, over earlier hours of today and yesterday.
+    const h = Math.floor(Date.now() / hour) * hour
+    const closedOnly = [closed, `/api/v1/q/sales_trend?metric=revenue&interval=1h&from=${iso(h - 6 * hour)}&to=${iso(h - hour)}`,
+      `/api/v1/q/top_products?by=revenue&from=${iso(h - 6 * hour)}&to=${iso(h - hour)}`, `/api/v1/q/candles?symbol=BTC-USD&interval=1m&from=${iso(h - 4 * hour)}&to=${iso(h - hour)}`]
+      .flatMap((path) => sellers.map((_, u) => ({ path, token: u })))
     const stop = trickle(gw, 300)
     await sleep(2000)
-    const mix = await runClient({ name: `dashboard mix while ingesting, versions ${pollMs ? 'on' : 'off'}`, url: gw.url, seconds, concurrency: 32, maxRequests: 1_000_000, tokens: sellers, targets })
+    const side = pollMs ? 'on' : 'off'
+    const mix = await runClient({ name: `dashboard mix while ingesting, versions ${side}`, url: gw.url, seconds, concurrency: 32, maxRequests: 1_000_000, tokens: sellers, targets })
+    const closedMix = await runClient({ name: `closed ranges while ingesting, versions ${side}`, url: gw.url, seconds, concurrency: 32, maxRequests: 1_000_000, tokens: sellers, targets: closedOnly })
     await stop()
     const visible: number[] = []
     if (measureVisibility) {
       const token = await tokenFor(['seller'])
       for (let i = 0; i < trials; i++) visible.push(await visibility(gw, token, i))
     }
-    return { mix, visible }
+    return { mix, closedMix, visible }
   } finally {
     await gw.stop()
   }
@@ -174,7 +181,7 @@ async function main() {
   const redisPort = await getFreePort()
   const redis = await startRedis({ port: redisPort })
   const unregister = onInterrupt(() => redis.stop())
-  const perRun: { run: number; load: string; on: LoadResult; off: LoadResult; visible: number[] }[] = []
+  const perRun: { run: number; load: string; on: LoadResult; off: LoadResult; closedOn: LoadResult; closedOff: LoadResult; visible: number[] }[] = []
   try {
     for (let run = 0; run < runs; run++) {
       const before = load1()
@@ -183,8 +190,8 @@ async function main() {
       const a = await gatewayRun(redis.url, first, first > 0)
       const b = await gatewayRun(redis.url, 1000 - first, first === 0)
       const [on, off] = first ? [a, b] : [b, a]
-      perRun.push({ run: run + 1, load: `${before}→${load1()}`, on: on.mix, off: off.mix, visible: on.visible })
-      console.log(`bench versions run ${run + 1}/${runs}: on ${on.mix.reqPerS} req/s hit ${on.mix.hitRatio}; off ${off.mix.reqPerS} req/s hit ${off.mix.hitRatio}; visible p50 ${median(on.visible)} ms`)
+      perRun.push({ run: run + 1, load: `${before}→${load1()}`, on: on.mix, off: off.mix, closedOn: on.closedMix, closedOff: off.closedMix, visible: on.visible })
+      console.log(`bench versions run ${run + 1}/${runs}: mix on ${on.mix.reqPerS} req/s hit ${on.mix.hitRatio}, off ${off.mix.reqPerS} req/s hit ${off.mix.hitRatio}; closed on hit ${on.closedMix.hitRatio}, off ${off.closedMix.hitRatio}; visible p50 ${median(on.visible)} ms`)
     }
   } finally {
     await redis.stop()
@@ -193,8 +200,8 @@ async function main() {
   const polls = [await pollQuery(30), await pollQuery(365), await pollQuery(3650)]
   const visible = perRun.flatMap((r) => r.visible).sort((a, b) => a - b)
   const med = (pick: (r: (typeof perRun)[number]) => number) => median(perRun.map(pick)) ?? 0
-  const side = (k: 'on' | 'off') => ({ reqPerS: med((r) => r[k].reqPerS), p50Ms: med((r) => r[k].p50Ms), p99Ms: med((r) => r[k].p99Ms), hitRatio: med((r) => r[k].hitRatio), errors: perRun.reduce((s, r) => s + r[k].errors, 0) })
-  const result = { date: new Date().toISOString(), machine: machine(), runs, seconds, trials, visibleMs: { n: visible.length, p50: percentile(visible, 50), p99: percentile(visible, 99), max: visible.at(-1) }, mix: { on: side('on'), off: side('off') }, polls, perRun }
+  const side = (k: 'on' | 'off' | 'closedOn' | 'closedOff') => ({ reqPerS: med((r) => r[k].reqPerS), p50Ms: med((r) => r[k].p50Ms), p99Ms: med((r) => r[k].p99Ms), hitRatio: med((r) => r[k].hitRatio), errors: perRun.reduce((s, r) => s + r[k].errors, 0) })
+  const result = { date: new Date().toISOString(), machine: machine(), runs, seconds, trials, visibleMs: { n: visible.length, p50: percentile(visible, 50), p99: percentile(visible, 99), max: visible.at(-1) }, mix: { on: side('on'), off: side('off') }, closed: { on: side('closedOn'), off: side('closedOff') }, polls, perRun }
   const f = (n: number | null | undefined) => (n == null ? '–' : n === Infinity ? 'never (60 s)' : n >= 100 ? String(Math.round(n)) : n.toFixed(2))
   const md = `# Data versions in the cache key (${result.date})
 
@@ -211,17 +218,20 @@ Expected bound: one poll to read the new count (≤ 1 s) + one poll of grace (1 
 
 ## Cost under continuous ingestion (dashboard mix)
 8 dashboard widgets (open ranges, \`to=now\`) and yesterday's sales_overview (closed), 50 users over 5 shop scopes, 32 connections,
-${seconds} s per run while ~300 orders, trades and storefront events per second each arrive (medians over runs):
+${seconds} s per run while ~300 orders, trades and storefront events per second each arrive; then closed ranges only (yesterday's
+sales_overview; sales_trend, top_products and 1m candles over earlier hours of today), the same way (medians over runs):
 
-| versions | req/s | p50 ms | p99 ms | hit ratio | errors |
-|---|---|---|---|---|---|
-| on (1 s poll) | ${f(result.mix.on.reqPerS)} | ${f(result.mix.on.p50Ms)} | ${f(result.mix.on.p99Ms)} | ${result.mix.on.hitRatio} | ${result.mix.on.errors} |
-| off (baseline) | ${f(result.mix.off.reqPerS)} | ${f(result.mix.off.p50Ms)} | ${f(result.mix.off.p99Ms)} | ${result.mix.off.hitRatio} | ${result.mix.off.errors} |
+| load | versions | req/s | p50 ms | p99 ms | hit ratio | errors |
+|---|---|---|---|---|---|---|
+${(['mix', 'closed'] as const).flatMap((k) => (['on', 'off'] as const).map((v) => { const x = result[k][v]; return `| ${k === 'mix' ? 'dashboard mix' : 'closed ranges only'} | ${v === 'on' ? 'on (1 s poll)' : 'off (baseline)'} | ${f(x.reqPerS)} | ${f(x.p50Ms)} | ${f(x.p99Ms)} | ${x.hitRatio} | ${x.errors} |` })).join('\n')}
+
+Per run (req/s, hit ratio), to show the noise of a shared machine:
+${perRun.map((r) => `- run ${r.run} (load ${r.load}): mix on ${r.on.reqPerS}/${r.on.hitRatio}, off ${r.off.reqPerS}/${r.off.hitRatio}; closed on ${r.closedOn.reqPerS}/${r.closedOn.hitRatio}, off ${r.closedOff.reqPerS}/${r.closedOff.hitRatio}`).join('\n')}
 
 Only closed ranges carry versions (open ones live their open_ttl, 1–5 s): a first version keyed every answer, and under this
 ingestion today's count moved every second, so open answers were re-keyed every second; that run measured a hit ratio of
 0.076 against 0.136 without versions (bench/results/2026-12-04-cache-versions-every-key.md).
-A closed range keeps its key unless a late event lands on one of its days.
+A closed range keeps its key unless a late event lands on one of its hours (since yesterday) or days (before).
 
 ## The poll and the key
 The gateway's poll (api/cache/versions.ts: days from data_versions, the last 48 hours from data_versions_1h) with four raw
