@@ -1,11 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
-import { createDataVersions, hourlySince } from './versions.ts'
+import { createDataVersions, zoneStarts } from './versions.ts'
 
 const hour = 3_600_000
 const day = 86_400_000
-type Row = [string, number, 'd' | 'h', number]
-/** A stand-in for the one poll query: (source, bucket start ms, d|h, rows). */
+const minute = 60_000
+type Row = [string, number, 'd' | 'h' | 'm', number]
+/** A stand-in for the one poll query: (source, bucket start ms, d|h|m, rows). */
 function fakeClickHouse(rows: () => Row[], fail = { now: false }) {
   return {
     query: async () => {
@@ -16,8 +17,9 @@ function fakeClickHouse(rows: () => Row[], fail = { now: false }) {
 }
 
 describe('data versions', () => {
-  const now0 = 100 * day + 15 * hour // day 100, 15:00; hours from day 99 on, days before
-  it('reads hours from yesterday on and days before', () => expect(hourlySince(now0)).toBe(99 * day))
+  const now0 = 100 * day + 15 * hour + 30 * minute // day 100, 15:30: minutes from 14:00, hours from day 99, days before
+  it('reads minutes from the previous hour on, hours from yesterday on, days before', () =>
+    expect(zoneStarts(now0)).toEqual({ minutes: 100 * day + 14 * hour, hours: 99 * day }))
 
   it('a change in a day moves the tag of ranges covering that day only, once the reading is a grace period old', async () => {
     let now = now0
@@ -39,22 +41,25 @@ describe('data versions', () => {
     expect(tags()).toEqual(['orders=8', 'orders=5', 'orders=13,trades=3', 'trades=3'])
   })
 
-  it('recent ranges count hours: rows arriving now leave a range of earlier hours alone', async () => {
+  it('recent ranges count hours, the last hour and a bit minutes: rows arriving now leave earlier buckets alone', async () => {
     let now = now0
-    let data: Row[] = [['orders', 99 * day + 10 * hour, 'h', 4], ['orders', 100 * day + 12 * hour, 'h', 2], ['orders', 100 * day + 15 * hour, 'h', 50]]
+    const h = (d: number, hh: number, n: number): Row => ['orders', d * day + hh * hour, 'h', n]
+    const m = (mm: number, n: number): Row => ['orders', 100 * day + 14 * hour + mm * minute, 'm', n]
+    let data: Row[] = [h(99, 10, 4), h(100, 12, 2), m(10, 1), m(75, 3), m(90, 50)] // 14:10, 15:15, 15:30 (now)
     const v = createDataVersions({ clickhouse: fakeClickHouse(() => data), now: () => now, graceMs: 0 })
     await v.poll()
-    const morning = [100 * day + 11 * hour, 100 * day + 13 * hour] as const
-    expect(v.tag(['orders'], morning)).toBe('orders=2')
-    data = [data[0], data[1], ['orders', 100 * day + 15 * hour, 'h', 80]] // the current hour fills
+    const noon = [100 * day + 11 * hour, 100 * day + 13 * hour] as const
+    const lastHour = [100 * day + 14 * hour + 30 * minute, 100 * day + 15 * hour + 29 * minute] as const
+    expect([v.tag(['orders'], noon), v.tag(['orders'], lastHour)]).toEqual(['orders=2', 'orders=3'])
+    data = [...data.slice(0, 4), m(90, 80)] // the current minute fills
     await v.poll()
-    expect(v.tag(['orders'], morning)).toBe('orders=2')
+    expect([v.tag(['orders'], noon), v.tag(['orders'], lastHour)]).toEqual(['orders=2', 'orders=3'])
     expect(v.tag(['orders'], [100 * day + 12 * hour + 1, 100 * day + 12 * hour + 2])).toBe('orders=2') // a partly covered hour counts whole
-    // A range reaching back past yesterday: days before, hours after.
+    // A range reaching back past yesterday: days before, hours, then minutes.
     data = [['orders', 97 * day, 'd', 1000], ['orders', 98 * day, 'd', 100], ...data]
     await v.poll()
-    expect(v.tag(['orders'], [98 * day + 5, 100 * day + 13 * hour])).toBe('orders=106')
-    expect(v.tag(['orders'])).toBe('orders=1186')
+    expect(v.tag(['orders'], [98 * day + 5, 100 * day + 14 * hour + 11 * minute])).toBe('orders=107')
+    expect(v.tag(['orders'])).toBe('orders=1190')
     expect(v.tag(['orders', 'web_events'], [0, 1])).toBe('orders=0,web_events=0')
   })
 

@@ -1,13 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 
 /**
- * Data versions for cache keys: how many rows each raw table holds per event hour (yesterday
- * and today, `data_versions_1h`) and per event day (before that, `data_versions`), both fed
- * by materialized views on every path that writes (clickhouse/views/010, 011): the gateway's
- * INSERTs and the Kafka engine alike. Polled with one small query every `pollMs`; a closed
- * catalog range puts the versions of the hours or days it covers into its cache key, so a
- * late row, however late, makes the cached answers over its hour or day unreachable, while
- * rows arriving now leave a range of earlier hours alone.
+ * Data versions for cache keys: how many rows each raw table holds per event minute (from the
+ * start of the previous hour, `data_versions_1m`), hour (back to yesterday 00:00 UTC,
+ * `data_versions_1h`) and day (before that, `data_versions`), all fed by materialized views on
+ * every path that writes (clickhouse/views/010–012): the gateway's INSERTs and the Kafka engine
+ * alike. Polled with one small query every `pollMs`; a closed catalog range puts the versions of
+ * the minutes, hours or days it touches into its cache key, so a late row, however late, makes
+ * the cached answers over its bucket unreachable, while rows arriving now leave a range of
+ * earlier minutes alone.
  *
  * A reading is used only once it is `graceMs` old: the version's row and the rollups' rows
  * of one INSERT are committed one view after another, and a query run in between would
@@ -41,31 +42,43 @@ interface Buckets {
   prefix: Float64Array
 }
 
-interface Reading {
-  at: number
-  /** Hours from here on, days before. */
-  cutoffMs: number
-  days: Map<string, Buckets>
-  hours: Map<string, Buckets>
+/** One granularity's buckets, used for event times in [fromMs, toMs). */
+interface Zone {
+  fromMs: number
+  toMs: number
+  unitMs: number
+  sources: Map<string, Buckets>
 }
 
+interface Reading {
+  at: number
+  zones: Zone[]
+}
+
+const minuteMs = 60_000
 const hourMs = 3_600_000
 const dayMs = 86_400_000
 
-/** Yesterday's 00:00 UTC: hours after it come from data_versions_1h (kept three days), days before it from data_versions. */
-export const hourlySince = (nowMs: number) => Math.floor(nowMs / dayMs) * dayMs - dayMs
+/** Where each granularity starts: minutes from the previous hour's start, hours from yesterday 00:00 UTC. */
+export function zoneStarts(nowMs: number) {
+  return { minutes: Math.floor(nowMs / hourMs) * hourMs - hourMs, hours: Math.floor(nowMs / dayMs) * dayMs - dayMs }
+}
 
 /**
- * The cutoff is written into the text, not bound: embedded chDB runs bound-parameter queries
+ * The bounds are written into the text, not bound: embedded chDB runs bound-parameter queries
  * one at a time process-wide, and the poll must not queue behind catalog queries (a late poll
- * makes every closed key fall back to the stale epoch). It is an integer we computed.
+ * makes every closed key fall back to the stale epoch). They are integers we computed.
  */
-const pollSql = (cutoffMs: number) => `
+const pollSql = (hours: number, minutes: number) => `
   SELECT source, toInt64(toUnixTimestamp(toDateTime(day, 'UTC'))) * 1000 AS t, 'd' AS g, sum(rows) AS n
-  FROM data_versions WHERE day < toDate(fromUnixTimestamp64Milli(${Math.trunc(cutoffMs)}, 'UTC')) GROUP BY source, day
+  FROM data_versions WHERE day < toDate(fromUnixTimestamp64Milli(${hours}, 'UTC')) GROUP BY source, day
   UNION ALL
   SELECT source, toInt64(toUnixTimestamp(hour)) * 1000 AS t, 'h' AS g, sum(rows) AS n
-  FROM data_versions_1h WHERE hour >= fromUnixTimestamp64Milli(${Math.trunc(cutoffMs)}, 'UTC') GROUP BY source, hour`
+  FROM data_versions_1h WHERE hour >= fromUnixTimestamp64Milli(${hours}, 'UTC') AND hour < fromUnixTimestamp64Milli(${minutes}, 'UTC')
+  GROUP BY source, hour
+  UNION ALL
+  SELECT source, toInt64(toUnixTimestamp(minute)) * 1000 AS t, 'm' AS g, sum(rows) AS n
+  FROM data_versions_1m WHERE minute >= fromUnixTimestamp64Milli(${minutes}, 'UTC') GROUP BY source, minute`
 
 export function createDataVersions(o: DataVersionsOptions): DataVersions {
   const now = o.now ?? Date.now
@@ -85,15 +98,16 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
   }
 
   async function poll() {
-    const cutoffMs = hourlySince(now())
+    const { hours, minutes } = zoneStarts(now())
     const rs = await o.clickhouse.query({
-      query: pollSql(cutoffMs),
+      query: pollSql(hours, minutes),
       format: 'JSONCompactEachRow',
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     })
-    const rows = await rs.json<[string, number, 'd' | 'h', number]>()
+    const rows = await rs.json<[string, number, 'd' | 'h' | 'm', number]>()
+    const zone = (g: string, fromMs: number, toMs: number, unitMs: number): Zone => ({ fromMs, toMs, unitMs, sources: index(rows.filter((r) => r[2] === g)) })
     // Stamped when the answer is in, not when asked: the grace then starts after the engine's snapshot.
-    pending.push({ at: now(), cutoffMs, days: index(rows.filter((r) => r[2] === 'd')), hours: index(rows.filter((r) => r[2] === 'h')) })
+    pending.push({ at: now(), zones: [zone('d', -Infinity, hours, dayMs), zone('h', hours, minutes, hourMs), zone('m', minutes, Infinity, minuteMs)] })
     adopt()
   }
 
@@ -123,10 +137,9 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
       const r = current
       if (!r || t - r.at > maxStaleMs) return `stale:${Math.floor(t / staleEpochMs)}`
       const [from, to] = range ?? [-Infinity, Infinity]
-      const count = (s: string) =>
-        // Days and hours the range touches: partly covered ones count whole.
-        rowsIn(r.days.get(s), Math.floor(from / dayMs) * dayMs, Math.min(to, r.cutoffMs)) +
-        rowsIn(r.hours.get(s), Math.max(Math.floor(from / hourMs) * hourMs, r.cutoffMs), to)
+      // The buckets the range touches in each zone: partly covered ones count whole.
+      const count = (s: string) => r.zones.reduce((sum, z) =>
+        sum + rowsIn(z.sources.get(s), Math.max(Math.floor(from / z.unitMs) * z.unitMs, z.fromMs), Math.min(to, z.toMs)), 0)
       return sources.map((s) => `${s}=${count(s)}`).join(',')
     },
   }

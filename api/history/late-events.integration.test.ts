@@ -119,6 +119,24 @@ describe('a cached closed range sees a late line', () => {
   })
 })
 
+describe('minutes ago', () => {
+  it('a closed range ending a few minutes ago keeps its key while rows arrive now (versions are per minute since the previous hour)', async () => {
+    const versions = createDataVersions({ clickhouse: gw.clickhouse('queries', 6), graceMs: 0 })
+    const own = routesWith(versions)
+    const to = Math.floor(Date.now() / minute) * minute - 2 * minute
+    await store([line('late-min', 'm1', to - 5 * minute, 1, 5)])
+    await versions.poll()
+    const path = `/api/v1/q/sales_trend?shop=late-min&interval=1m&from=${iso(to - 10 * minute)}&to=${iso(to)}`
+    expect(await answer(own, path)).toMatchObject({ cache: 'MISS', rows: [{ value: '5' }] })
+    await store([line('late-min', 'm2', Date.now(), 1, 5)])
+    await versions.poll()
+    expect(await answer(own, path)).toMatchObject({ cache: 'HIT', rows: [{ value: '5' }] })
+    await store([line('late-min', 'm3', to - 5 * minute + 30_000, 1, 5)]) // its own minute, minutes late
+    await versions.poll()
+    expect(await answer(own, path)).toMatchObject({ cache: 'MISS', rows: [{ value: '10' }] })
+  })
+})
+
 describe('replicas sharing Redis', () => {
   it('both answer from one cached entry, and both see the late line within seconds', async () => {
     // A second gateway's catalog: its own in-process cache and versions poll, the same Redis and engine.

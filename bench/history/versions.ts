@@ -231,7 +231,7 @@ ${perRun.map((r) => `- run ${r.run} (load ${r.load}): mix on ${r.on.reqPerS}/${r
 Only closed ranges carry versions (open ones live their open_ttl, 1–5 s): a first version keyed every answer, and under this
 ingestion today's count moved every second, so open answers were re-keyed every second; that run measured a hit ratio of
 0.076 against 0.136 without versions (bench/results/2026-12-04-cache-versions-every-key.md).
-A closed range keeps its key unless a late event lands on one of its hours (since yesterday) or days (before).
+A closed range keeps its key unless a late event lands on one of its minutes (since the previous hour), hours (since yesterday) or days (before).
 
 ## The poll and the key
 The gateway's poll (api/cache/versions.ts: days from data_versions, the last 48 hours from data_versions_1h) with four raw

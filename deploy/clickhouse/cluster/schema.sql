@@ -560,3 +560,37 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1h_from_dead_letters ON 
 SELECT 'dead_letters' AS source, toStartOfHour(received_at) AS hour, count() AS rows, now64(3) AS last_insert
 FROM dead_letters_local
 GROUP BY hour;
+
+CREATE TABLE IF NOT EXISTS data_versions_1m_local ON CLUSTER '{cluster}'
+(
+    source      LowCardinality(String),
+    minute      DateTime('UTC'),
+    rows        SimpleAggregateFunction(sum, UInt64),
+    last_insert SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_versions_1m_local', '{replica}')
+ORDER BY (source, minute)
+TTL minute + INTERVAL 1 DAY;
+
+CREATE TABLE IF NOT EXISTS data_versions_1m ON CLUSTER '{cluster}' AS data_versions_1m_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'data_versions_1m_local', cityHash64(source));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_trades ON CLUSTER '{cluster}' TO data_versions_1m_local AS
+SELECT 'trades' AS source, toStartOfMinute(ts) AS minute, count() AS rows, now64(3) AS last_insert
+FROM trades_local
+GROUP BY minute;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_orders ON CLUSTER '{cluster}' TO data_versions_1m_local AS
+SELECT 'orders' AS source, toStartOfMinute(ts) AS minute, count() AS rows, now64(3) AS last_insert
+FROM orders_local
+GROUP BY minute;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_web_events ON CLUSTER '{cluster}' TO data_versions_1m_local AS
+SELECT 'web_events' AS source, toStartOfMinute(ts) AS minute, count() AS rows, now64(3) AS last_insert
+FROM web_events_local
+GROUP BY minute;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_dead_letters ON CLUSTER '{cluster}' TO data_versions_1m_local AS
+SELECT 'dead_letters' AS source, toStartOfMinute(received_at) AS minute, count() AS rows, now64(3) AS last_insert
+FROM dead_letters_local
+GROUP BY minute;
