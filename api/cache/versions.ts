@@ -2,13 +2,12 @@ import type { ClickHouseClient } from '@clickhouse/client'
 
 /**
  * Data versions for cache keys: how many rows each raw table holds per event minute (from the
- * start of the previous hour, `data_versions_1m`), hour (back to yesterday 00:00 UTC,
- * `data_versions_1h`) and day (before that, `data_versions`), all fed by materialized views on
- * every path that writes (clickhouse/views/010–012): the gateway's INSERTs and the Kafka engine
- * alike. Polled with one small query every `pollMs`; a closed catalog range puts the versions of
- * the minutes, hours or days it touches into its cache key, so a late row, however late, makes
- * the cached answers over its bucket unreachable, while rows arriving now leave a range of
- * earlier minutes alone.
+ * start of the previous hour), hour (back to yesterday 00:00 UTC) and day (before that), from
+ * `data_version_buckets`, fed by one materialized view per raw table on every path that writes
+ * (clickhouse/views/013): the gateway's INSERTs and the Kafka engine alike. Polled with one
+ * small query every `pollMs`; a closed catalog range puts the versions of the minutes, hours or
+ * days it touches into its cache key, so a late row, however late, makes the cached answers
+ * over its bucket unreachable, while rows arriving now leave a range of earlier minutes alone.
  *
  * A reading is used only once it is `graceMs` old: the version's row and the rollups' rows
  * of one INSERT are committed one view after another, and a query run in between would
@@ -70,15 +69,12 @@ export function zoneStarts(nowMs: number) {
  * makes every closed key fall back to the stale epoch). They are integers we computed.
  */
 const pollSql = (hours: number, minutes: number) => `
-  SELECT source, toInt64(toUnixTimestamp(toDateTime(day, 'UTC'))) * 1000 AS t, 'd' AS g, sum(rows) AS n
-  FROM data_versions WHERE day < toDate(fromUnixTimestamp64Milli(${hours}, 'UTC')) GROUP BY source, day
-  UNION ALL
-  SELECT source, toInt64(toUnixTimestamp(hour)) * 1000 AS t, 'h' AS g, sum(rows) AS n
-  FROM data_versions_1h WHERE hour >= fromUnixTimestamp64Milli(${hours}, 'UTC') AND hour < fromUnixTimestamp64Milli(${minutes}, 'UTC')
-  GROUP BY source, hour
-  UNION ALL
-  SELECT source, toInt64(toUnixTimestamp(minute)) * 1000 AS t, 'm' AS g, sum(rows) AS n
-  FROM data_versions_1m WHERE minute >= fromUnixTimestamp64Milli(${minutes}, 'UTC') GROUP BY source, minute`
+  SELECT source, toInt64(toUnixTimestamp(bucket)) * 1000 AS t, toString(unit) AS g, sum(rows) AS n
+  FROM data_version_buckets
+  WHERE (unit = 'd' AND bucket < fromUnixTimestamp64Milli(${hours}, 'UTC'))
+     OR (unit = 'h' AND bucket >= fromUnixTimestamp64Milli(${hours}, 'UTC') AND bucket < fromUnixTimestamp64Milli(${minutes}, 'UTC'))
+     OR (unit = 'm' AND bucket >= fromUnixTimestamp64Milli(${minutes}, 'UTC'))
+  GROUP BY source, unit, bucket`
 
 export function createDataVersions(o: DataVersionsOptions): DataVersions {
   const now = o.now ?? Date.now

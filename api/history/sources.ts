@@ -2,7 +2,7 @@ import { readMigrations } from '../clickhouse/migrate.ts'
 import { splitSql } from '../clickhouse/split-sql.ts'
 
 /**
- * Which versioned raw tables (clickhouse/views/010–012: trades, orders, web_events,
+ * Which versioned raw tables (clickhouse/views/013: trades, orders, web_events,
  * dead_letters) a catalog query's answer depends on, worked out from the migrations'
  * materialized views: sales_1h is fed by orders, so a query over sales_1h depends on
  * orders' versions. A query reading anything the views do not explain (a table added
@@ -18,8 +18,8 @@ export interface SourceGraph {
 
 const materializedView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS \w+ TO (\w+) AS\b([\s\S]*)$/
 const readsTable = /\b(?:FROM|JOIN)\s+([A-Za-z_][\w.]*)/gi
-/** data_versions (by day), data_versions_1h (by hour), data_versions_1m (by minute): fed by a view from each versioned raw table. */
-const versionsTable = /^data_versions(_1h|_1m)?$/
+/** The tables of data versions (views/013; 010–012 before it): fed by a view from each versioned raw table. */
+const versionsTable = /^data_version(s|s_1h|s_1m|_buckets)$/
 
 export function createSourceGraph(sqlFiles = readMigrations().map((f) => f.sql)): SourceGraph {
   const feeders = new Map<string, Set<string>>()

@@ -4,7 +4,7 @@
 //  2. what versions cost under continuous ingestion: the dashboard mix of bench/history while
 //     orders, trades and storefront events arrive, with versions (CACHE_VERSION_POLL_MS=1000)
 //     and without (0, the baseline), alternating in the same runs;
-//  3. the poll query itself against data_versions of 30, 365 and 3650 days per raw table.
+//  3. the poll query itself against 30, 365 and 3650 days of versions per raw table.
 // Usage: npx tsx bench/history/versions.ts [--runs 3] [--seconds 8] [--trials 15]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -153,8 +153,9 @@ async function pollQuery(days: number) {
   try {
     await applyMigrations(ch)
     const sources = "['trades', 'orders', 'web_events', 'dead_letters']"
-    await ch.command({ query: `INSERT INTO data_versions SELECT source, today() - number AS day, 1000 AS rows, now64(3) FROM numbers(${days}) ARRAY JOIN ${sources} AS source` })
-    await ch.command({ query: `INSERT INTO data_versions_1h SELECT source, toStartOfHour(now()) - number * 3600 AS hour, 40 AS rows, now64(3) FROM numbers(48) ARRAY JOIN ${sources} AS source` })
+    await ch.command({ query: `INSERT INTO data_version_buckets SELECT source, 'd', toDateTime(today() - number), 1000, now64(3) FROM numbers(${days}) ARRAY JOIN ${sources} AS source` })
+    await ch.command({ query: `INSERT INTO data_version_buckets SELECT source, 'h', toStartOfHour(now()) - number * 3600, 40, now64(3) FROM numbers(72) ARRAY JOIN ${sources} AS source` })
+    await ch.command({ query: `INSERT INTO data_version_buckets SELECT source, 'm', toStartOfMinute(now()) - number * 60, 1, now64(3) FROM numbers(1440) ARRAY JOIN ${sources} AS source` })
     const versions = createDataVersions({ clickhouse: ch, graceMs: 0 })
     const times: number[] = []
     for (let i = 0; i < 200; i++) {
@@ -234,8 +235,9 @@ ingestion today's count moved every second, so open answers were re-keyed every 
 A closed range keeps its key unless a late event lands on one of its minutes (since the previous hour), hours (since yesterday) or days (before).
 
 ## The poll and the key
-The gateway's poll (api/cache/versions.ts: days from data_versions, the last 48 hours from data_versions_1h) with four raw
-tables, 200 polls each, in-process chDB; and the cost of one key's version text for a 7-day range (median of 5 × 100k):
+The gateway's poll (api/cache/versions.ts on data_version_buckets: days, 72 hours and 1440 minutes per raw table, of which it
+reads minutes from the previous hour, hours back to yesterday, days before) with four raw tables, 200 polls each, in-process
+chDB; and the cost of one key's version text for a 7-day range (median of 5 × 100k):
 
 | days per table | poll p50 ms | poll p99 ms | tag µs |
 |---|---|---|---|

@@ -7,6 +7,7 @@
 //   Kafka engine tables       → ON CLUSTER: every replica joins one consumer group, so the
 //                               topic's partitions spread over the whole cluster
 //   INSERT … SELECT backfills → left out: they fill a new rollup from rows a single node already has
+//   DROP TABLE/VIEW           → the dropped object's CREATE statements are left out (a new cluster gets the final schema)
 // Usage: npx tsx deploy/clickhouse/generate-cluster-schema.ts [--check] [--brokers kafka:9092]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -35,6 +36,7 @@ const mergeTreeEngine = /ENGINE\s*=\s*(\w*MergeTree)\b(\s*\(([^)]*)\))?/
 const createView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/
 const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b/
 const backfill = /^INSERT INTO \w+\s+SELECT\b/
+const drop = /^DROP (?:TABLE|VIEW) IF EXISTS (\w+)$/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -63,6 +65,12 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
         out.push(stmt.replace(createTable, `CREATE TABLE IF NOT EXISTS ${table[1]} ${onCluster}\n(`))
       } else if (createNamedCollection.test(stmt)) {
         out.push(stmt.replace(createNamedCollection, (m, name: string) => `CREATE NAMED COLLECTION IF NOT EXISTS ${name} ${onCluster} AS`))
+      } else if (drop.test(stmt)) {
+        // A fresh cluster gets the final schema: what a later migration drops is never created.
+        const name = drop.exec(stmt)![1]
+        const creates = new RegExp(`^CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS (?:${name}|${name}_local) `)
+        for (let i = out.length - 1; i >= 0; i--) if (creates.test(out[i])) out.splice(i, 1)
+        replicated.delete(name)
       } else if (backfill.test(stmt)) {
         continue // a migration's backfill of existing rows: a cluster built from this file starts empty
       } else if (view) {

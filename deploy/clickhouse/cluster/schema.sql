@@ -494,103 +494,42 @@ FROM orders_local
 WHERE status = 'refunded'
 GROUP BY shop_id, customer_id, currency;
 
-CREATE TABLE IF NOT EXISTS data_versions_local ON CLUSTER '{cluster}'
+CREATE TABLE IF NOT EXISTS data_version_buckets_local ON CLUSTER '{cluster}'
 (
     source      LowCardinality(String),
-    day         Date,
+    unit        Enum8('d' = 1, 'h' = 2, 'm' = 3),
+    bucket      DateTime('UTC'),
     rows        SimpleAggregateFunction(sum, UInt64),
     last_insert SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
 )
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_versions_local', '{replica}')
-ORDER BY (source, day);
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_version_buckets_local', '{replica}')
+ORDER BY (source, unit, bucket)
+TTL bucket + INTERVAL 1 DAY DELETE WHERE unit = 'm',
+    bucket + INTERVAL 3 DAY DELETE WHERE unit = 'h';
 
-CREATE TABLE IF NOT EXISTS data_versions ON CLUSTER '{cluster}' AS data_versions_local
-ENGINE = Distributed('{cluster}', currentDatabase(), 'data_versions_local', cityHash64(source));
+CREATE TABLE IF NOT EXISTS data_version_buckets ON CLUSTER '{cluster}' AS data_version_buckets_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'data_version_buckets_local', cityHash64(source));
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_trades ON CLUSTER '{cluster}' TO data_versions_local AS
-SELECT 'trades' AS source, toDate(ts) AS day, count() AS rows, now64(3) AS last_insert
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_trades ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'trades' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
 FROM trades_local
-GROUP BY day;
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_orders ON CLUSTER '{cluster}' TO data_versions_local AS
-SELECT 'orders' AS source, toDate(ts) AS day, count() AS rows, now64(3) AS last_insert
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_orders ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'orders' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
 FROM orders_local
-GROUP BY day;
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_web_events ON CLUSTER '{cluster}' TO data_versions_local AS
-SELECT 'web_events' AS source, toDate(ts) AS day, count() AS rows, now64(3) AS last_insert
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_web_events ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'web_events' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
 FROM web_events_local
-GROUP BY day;
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_from_dead_letters ON CLUSTER '{cluster}' TO data_versions_local AS
-SELECT 'dead_letters' AS source, toDate(received_at) AS day, count() AS rows, now64(3) AS last_insert
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_dead_letters ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'dead_letters' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
 FROM dead_letters_local
-GROUP BY day;
-
-CREATE TABLE IF NOT EXISTS data_versions_1h_local ON CLUSTER '{cluster}'
-(
-    source      LowCardinality(String),
-    hour        DateTime('UTC'),
-    rows        SimpleAggregateFunction(sum, UInt64),
-    last_insert SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
-)
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_versions_1h_local', '{replica}')
-ORDER BY (source, hour)
-TTL hour + INTERVAL 3 DAY;
-
-CREATE TABLE IF NOT EXISTS data_versions_1h ON CLUSTER '{cluster}' AS data_versions_1h_local
-ENGINE = Distributed('{cluster}', currentDatabase(), 'data_versions_1h_local', cityHash64(source));
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1h_from_trades ON CLUSTER '{cluster}' TO data_versions_1h_local AS
-SELECT 'trades' AS source, toStartOfHour(ts) AS hour, count() AS rows, now64(3) AS last_insert
-FROM trades_local
-GROUP BY hour;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1h_from_orders ON CLUSTER '{cluster}' TO data_versions_1h_local AS
-SELECT 'orders' AS source, toStartOfHour(ts) AS hour, count() AS rows, now64(3) AS last_insert
-FROM orders_local
-GROUP BY hour;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1h_from_web_events ON CLUSTER '{cluster}' TO data_versions_1h_local AS
-SELECT 'web_events' AS source, toStartOfHour(ts) AS hour, count() AS rows, now64(3) AS last_insert
-FROM web_events_local
-GROUP BY hour;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1h_from_dead_letters ON CLUSTER '{cluster}' TO data_versions_1h_local AS
-SELECT 'dead_letters' AS source, toStartOfHour(received_at) AS hour, count() AS rows, now64(3) AS last_insert
-FROM dead_letters_local
-GROUP BY hour;
-
-CREATE TABLE IF NOT EXISTS data_versions_1m_local ON CLUSTER '{cluster}'
-(
-    source      LowCardinality(String),
-    minute      DateTime('UTC'),
-    rows        SimpleAggregateFunction(sum, UInt64),
-    last_insert SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
-)
-ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_versions_1m_local', '{replica}')
-ORDER BY (source, minute)
-TTL minute + INTERVAL 1 DAY;
-
-CREATE TABLE IF NOT EXISTS data_versions_1m ON CLUSTER '{cluster}' AS data_versions_1m_local
-ENGINE = Distributed('{cluster}', currentDatabase(), 'data_versions_1m_local', cityHash64(source));
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_trades ON CLUSTER '{cluster}' TO data_versions_1m_local AS
-SELECT 'trades' AS source, toStartOfMinute(ts) AS minute, count() AS rows, now64(3) AS last_insert
-FROM trades_local
-GROUP BY minute;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_orders ON CLUSTER '{cluster}' TO data_versions_1m_local AS
-SELECT 'orders' AS source, toStartOfMinute(ts) AS minute, count() AS rows, now64(3) AS last_insert
-FROM orders_local
-GROUP BY minute;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_web_events ON CLUSTER '{cluster}' TO data_versions_1m_local AS
-SELECT 'web_events' AS source, toStartOfMinute(ts) AS minute, count() AS rows, now64(3) AS last_insert
-FROM web_events_local
-GROUP BY minute;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_versions_1m_from_dead_letters ON CLUSTER '{cluster}' TO data_versions_1m_local AS
-SELECT 'dead_letters' AS source, toStartOfMinute(received_at) AS minute, count() AS rows, now64(3) AS last_insert
-FROM dead_letters_local
-GROUP BY minute;
+ARRAY JOIN [('d', toStartOfDay(received_at)), ('h', toStartOfHour(received_at)), ('m', toStartOfMinute(received_at))] AS b
+GROUP BY unit, bucket;
