@@ -6,6 +6,8 @@
 //                               so each shard aggregates the rows it stores
 //   Kafka engine tables       → ON CLUSTER: every replica joins one consumer group, so the
 //                               topic's partitions spread over the whole cluster
+//   INSERT … SELECT backfills → left out: they fill a new rollup from rows a single node already has
+//   DROP TABLE/VIEW           → the dropped object's CREATE statements are left out (a new cluster gets the final schema)
 // Usage: npx tsx deploy/clickhouse/generate-cluster-schema.ts [--check] [--brokers kafka:9092]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -34,7 +36,8 @@ const mergeTreeEngine = /ENGINE\s*=\s*(\w*MergeTree)\b(\s*\(([^)]*)\))?/
 const createView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/
 const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b/
 const alterTable = /^ALTER TABLE (\w+) (MODIFY SETTING|ADD COLUMN)\b/
-const dropObject = /^DROP (VIEW|TABLE|NAMED COLLECTION) IF EXISTS (\w+)$/
+const backfill = /^INSERT INTO \w+\s+SELECT\b/
+const drop = /^DROP (?:VIEW|TABLE|NAMED COLLECTION) IF EXISTS (\w+)$/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -72,9 +75,14 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
           out.push(`ALTER TABLE ${name}_local ${onCluster} ${rest}`)
           if (action === 'ADD COLUMN') out.push(`ALTER TABLE ${name} ${onCluster} ${rest}`)
         }
-      } else if (dropObject.test(stmt)) {
-        const [, kind, name] = dropObject.exec(stmt)!
-        out.push(`DROP ${kind} IF EXISTS ${name} ${onCluster}`)
+      } else if (drop.test(stmt)) {
+        // A fresh cluster gets the final schema: what a later migration drops is never created.
+        const name = drop.exec(stmt)![1]
+        const made = new RegExp(`^(?:CREATE (?:TABLE|MATERIALIZED VIEW|NAMED COLLECTION) IF NOT EXISTS|ALTER TABLE) (?:${name}|${name}_local)\\b`)
+        for (let i = out.length - 1; i >= 0; i--) if (made.test(out[i])) out.splice(i, 1)
+        replicated.delete(name)
+      } else if (backfill.test(stmt)) {
+        continue // a migration's backfill of existing rows: a cluster built from this file starts empty
       } else if (view) {
         const [, name, target] = view
         const to = replicated.has(target) ? `${target}_local` : target

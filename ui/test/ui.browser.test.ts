@@ -142,7 +142,7 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
       }),
     ])
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\r\n')
-    expect(csv[0]).toBe('Product,Category,Currency,Revenue,Units,Orders')
+    expect(csv[0]).toBe('Product,Category,Currency,Net revenue,Net units,Orders,Gross,Refunds')
     expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(shown)
     await liveChartPainted(page, 'sales-panel')
     await screenshot(page, 'seller-light')

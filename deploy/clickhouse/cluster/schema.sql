@@ -80,82 +80,6 @@ TTL toDateTime(received_at) + INTERVAL 30 DAY;
 CREATE TABLE IF NOT EXISTS dead_letters ON CLUSTER '{cluster}' AS dead_letters_local
 ENGINE = Distributed('{cluster}', currentDatabase(), 'dead_letters_local', rand());
 
-CREATE NAMED COLLECTION IF NOT EXISTS kafka_trades_source ON CLUSTER '{cluster}' AS
-    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.trades',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
-
-CREATE TABLE IF NOT EXISTS kafka_trades ON CLUSTER '{cluster}'
-(
-    id String, ts DateTime64(3, 'UTC'), symbol String, price Decimal(18, 8), qty Decimal(18, 8),
-    side Enum8('buy' = 1, 'sell' = 2), venue String
-)
-ENGINE = Kafka(kafka_trades_source)
-SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
-    kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
-    kafka_handle_error_mode = 'stream';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_trades_from_kafka_trades ON CLUSTER '{cluster}' TO trades_local AS
-SELECT id, ts, symbol, price, qty, side, venue, now64(3) AS received_at
-FROM kafka_trades WHERE length(_error) = 0;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dead_letters_from_kafka_trades ON CLUSTER '{cluster}' TO dead_letters_local AS
-SELECT 'trades' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_code, _error AS error_message,
-    'kafka' AS source, now64(3) AS received_at
-FROM kafka_trades WHERE length(_error) > 0;
-
-CREATE NAMED COLLECTION IF NOT EXISTS kafka_orders_source ON CLUSTER '{cluster}' AS
-    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.orders',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
-
-CREATE TABLE IF NOT EXISTS kafka_orders ON CLUSTER '{cluster}'
-(
-    order_id String, ts DateTime64(3, 'UTC'), shop_id String, customer_id String, product_id String,
-    category String, quantity UInt32, unit_price Decimal(18, 4), unit_cost Nullable(Decimal(18, 4)),
-    currency FixedString(3), status Enum8('completed' = 1, 'pending' = 2, 'cancelled' = 3, 'refunded' = 4),
-    country String
-)
-ENGINE = Kafka(kafka_orders_source)
-SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
-    kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
-    kafka_handle_error_mode = 'stream';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_orders_from_kafka_orders ON CLUSTER '{cluster}' TO orders_local AS
-SELECT order_id, ts, shop_id, customer_id, product_id, category, quantity, unit_price, unit_cost,
-    currency, status, country, now64(3) AS received_at
-FROM kafka_orders WHERE length(_error) = 0;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dead_letters_from_kafka_orders ON CLUSTER '{cluster}' TO dead_letters_local AS
-SELECT 'orders' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_code, _error AS error_message,
-    'kafka' AS source, now64(3) AS received_at
-FROM kafka_orders WHERE length(_error) > 0;
-
-CREATE NAMED COLLECTION IF NOT EXISTS kafka_web_events_source ON CLUSTER '{cluster}' AS
-    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.web_events',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
-
-CREATE TABLE IF NOT EXISTS kafka_web_events ON CLUSTER '{cluster}'
-(
-    ts DateTime64(3, 'UTC'), session_id String, shop_id String,
-    type Enum8('view' = 1, 'add_to_cart' = 2, 'checkout' = 3, 'purchase' = 4),
-    customer_id String, product_id String
-)
-ENGINE = Kafka(kafka_web_events_source)
-SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
-    kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
-    kafka_handle_error_mode = 'stream';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_web_events_from_kafka_web_events ON CLUSTER '{cluster}' TO web_events_local AS
-SELECT ts, session_id, shop_id, type, customer_id, product_id, now64(3) AS received_at
-FROM kafka_web_events WHERE length(_error) = 0;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dead_letters_from_kafka_web_events ON CLUSTER '{cluster}' TO dead_letters_local AS
-SELECT 'web_events' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_code, _error AS error_message,
-    'kafka' AS source, now64(3) AS received_at
-FROM kafka_web_events WHERE length(_error) > 0;
-
 CREATE TABLE IF NOT EXISTS dashboards_local ON CLUSTER '{cluster}'
 (
     owner      String,
@@ -281,30 +205,6 @@ TTL toDateTime(stored_at) + INTERVAL 25 HOUR;
 
 CREATE TABLE IF NOT EXISTS idempotency_keys ON CLUSTER '{cluster}' AS idempotency_keys_local
 ENGINE = Distributed('{cluster}', currentDatabase(), 'idempotency_keys_local', cityHash64(scope));
-
-DROP VIEW IF EXISTS mv_trades_from_kafka_trades ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_dead_letters_from_kafka_trades ON CLUSTER '{cluster}';
-
-DROP TABLE IF EXISTS kafka_trades ON CLUSTER '{cluster}';
-
-DROP NAMED COLLECTION IF EXISTS kafka_trades_source ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_orders_from_kafka_orders ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_dead_letters_from_kafka_orders ON CLUSTER '{cluster}';
-
-DROP TABLE IF EXISTS kafka_orders ON CLUSTER '{cluster}';
-
-DROP NAMED COLLECTION IF EXISTS kafka_orders_source ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_web_events_from_kafka_web_events ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_dead_letters_from_kafka_web_events ON CLUSTER '{cluster}';
-
-DROP TABLE IF EXISTS kafka_web_events ON CLUSTER '{cluster}';
-
-DROP NAMED COLLECTION IF EXISTS kafka_web_events_source ON CLUSTER '{cluster}';
 
 CREATE TABLE IF NOT EXISTS candles_1s_local ON CLUSTER '{cluster}'
 (
@@ -595,6 +495,79 @@ SELECT
     uniqExactStateIf(session_id, type = 'purchase') AS purchase_sessions
 FROM web_events_local
 GROUP BY shop_id, bucket, product_id;
+
+CREATE TABLE IF NOT EXISTS customer_refunds_local ON CLUSTER '{cluster}'
+(
+    shop_id        LowCardinality(String),
+    customer_id    String,
+    currency       LowCardinality(FixedString(3)),
+    refunds        SimpleAggregateFunction(sum, Decimal(38, 4)),
+    refunded_cost  SimpleAggregateFunction(sum, Decimal(38, 4)),
+    returned_units SimpleAggregateFunction(sum, UInt64),
+    refund_lines   SimpleAggregateFunction(sum, UInt64),
+    last_refund    SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/customer_refunds_local', '{replica}')
+ORDER BY (shop_id, customer_id, currency)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS customer_refunds ON CLUSTER '{cluster}' AS customer_refunds_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'customer_refunds_local', cityHash64(shop_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_customer_refunds_from_orders ON CLUSTER '{cluster}' TO customer_refunds_local AS
+SELECT
+    shop_id,
+    customer_id,
+    currency,
+    sum(quantity * toDecimal128(unit_price, 4)) AS refunds,
+    sum(quantity * toDecimal128(ifNull(unit_cost, 0), 4)) AS refunded_cost,
+    sum(quantity) AS returned_units,
+    count() AS refund_lines,
+    max(ts) AS last_refund
+FROM orders_local
+WHERE status = 'refunded'
+GROUP BY shop_id, customer_id, currency;
+
+CREATE TABLE IF NOT EXISTS data_version_buckets_local ON CLUSTER '{cluster}'
+(
+    source      LowCardinality(String),
+    unit        Enum8('d' = 1, 'h' = 2, 'm' = 3),
+    bucket      DateTime('UTC'),
+    rows        SimpleAggregateFunction(sum, UInt64),
+    last_insert SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_version_buckets_local', '{replica}')
+ORDER BY (source, unit, bucket)
+TTL bucket + INTERVAL 1 DAY DELETE WHERE unit = 'm',
+    bucket + INTERVAL 3 DAY DELETE WHERE unit = 'h'
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS data_version_buckets ON CLUSTER '{cluster}' AS data_version_buckets_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'data_version_buckets_local', cityHash64(source));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_trades ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'trades' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM trades_local
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_orders ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'orders' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM orders_local
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_web_events ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'web_events' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM web_events_local
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_dead_letters ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'dead_letters' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM dead_letters_local
+ARRAY JOIN [('d', toStartOfDay(received_at)), ('h', toStartOfHour(received_at)), ('m', toStartOfMinute(received_at))] AS b
+GROUP BY unit, bucket;
 
 ALTER TABLE candles_1s_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
 
