@@ -6,6 +6,7 @@
 //                               so each shard aggregates the rows it stores
 //   Kafka engine tables       → ON CLUSTER: every replica joins one consumer group, so the
 //                               topic's partitions spread over the whole cluster
+//   plain (parameterized) views → ON CLUSTER, reading the Distributed tables: a whole-cluster answer
 // Usage: npx tsx deploy/clickhouse/generate-cluster-schema.ts [--check] [--brokers kafka:9092]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -33,6 +34,7 @@ const createTable = /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(/
 const mergeTreeEngine = /ENGINE\s*=\s*(\w*MergeTree)\b(\s*\(([^)]*)\))?/
 const createView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/
 const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b/
+const createPlainView = /^CREATE VIEW IF NOT EXISTS (\w+) AS\b/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -61,6 +63,8 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
         out.push(stmt.replace(createTable, `CREATE TABLE IF NOT EXISTS ${table[1]} ${onCluster}\n(`))
       } else if (createNamedCollection.test(stmt)) {
         out.push(stmt.replace(createNamedCollection, (m, name: string) => `CREATE NAMED COLLECTION IF NOT EXISTS ${name} ${onCluster} AS`))
+      } else if (createPlainView.test(stmt)) {
+        out.push(stmt.replace(createPlainView, (m, name: string) => `CREATE VIEW IF NOT EXISTS ${name} ${onCluster} AS`))
       } else if (view) {
         const [, name, target] = view
         const to = replicated.has(target) ? `${target}_local` : target
