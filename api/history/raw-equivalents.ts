@@ -3,6 +3,8 @@
  * (no rollup), used by the differential test: the catalog must equal these to the
  * last digit. Parameters: from, to (DateTime64), symbol, shop, interval (seconds).
  */
+import { insightRawEquivalents } from '../queries/tests/raw-equivalents.ts'
+
 const range = `ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}`
 const completed = `status = 'completed' AND ({shop:String} = '' OR shop_id = {shop:String})`
 
@@ -126,6 +128,7 @@ export const rawEquivalents: Record<string, { params: Record<string, string>; sq
         FROM orders WHERE ${completed} GROUP BY shop_id, customer_id, currency)
       GROUP BY cohort, currency ORDER BY cohort, currency`,
   },
+  ...insightRawEquivalents,
   dead_letters_summary: {
     params: {},
     sql: `SELECT stream, source, error_code, count() AS count FROM dead_letters

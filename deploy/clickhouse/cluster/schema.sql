@@ -462,3 +462,244 @@ SELECT
     uniqExactStateIf(session_id, type = 'purchase') AS purchase_sessions
 FROM web_events_local
 GROUP BY shop_id, bucket, product_id;
+
+CREATE VIEW IF NOT EXISTS insight_rfm ON CLUSTER '{cluster}' AS
+SELECT
+    currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+    r_score, f_score, m_score, intDiv(f_score + m_score + 1, 2) AS fm_score,
+    multiIf(
+        r_score = 5 AND fm_score >= 4, 'champions',
+        r_score >= 3 AND fm_score >= 4, 'loyal',
+        r_score >= 4 AND fm_score >= 2, 'potential_loyalist',
+        r_score = 5, 'new',
+        r_score = 4, 'promising',
+        r_score = 3 AND fm_score = 3, 'need_attention',
+        r_score = 3, 'about_to_sleep',
+        fm_score = 5, 'cant_lose',
+        fm_score >= 3, 'at_risk',
+        r_score = 1 AND fm_score = 1, 'lost',
+        'hibernating') AS segment,
+    transform(segment,
+        ['champions', 'loyal', 'potential_loyalist', 'new', 'promising', 'need_attention', 'about_to_sleep', 'cant_lose', 'at_risk', 'lost', 'hibernating'],
+        ['Champions', 'Loyal Customers', 'Potential Loyalists', 'New Customers', 'Promising', 'Need Attention', 'About to Sleep', 'Can''t Lose Them', 'At Risk', 'Lost', 'Hibernating'],
+        '') AS segment_name
+FROM
+(
+    SELECT
+        currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY recency_days DESC) - 1), count() OVER (PARTITION BY currency))) AS r_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY frequency ASC) - 1), count() OVER (PARTITION BY currency))) AS f_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY monetary ASC) - 1), count() OVER (PARTITION BY currency))) AS m_score
+    FROM
+    (
+        SELECT
+            toString(currency) AS currency,
+            customer_id,
+            maxIf(ts, status = 'completed') AS last_purchase,
+            toUInt32(intDiv(toUnixTimestamp64Milli({as_of:DateTime64(3, 'UTC')}) - toUnixTimestamp64Milli(last_purchase), 86400000)) AS recency_days,
+            uniqExactIf(order_id, status = 'completed') AS frequency,
+            sumIf(quantity * toDecimal128(unit_price, 4), status = 'completed') AS gross,
+            sumIf(quantity * toDecimal128(unit_price, 4), status = 'refunded') AS refunds,
+            gross - refunds AS monetary
+        FROM orders
+        WHERE shop_id = {shop:String} AND ts < {as_of:DateTime64(3, 'UTC')} AND status IN ('completed', 'refunded')
+        GROUP BY currency, customer_id
+        HAVING frequency > 0
+    )
+);
+
+CREATE VIEW IF NOT EXISTS insight_order_risk ON CLUSTER '{cluster}' AS
+WITH
+    lines30 AS (
+        SELECT customer_id, product_id, country, quantity, ln(greatest(quantity * toFloat64(unit_price), 0.01)) AS x
+        FROM orders
+        WHERE shop_id = {shop:String} AND status != 'refunded'
+          AND ts >= {range_to:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts < {range_to:DateTime64(3, 'UTC')}
+    ),
+    shop_baseline AS (
+        SELECT ifNotFinite(avg(x), 0) AS mu, ifNotFinite(varPop(x), 1) AS var,
+            ifNotFinite((SELECT avg(v) FROM (SELECT varPop(x) AS v FROM lines30 GROUP BY customer_id HAVING count() >= 3)), var / 2) AS within_var,
+            uniqExact(customer_id) AS customers
+        FROM lines30
+    ),
+    country_share AS (
+        SELECT country, uniqExact(customer_id) AS customers FROM lines30 GROUP BY country
+    ),
+    product_quantity AS (
+        SELECT product_id, avg(ln(quantity)) AS q_mu, stddevPop(ln(quantity)) AS q_sigma, count() AS q_lines
+        FROM lines30 WHERE quantity > 0 GROUP BY product_id
+    ),
+    history AS (
+        SELECT
+            order_id, ts, customer_id, product_id, country, quantity, toString(currency) AS currency, toString(status) AS status,
+            quantity * toFloat64(unit_price) AS amount, ln(greatest(amount, 0.01)) AS x, toUnixTimestamp64Milli(ts) AS t,
+            count() OVER settled AS n_prior, sum(x) OVER settled AS sx, sum(x * x) OVER settled AS sxx,
+            uniqExact(order_id) OVER settled AS orders_prior, min(t) OVER settled AS first_t,
+            groupUniqArrayIf(country, country != '') OVER settled AS known_countries,
+            uniqExact(order_id) OVER recent AS orders_10m
+        FROM orders
+        WHERE shop_id = {shop:String} AND status != 'refunded'
+          AND ts >= {range_from:DateTime64(3, 'UTC')} - INTERVAL 365 DAY AND ts < {range_to:DateTime64(3, 'UTC')}
+          AND customer_id IN (
+              SELECT customer_id FROM orders
+              WHERE shop_id = {shop:String} AND status != 'refunded'
+                AND ts >= {range_from:DateTime64(3, 'UTC')} AND ts < {range_to:DateTime64(3, 'UTC')}
+                AND ({customer:String} = '' OR customer_id = {customer:String}))
+        WINDOW
+            settled AS (PARTITION BY customer_id ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND 3600000 PRECEDING),
+            recent AS (PARTITION BY customer_id ORDER BY t RANGE BETWEEN 600000 PRECEDING AND CURRENT ROW)
+    )
+SELECT
+    ts, order_id, product_id, customer_id, country, currency, status, quantity, round(amount, 2) AS amount, score, score >= 80 AS flagged,
+    round(amount_z, 2) AS amount_z, orders_10m, new_country, round(quantity_z, 2) AS quantity_z,
+    arrayFilter(r -> r != '', [
+        if(p_amount >= 0.3, format('amount {}× usual (z {})', toString(round(exp(x - mu_eff), 1)), toString(round(amount_z, 1))), ''),
+        if(p_velocity >= 0.3, format('{} orders in 10 min', toString(orders_10m)), ''),
+        if(p_country >= 0.3, format('{} country {}', if(new_country, 'new', 'rare'), country), ''),
+        if(p_quantity >= 0.3, format('quantity {} (z {})', toString(quantity), toString(round(quantity_z, 1))), '')
+    ]) AS reasons
+FROM
+(
+    SELECT
+        h.ts AS ts, h.order_id AS order_id, h.product_id AS product_id, h.customer_id AS customer_id, h.country AS country,
+        h.currency AS currency, h.status AS status, h.quantity AS quantity, h.amount AS amount, h.x AS x, h.orders_10m AS orders_10m,
+        greatest(b.var - b.within_var, 0.05) AS tau2,
+        greatest(b.within_var, 0.05) AS w,
+        1 / tau2 + h.n_prior / w AS precision,
+        (b.mu / tau2 + h.sx / w) / precision AS mu_eff,
+        (if(h.n_prior = 0, 0, greatest(h.sxx - h.sx * h.sx / h.n_prior, 0)) + 3 * w) / (h.n_prior + 3) AS w_customer,
+        (h.x - mu_eff) / sqrt(w_customer + 1 / precision) AS amount_z,
+        1 / (1 + exp(-1.5 * (amount_z - 4))) AS p_amount,
+        h.orders_prior * 600000 / greatest(h.t - h.first_t, 7 * 86400000) AS expected_10m,
+        1 / (1 + exp(-2.5 * (h.orders_10m - expected_10m - 3.4))) AS p_velocity,
+        greatest(ifNull(c.customers, 0) - 1, 0) < greatest(0.002 * b.customers, 1) AS rare_country,
+        h.country != '' AND h.orders_prior >= 1 AND NOT has(h.known_countries, h.country) AS new_country,
+        multiIf(h.country = '', 0, new_country, if(rare_country, 0.85, 0.45), rare_country, 0.5, 0) AS p_country,
+        (ln(greatest(h.quantity, 1)) - if(p.q_lines >= 20, p.q_mu, 0.3)) / greatest(if(p.q_lines >= 20, p.q_sigma, 0.5), 0.3) AS quantity_z,
+        1 / (1 + exp(-1.5 * (quantity_z - 6))) AS p_quantity,
+        toUInt8(round(100 * (1 - (1 - p_amount) * (1 - p_velocity) * (1 - p_country) * (1 - p_quantity)))) AS score
+    FROM history AS h
+    CROSS JOIN shop_baseline AS b
+    LEFT JOIN product_quantity AS p ON p.product_id = h.product_id
+    LEFT JOIN country_share AS c ON c.country = h.country
+    WHERE h.ts >= {range_from:DateTime64(3, 'UTC')} AND ({customer:String} = '' OR h.customer_id = {customer:String})
+);
+
+CREATE VIEW IF NOT EXISTS insight_forecast ON CLUSTER '{cluster}' AS
+WITH
+    toStartOfInterval(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC'), toIntervalSecond({step_s:UInt32})) AS cutoff,
+    toStartOfDay(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC')) AS today,
+    today - toIntervalDay({history_days:UInt32}) AS history_start,
+    series AS (
+        SELECT toString(currency) AS currency, '' AS product_id, bucket AS hour,
+            toFloat64(sumIf(revenue, status = 'completed') - sumIf(revenue, status = 'refunded')) AS v
+        FROM sales_1h
+        WHERE {metric:String} = 'revenue' AND shop_id = {shop:String} AND status IN ('completed', 'refunded')
+          AND bucket >= history_start AND bucket < cutoff
+        GROUP BY currency, hour
+        UNION ALL
+        SELECT toString(currency) AS currency, product_id, bucket AS hour,
+            toFloat64(toInt64(sumIf(units, status = 'completed')) - toInt64(sumIf(units, status = 'refunded'))) AS v
+        FROM product_sales_1h
+        WHERE {metric:String} = 'units' AND shop_id = {shop:String} AND status IN ('completed', 'refunded')
+          AND ({product:String} = '' OR product_id = {product:String})
+          AND bucket >= history_start AND bucket < cutoff
+        GROUP BY currency, product_id, hour
+    ),
+    dense AS (
+        SELECT currency, product_id, hour, v
+        FROM
+        (
+            SELECT currency, product_id, hour, v FROM series
+            UNION ALL
+            SELECT currency, product_id, toStartOfDay(first) AS hour, 0 AS v
+            FROM (SELECT currency, product_id, min(hour) AS first FROM series GROUP BY currency, product_id)
+            WHERE toStartOfDay(first) != first
+        )
+        ORDER BY currency, product_id, hour WITH FILL TO cutoff STEP toIntervalHour(1)
+    ),
+    days AS (
+        SELECT currency, product_id, toStartOfDay(hour) AS day, toDayOfWeek(day) AS dow, sum(v) AS total
+        FROM dense WHERE hour < today
+        GROUP BY currency, product_id, day
+        HAVING count() = 24
+    ),
+    model AS (
+        SELECT d.currency AS currency, d.product_id AS product_id, d.n_days AS n_days, d.dow_factor AS dow_factor,
+            if(d.n_days >= 14, d.line.1, 0) AS slope,
+            multiIf(d.n_days >= 14, d.line.2, d.n_days > 0, d.mean_level, h.per_hour * 24) AS intercept,
+            h.share AS hour_share
+        FROM
+        (
+            SELECT currency, product_id, count() AS n_days, factors AS dow_factor,
+                avg(total / factors[dow]) AS mean_level,
+                simpleLinearRegression(toFloat64(dateDiff('day', today, day)), total / factors[dow]) AS line
+            FROM days
+            INNER JOIN
+            (
+                SELECT currency, product_id, arrayMap(f -> f / arrayAvg(raw), raw) AS factors
+                FROM (
+                    SELECT currency, product_id, arrayMap(w -> if(has(weekdays, w), ratios[indexOf(weekdays, w)], 1), range(1, 8)) AS raw
+                    FROM (
+                        SELECT currency, product_id, groupArray(dow) AS weekdays, groupArray(ratio) AS ratios
+                        FROM (
+                            SELECT currency, product_id, dow, avg(total / centred) AS ratio
+                            FROM (
+                                SELECT currency, product_id, dow, total,
+                                    avg(total) OVER w AS centred, count() OVER w AS width
+                                FROM days
+                                WINDOW w AS (PARTITION BY currency, product_id ORDER BY day ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING))
+                            WHERE width = 7 AND centred > 0
+                            GROUP BY currency, product_id, dow)
+                        GROUP BY currency, product_id))
+                UNION ALL
+                SELECT currency, product_id, [1, 1, 1, 1, 1, 1, 1] AS factors FROM days
+                GROUP BY currency, product_id HAVING count() < 7
+            ) AS f USING (currency, product_id)
+            GROUP BY currency, product_id, factors
+        ) AS d
+        RIGHT JOIN
+        (
+            SELECT currency, product_id, per_hour,
+                arrayMap(i -> if(total = 0, 1 / 24, arraySum(arrayFilter((x, hh) -> hh = i, sums, hods)) / total), range(24)) AS share
+            FROM (
+                SELECT currency, product_id, groupArray(hod) AS hods, groupArray(s) AS sums, sum(s) AS total, total / sum(n) AS per_hour
+                FROM (SELECT currency, product_id, toHour(hour) AS hod, sum(v) AS s, count() AS n FROM dense GROUP BY currency, product_id, hod)
+                GROUP BY currency, product_id)
+        ) AS h USING (currency, product_id)
+    ),
+    fitted AS (
+        SELECT m.currency AS currency, m.product_id AS product_id, hour,
+            toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})) AS t,
+            greatest(0, m.intercept + m.slope * dateDiff('day', today, toStartOfDay(hour)))
+                * if(empty(m.dow_factor), 1, m.dow_factor[toDayOfWeek(hour)]) * m.hour_share[toHour(hour) + 1] AS f
+        FROM model AS m
+        ARRAY JOIN arrayMap(n -> history_start + toIntervalHour(n),
+            range(toUInt32(dateDiff('hour', history_start, cutoff) + {horizon:UInt32} * intDiv({step_s:UInt32}, 3600)))) AS hour
+    ),
+    buckets AS (
+        SELECT currency, product_id, t, sum(fit) AS fit, sum(actual) AS actual, sum(is_fit) AS hours, sum(is_actual) AS seen
+        FROM
+        (
+            SELECT currency, product_id, t, f AS fit, 0 AS actual, 1 AS is_fit, 0 AS is_actual FROM fitted
+            UNION ALL
+            SELECT currency, product_id, toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})) AS t, 0 AS fit, v AS actual, 0 AS is_fit, 1 AS is_actual FROM dense
+        )
+        GROUP BY currency, product_id, t
+    ),
+    scored AS (
+        SELECT currency, product_id, t, fit, scale_floor,
+            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY currency, product_id) AS q
+        FROM (
+            SELECT currency, product_id, t, fit, actual, history,
+                greatest(avgIf(fit, history) OVER (PARTITION BY currency, product_id) / 10, 1e-9) AS scale_floor
+            FROM (SELECT *, t < cutoff AND seen = hours AS history FROM buckets)
+        )
+    )
+SELECT
+    currency, product_id, t,
+    round(fit, 4) AS forecast,
+    round(least(fit, greatest(0, fit + q[1] * sqrt(greatest(fit, scale_floor)))), 4) AS lower,
+    round(greatest(fit, fit + q[2] * sqrt(greatest(fit, scale_floor))), 4) AS upper
+FROM scored
+WHERE t >= cutoff AND t < cutoff + toIntervalSecond({horizon:UInt32} * {step_s:UInt32}) AND isFinite(q[1]);

@@ -1,0 +1,70 @@
+-- @description One customer of a shop, per currency: lifetime value (net revenue), orders, AOV, first and last purchase, countries, RFM segment and scores, risk (highest score, flagged lines, the lines scoring 30 or more) and the last 20 orders.
+-- @roles seller
+-- @param shop Shop required : the shop
+-- @param customer_id Id required : the customer
+-- @param as_of DateTime default=now : the profile as of this time (orders before it)
+-- @cache bucket=60 open_ttl=10 closed_ttl=86400
+WITH
+    lines AS (
+        SELECT order_id, ts, product_id, quantity, toString(status) AS status, toString(currency) AS currency, country,
+            quantity * toDecimal128(unit_price, 4) AS amount
+        FROM orders
+        WHERE shop_id = {shop:String} AND customer_id = {customer_id:String} AND ts < {as_of:DateTime64(3, 'UTC')}
+    ),
+    risk AS (
+        SELECT ts, order_id, product_id, currency, score, reasons
+        FROM insight_order_risk(shop = {shop:String}, range_from = toDateTime64(0, 3, 'UTC'), range_to = {as_of:DateTime64(3, 'UTC')}, customer = {customer_id:String})
+    )
+SELECT
+    s.currency AS currency, {customer_id:String} AS customer_id,
+    if(s.orders = 0, NULL, s.first_purchase) AS first_purchase, if(s.orders = 0, NULL, s.last_purchase) AS last_purchase,
+    s.orders AS orders, s.units AS units, s.gross AS gross, s.refunds AS refunds, s.gross - s.refunds AS lifetime_value,
+    if(s.orders = 0, NULL, lifetime_value / s.orders) AS aov, s.countries AS countries,
+    r.segment AS segment, r.segment_name AS segment_name, r.recency_days AS recency_days,
+    r.r_score AS r_score, r.f_score AS f_score, r.m_score AS m_score,
+    k.max_score AS max_score, k.flagged_lines AS flagged_lines, k.risk_history AS risk_history,
+    o.last_orders AS last_orders
+FROM
+(
+    SELECT currency,
+        minIf(ts, status = 'completed') AS first_purchase, maxIf(ts, status = 'completed') AS last_purchase,
+        uniqExactIf(order_id, status = 'completed') AS orders, sumIf(quantity, status = 'completed') AS units,
+        sumIf(amount, status = 'completed') AS gross, sumIf(amount, status = 'refunded') AS refunds,
+        arraySort(groupUniqArrayIf(country, country != '')) AS countries
+    FROM lines GROUP BY currency
+) AS s
+LEFT JOIN
+(
+    SELECT currency, segment, segment_name, recency_days, r_score, f_score, m_score
+    FROM insight_rfm(shop = {shop:String}, as_of = {as_of:DateTime64(3, 'UTC')})
+    WHERE customer_id = {customer_id:String}
+) AS r ON r.currency = s.currency
+LEFT JOIN
+(
+    SELECT currency, max(score) AS max_score, countIf(score >= 80) AS flagged_lines,
+        arraySlice(arrayReverseSort(x -> (x.ts, x.order_id, x.product_id), groupArrayIf(
+            CAST((ts, order_id, product_id, score, reasons), 'Tuple(ts DateTime64(3, \'UTC\'), order_id String, product_id String, score UInt8, reasons Array(String))'),
+            score >= 30)), 1, 50) AS risk_history
+    FROM risk GROUP BY currency
+) AS k ON k.currency = s.currency
+LEFT JOIN
+(
+    SELECT currency,
+        arraySlice(arrayReverseSort(x -> (x.ts, x.order_id), groupArray(
+            CAST((order_id, ts, status, lines, units, amount, refunded, max_score),
+                 'Tuple(order_id String, ts DateTime64(3, \'UTC\'), status String, lines UInt64, units UInt64, amount Decimal(38, 4), refunded Decimal(38, 4), max_score UInt8)'))), 1, 20) AS last_orders
+    FROM
+    (
+        -- One row per order: its lines (refund events apart), their risk, and what was refunded of it later.
+        SELECT l.currency AS currency, l.order_id AS order_id, minIf(l.ts, l.status != 'refunded') AS ts,
+            anyIf(l.status, l.status != 'refunded') AS status, countIf(l.status != 'refunded') AS lines,
+            sumIf(l.quantity, l.status != 'refunded') AS units, sumIf(l.amount, l.status != 'refunded') AS amount,
+            sumIf(l.amount, l.status = 'refunded') AS refunded, max(ifNull(k.score, 0)) AS max_score
+        FROM lines AS l
+        LEFT JOIN risk AS k ON k.order_id = l.order_id AND k.product_id = l.product_id AND k.ts = l.ts
+        GROUP BY currency, order_id
+        HAVING lines > 0
+    )
+    GROUP BY currency
+) AS o ON o.currency = s.currency
+ORDER BY currency
