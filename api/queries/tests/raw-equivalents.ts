@@ -76,6 +76,16 @@ export const insightRawEquivalents: Record<string, { params: Record<string, stri
       WHERE a.product_id = 'p1' AND b.product_id != 'p1'
       GROUP BY b.product_id ORDER BY lift DESC, orders_together DESC, product_id LIMIT 10`,
   },
+  product_trend: {
+    params: { product_id: 'p1', interval: '1h' },
+    sql: `SELECT toStartOfHour(ts) AS t, toString(currency) AS currency,
+        sumIf(${amount}, status = 'completed') - sumIf(${amount}, status = 'refunded') AS revenue,
+        toInt64(sumIf(quantity, status = 'completed')) - toInt64(sumIf(quantity, status = 'refunded')) AS units,
+        uniqExactIf(order_id, status = 'completed') AS orders
+      FROM orders WHERE shop_id = {shop:String} AND product_id = 'p1' AND status IN ('completed', 'refunded')
+        AND ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}
+      GROUP BY t, currency ORDER BY currency, t`,
+  },
   customer_profile: {
     params: { customer_id: 'c1' },
     sql: `SELECT toString(currency) AS currency, uniqExactIf(order_id, status = 'completed') AS orders,
