@@ -2,7 +2,7 @@
 -- @roles seller
 -- @param shop Shop required : the shop
 -- @param customer_id Id required : the customer
--- @param as_of DateTime default=now : the profile as of this time (orders before it)
+-- @param as_of DateTime default=2100-01-01 : the profile as of this time (orders before it); by default now, with the segment from the latest snapshot (insights.rfm)
 -- @cache bucket=60 open_ttl=10 closed_ttl=86400
 WITH
     lines AS (
@@ -13,7 +13,8 @@ WITH
     ),
     risk AS (
         SELECT ts, order_id, product_id, currency, score, reasons
-        FROM insight_order_risk(shop = {shop:String}, range_from = toDateTime64(0, 3, 'UTC'), range_to = {as_of:DateTime64(3, 'UTC')}, customer = {customer_id:String})
+        FROM insight_order_risk(shop = {shop:String}, range_from = toDateTime64(0, 3, 'UTC'),
+            range_to = if({as_of:DateTime64(3, 'UTC')} >= '2100-01-01', now64(3, 'UTC') + INTERVAL 1 MINUTE, {as_of:DateTime64(3, 'UTC')}), customer = {customer_id:String})
     )
 SELECT
     s.currency AS currency, {customer_id:String} AS customer_id,
@@ -35,8 +36,11 @@ FROM
 ) AS s
 LEFT JOIN
 (
+    SELECT currency, segment, segment_name, recency_days, r_score, f_score, m_score FROM insights.rfm
+    WHERE {as_of:DateTime64(3, 'UTC')} >= '2100-01-01' AND shop_id = {shop:String} AND customer_id = {customer_id:String}
+    UNION ALL
     SELECT currency, segment, segment_name, recency_days, r_score, f_score, m_score
-    FROM insight_rfm(shop = {shop:String}, as_of = {as_of:DateTime64(3, 'UTC')})
+    FROM insight_rfm(shop = {shop:String}, as_of = {as_of:DateTime64(3, 'UTC')}, enabled = toUInt8({as_of:DateTime64(3, 'UTC')} < '2100-01-01'))
     WHERE customer_id = {customer_id:String}
 ) AS r ON r.currency = s.currency
 LEFT JOIN

@@ -1,7 +1,9 @@
--- insight_rfm(shop, as_of): recency, frequency and monetary value of every customer of one
--- shop (per currency) as of a time, quintile scores 1–5 and one of 11 segments. A parameterized
--- view: the catalog queries rfm_segments, rfm_summary and customer_profile read it, so the
--- scoring lives in one place. Computed from the raw order lines (a shop of 1M lines: ~200 ms).
+-- insight_rfm(shop, as_of, enabled): recency, frequency and monetary value of every customer of
+-- one shop (or of every shop: shop = '') per currency as of a time, quintile scores 1–5 and one of
+-- 11 segments. A parameterized view: the catalog queries rfm_segments, rfm_summary and
+-- customer_profile and the minutely snapshot insights.rfm (023) read it, so the scoring lives in
+-- one place. Computed from the raw order lines (a shop of 1M lines: ~200 ms on an idle core).
+-- enabled = 0 reads nothing (the catalog's switch between the snapshot and an explicit as_of).
 --   frequency: distinct orders with a completed line before as_of; refunds do not remove orders.
 --   monetary:  net revenue = completed lines − refunded lines (each at its own time) before as_of.
 --   recency:   whole days from the last completed line to as_of.
@@ -14,7 +16,7 @@
 --   at_risk R1–2 FM3–4 · lost R1 FM1 · hibernating R1–2 FM1–2 (the rest).
 CREATE VIEW IF NOT EXISTS insight_rfm AS
 SELECT
-    currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+    shop_id, currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
     r_score, f_score, m_score, intDiv(f_score + m_score + 1, 2) AS fm_score,
     multiIf(
         r_score = 5 AND fm_score >= 4, 'champions',
@@ -35,13 +37,14 @@ SELECT
 FROM
 (
     SELECT
-        currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
-        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY recency_days DESC) - 1), count() OVER (PARTITION BY currency))) AS r_score,
-        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY frequency ASC) - 1), count() OVER (PARTITION BY currency))) AS f_score,
-        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY monetary ASC) - 1), count() OVER (PARTITION BY currency))) AS m_score
+        shop_id, currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY recency_days DESC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS r_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY frequency ASC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS f_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY monetary ASC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS m_score
     FROM
     (
         SELECT
+            shop_id,
             toString(currency) AS currency,
             customer_id,
             maxIf(ts, status = 'completed') AS last_purchase,
@@ -52,8 +55,9 @@ FROM
             sumIf(quantity * toDecimal128(unit_price, 4), status = 'refunded') AS refunds,
             gross - refunds AS monetary
         FROM orders
-        WHERE shop_id = {shop:String} AND ts < {as_of:DateTime64(3, 'UTC')} AND status IN ('completed', 'refunded')
-        GROUP BY currency, customer_id
+        WHERE {enabled:UInt8} = 1 AND ({shop:String} = '' OR shop_id = {shop:String})
+          AND ts < {as_of:DateTime64(3, 'UTC')} AND status IN ('completed', 'refunded')
+        GROUP BY shop_id, currency, customer_id
         HAVING frequency > 0
     )
 );

@@ -7,6 +7,8 @@
 //   Kafka engine tables       → ON CLUSTER: every replica joins one consumer group, so the
 //                               topic's partitions spread over the whole cluster
 //   plain (parameterized) views → ON CLUSTER, reading the Distributed tables: a whole-cluster answer
+//   databases, refreshable views → ON CLUSTER: every node refreshes its own snapshot table from the
+//                               Distributed tables (a whole-cluster snapshot on each node, read locally)
 // Usage: npx tsx deploy/clickhouse/generate-cluster-schema.ts [--check] [--brokers kafka:9092]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -35,6 +37,8 @@ const mergeTreeEngine = /ENGINE\s*=\s*(\w*MergeTree)\b(\s*\(([^)]*)\))?/
 const createView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/
 const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b/
 const createPlainView = /^CREATE VIEW IF NOT EXISTS (\w+) AS\b/
+const createDatabase = /^CREATE DATABASE IF NOT EXISTS (\w+)/
+const createRefreshableView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS ([\w.]+)\s+REFRESH\b/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -63,6 +67,10 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
         out.push(stmt.replace(createTable, `CREATE TABLE IF NOT EXISTS ${table[1]} ${onCluster}\n(`))
       } else if (createNamedCollection.test(stmt)) {
         out.push(stmt.replace(createNamedCollection, (m, name: string) => `CREATE NAMED COLLECTION IF NOT EXISTS ${name} ${onCluster} AS`))
+      } else if (createDatabase.test(stmt)) {
+        out.push(stmt.replace(createDatabase, (m, name: string) => `CREATE DATABASE IF NOT EXISTS ${name} ${onCluster}`))
+      } else if (createRefreshableView.test(stmt)) {
+        out.push(stmt.replace(createRefreshableView, (m, name: string) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${onCluster}\nREFRESH`))
       } else if (createPlainView.test(stmt)) {
         out.push(stmt.replace(createPlainView, (m, name: string) => `CREATE VIEW IF NOT EXISTS ${name} ${onCluster} AS`))
       } else if (view) {

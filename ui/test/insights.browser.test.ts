@@ -30,11 +30,16 @@ beforeAll(async () => {
   const lines = [...shopHistory({ seed: 11, fromMs: to - 9 * 24 * hour, toMs: to, ordersPerHour: 25 })].flatMap((b) => b.orders)
   await post('orders', lines)
   const analyst = await tokenFor(['analyst'])
+  const sql = async (query: string) => (await (await fetch(`${gw.url}/api/v1/sql?query=${encodeURIComponent(`${query} FORMAT TSV`)}`, { headers: { authorization: `Bearer ${analyst}` } })).text()).trim()
+  await eventually(async () => expect(Number(await sql("SELECT count() FROM orders WHERE shop_id = 'shop-1'"))).toBe(lines.length), { timeoutMs: 60_000 })
+  // The panels' default answers come from the snapshots ClickHouse refreshes every minute (clickhouse/views/023): wait for one taken after the load.
+  const loaded = await sql("SELECT toUnixTimestamp64Milli(max(received_at)) FROM orders WHERE shop_id = 'shop-1'")
   await eventually(async () => {
-    const r = await fetch(`${gw.url}/api/v1/sql?query=${encodeURIComponent("SELECT count() FROM orders WHERE shop_id = 'shop-1' FORMAT TSV")}`, { headers: { authorization: `Bearer ${analyst}` } })
-    expect(Number((await r.text()).trim())).toBe(lines.length)
-  }, { timeoutMs: 60_000 })
-}, 240_000)
+    for (const t of ['rfm', 'forecasts', 'bought_together']) {
+      expect(Number(await sql(`SELECT count() FROM insights.${t} WHERE shop_id = 'shop-1' AND toUnixTimestamp64Milli(computed_at) > ${loaded}`)), t).toBeGreaterThan(0)
+    }
+  }, { timeoutMs: 150_000, intervalMs: 1000 })
+}, 400_000)
 
 afterAll(async () => {
   for (const o of opened) await o.context.close().catch(() => {})

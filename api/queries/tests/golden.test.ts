@@ -16,6 +16,7 @@ import { resolveCall } from '../../history/params.ts'
 import { AppError } from '../../../core/errors.ts'
 import type { Principal } from '../../../core/roles.ts'
 import { scoreLines, type OrderRow } from './risk-model.ts'
+import { shopHistory } from '../../../ingest/demo/history.ts'
 
 const here = import.meta.dirname
 const update = process.env.UPDATE === '1'
@@ -74,6 +75,53 @@ describe('order risk against the model written out in TypeScript (risk-model.ts)
       expect(Number(r.quantity_z)).toBeCloseTo(m.quantity_z, 1)
     }
   }, 120_000)
+})
+
+describe('snapshots (clickhouse/views/023) answer as the live views do at their refresh time', () => {
+  it('rfm, forecasts, product demand, bought-together and the customer segment: default answer = explicit as_of of the snapshot', async () => {
+    await truncateAll()
+    const hour = 3_600_000
+    const to = Date.now() - 5 * 60_000
+    const lines = [...shopHistory({ seed: 5, fromMs: to - 12 * 24 * hour, toMs: to, ordersPerHour: 8 })].flatMap((b) => b.orders)
+    await writer.insert({ table: 'orders', values: lines.map((l) => ({ ...l, ts: new Date(l.ts).toISOString().replace('T', ' ').replace('Z', '') })), format: 'JSONEachRow' })
+    for (const view of ['rfm', 'forecasts', 'bought_together']) {
+      await writer.command({ query: `SYSTEM REFRESH VIEW insights.${view}` })
+      await writer.command({ query: `SYSTEM WAIT VIEW insights.${view}` })
+    }
+    const [{ at }] = await (await writer.query({ query: 'SELECT toString(max(computed_at)) AS at FROM insights.rfm', format: 'JSONEachRow' })).json<{ at: string }>()
+    const asOf = `${at.replace(' ', 'T')}Z`
+    const rows = async (call: string) => {
+      const [header, ...body] = (await runCall(call, Date.now())).trim().split('\n')
+      const cols = header.split('\t')
+      return body.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v]).filter(([c]) => c !== 'as_of')))
+    }
+    const same = async (call: string, minRows: number) => {
+      const snapshot = await rows(call)
+      const live = await rows(`${call}&as_of=${asOf}`)
+      expect(snapshot.length, call).toBeGreaterThanOrEqual(minRows)
+      return { snapshot, live }
+    }
+    for (const call of ['rfm_segments?shop=shop-1&limit=100000', 'rfm_summary?shop=shop-1']) {
+      const { snapshot, live } = await same(call, 5)
+      expect(snapshot, call).toEqual(live)
+    }
+    // Forecast buckets: the snapshot drops a bucket that ended since its refresh; the rest must match.
+    for (const call of ['revenue_forecast?shop=shop-1&interval=1h&horizon=24', 'revenue_forecast?shop=shop-1&interval=1d&horizon=7', 'product_demand?shop=shop-1&interval=1d&horizon=7&limit=5']) {
+      const { snapshot, live } = await same(call, 5)
+      const key = (r: Record<string, string>) => `${r.currency}/${r.product_id}/${r.t}`
+      const byKey = new Map(live.map((r) => [key(r), r]))
+      const common = snapshot.filter((r) => byKey.has(key(r)))
+      expect(common.length, call).toBeGreaterThanOrEqual(snapshot.length - 5)
+      for (const r of common) expect(r, call).toEqual(byKey.get(key(r)))
+    }
+    const product = (await rows('product_demand?shop=shop-1&interval=1d&horizon=1&limit=1'))[0].product_id
+    const { snapshot, live } = await same(`bought_together?shop=shop-1&product_id=${product}&min_orders=1&limit=100`, 3)
+    expect(snapshot).toEqual(live)
+    const customer = (await rows('rfm_segments?shop=shop-1&limit=1'))[0].customer_id
+    const profile = await same(`customer_profile?shop=shop-1&customer_id=${customer}`, 1)
+    const pick = (r: Record<string, string>[]) => r.map((x) => [x.segment, x.r_score, x.f_score, x.m_score, x.lifetime_value])
+    expect(pick(profile.snapshot)).toEqual(pick(profile.live))
+  }, 180_000)
 })
 
 describe('catalog golden runner', () => {

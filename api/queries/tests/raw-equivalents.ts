@@ -40,7 +40,7 @@ export const insightRawEquivalents: Record<string, { params: Record<string, stri
   rfm_summary: {
     params: {},
     sql: `SELECT currency, segment, count() AS customers, sum(monetary) AS revenue
-      FROM insight_rfm(shop = {shop:String}, as_of = {to:DateTime64(3, 'UTC')})
+      FROM insight_rfm(shop = {shop:String}, as_of = {to:DateTime64(3, 'UTC')}, enabled = 1)
       GROUP BY currency, segment ORDER BY currency, revenue DESC, segment`,
   },
   order_risk: {
@@ -55,19 +55,19 @@ export const insightRawEquivalents: Record<string, { params: Record<string, stri
   revenue_forecast: {
     params: { interval: '1h', horizon: '6' },
     sql: `SELECT t, currency, forecast, lower, upper
-      FROM insight_forecast(shop = {shop:String}, metric = 'revenue', product = '', step_s = 3600, horizon = 6, history_days = 28, as_of = {to:DateTime64(3, 'UTC')})
+      FROM insight_forecast(shop = {shop:String}, metric = 'revenue', product = '', step_s = 3600, horizon = 6, history_days = 28, as_of = {to:DateTime64(3, 'UTC')}, enabled = 1)
       ORDER BY currency, t`,
   },
   product_demand: {
     params: { interval: '1h', horizon: '4', limit: '1000' },
     sql: `SELECT t, currency, product_id, forecast, lower, upper
-      FROM insight_forecast(shop = {shop:String}, metric = 'units', product = '', step_s = 3600, horizon = 4, history_days = 28, as_of = {to:DateTime64(3, 'UTC')})
+      FROM insight_forecast(shop = {shop:String}, metric = 'units', product = '', step_s = 3600, horizon = 4, history_days = 28, as_of = {to:DateTime64(3, 'UTC')}, enabled = 1)
       ORDER BY currency, sum(forecast) OVER (PARTITION BY currency, product_id) DESC, product_id, t`,
   },
   bought_together: {
-    params: { product_id: 'p1', min_orders: '1', from: '2000-01-01' },
+    params: { product_id: 'p1', min_orders: '1', window: '365d' },
     sql: `WITH sold AS (SELECT DISTINCT order_id, product_id FROM orders
-        WHERE shop_id = {shop:String} AND status = 'completed' AND ts < {to:DateTime64(3, 'UTC')})
+        WHERE shop_id = {shop:String} AND status = 'completed' AND ts < {to:DateTime64(3, 'UTC')} AND ts >= {to:DateTime64(3, 'UTC')} - INTERVAL 365 DAY)
       SELECT b.product_id AS product_id, count() AS orders_together,
         round(orders_together * (SELECT uniqExact(order_id) FROM sold)
           / ((SELECT count() FROM sold WHERE product_id = 'p1') * any(n.c)), 4) AS lift

@@ -465,7 +465,7 @@ GROUP BY shop_id, bucket, product_id;
 
 CREATE VIEW IF NOT EXISTS insight_rfm ON CLUSTER '{cluster}' AS
 SELECT
-    currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+    shop_id, currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
     r_score, f_score, m_score, intDiv(f_score + m_score + 1, 2) AS fm_score,
     multiIf(
         r_score = 5 AND fm_score >= 4, 'champions',
@@ -486,13 +486,14 @@ SELECT
 FROM
 (
     SELECT
-        currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
-        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY recency_days DESC) - 1), count() OVER (PARTITION BY currency))) AS r_score,
-        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY frequency ASC) - 1), count() OVER (PARTITION BY currency))) AS f_score,
-        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY currency ORDER BY monetary ASC) - 1), count() OVER (PARTITION BY currency))) AS m_score
+        shop_id, currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY recency_days DESC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS r_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY frequency ASC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS f_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY monetary ASC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS m_score
     FROM
     (
         SELECT
+            shop_id,
             toString(currency) AS currency,
             customer_id,
             maxIf(ts, status = 'completed') AS last_purchase,
@@ -502,8 +503,9 @@ FROM
             sumIf(quantity * toDecimal128(unit_price, 4), status = 'refunded') AS refunds,
             gross - refunds AS monetary
         FROM orders
-        WHERE shop_id = {shop:String} AND ts < {as_of:DateTime64(3, 'UTC')} AND status IN ('completed', 'refunded')
-        GROUP BY currency, customer_id
+        WHERE {enabled:UInt8} = 1 AND ({shop:String} = '' OR shop_id = {shop:String})
+          AND ts < {as_of:DateTime64(3, 'UTC')} AND status IN ('completed', 'refunded')
+        GROUP BY shop_id, currency, customer_id
         HAVING frequency > 0
     )
 );
@@ -591,85 +593,86 @@ WITH
     toStartOfDay(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC')) AS today,
     today - toIntervalDay({history_days:UInt32}) AS history_start,
     series AS (
-        SELECT toString(currency) AS currency, '' AS product_id, bucket AS hour,
+        SELECT shop_id, toString(currency) AS currency, '' AS product_id, bucket AS hour,
             toFloat64(sumIf(revenue, status = 'completed') - sumIf(revenue, status = 'refunded')) AS v
         FROM sales_1h
-        WHERE {metric:String} = 'revenue' AND shop_id = {shop:String} AND status IN ('completed', 'refunded')
-          AND bucket >= history_start AND bucket < cutoff
-        GROUP BY currency, hour
+        WHERE {enabled:UInt8} = 1 AND {metric:String} = 'revenue' AND ({shop:String} = '' OR shop_id = {shop:String})
+          AND status IN ('completed', 'refunded') AND bucket >= history_start AND bucket < cutoff
+        GROUP BY shop_id, currency, hour
         UNION ALL
-        SELECT toString(currency) AS currency, product_id, bucket AS hour,
+        SELECT shop_id, toString(currency) AS currency, product_id, bucket AS hour,
             toFloat64(toInt64(sumIf(units, status = 'completed')) - toInt64(sumIf(units, status = 'refunded'))) AS v
         FROM product_sales_1h
-        WHERE {metric:String} = 'units' AND shop_id = {shop:String} AND status IN ('completed', 'refunded')
+        WHERE {enabled:UInt8} = 1 AND {metric:String} = 'units' AND ({shop:String} = '' OR shop_id = {shop:String})
+          AND status IN ('completed', 'refunded')
           AND ({product:String} = '' OR product_id = {product:String})
           AND bucket >= history_start AND bucket < cutoff
-        GROUP BY currency, product_id, hour
+        GROUP BY shop_id, currency, product_id, hour
     ),
     dense AS (
-        SELECT currency, product_id, hour, v
+        SELECT shop_id, currency, product_id, hour, v
         FROM
         (
-            SELECT currency, product_id, hour, v FROM series
+            SELECT shop_id, currency, product_id, hour, v FROM series
             UNION ALL
-            SELECT currency, product_id, toStartOfDay(first) AS hour, 0 AS v
-            FROM (SELECT currency, product_id, min(hour) AS first FROM series GROUP BY currency, product_id)
+            SELECT shop_id, currency, product_id, toStartOfDay(first) AS hour, 0 AS v
+            FROM (SELECT shop_id, currency, product_id, min(hour) AS first FROM series GROUP BY shop_id, currency, product_id)
             WHERE toStartOfDay(first) != first
         )
-        ORDER BY currency, product_id, hour WITH FILL TO cutoff STEP toIntervalHour(1)
+        ORDER BY shop_id, currency, product_id, hour WITH FILL TO cutoff STEP toIntervalHour(1)
     ),
     days AS (
-        SELECT currency, product_id, toStartOfDay(hour) AS day, toDayOfWeek(day) AS dow, sum(v) AS total
+        SELECT shop_id, currency, product_id, toStartOfDay(hour) AS day, toDayOfWeek(day) AS dow, sum(v) AS total
         FROM dense WHERE hour < today
-        GROUP BY currency, product_id, day
+        GROUP BY shop_id, currency, product_id, day
         HAVING count() = 24
     ),
     model AS (
-        SELECT d.currency AS currency, d.product_id AS product_id, d.n_days AS n_days, d.dow_factor AS dow_factor,
+        SELECT d.shop_id AS shop_id, d.currency AS currency, d.product_id AS product_id, d.n_days AS n_days, d.dow_factor AS dow_factor,
             if(d.n_days >= 14, d.line.1, 0) AS slope,
             multiIf(d.n_days >= 14, d.line.2, d.n_days > 0, d.mean_level, h.per_hour * 24) AS intercept,
             h.share AS hour_share
         FROM
         (
-            SELECT currency, product_id, count() AS n_days, factors AS dow_factor,
+            SELECT shop_id, currency, product_id, count() AS n_days, factors AS dow_factor,
                 avg(total / factors[dow]) AS mean_level,
                 simpleLinearRegression(toFloat64(dateDiff('day', today, day)), total / factors[dow]) AS line
             FROM days
             INNER JOIN
             (
-                SELECT currency, product_id, arrayMap(f -> f / arrayAvg(raw), raw) AS factors
+                SELECT shop_id, currency, product_id, arrayMap(f -> f / arrayAvg(raw), raw) AS factors
                 FROM (
-                    SELECT currency, product_id, arrayMap(w -> if(has(weekdays, w), ratios[indexOf(weekdays, w)], 1), range(1, 8)) AS raw
+                    SELECT shop_id, currency, product_id, arrayMap(w -> if(has(weekdays, w), ratios[indexOf(weekdays, w)], 1), range(1, 8)) AS raw
                     FROM (
-                        SELECT currency, product_id, groupArray(dow) AS weekdays, groupArray(ratio) AS ratios
+                        SELECT shop_id, currency, product_id, groupArray(dow) AS weekdays, groupArray(ratio) AS ratios
                         FROM (
-                            SELECT currency, product_id, dow, avg(total / centred) AS ratio
+                            SELECT shop_id, currency, product_id, dow, avg(total / centred) AS ratio
                             FROM (
-                                SELECT currency, product_id, dow, total,
+                                SELECT shop_id, currency, product_id, dow, total,
                                     avg(total) OVER w AS centred, count() OVER w AS width
                                 FROM days
-                                WINDOW w AS (PARTITION BY currency, product_id ORDER BY day ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING))
+                                WINDOW w AS (PARTITION BY shop_id, currency, product_id ORDER BY day ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING))
                             WHERE width = 7 AND centred > 0
-                            GROUP BY currency, product_id, dow)
-                        GROUP BY currency, product_id))
+                            GROUP BY shop_id, currency, product_id, dow)
+                        GROUP BY shop_id, currency, product_id))
                 UNION ALL
-                SELECT currency, product_id, [1, 1, 1, 1, 1, 1, 1] AS factors FROM days
-                GROUP BY currency, product_id HAVING count() < 7
-            ) AS f USING (currency, product_id)
-            GROUP BY currency, product_id, factors
+                SELECT shop_id, currency, product_id, [1, 1, 1, 1, 1, 1, 1] AS factors FROM days
+                GROUP BY shop_id, currency, product_id HAVING count() < 7
+            ) AS f USING (shop_id, currency, product_id)
+            GROUP BY shop_id, currency, product_id, factors
         ) AS d
         RIGHT JOIN
         (
-            SELECT currency, product_id, per_hour,
+            SELECT shop_id, currency, product_id, per_hour,
                 arrayMap(i -> if(total = 0, 1 / 24, arraySum(arrayFilter((x, hh) -> hh = i, sums, hods)) / total), range(24)) AS share
             FROM (
-                SELECT currency, product_id, groupArray(hod) AS hods, groupArray(s) AS sums, sum(s) AS total, total / sum(n) AS per_hour
-                FROM (SELECT currency, product_id, toHour(hour) AS hod, sum(v) AS s, count() AS n FROM dense GROUP BY currency, product_id, hod)
-                GROUP BY currency, product_id)
-        ) AS h USING (currency, product_id)
+                SELECT shop_id, currency, product_id, groupArray(hod) AS hods, groupArray(s) AS sums, sum(s) AS total, total / sum(n) AS per_hour
+                FROM (SELECT shop_id, currency, product_id, toHour(hour) AS hod, sum(v) AS s, count() AS n FROM dense GROUP BY shop_id, currency, product_id, hod)
+                GROUP BY shop_id, currency, product_id)
+        ) AS h USING (shop_id, currency, product_id)
     ),
     fitted AS (
-        SELECT m.currency AS currency, m.product_id AS product_id, hour,
+        SELECT m.shop_id AS shop_id, m.currency AS currency, m.product_id AS product_id, hour,
             toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})) AS t,
             greatest(0, m.intercept + m.slope * dateDiff('day', today, toStartOfDay(hour)))
                 * if(empty(m.dow_factor), 1, m.dow_factor[toDayOfWeek(hour)]) * m.hour_share[toHour(hour) + 1] AS f
@@ -678,28 +681,67 @@ WITH
             range(toUInt32(dateDiff('hour', history_start, cutoff) + {horizon:UInt32} * intDiv({step_s:UInt32}, 3600)))) AS hour
     ),
     buckets AS (
-        SELECT currency, product_id, t, sum(fit) AS fit, sum(actual) AS actual, sum(is_fit) AS hours, sum(is_actual) AS seen
+        SELECT shop_id, currency, product_id, t, sum(fit) AS fit, sum(actual) AS actual, sum(is_fit) AS hours, sum(is_actual) AS seen
         FROM
         (
-            SELECT currency, product_id, t, f AS fit, 0 AS actual, 1 AS is_fit, 0 AS is_actual FROM fitted
+            SELECT shop_id, currency, product_id, t, f AS fit, 0 AS actual, 1 AS is_fit, 0 AS is_actual FROM fitted
             UNION ALL
-            SELECT currency, product_id, toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})) AS t, 0 AS fit, v AS actual, 0 AS is_fit, 1 AS is_actual FROM dense
+            SELECT shop_id, currency, product_id, toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})) AS t, 0 AS fit, v AS actual, 0 AS is_fit, 1 AS is_actual FROM dense
         )
-        GROUP BY currency, product_id, t
+        GROUP BY shop_id, currency, product_id, t
     ),
     scored AS (
-        SELECT currency, product_id, t, fit, scale_floor,
-            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY currency, product_id) AS q
+        SELECT shop_id, currency, product_id, t, fit, scale_floor,
+            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY shop_id, currency, product_id) AS q
         FROM (
-            SELECT currency, product_id, t, fit, actual, history,
-                greatest(avgIf(fit, history) OVER (PARTITION BY currency, product_id) / 10, 1e-9) AS scale_floor
+            SELECT shop_id, currency, product_id, t, fit, actual, history,
+                greatest(avgIf(fit, history) OVER (PARTITION BY shop_id, currency, product_id) / 10, 1e-9) AS scale_floor
             FROM (SELECT *, t < cutoff AND seen = hours AS history FROM buckets)
         )
     )
 SELECT
-    currency, product_id, t,
+    shop_id, currency, product_id, t,
     round(fit, 4) AS forecast,
     round(least(fit, greatest(0, fit + q[1] * sqrt(greatest(fit, scale_floor)))), 4) AS lower,
     round(greatest(fit, fit + q[2] * sqrt(greatest(fit, scale_floor))), 4) AS upper
 FROM scored
 WHERE t >= cutoff AND t < cutoff + toIntervalSecond({horizon:UInt32} * {step_s:UInt32}) AND isFinite(q[1]);
+
+CREATE DATABASE IF NOT EXISTS insights ON CLUSTER '{cluster}' ENGINE = Atomic;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.rfm ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, currency, segment, customer_id)
+AS SELECT now64(3, 'UTC') AS computed_at, *
+FROM default.insight_rfm(shop = '', as_of = now64(3, 'UTC'), enabled = 1);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.forecasts ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, metric, step_s, currency, product_id, t)
+AS SELECT now64(3, 'UTC') AS computed_at, metric, step_s, shop_id, currency, product_id, t, forecast, lower, upper
+FROM
+(
+    SELECT 'revenue' AS metric, toUInt32(3600) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'revenue', product = '', step_s = 3600, horizon = 48, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+    UNION ALL
+    SELECT 'revenue' AS metric, toUInt32(86400) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'revenue', product = '', step_s = 86400, horizon = 14, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+    UNION ALL
+    SELECT 'units' AS metric, toUInt32(3600) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'units', product = '', step_s = 3600, horizon = 48, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+    UNION ALL
+    SELECT 'units' AS metric, toUInt32(86400) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'units', product = '', step_s = 86400, horizon = 14, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.bought_together ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, product_id, other_id)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, p.1 AS product_id, q.1 AS other_id, any(q.2) AS other_category, count() AS orders
+FROM
+(
+    SELECT shop_id, order_id, arrayConcat([('', '')], groupUniqArray((product_id, toString(category)))) AS products
+    FROM default.orders
+    WHERE status = 'completed' AND ts >= now64(3, 'UTC') - INTERVAL 90 DAY AND ts < now64(3, 'UTC')
+    GROUP BY shop_id, order_id
+)
+ARRAY JOIN products AS p
+ARRAY JOIN products AS q
+WHERE (p.1 = '') = (q.1 = '')
+GROUP BY shop_id, product_id, other_id;

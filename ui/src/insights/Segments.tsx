@@ -4,7 +4,7 @@ import { createSignal, For, Show } from 'solid-js'
 import { DataTable } from '../components/DataTable.tsx'
 import { Panel } from '../components/Panel.tsx'
 import { useQuery } from '../components/use-query.ts'
-import { int, money, share } from '../format.ts'
+import { chTime, int, money, share, time } from '../format.ts'
 import { downloadCatalogCsv } from './download.ts'
 import { selectCustomer } from './selection.ts'
 
@@ -15,7 +15,8 @@ export function Segments(props: { shop: string }) {
   const rows = () => summary()?.rows ?? []
   const maxCustomers = () => Math.max(1, ...rows().map((r) => Number(r.customers)))
   return (
-    <Panel class="wide" title="Customer segments (RFM)" testid="segments-panel" loading={summary.loading && !summary()} error={summary.error?.message}>
+    <Panel class="wide" title="Customer segments (RFM)" testid="segments-panel" loading={summary.loading && !summary()} error={summary.error?.message}
+      actions={<Show when={customers()?.rows[0]?.as_of}>{(at) => <small>as of {time(chTime(at()))} UTC</small>}</Show>}>
       <Show when={rows().length} fallback={<p class="empty">No customers yet: segments need completed orders.</p>}>
         <ul class="bars segments">
           <For each={rows()}>
