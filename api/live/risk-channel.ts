@@ -3,7 +3,8 @@
 // query (clickhouse/views/021_create_insight_order_risk.sql), so live and history agree.
 // Each read scores at most the last `windowMinutes` of lines: flagged lines are rare, so the
 // tape's watermark can be hours old, and rescoring hours of lines every tick would cost the
-// live path dearly. Older flagged lines come from the order_risk catalog query.
+// live path dearly. Older flagged lines come from the order_risk catalog query. The shop's
+// baselines come from the minutely snapshot (as order_risk's for a range ending now).
 import { z } from 'zod'
 import { hasRole, mayAccess } from '../../core/roles.ts'
 import { identifierSchema } from '../../core/identifiers.ts'
@@ -30,7 +31,7 @@ export const riskChannel: ChannelSpec<z.infer<typeof riskParams>> = {
               arrayStringConcat(reasons, '; ')
             FROM insight_order_risk(shop = {shop:String},
               range_from = greatest(fromUnixTimestamp64Milli({since:Int64}, 'UTC'), now64(3, 'UTC') - INTERVAL ${windowMinutes} MINUTE),
-              range_to = now64(3, 'UTC') + INTERVAL 1 MINUTE, customer = '')
+              range_to = now64(3, 'UTC') + INTERVAL 1 MINUTE, customer = '', snapshot = 1)
             WHERE score >= {min:UInt8}
             ORDER BY ts DESC, order_id DESC, product_id DESC LIMIT {limit:UInt32}`,
     params: { shop: p.shop, since: sinceMs, min: p.min_score, limit },

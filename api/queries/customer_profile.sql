@@ -14,7 +14,8 @@ WITH
     risk AS (
         SELECT ts, order_id, product_id, currency, score, reasons
         FROM insight_order_risk(shop = {shop:String}, range_from = toDateTime64(0, 3, 'UTC'),
-            range_to = if({as_of:DateTime64(3, 'UTC')} >= '2100-01-01', now64(3, 'UTC') + INTERVAL 1 MINUTE, {as_of:DateTime64(3, 'UTC')}), customer = {customer_id:String})
+            range_to = if({as_of:DateTime64(3, 'UTC')} >= '2100-01-01', now64(3, 'UTC') + INTERVAL 1 MINUTE, {as_of:DateTime64(3, 'UTC')}), customer = {customer_id:String},
+            snapshot = toUInt8({as_of:DateTime64(3, 'UTC')} >= now64(3, 'UTC') - INTERVAL 1 HOUR))
     )
 SELECT
     s.currency AS currency, {customer_id:String} AS customer_id,

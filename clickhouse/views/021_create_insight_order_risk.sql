@@ -1,5 +1,5 @@
--- insight_order_risk(shop, range_from, range_to, customer): a 0–100 risk score for every order
--- line of one shop in [range_from, range_to) (refund events are returns, not purchases, and
+-- insight_order_risk(shop, range_from, range_to, customer, snapshot): a 0–100 risk score for every
+-- order line of one shop in [range_from, range_to) (refund events are returns, not purchases, and
 -- are not scored), one customer's or everyone's (customer = ''). A parameterized view read by
 -- the order_risk and customer_profile catalog queries and the live `risk` channel.
 --
@@ -15,28 +15,73 @@
 --   quantity: z of ln(quantity) against the product's lines. p = σ(1.5 (z − 6)).
 -- "Earlier" means at least an hour before the line, so a burst of anomalous orders does not
 -- become its own baseline; history reaches 365 days back. Shop baselines (mean and spread of
--- amounts, within-customer spread, customers per country, per-product quantities) come from the 30 days
--- before range_to.
+-- amounts, within-customer spread, customers per country, per-product quantities) come from the
+-- 30 days before range_to; with snapshot = 1 from the minutely snapshot of the 30 days before its
+-- refresh (insights.risk_*, below) when it holds the shop: the baselines cost a scan of a
+-- month of the shop's lines, the rest only the customers in range.
+CREATE DATABASE IF NOT EXISTS insights ENGINE = Atomic;
+
+-- Shop baselines of the last 30 days for every shop, refreshed every minute (see 023 for why an
+-- Atomic database). The same aggregates as the live path in the view below.
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_baselines
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY shop_id
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id,
+    ifNotFinite(sum(sx) / sum(n), 0) AS mu, ifNotFinite(greatest(sum(sxx) / sum(n) - mu * mu, 0), 1) AS var,
+    ifNotFinite(avgIf(v, n >= 3), var / 2) AS within_var, count() AS customers
+FROM
+(
+    SELECT shop_id, customer_id, count() AS n, sum(x) AS sx, sum(x * x) AS sxx, varPop(x) AS v
+    FROM (SELECT shop_id, customer_id, ln(greatest(quantity * toFloat64(unit_price), 0.01)) AS x FROM default.orders
+          WHERE status != 'refunded' AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC'))
+    GROUP BY shop_id, customer_id
+)
+GROUP BY shop_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_countries
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, country)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, country, uniqExact(customer_id) AS customers
+FROM default.orders
+WHERE status != 'refunded' AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC')
+GROUP BY shop_id, country;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_products
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, product_id)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, product_id, avg(ln(quantity)) AS q_mu, stddevPop(ln(quantity)) AS q_sigma, count() AS q_lines
+FROM default.orders
+WHERE status != 'refunded' AND quantity > 0 AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC')
+GROUP BY shop_id, product_id;
+
 CREATE VIEW IF NOT EXISTS insight_order_risk AS
 WITH
+    -- Constant for the query (the scalar subquery runs first): the side not used reads nothing.
+    {snapshot:UInt8} = 1 AND (SELECT count() FROM insights.risk_baselines WHERE shop_id = {shop:String}) > 0 AS from_snapshot,
     lines30 AS (
         SELECT customer_id, product_id, country, quantity, ln(greatest(quantity * toFloat64(unit_price), 0.01)) AS x
         FROM orders
-        WHERE shop_id = {shop:String} AND status != 'refunded'
+        WHERE NOT from_snapshot AND shop_id = {shop:String} AND status != 'refunded'
           AND ts >= {range_to:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts < {range_to:DateTime64(3, 'UTC')}
     ),
     shop_baseline AS (
+        SELECT mu, var, within_var, customers FROM insights.risk_baselines WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
         -- Without enough lines: a spread of 1 in ln units (amounts within a factor of e), half of it within customers.
-        SELECT ifNotFinite(avg(x), 0) AS mu, ifNotFinite(varPop(x), 1) AS var,
-            ifNotFinite((SELECT avg(v) FROM (SELECT varPop(x) AS v FROM lines30 GROUP BY customer_id HAVING count() >= 3)), var / 2) AS within_var,
-            uniqExact(customer_id) AS customers
-        FROM lines30
+        SELECT ifNotFinite(sum(sx) / sum(n), 0) AS mu, ifNotFinite(greatest(sum(sxx) / sum(n) - mu * mu, 0), 1) AS var,
+            ifNotFinite(avgIf(v, n >= 3), var / 2) AS within_var, count() AS customers
+        FROM (SELECT customer_id, count() AS n, sum(x) AS sx, sum(x * x) AS sxx, varPop(x) AS v FROM lines30 GROUP BY customer_id)
+        HAVING NOT from_snapshot
     ),
     -- Customers per country: rare when its other customers are fewer than 0.2 % of the shop's (at least one).
     country_share AS (
+        SELECT country, customers FROM insights.risk_countries WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
         SELECT country, uniqExact(customer_id) AS customers FROM lines30 GROUP BY country
     ),
     product_quantity AS (
+        SELECT product_id, q_mu, q_sigma, q_lines FROM insights.risk_products WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
         SELECT product_id, avg(ln(quantity)) AS q_mu, stddevPop(ln(quantity)) AS q_sigma, count() AS q_lines
         FROM lines30 WHERE quantity > 0 GROUP BY product_id
     ),

@@ -48,7 +48,7 @@ export const insightRawEquivalents: Record<string, { params: Record<string, stri
     sql: `SELECT ts, order_id, product_id, amount, score FROM
       (SELECT order_id, product_id, ts, round(quantity * toFloat64(unit_price), 2) AS amount FROM orders
         WHERE shop_id = {shop:String} AND status != 'refunded' AND ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}) AS o
-      INNER JOIN insight_order_risk(shop = {shop:String}, range_from = {from:DateTime64(3, 'UTC')}, range_to = {to:DateTime64(3, 'UTC')}, customer = '') AS r
+      INNER JOIN insight_order_risk(shop = {shop:String}, range_from = {from:DateTime64(3, 'UTC')}, range_to = {to:DateTime64(3, 'UTC')}, customer = '', snapshot = 0) AS r
         USING (order_id, product_id, ts)
       ORDER BY score DESC, ts DESC, order_id, product_id`,
   },

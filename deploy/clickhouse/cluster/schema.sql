@@ -510,24 +510,64 @@ FROM
     )
 );
 
+CREATE DATABASE IF NOT EXISTS insights ON CLUSTER '{cluster}' ENGINE = Atomic;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_baselines ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY shop_id
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id,
+    ifNotFinite(sum(sx) / sum(n), 0) AS mu, ifNotFinite(greatest(sum(sxx) / sum(n) - mu * mu, 0), 1) AS var,
+    ifNotFinite(avgIf(v, n >= 3), var / 2) AS within_var, count() AS customers
+FROM
+(
+    SELECT shop_id, customer_id, count() AS n, sum(x) AS sx, sum(x * x) AS sxx, varPop(x) AS v
+    FROM (SELECT shop_id, customer_id, ln(greatest(quantity * toFloat64(unit_price), 0.01)) AS x FROM default.orders
+          WHERE status != 'refunded' AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC'))
+    GROUP BY shop_id, customer_id
+)
+GROUP BY shop_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_countries ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, country)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, country, uniqExact(customer_id) AS customers
+FROM default.orders
+WHERE status != 'refunded' AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC')
+GROUP BY shop_id, country;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_products ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, product_id)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, product_id, avg(ln(quantity)) AS q_mu, stddevPop(ln(quantity)) AS q_sigma, count() AS q_lines
+FROM default.orders
+WHERE status != 'refunded' AND quantity > 0 AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC')
+GROUP BY shop_id, product_id;
+
 CREATE VIEW IF NOT EXISTS insight_order_risk ON CLUSTER '{cluster}' AS
 WITH
+    {snapshot:UInt8} = 1 AND (SELECT count() FROM insights.risk_baselines WHERE shop_id = {shop:String}) > 0 AS from_snapshot,
     lines30 AS (
         SELECT customer_id, product_id, country, quantity, ln(greatest(quantity * toFloat64(unit_price), 0.01)) AS x
         FROM orders
-        WHERE shop_id = {shop:String} AND status != 'refunded'
+        WHERE NOT from_snapshot AND shop_id = {shop:String} AND status != 'refunded'
           AND ts >= {range_to:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts < {range_to:DateTime64(3, 'UTC')}
     ),
     shop_baseline AS (
-        SELECT ifNotFinite(avg(x), 0) AS mu, ifNotFinite(varPop(x), 1) AS var,
-            ifNotFinite((SELECT avg(v) FROM (SELECT varPop(x) AS v FROM lines30 GROUP BY customer_id HAVING count() >= 3)), var / 2) AS within_var,
-            uniqExact(customer_id) AS customers
-        FROM lines30
+        SELECT mu, var, within_var, customers FROM insights.risk_baselines WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
+        SELECT ifNotFinite(sum(sx) / sum(n), 0) AS mu, ifNotFinite(greatest(sum(sxx) / sum(n) - mu * mu, 0), 1) AS var,
+            ifNotFinite(avgIf(v, n >= 3), var / 2) AS within_var, count() AS customers
+        FROM (SELECT customer_id, count() AS n, sum(x) AS sx, sum(x * x) AS sxx, varPop(x) AS v FROM lines30 GROUP BY customer_id)
+        HAVING NOT from_snapshot
     ),
     country_share AS (
+        SELECT country, customers FROM insights.risk_countries WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
         SELECT country, uniqExact(customer_id) AS customers FROM lines30 GROUP BY country
     ),
     product_quantity AS (
+        SELECT product_id, q_mu, q_sigma, q_lines FROM insights.risk_products WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
         SELECT product_id, avg(ln(quantity)) AS q_mu, stddevPop(ln(quantity)) AS q_sigma, count() AS q_lines
         FROM lines30 WHERE quantity > 0 GROUP BY product_id
     ),
