@@ -16,8 +16,9 @@
 --                scaled to average 1 (1 for a weekday not seen, all 1 before a week of history).
 --   hour share = the hour of day's part of all history (1/24 each when the history sums to 0).
 -- fitted(hour) = max(0, level) · dow factor · hour share, summed per bucket. The band: in-sample
--- residuals per bucket scaled like counts, e = (actual − fitted) / √fitted, and their exact 10th
--- and 90th percentiles: lower = fitted + q10 · √fitted (≥ 0), upper = fitted + q90 · √fitted.
+-- residuals per bucket scaled like counts, e = (actual − fitted) / √fitted, their exact 10th and
+-- 90th percentiles widened by √((n + p) / (n − p)) (n history buckets, p fitted parameters: in-sample
+-- residuals understate the error ahead): lower = fitted + q10 · √fitted (≥ 0), upper = fitted + q90 · √fitted.
 CREATE VIEW IF NOT EXISTS insight_forecast AS
 WITH
     toStartOfInterval(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC'), toIntervalSecond({step_s:UInt32})) AS cutoff,
@@ -129,7 +130,12 @@ WITH
     -- Band quantiles per series over its history buckets (whole ones), as window aggregates so the buckets are computed once.
     scored AS (
         SELECT shop_id, currency, product_id, t, fit, scale_floor,
-            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY shop_id, currency, product_id) AS q
+            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY shop_id, currency, product_id) AS raw_q,
+            -- In-sample residuals understate the error ahead: widen by √((n + p) / (n − p)) for n buckets
+            -- and p fitted parameters (level, trend, 6 weekday factors, and 23 hour shares for hours).
+            countIf(history) OVER (PARTITION BY shop_id, currency, product_id) AS n,
+            sqrt((n + if({step_s:UInt32} = 86400, 8, 31)) / greatest(toInt64(n) - if({step_s:UInt32} = 86400, 8, 31), 1)) AS widen,
+            arrayMap(x -> x * widen, raw_q) AS q
         FROM (
             SELECT shop_id, currency, product_id, t, fit, actual, history,
                 -- A tenth of the mean bucket stands in for fitted where it is near 0 (nights, slow products).

@@ -732,7 +732,10 @@ WITH
     ),
     scored AS (
         SELECT shop_id, currency, product_id, t, fit, scale_floor,
-            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY shop_id, currency, product_id) AS q
+            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY shop_id, currency, product_id) AS raw_q,
+            countIf(history) OVER (PARTITION BY shop_id, currency, product_id) AS n,
+            sqrt((n + if({step_s:UInt32} = 86400, 8, 31)) / greatest(toInt64(n) - if({step_s:UInt32} = 86400, 8, 31), 1)) AS widen,
+            arrayMap(x -> x * widen, raw_q) AS q
         FROM (
             SELECT shop_id, currency, product_id, t, fit, actual, history,
                 greatest(avgIf(fit, history) OVER (PARTITION BY shop_id, currency, product_id) / 10, 1e-9) AS scale_floor
