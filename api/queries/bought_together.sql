@@ -2,18 +2,18 @@
 -- @roles seller
 -- @param shop Shop required : the shop
 -- @param product_id Id required : the product
--- @param window Interval default=90d min=1d max=365d step=1d : completed orders of this long before as_of
--- @param as_of DateTime default=2100-01-01 : end of the window; the default is now, read from the latest snapshot (insights.bought_together, at most a minute old) for the 90d window
+-- @param period Interval default=90d min=1d max=365d step=1d : completed orders of this long before as_of
+-- @param as_of DateTime default=2100-01-01 : end of the period; the default is now, read from the latest snapshot (insights.bought_together, at most a minute old) for the 90d period
 -- @param min_orders UInt32 default=2 min=1 max=1000000 : orders the two must share to be listed
 -- @param limit UInt32 default=10 min=1 max=1000 : products, highest lift first
 -- @cache bucket=60 open_ttl=60 closed_ttl=86400
 WITH
-    {as_of:DateTime64(3, 'UTC')} >= '2100-01-01' AND {window:UInt32} = 7776000 AS from_snapshot,
+    {as_of:DateTime64(3, 'UTC')} >= '2100-01-01' AND {period:UInt32} = 7776000 AS from_snapshot,
     if({as_of:DateTime64(3, 'UTC')} >= '2100-01-01', now64(3, 'UTC'), {as_of:DateTime64(3, 'UTC')}) AS range_to,
     lines AS (
         SELECT order_id, product_id, category FROM orders
         WHERE NOT from_snapshot AND shop_id = {shop:String} AND status = 'completed'
-          AND ts >= range_to - toIntervalSecond({window:UInt32}) AND ts < range_to
+          AND ts >= range_to - toIntervalSecond({period:UInt32}) AND ts < range_to
     ),
     target AS (SELECT DISTINCT order_id FROM lines WHERE product_id = {product_id:String}),
     snapshot AS (SELECT product_id, other_id, other_category, orders FROM insights.bought_together WHERE from_snapshot AND shop_id = {shop:String})

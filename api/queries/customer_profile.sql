@@ -12,7 +12,7 @@ WITH
         WHERE shop_id = {shop:String} AND customer_id = {customer_id:String} AND ts < {as_of:DateTime64(3, 'UTC')}
     ),
     risk AS (
-        SELECT ts, order_id, product_id, currency, score, reasons
+        SELECT ts, order_id, product_id, score, reasons
         FROM insight_order_risk(shop = {shop:String}, range_from = toDateTime64(0, 3, 'UTC'),
             range_to = if({as_of:DateTime64(3, 'UTC')} >= '2100-01-01', now64(3, 'UTC') + INTERVAL 1 MINUTE, {as_of:DateTime64(3, 'UTC')}), customer = {customer_id:String},
             snapshot = toUInt8({as_of:DateTime64(3, 'UTC')} >= now64(3, 'UTC') - INTERVAL 1 HOUR))
@@ -24,16 +24,38 @@ SELECT
     if(s.orders = 0, NULL, lifetime_value / s.orders) AS aov, s.countries AS countries,
     r.segment AS segment, r.segment_name AS segment_name, r.recency_days AS recency_days,
     r.r_score AS r_score, r.f_score AS f_score, r.m_score AS m_score,
-    k.max_score AS max_score, k.flagged_lines AS flagged_lines, k.risk_history AS risk_history,
-    o.last_orders AS last_orders
+    s.customer_max_score AS max_score, s.flagged_lines AS flagged_lines, s.risk_history AS risk_history, s.last_orders AS last_orders
 FROM
 (
+    -- Per currency over the customer's orders (one pass over their lines and risk: each is read once).
     SELECT currency,
-        minIf(ts, status = 'completed') AS first_purchase, maxIf(ts, status = 'completed') AS last_purchase,
-        uniqExactIf(order_id, status = 'completed') AS orders, sumIf(quantity, status = 'completed') AS units,
-        sumIf(amount, status = 'completed') AS gross, sumIf(amount, status = 'refunded') AS refunds,
-        arraySort(groupUniqArrayIf(country, country != '')) AS countries
-    FROM lines GROUP BY currency
+        minIf(first_completed, completed_lines > 0) AS first_purchase, maxIf(last_completed, completed_lines > 0) AS last_purchase,
+        countIf(completed_lines > 0) AS orders, sum(completed_units) AS units, sum(completed_amount) AS gross, sum(refunded) AS refunds,
+        arraySort(arrayDistinct(arrayFlatten(groupArray(order_countries)))) AS countries,
+        max(max_score) AS customer_max_score, sum(flagged) AS flagged_lines,
+        arraySlice(arrayReverseSort(x -> (x.ts, x.order_id, x.product_id), arrayFlatten(groupArray(risky))), 1, 50) AS risk_history,
+        arraySlice(arrayReverseSort(x -> (x.ts, x.order_id), groupArrayIf(
+            CAST((order_id, ts, status, order_lines, order_units, order_amount, refunded, max_score),
+                 'Tuple(order_id String, ts DateTime64(3, \'UTC\'), status String, lines UInt64, units UInt64, amount Decimal(38, 4), refunded Decimal(38, 4), max_score UInt8)'),
+            order_lines > 0)), 1, 20) AS last_orders
+    FROM
+    (
+        -- One row per order: its lines (refund events apart), their risk, and what was refunded of it later.
+        SELECT l.currency AS currency, l.order_id AS order_id, minIf(l.ts, l.status != 'refunded') AS ts,
+            anyIf(l.status, l.status != 'refunded') AS status, countIf(l.status != 'refunded') AS order_lines,
+            sumIf(l.quantity, l.status != 'refunded') AS order_units, sumIf(l.amount, l.status != 'refunded') AS order_amount,
+            countIf(l.status = 'completed') AS completed_lines, minIf(l.ts, l.status = 'completed') AS first_completed,
+            maxIf(l.ts, l.status = 'completed') AS last_completed, sumIf(l.quantity, l.status = 'completed') AS completed_units,
+            sumIf(l.amount, l.status = 'completed') AS completed_amount, sumIf(l.amount, l.status = 'refunded') AS refunded,
+            groupUniqArrayIf(l.country, l.country != '') AS order_countries,
+            max(ifNull(k.score, 0)) AS max_score, countIf(k.score >= 80) AS flagged,
+            groupArrayIf(CAST((l.ts, l.order_id, l.product_id, k.score, k.reasons),
+                'Tuple(ts DateTime64(3, \'UTC\'), order_id String, product_id String, score UInt8, reasons Array(String))'), k.score >= 30) AS risky
+        FROM lines AS l
+        LEFT JOIN risk AS k ON k.order_id = l.order_id AND k.product_id = l.product_id AND k.ts = l.ts
+        GROUP BY currency, order_id
+    )
+    GROUP BY currency
 ) AS s
 LEFT JOIN
 (
@@ -44,32 +66,4 @@ LEFT JOIN
     FROM insight_rfm(shop = {shop:String}, as_of = {as_of:DateTime64(3, 'UTC')}, enabled = toUInt8({as_of:DateTime64(3, 'UTC')} < '2100-01-01'))
     WHERE customer_id = {customer_id:String}
 ) AS r ON r.currency = s.currency
-LEFT JOIN
-(
-    SELECT currency, max(score) AS max_score, countIf(score >= 80) AS flagged_lines,
-        arraySlice(arrayReverseSort(x -> (x.ts, x.order_id, x.product_id), groupArrayIf(
-            CAST((ts, order_id, product_id, score, reasons), 'Tuple(ts DateTime64(3, \'UTC\'), order_id String, product_id String, score UInt8, reasons Array(String))'),
-            score >= 30)), 1, 50) AS risk_history
-    FROM risk GROUP BY currency
-) AS k ON k.currency = s.currency
-LEFT JOIN
-(
-    SELECT currency,
-        arraySlice(arrayReverseSort(x -> (x.ts, x.order_id), groupArray(
-            CAST((order_id, ts, status, lines, units, amount, refunded, max_score),
-                 'Tuple(order_id String, ts DateTime64(3, \'UTC\'), status String, lines UInt64, units UInt64, amount Decimal(38, 4), refunded Decimal(38, 4), max_score UInt8)'))), 1, 20) AS last_orders
-    FROM
-    (
-        -- One row per order: its lines (refund events apart), their risk, and what was refunded of it later.
-        SELECT l.currency AS currency, l.order_id AS order_id, minIf(l.ts, l.status != 'refunded') AS ts,
-            anyIf(l.status, l.status != 'refunded') AS status, countIf(l.status != 'refunded') AS lines,
-            sumIf(l.quantity, l.status != 'refunded') AS units, sumIf(l.amount, l.status != 'refunded') AS amount,
-            sumIf(l.amount, l.status = 'refunded') AS refunded, max(ifNull(k.score, 0)) AS max_score
-        FROM lines AS l
-        LEFT JOIN risk AS k ON k.order_id = l.order_id AND k.product_id = l.product_id AND k.ts = l.ts
-        GROUP BY currency, order_id
-        HAVING lines > 0
-    )
-    GROUP BY currency
-) AS o ON o.currency = s.currency
 ORDER BY currency

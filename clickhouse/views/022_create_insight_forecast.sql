@@ -24,6 +24,8 @@ WITH
     toStartOfInterval(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC'), toIntervalSecond({step_s:UInt32})) AS cutoff,
     toStartOfDay(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC')) AS today,
     today - toIntervalDay({history_days:UInt32}) AS history_start,
+    intDiv({step_s:UInt32}, 3600) AS k,
+    if({step_s:UInt32} = 86400, 8, 31) AS fitted_params,
     series AS (
         SELECT shop_id, toString(currency) AS currency, '' AS product_id, bucket AS hour,
             toFloat64(sumIf(revenue, status = 'completed') - sumIf(revenue, status = 'refunded')) AS v
@@ -41,112 +43,82 @@ WITH
           AND bucket >= history_start AND bucket < cutoff
         GROUP BY shop_id, currency, product_id, hour
     ),
-    -- Every hour from the start of the series' first day with a row to the cutoff, zeros where nothing sold.
-    dense AS (
-        SELECT shop_id, currency, product_id, hour, v
+    -- One row per series: its hourly values from the start of its first day with a row to the
+    -- cutoff, zeros where nothing sold. The model below works on these arrays in one pass (a
+    -- relational version re-read the rollups once per reference and cost more to plan than to run).
+    hourly AS (
+        SELECT shop_id, currency, product_id, min(hour) AS start, arraySort((v, h) -> h, groupArray(v), groupArray(hour)) AS vs
         FROM
         (
-            SELECT shop_id, currency, product_id, hour, v FROM series
-            UNION ALL
-            SELECT shop_id, currency, product_id, toStartOfDay(first) AS hour, 0 AS v
-            FROM (SELECT shop_id, currency, product_id, min(hour) AS first FROM series GROUP BY shop_id, currency, product_id)
-            WHERE toStartOfDay(first) != first
-        )
-        ORDER BY shop_id, currency, product_id, hour WITH FILL TO cutoff STEP toIntervalHour(1)
-    ),
-    days AS (
-        SELECT shop_id, currency, product_id, toStartOfDay(hour) AS day, toDayOfWeek(day) AS dow, sum(v) AS total
-        FROM dense WHERE hour < today
-        GROUP BY shop_id, currency, product_id, day
-        HAVING count() = 24
-    ),
-    model AS (
-        SELECT d.shop_id AS shop_id, d.currency AS currency, d.product_id AS product_id, d.n_days AS n_days, d.dow_factor AS dow_factor,
-            if(d.n_days >= 14, d.line.1, 0) AS slope,
-            multiIf(d.n_days >= 14, d.line.2, d.n_days > 0, d.mean_level, h.per_hour * 24) AS intercept,
-            h.share AS hour_share
-        FROM
-        (
-            SELECT shop_id, currency, product_id, count() AS n_days, factors AS dow_factor,
-                avg(total / factors[dow]) AS mean_level,
-                simpleLinearRegression(toFloat64(dateDiff('day', today, day)), total / factors[dow]) AS line
-            FROM days
-            INNER JOIN
+            SELECT shop_id, currency, product_id, hour, v
+            FROM
             (
-                -- Classical decomposition: each day against its centred 7-day mean (so a trend does not
-                -- leak into the weekdays), averaged per weekday and scaled to a mean of 1; 1 where unseen.
-                SELECT shop_id, currency, product_id, arrayMap(f -> f / arrayAvg(raw), raw) AS factors
-                FROM (
-                    SELECT shop_id, currency, product_id, arrayMap(w -> if(has(weekdays, w), ratios[indexOf(weekdays, w)], 1), range(1, 8)) AS raw
-                    FROM (
-                        SELECT shop_id, currency, product_id, groupArray(dow) AS weekdays, groupArray(ratio) AS ratios
-                        FROM (
-                            SELECT shop_id, currency, product_id, dow, avg(total / centred) AS ratio
-                            FROM (
-                                SELECT shop_id, currency, product_id, dow, total,
-                                    avg(total) OVER w AS centred, count() OVER w AS width
-                                FROM days
-                                WINDOW w AS (PARTITION BY shop_id, currency, product_id ORDER BY day ROWS BETWEEN 3 PRECEDING AND 3 FOLLOWING))
-                            WHERE width = 7 AND centred > 0
-                            GROUP BY shop_id, currency, product_id, dow)
-                        GROUP BY shop_id, currency, product_id))
+                SELECT shop_id, currency, product_id, hour, v FROM series
                 UNION ALL
-                -- Series without a whole week: no weekday factors.
-                SELECT shop_id, currency, product_id, [1, 1, 1, 1, 1, 1, 1] AS factors FROM days
-                GROUP BY shop_id, currency, product_id HAVING count() < 7
-            ) AS f USING (shop_id, currency, product_id)
-            GROUP BY shop_id, currency, product_id, factors
-        ) AS d
-        RIGHT JOIN
-        (
-            SELECT shop_id, currency, product_id, per_hour,
-                arrayMap(i -> if(total = 0, 1 / 24, arraySum(arrayFilter((x, hh) -> hh = i, sums, hods)) / total), range(24)) AS share
-            FROM (
-                SELECT shop_id, currency, product_id, groupArray(hod) AS hods, groupArray(s) AS sums, sum(s) AS total, total / sum(n) AS per_hour
-                FROM (SELECT shop_id, currency, product_id, toHour(hour) AS hod, sum(v) AS s, count() AS n FROM dense GROUP BY shop_id, currency, product_id, hod)
-                GROUP BY shop_id, currency, product_id)
-        ) AS h USING (shop_id, currency, product_id)
-    ),
-    -- fitted(hour) for the history and the horizon: one row per hour.
-    fitted AS (
-        SELECT m.shop_id AS shop_id, m.currency AS currency, m.product_id AS product_id, hour,
-            toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})) AS t,
-            greatest(0, m.intercept + m.slope * dateDiff('day', today, toStartOfDay(hour)))
-                * if(empty(m.dow_factor), 1, m.dow_factor[toDayOfWeek(hour)]) * m.hour_share[toHour(hour) + 1] AS f
-        FROM model AS m
-        ARRAY JOIN arrayMap(n -> history_start + toIntervalHour(n),
-            range(toUInt32(dateDiff('hour', history_start, cutoff) + {horizon:UInt32} * intDiv({step_s:UInt32}, 3600)))) AS hour
-    ),
-    buckets AS (
-        SELECT shop_id, currency, product_id, t, sum(fit) AS fit, sum(actual) AS actual, sum(is_fit) AS hours, sum(is_actual) AS seen
+                SELECT shop_id, currency, product_id, toStartOfDay(first) AS hour, 0 AS v
+                FROM (SELECT shop_id, currency, product_id, min(hour) AS first FROM series GROUP BY shop_id, currency, product_id)
+                WHERE toStartOfDay(first) != first
+            )
+            ORDER BY shop_id, currency, product_id, hour WITH FILL TO cutoff STEP toIntervalHour(1)
+        )
+        GROUP BY shop_id, currency, product_id
+    )
+SELECT shop_id, currency, product_id, t, round(fit, 4) AS forecast,
+    round(least(fit, greatest(0, fit + q[1] * widen * sqrt(greatest(fit, scale_floor)))), 4) AS lower,
+    round(greatest(fit, fit + q[2] * widen * sqrt(greatest(fit, scale_floor))), 4) AS upper
+FROM
+(
+    SELECT *,
+        -- Buckets: k hours each; the first nb are history (whole, before the cutoff), then the horizon.
+        intDiv(n_hours, k) AS nb,
+        arrayMap(b -> arraySum(arraySlice(fits, b * k + 1, k)), range(nb + {horizon:UInt32})) AS bucket_fits,
+        arrayMap(b -> arraySum(arraySlice(vs, b * k + 1, k)), range(nb)) AS bucket_actuals,
+        -- A tenth of the mean bucket stands in for fitted where it is near 0 (nights, slow products).
+        greatest(arrayAvg(arraySlice(bucket_fits, 1, nb)) / 10, 1e-9) AS scale_floor,
+        arrayReduce('quantilesExact(0.1, 0.9)',
+            arrayMap((a, f) -> (a - f) / sqrt(greatest(f, scale_floor)), bucket_actuals, arraySlice(bucket_fits, 1, nb))) AS q,
+        -- In-sample residuals understate the error ahead: widen by √((n + p) / (n − p)).
+        sqrt((nb + fitted_params) / greatest(toInt64(nb) - fitted_params, 1)) AS widen
+    FROM
+    (
+        SELECT *,
+            -- fitted(hour i) = max(0, level(day)) · weekday factor · hour share, over the history and the horizon.
+            arrayMap(i -> greatest(0, intercept + slope * (intDiv(i, 24) - n_days))
+                    * factors[(first_dow - 1 + intDiv(i, 24)) % 7 + 1] * shares[i % 24 + 1],
+                range(toUInt32(n_hours + {horizon:UInt32} * k))) AS fits
         FROM
         (
-            SELECT shop_id, currency, product_id, t, f AS fit, 0 AS actual, 1 AS is_fit, 0 AS is_actual FROM fitted
-            UNION ALL
-            SELECT shop_id, currency, product_id, toStartOfInterval(hour, toIntervalSecond({step_s:UInt32})) AS t, 0 AS fit, v AS actual, 0 AS is_fit, 1 AS is_actual FROM dense
-        )
-        GROUP BY shop_id, currency, product_id, t
-    ),
-    -- Band quantiles per series over its history buckets (whole ones), as window aggregates so the buckets are computed once.
-    scored AS (
-        SELECT shop_id, currency, product_id, t, fit, scale_floor,
-            quantilesExactIf(0.1, 0.9)((actual - fit) / sqrt(greatest(fit, scale_floor)), history) OVER (PARTITION BY shop_id, currency, product_id) AS raw_q,
-            -- In-sample residuals understate the error ahead: widen by √((n + p) / (n − p)) for n buckets
-            -- and p fitted parameters (level, trend, 6 weekday factors, and 23 hour shares for hours).
-            countIf(history) OVER (PARTITION BY shop_id, currency, product_id) AS n,
-            sqrt((n + if({step_s:UInt32} = 86400, 8, 31)) / greatest(toInt64(n) - if({step_s:UInt32} = 86400, 8, 31), 1)) AS widen,
-            arrayMap(x -> x * widen, raw_q) AS q
-        FROM (
-            SELECT shop_id, currency, product_id, t, fit, actual, history,
-                -- A tenth of the mean bucket stands in for fitted where it is near 0 (nights, slow products).
-                greatest(avgIf(fit, history) OVER (PARTITION BY shop_id, currency, product_id) / 10, 1e-9) AS scale_floor
-            FROM (SELECT *, t < cutoff AND seen = hours AS history FROM buckets)
+            SELECT *,
+                arrayMap((total, dow) -> total / factors[dow], totals, dows) AS ys,
+                arrayReduce('simpleLinearRegression', arrayMap(d -> toFloat64(d) - n_days, range(n_days)), ys) AS line,
+                if(n_days >= 14, line.1, 0) AS slope,
+                multiIf(n_days >= 14, line.2, n_days > 0, arrayAvg(ys), arraySum(vs) / n_hours * 24) AS intercept,
+                arraySum(vs) AS total_v,
+                arrayMap(h -> if(total_v = 0, 1 / 24, arraySum(arrayFilter((v, i) -> i % 24 = h, vs, range(n_hours))) / total_v), range(24)) AS shares
+            FROM
+            (
+                SELECT *,
+                    -- Classical decomposition: each day against its centred 7-day mean (so a trend does not
+                    -- leak into the weekdays), averaged per weekday and scaled to a mean of 1; 1 where unseen.
+                    arrayMap(i -> if(i >= 3 AND i + 3 < n_days, totals[i + 1] / arrayAvg(arraySlice(totals, i - 2, 7)), nan), range(n_days)) AS ratios,
+                    arrayMap(w -> arrayAvg(arrayFilter((r, dw) -> dw = w AND isFinite(r), ratios, dows)), range(1, 8)) AS ratio_means,
+                    arrayMap(m -> if(isFinite(m), m, 1), ratio_means) AS raw_factors,
+                    if(n_days >= 7, arrayMap(f -> f / arrayAvg(raw_factors), raw_factors), [1, 1, 1, 1, 1, 1, 1]) AS factors
+                FROM
+                (
+                    SELECT *,
+                        length(vs) AS n_hours,
+                        toUInt32(greatest(dateDiff('day', start, today), 0)) AS n_days,
+                        toDayOfWeek(start) AS first_dow,
+                        arrayMap(d -> arraySum(arraySlice(vs, d * 24 + 1, 24)), range(n_days)) AS totals,
+                        arrayMap(d -> (first_dow - 1 + d) % 7 + 1, range(n_days)) AS dows
+                    FROM hourly
+                )
+            )
         )
     )
-SELECT
-    shop_id, currency, product_id, t,
-    round(fit, 4) AS forecast,
-    round(least(fit, greatest(0, fit + q[1] * sqrt(greatest(fit, scale_floor)))), 4) AS lower,
-    round(greatest(fit, fit + q[2] * sqrt(greatest(fit, scale_floor))), 4) AS upper
-FROM scored
-WHERE t >= cutoff AND t < cutoff + toIntervalSecond({horizon:UInt32} * {step_s:UInt32}) AND isFinite(q[1]);
+)
+ARRAY JOIN
+    arrayMap(j -> start + toIntervalSecond((nb + j) * {step_s:UInt32}), range({horizon:UInt32})) AS t,
+    arraySlice(bucket_fits, nb + 1, {horizon:UInt32}) AS fit
+WHERE isFinite(q[1]);

@@ -65,7 +65,7 @@ export const insightRawEquivalents: Record<string, { params: Record<string, stri
       ORDER BY currency, sum(forecast) OVER (PARTITION BY currency, product_id) DESC, product_id, t`,
   },
   bought_together: {
-    params: { product_id: 'p1', min_orders: '1', window: '365d' },
+    params: { product_id: 'p1', min_orders: '1', period: '365d' },
     sql: `WITH sold AS (SELECT DISTINCT order_id, product_id FROM orders
         WHERE shop_id = {shop:String} AND status = 'completed' AND ts < {to:DateTime64(3, 'UTC')} AND ts >= {to:DateTime64(3, 'UTC')} - INTERVAL 365 DAY)
       SELECT b.product_id AS product_id, count() AS orders_together,
