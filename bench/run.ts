@@ -15,6 +15,7 @@ import { ingestScenario } from './ingest/scenario.ts'
 import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { historyScenario } from './history/scenario.ts'
+import { insightsScenario } from './insights/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 import { runTsx } from './lib/child.ts'
@@ -97,6 +98,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     run: parts.live({ name: values.name ?? 'live', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), eventsPerS: num(values['events-per-s'], 100_000) }),
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
+  insights: { about: 'insights on a shop of ~1M order lines: order_risk precision/recall, forecast backtest vs seasonal naive, uncached p50/p99 per query (3 runs)', run: () => insightsScenario({ name: values.name ?? 'insights', runs: num(values.runs, 3) }) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {

@@ -19,6 +19,7 @@ export type AnomalyKind = (typeof anomalyKinds)[number]
 export interface AnomalyLabel {
   order_id: string
   product_id: string
+  customer_id: string
   kind: AnomalyKind
   ts: number
 }
@@ -87,7 +88,7 @@ function toPlant(kind: AnomalyKind, c: PlantContext, orders: { ts: number; count
         category: product.category, quantity, unit_price: product.unitPrice, unit_cost: product.unitCost,
         currency: c.shop.currency, status: 'completed', country: o.country,
       })
-      labels.push({ order_id: orderId, product_id: product.productId, kind, ts: o.ts })
+      labels.push({ order_id: orderId, product_id: product.productId, customer_id: c.customerId, kind, ts: o.ts })
     }
   }
   return { lines, labels }
