@@ -97,7 +97,7 @@ interface Timing {
   load1: number[]
 }
 
-const snapshotViews = ['rfm', 'forecasts', 'bought_together', 'risk_baselines', 'risk_countries', 'risk_products']
+const snapshotViews = ['rfm', 'rfm_summary', 'forecasts', 'bought_together', 'risk_baselines', 'risk_countries', 'risk_products']
 
 /** Refreshes every snapshot `runs` times (they also refresh on their own every minute); what one refresh costs, per view. */
 async function refreshSnapshots(ch: ClickHouseClient, runs: number) {

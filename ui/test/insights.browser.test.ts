@@ -35,7 +35,7 @@ beforeAll(async () => {
   // The panels' default answers come from the snapshots ClickHouse refreshes every minute (clickhouse/views/023): wait for one taken after the load.
   const loaded = await sql("SELECT toUnixTimestamp64Milli(max(received_at)) FROM orders WHERE shop_id = 'shop-1'")
   await eventually(async () => {
-    for (const t of ['rfm', 'forecasts', 'bought_together']) {
+    for (const t of ['rfm', 'rfm_summary', 'forecasts', 'bought_together']) {
       expect(Number(await sql(`SELECT count() FROM insights.${t} WHERE shop_id = 'shop-1' AND toUnixTimestamp64Milli(computed_at) > ${loaded}`)), t).toBeGreaterThan(0)
     }
   }, { timeoutMs: 150_000, intervalMs: 1000 })

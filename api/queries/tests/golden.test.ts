@@ -77,14 +77,14 @@ describe('order risk against the model written out in TypeScript (risk-model.ts)
   }, 120_000)
 })
 
-describe('snapshots (clickhouse/views/021, 023) answer as the live views do at their refresh time', () => {
+describe('snapshots (clickhouse/views/021, 023, 024) answer as the live views do at their refresh time', () => {
   it('rfm, forecasts, product demand, bought-together, the customer segment and risk baselines: default answer = explicit as_of of the snapshot', async () => {
     await truncateAll()
     const hour = 3_600_000
     const to = Date.now() - 5 * 60_000
     const lines = [...shopHistory({ seed: 5, fromMs: to - 12 * 24 * hour, toMs: to, ordersPerHour: 8 })].flatMap((b) => b.orders)
     await writer.insert({ table: 'orders', values: lines.map((l) => ({ ...l, ts: new Date(l.ts).toISOString().replace('T', ' ').replace('Z', '') })), format: 'JSONEachRow' })
-    for (const view of ['rfm', 'forecasts', 'bought_together', 'risk_baselines', 'risk_countries', 'risk_products']) {
+    for (const view of ['rfm', 'rfm_summary', 'forecasts', 'bought_together', 'risk_baselines', 'risk_countries', 'risk_products']) {
       await writer.command({ query: `SYSTEM REFRESH VIEW insights.${view}` })
       await writer.command({ query: `SYSTEM WAIT VIEW insights.${view}` })
     }

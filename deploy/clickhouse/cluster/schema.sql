@@ -760,3 +760,11 @@ ARRAY JOIN products AS p
 ARRAY JOIN products AS q
 WHERE (p.1 = '') = (q.1 = '')
 GROUP BY shop_id, product_id, other_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.rfm_summary ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE DEPENDS ON insights.rfm
+ENGINE = MergeTree ORDER BY (shop_id, currency, segment)
+AS SELECT any(computed_at) AS computed_at, shop_id, currency, segment, any(segment_name) AS segment_name, count() AS customers,
+    sum(monetary) AS revenue, round(avg(recency_days), 1) AS avg_recency_days, round(avg(frequency), 2) AS avg_frequency
+FROM insights.rfm
+GROUP BY shop_id, currency, segment;
