@@ -15,9 +15,9 @@ import { createDataVersions, type DataVersions } from '../cache/versions.ts'
 import { createLogger } from '../log.ts'
 import { createRateLimiter, type RateLimiter } from '../ratelimit/ratelimit.ts'
 import { loadCatalog, parseInterval } from './catalog.ts'
-import { makeFixtures } from './fixtures.ts'
+import { makeFixtures } from '../../test/support/history-fixtures.ts'
 import { formatTime } from './params.ts'
-import { rawEquivalents } from './raw-equivalents.ts'
+import { rawEquivalents } from '../../test/support/raw-equivalents.ts'
 import { createHistoryRoutes } from './routes.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
@@ -80,6 +80,7 @@ describe('catalog equals direct SQL over the raw rows', () => {
       const shared: Record<string, string> = { from, to, symbol: 'BTC-USD', shop: 'shop-a' }
       const params = { ...Object.fromEntries(q.params.filter((p) => p.name in shared).map((p) => [p.name, shared[p.name]])), ...raw.params }
       if (q.params.some((p) => p.name === 'window')) params.to = to
+      if (q.params.some((p) => p.name === 'as_of')) params.as_of = to
       if (name === 'dead_letters_summary') Object.assign(params, { from: new Date(Date.now() - hour).toISOString(), to: 'now' })
       const res = await get(`/api/v1/q/${name}?${new URLSearchParams(params)}`, admin)
       expect(res.status, await res.clone().text()).toBe(200)

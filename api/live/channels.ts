@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { hasRole, mayAccess, type Principal, type Role } from '../../core/roles.ts'
 import type { ChannelMeta } from '../protocol/index.ts'
 import { identifierSchema } from '../../core/identifiers.ts'
+import { riskChannel } from './risk-channel.ts'
 
 export interface Sql {
   query: string
@@ -204,5 +205,5 @@ const funnel: ChannelSpec<z.infer<typeof funnelParams>> = {
 }
 
 export const channels: ReadonlyMap<string, ChannelSpec> = new Map(
-  [candles, ticker, tape, sales, topProducts, funnel].map((c) => [c.name, c as ChannelSpec]),
+  [candles, ticker, tape, sales, topProducts, funnel, riskChannel].map((c) => [c.name, c as ChannelSpec]),
 )

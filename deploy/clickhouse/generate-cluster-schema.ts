@@ -8,6 +8,9 @@
 //                               topic's partitions spread over the whole cluster
 //   INSERT … SELECT backfills → left out: they fill a new rollup from rows a single node already has
 //   DROP TABLE/VIEW           → the dropped object's CREATE statements are left out (a new cluster gets the final schema)
+//   plain (parameterized) views → ON CLUSTER, reading the Distributed tables: a whole-cluster answer
+//   databases, refreshable views → ON CLUSTER: every node refreshes its own snapshot table from the
+//                               Distributed tables (a whole-cluster snapshot on each node, read locally)
 // Usage: npx tsx deploy/clickhouse/generate-cluster-schema.ts [--check] [--brokers kafka:9092]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -38,6 +41,9 @@ const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b
 const alterTable = /^ALTER TABLE (\w+) (MODIFY SETTING|ADD COLUMN)\b/
 const backfill = /^INSERT INTO \w+\s+SELECT\b/
 const drop = /^DROP (?:VIEW|TABLE|NAMED COLLECTION) IF EXISTS (\w+)$/
+const createPlainView = /^CREATE VIEW IF NOT EXISTS (\w+) AS\b/
+const createDatabase = /^CREATE DATABASE IF NOT EXISTS (\w+)/
+const createRefreshableView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS ([\w.]+)\s+REFRESH\b/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -83,6 +89,12 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
         replicated.delete(name)
       } else if (backfill.test(stmt)) {
         continue // a migration's backfill of existing rows: a cluster built from this file starts empty
+      } else if (createDatabase.test(stmt)) {
+        out.push(stmt.replace(createDatabase, (m, name: string) => `CREATE DATABASE IF NOT EXISTS ${name} ${onCluster}`))
+      } else if (createRefreshableView.test(stmt)) {
+        out.push(stmt.replace(createRefreshableView, (m, name: string) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${onCluster}\nREFRESH`))
+      } else if (createPlainView.test(stmt)) {
+        out.push(stmt.replace(createPlainView, (m, name: string) => `CREATE VIEW IF NOT EXISTS ${name} ${onCluster} AS`))
       } else if (view) {
         const [, name, target] = view
         const to = replicated.has(target) ? `${target}_local` : target

@@ -13,6 +13,9 @@ import type { LiveStore } from '../live/client.ts'
 import { useChannel } from '../live/use-channel.ts'
 import { claims } from '../session.ts'
 import { palette } from '../theme.ts'
+import { Insights } from '../insights/Insights.tsx'
+import { forecastBand } from '../insights/forecast-band.ts'
+import { selectProduct } from '../insights/selection.ts'
 
 const demoShops = ['shop-1', 'shop-2', 'shop-3', 'shop-4', 'shop-5']
 
@@ -59,7 +62,7 @@ export function Seller() {
           <DataTable caption="Top products" sortBy={3} filter filename={`top-products-${shop()}.csv`}
             rows={() => (top()?.version(), top()?.list() ?? [])}
             columns={[
-              { label: 'Product' }, { label: 'Category' }, { label: 'Currency' },
+              { label: 'Product', action: (v) => selectProduct(String(v)) }, { label: 'Category' }, { label: 'Currency' },
               { label: 'Net revenue', numeric: true, format: (v, r) => money(v, String(r[2])) }, { label: 'Net units', numeric: true, format: int }, { label: 'Orders', numeric: true, format: int },
               { label: 'Gross', numeric: true, format: (v, r) => money(v, String(r[2])) }, { label: 'Refunds', numeric: true, format: (v, r) => money(v, String(r[2])) },
             ]} />
@@ -85,6 +88,7 @@ export function Seller() {
           <Cohorts rows={cohorts()?.rows ?? []} />
         </Panel>
       </div>
+      <Insights shop={shop()} currency={currency()} />
     </div>
   )
 }
@@ -128,6 +132,7 @@ function SalesChart(props: { store: LiveStore; currency: string }) {
         { label: 'orders, this minute so far', stroke: p.accent2, width: 1.5, dash: [6, 4], scale: 'orders', points: { show: true, size: 4 }, value: count },
       ],
       axes: [b.axes![0], b.axes![1], { ...b.axes![1], scale: 'orders', side: 1, grid: { show: false } }],
+      plugins: [forecastBand(p.accent2)], // the revenue forecast's 80 % band ahead of the live line (insights)
     } as Omit<uPlot.Options, 'width' | 'height'>
   }
   const data = () => {

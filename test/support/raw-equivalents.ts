@@ -3,6 +3,8 @@
  * (no rollup), used by the differential test: the catalog must equal these to the
  * last digit. Parameters: from, to (DateTime64), symbol, shop, interval (seconds).
  */
+import { insightRawEquivalents } from '../../api/queries/tests/raw-equivalents.ts'
+
 const range = `ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}`
 const completed = `status = 'completed' AND ({shop:String} = '' OR shop_id = {shop:String})`
 // Net sales from the order lines themselves (docs/api.md, Metrics): completed lines are sales
@@ -134,6 +136,7 @@ export const rawEquivalents: Record<string, { params: Record<string, string>; sq
         FROM orders WHERE ${netLines} GROUP BY shop_id, customer_id, currency HAVING countIf(${sale}) > 0)
       GROUP BY cohort, currency ORDER BY cohort, currency`,
   },
+  ...insightRawEquivalents,
   dead_letters_summary: {
     params: {},
     sql: `SELECT stream, source, error_code, count() AS count FROM dead_letters
