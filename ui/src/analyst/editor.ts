@@ -45,6 +45,12 @@ const theme = EditorView.theme({
   '.cm-completionInfo': { whiteSpace: 'pre-wrap', maxWidth: '420px' },
 })
 
+/**
+ * The answer's style nonce (api/http/csp.ts): CodeMirror writes its styles into a <style>
+ * element, which the page's Content-Security-Policy applies only with it.
+ */
+const cspNonce = () => document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.nonce ?? ''
+
 export function createSqlEditor(parent: HTMLElement, o: { doc: string; label: string; onRun: () => void; onChange: (doc: string) => void }): SqlEditor {
   const language = new Compartment()
   const languageFor = (schema?: Schema): Extension => {
@@ -63,6 +69,7 @@ export function createSqlEditor(parent: HTMLElement, o: { doc: string; label: st
         keymap.of([...closeBracketsKeymap, ...completionKeymap, ...defaultKeymap, ...historyKeymap]),
         syntaxHighlighting(highlight), theme, language.of(languageFor()),
         placeholder('SELECT … (Ctrl+Enter runs the statement under the cursor)'),
+        EditorView.cspNonce.of(cspNonce()),
         EditorView.contentAttributes.of({ 'aria-label': o.label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((u) => u.docChanged && o.onChange(u.state.doc.toString())),
       ],
