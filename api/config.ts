@@ -36,6 +36,8 @@ export const configSchema = z.object({
   DEMO_RATE: z.coerce.number().min(0).max(1_000_000).default(2000)
     .describe('Demo generator events/s (0 = off)'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log level'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000)
+    .describe('On SIGTERM/SIGINT: how long a graceful stop (flush batches, close connections) may take before the process exits anyway'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl.describe('OTLP endpoint for traces; unset = tracing off'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024)
     .describe('Largest accepted HTTP request body (after gzip decoding, per request)'),

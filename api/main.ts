@@ -36,6 +36,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return
     stopping = true
     log.info('stopping', { signal })
+    // A stop that hangs (an engine call that never returns) must not keep the port and the data directory's lock.
+    setTimeout(() => (log.error('stop did not finish in time: exiting', { timeoutMs: config.SHUTDOWN_TIMEOUT_MS }), process.exit(1)), config.SHUTDOWN_TIMEOUT_MS).unref()
     livehouse.stop().then(
       () => process.exit(0),
       (e: Error) => (log.error('stop failed', { error: e }), process.exit(1)),
