@@ -25,7 +25,7 @@ import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
 import { createDeadLetterRoutes } from './ingest/dead-letters.ts'
 import { createClickHouseIdempotencyStore, createRedisIdempotencyStore } from './ingest/idempotency.ts'
-import { redisKeyPrefix } from './cache/redis.ts'
+import { breakerClosed, redisKeyPrefix } from './cache/redis.ts'
 import type { EventSink } from '../ingest/sink.ts'
 
 /** The built UI (`npm run build`), served at `/`. */
@@ -129,7 +129,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
     live.attach(server)
-    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed', kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
+    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => !breakerClosed(history.cache.breaker), kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
     live.start()
     stops.push(() => live.stop())
 

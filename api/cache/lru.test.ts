@@ -15,8 +15,8 @@ describe('LRU with per-entry expiry', () => {
     let now = 1_000
     const lru = createLru<string>(10, () => now)
     lru.set('k', 'v', 500)
-    now += 499
-    expect(lru.get('k')).toBe('v')
+    now += 500
+    expect(lru.get('k')).toBe('v') // lru-cache: stale once strictly older than its ttl
     now += 1
     expect(lru.get('k')).toBeUndefined()
   })
