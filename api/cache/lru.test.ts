@@ -21,6 +21,14 @@ describe('LRU with per-entry expiry', () => {
     expect(lru.get('k')).toBeUndefined()
   })
 
+  it('keeps no entry whose ttl is zero or less (a token that expires now)', () => {
+    const lru = createLru<string>(10, () => 1_000)
+    lru.set('a', 'v', 60_000)
+    lru.set('a', 'v', 0)
+    lru.set('b', 'v', -5)
+    expect([lru.get('a'), lru.get('b')]).toEqual([undefined, undefined])
+  })
+
   it('holds nothing with no room', () => {
     const lru = createLru<number>(0)
     lru.set('a', 1, 60_000)

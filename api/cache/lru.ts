@@ -12,6 +12,7 @@ export function createLru<V extends object | string | number | boolean>(maxEntri
   const cache = new LRUCache<string, V>({ max: maxEntries, ttl: 0, ...(now && { perf: { now }, ttlResolution: 0 }) })
   return {
     get: (key) => cache.get(key),
-    set: (key, value, ttlMs) => void cache.set(key, value, { ttl: ttlMs }),
+    // lru-cache reads a ttl of 0 as "never expires": an entry already past its time is not kept at all.
+    set: (key, value, ttlMs) => void (ttlMs > 0 ? cache.set(key, value, { ttl: ttlMs }) : cache.delete(key)),
   }
 }
