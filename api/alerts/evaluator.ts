@@ -1,0 +1,329 @@
+// Evaluates every rule on the rows of the live queries it watches: one watch per distinct
+// channel topic, however many rules share it, and on each tick one pass over that tick's
+// rows for all of them. Firing is edge-triggered: a condition must become true, hold for
+// `for_s`, and a rule fires again only after the condition was false and `cooldown_s` passed.
+import { randomUUID } from 'node:crypto'
+import type { ChannelSpec } from '../live/channels.ts'
+import { channels as liveChannels } from '../live/channels.ts'
+import type { Logger } from '../log.ts'
+import type { Cell } from '../protocol/index.ts'
+import { bucketOf, holds, needsArming, type Band } from './conditions.ts'
+import { entityColumns, isAdditive } from './columns.ts'
+import type { LiveChange, LiveFeed, LiveView } from './feed.ts'
+import { principalOf } from './rules.ts'
+import type { Alert, Rule } from './schema.ts'
+import { EntitySeries } from './series.ts'
+
+/** Anomaly bands by rule and entity (anomaly.ts). */
+export interface BandSource {
+  watch(rule: Rule): () => void
+  get(rule: Rule, entity: Cell[]): Band | undefined
+}
+
+export interface EvaluatorOptions {
+  feed: LiveFeed
+  onFire(alert: Alert, rule: Rule): void
+  log: Logger
+  channels?: ReadonlyMap<string, ChannelSpec>
+  bands?: BandSource
+  now?: () => number
+  /** Last fire per rule and entity key (from the history), so cooldowns survive restarts. */
+  lastFired?: (ruleId: string, entityKey: string) => number | undefined
+  /** Time spent evaluating, per tick of a channel (metrics). */
+  onEvaluate?(ms: number): void
+}
+
+export interface Evaluator {
+  /** Adds a rule or applies a change to it (a changed definition starts it afresh). */
+  upsert(rule: Rule): void
+  remove(ruleId: string): void
+  has(ruleId: string): boolean
+  stats(): { rules: number; topics: number; inactive: number }
+  stop(): void
+}
+
+interface Edge {
+  holding: boolean
+  /** When the condition became true (wall clock). */
+  since: number
+  /** This episode fired, or was dropped (cooldown, mute, snooze): wait for the condition to clear. */
+  fired: boolean
+  /** crosses_*: the value was seen on the other side of the level. */
+  armed: boolean
+  lastFiredAt: number
+  /** Ticks were missed (another replica led): take the next value as the state, not as an edge. */
+  adopt: boolean
+  entity: EntitySeries
+  value: number
+  at: number
+}
+
+interface RuleState {
+  rule: Rule
+  topic: Topic
+  col: number
+  closed: boolean
+  edges: Map<string, Edge>
+  /** Why the rule cannot fire (no longer entitled, unknown channel), or undefined. */
+  inactive?: string
+  unwatchBand?: () => void
+}
+
+interface Topic {
+  key: string
+  spec: ChannelSpec
+  /** The channel's parsed params (bucket width). */
+  params: unknown
+  bucketMs: number
+  rules: Map<string, RuleState>
+  series: Map<string, EntitySeries>
+  entityCols: number[]
+  seq: number
+  /** Start of the newest closed bucket evaluated. */
+  lastClosed: number
+  close(): void
+}
+
+/** Rule fields whose change restarts evaluation; name, notify, mute, snooze, ack and cooldown apply in place. */
+const definitionOf = (r: Rule) => JSON.stringify([r.channel, r.params, r.condition, r.for_s, r.access])
+
+export function createEvaluator(o: EvaluatorOptions): Evaluator {
+  const channels = o.channels ?? liveChannels
+  const now = o.now ?? Date.now
+  const byRule = new Map<string, RuleState>()
+  const topics = new Map<string, Topic>()
+
+  function topicFor(rule: Rule, spec: ChannelSpec): Topic {
+    const principal = principalOf(rule.owner, rule.access)
+    const params = spec.parse(rule.params, principal)
+    if (!spec.authorize(principal, params)) throw new Error(`not entitled to ${rule.channel} with these params`)
+    const key = spec.topic(params)
+    const known = topics.get(key)
+    if (known) return known
+    const topic: Topic = {
+      key, spec, params, bucketMs: spec.bucketMs(params) || 1000, rules: new Map(), series: new Map(), entityCols: entityColumns(spec),
+      seq: -1, lastClosed: -Infinity, close: () => {},
+    }
+    const w = o.feed.watch(rule.channel, rule.params, principal, (view, change) => onTick(topic, view, change))
+    topic.close = () => w.close()
+    topics.set(key, topic)
+    return topic
+  }
+
+  function add(rule: Rule) {
+    const spec = channels.get(rule.channel)
+    if (!spec) return void o.log.warn('alert rule on an unknown channel', { rule: rule.id, channel: rule.channel })
+    let topic: Topic
+    try {
+      topic = topicFor(rule, spec)
+    } catch (error) {
+      // No longer entitled (the access kept with the rule no longer passes): kept, not watched.
+      return void o.log.info('alert rule not watched', { rule: rule.id, error })
+    }
+    const rs: RuleState = { rule, topic, col: spec.meta.columns.indexOf(rule.condition.column), closed: bucketOf(rule.condition) === 'closed', edges: new Map() }
+    if (rule.condition.op === 'anomaly') rs.unwatchBand = o.bands?.watch(rule)
+    topic.rules.set(rule.id, rs)
+    byRule.set(rule.id, rs)
+    if (topic.seq >= 0 && !rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
+  }
+
+  function remove(ruleId: string) {
+    const rs = byRule.get(ruleId)
+    if (!rs) return
+    byRule.delete(ruleId)
+    rs.unwatchBand?.()
+    rs.topic.rules.delete(ruleId)
+    if (rs.topic.rules.size === 0) {
+      topics.delete(rs.topic.key)
+      rs.topic.close()
+    }
+  }
+
+  function onTick(topic: Topic, view: LiveView, change: LiveChange | null) {
+    if (topics.get(topic.key) !== topic) return
+    const t0 = performance.now()
+    try {
+      const gap = topic.seq < 0 || (change ? view.seq !== topic.seq + 1 : view.seq !== topic.seq)
+      if (gap) reseed(topic, view)
+      else if (change) applyChange(topic, change)
+      topic.seq = view.seq
+      closeBuckets(topic)
+      for (const rs of topic.rules.values()) if (rs.rule.for_s > 0) for (const e of rs.edges.values()) maybeFire(rs, e)
+    } catch (error) {
+      o.log.error('alert evaluation failed', { topic: topic.key, error })
+    }
+    o.onEvaluate?.(performance.now() - t0)
+  }
+
+  /**
+   * First tick, or ticks were missed (another replica led meanwhile): start from the
+   * published rows. Rules that were already evaluated here adopt the current state instead
+   * of reading the difference as an edge: whoever led meanwhile reported it.
+   */
+  function reseed(topic: Topic, view: LiveView) {
+    topic.series.clear()
+    for (const rs of topic.rules.values()) for (const e of rs.edges.values()) e.adopt = true
+    for (const row of view.rows()) pointFor(topic, row)
+    if (!topic.entityCols.length) entityOf(topic, [])
+    for (const s of topic.series.values()) trim(topic, s)
+    if (topic.lastClosed === -Infinity) topic.lastClosed = closedBucket(topic) - topic.bucketMs
+    for (const rs of topic.rules.values()) if (!rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
+  }
+
+  function applyChange(topic: Topic, change: LiveChange) {
+    const touched = new Set<EntitySeries>()
+    for (const row of change.append) touched.add(pointFor(topic, row))
+    for (const row of change.replace) touched.add(pointFor(topic, row))
+    for (const key of change.remove) dropEntity(topic, key)
+    const tape = topic.spec.mode === 'tape'
+    for (const s of touched) {
+      trim(topic, s)
+      for (const rs of topic.rules.values()) {
+        if (rs.closed) continue
+        // The tape: every new trade is an observation, in time order (a crossing inside a tick counts).
+        if (tape) for (const row of change.append) observe(rs, s, row, timeOf(topic, row))
+        else observeNewest(rs, s)
+      }
+    }
+  }
+
+  /** Closed-bucket rules: once per bucket, when its end has passed (plus a little lateness). */
+  function closeBuckets(topic: Topic) {
+    if (topic.spec.mode !== 'series') return
+    const closed = closedBucket(topic)
+    if (closed <= topic.lastClosed) return
+    topic.lastClosed = closed
+    const rules = [...topic.rules.values()].filter((rs) => rs.closed)
+    if (!rules.length) return
+    for (const s of topic.series.values()) {
+      const p = s.at(closed)
+      for (const rs of rules) {
+        if (p) observe(rs, s, p.row, closed)
+        else if (isAdditive(rs.rule.condition.column)) observe(rs, s, null, closed)
+      }
+    }
+  }
+
+  function closedBucket(topic: Topic): number {
+    const width = topic.bucketMs
+    const grace = Math.min(width / 2, 2000)
+    return Math.floor((now() - grace) / width) * width - width
+  }
+
+  function observeNewest(rs: RuleState, s: EntitySeries) {
+    const p = s.newest()
+    if (p) observe(rs, s, p.row, p.t)
+  }
+
+  /** One value for one rule: updates its edge for this entity and fires on a new episode. */
+  function observe(rs: RuleState, s: EntitySeries, row: Cell[] | null, t: number) {
+    const value = row ? row[rs.col] : 0
+    if (typeof value !== 'number' || !Number.isFinite(value)) return
+    const c = rs.rule.condition
+    const before = c.window_s === undefined ? undefined : valueAt(rs, s, t - c.window_s * 1000)
+    const band = c.op === 'anomaly' ? o.bands?.get(rs.rule, entityValues(rs.topic, s)) : undefined
+    const h = holds(c, { value, before, band })
+    if (h === undefined) return
+    const e = edgeOf(rs, s)
+    e.entity = s
+    if (e.adopt) return void Object.assign(e, { adopt: false, holding: h, since: now(), fired: h, armed: e.armed || !h, value, at: t })
+    if (!h) return void Object.assign(e, { holding: false, fired: false, armed: true })
+    e.value = value
+    e.at = t
+    if (!e.holding) Object.assign(e, { holding: true, since: now(), fired: needsArming(c) && !e.armed })
+    maybeFire(rs, e)
+  }
+
+  function valueAt(rs: RuleState, s: EntitySeries, t: number): number | undefined {
+    const p = s.atOrBefore(t)
+    const v = p?.row[rs.col]
+    return typeof v === 'number' ? v : undefined
+  }
+
+  function edgeOf(rs: RuleState, s: EntitySeries): Edge {
+    let e = rs.edges.get(s.key)
+    if (!e) {
+      e = { holding: false, since: 0, fired: false, armed: false, lastFiredAt: o.lastFired?.(rs.rule.id, s.key) ?? 0, adopt: false, entity: s, value: 0, at: 0 }
+      rs.edges.set(s.key, e)
+    }
+    return e
+  }
+
+  function maybeFire(rs: RuleState, e: Edge) {
+    if (!e.holding || e.fired) return
+    const t = now()
+    const r = rs.rule
+    if (t - e.since < r.for_s * 1000) return
+    e.fired = true
+    if (rs.inactive) return
+    if (r.access.expiresAt <= t) {
+      rs.inactive = 'the token that saved the rule has expired'
+      return void o.log.info('alert rule not fired: its access expired', { rule: r.id })
+    }
+    if (r.muted || r.snoozedUntil > t || t - e.lastFiredAt < r.cooldown_s * 1000) return
+    e.lastFiredAt = t
+    o.onFire({
+      id: randomUUID(), seq: 0, owner: r.owner, ruleId: r.id, ruleName: r.name, channel: r.channel, params: r.params,
+      entity: e.entity.entity, condition: r.condition, value: e.value, at: e.at, firedAt: t,
+    }, r)
+  }
+
+  function pointFor(topic: Topic, row: Cell[]): EntitySeries {
+    const s = entityOf(topic, topic.entityCols.map((i) => row[i]))
+    const t = timeOf(topic, row)
+    if (topic.spec.mode === 'series') s.upsert(t, row)
+    else s.push(t, row)
+    return s
+  }
+
+  /** Row time; table channels have none, so their points are stamped when seen. */
+  const timeOf = (topic: Topic, row: Cell[]) => (topic.spec.meta.time >= 0 ? (row[topic.spec.meta.time] as number) : now())
+
+  function entityOf(topic: Topic, values: Cell[]): EntitySeries {
+    const key = JSON.stringify(values)
+    let s = topic.series.get(key)
+    if (!s) {
+      const names = topic.entityCols.map((i) => topic.spec.meta.columns[i])
+      s = new EntitySeries(key, Object.fromEntries(names.map((n, i) => [n, values[i] as string | number])))
+      topic.series.set(key, s)
+    }
+    return s
+  }
+
+  const entityValues = (topic: Topic, s: EntitySeries) => topic.entityCols.map((i) => s.entity[topic.spec.meta.columns[i]])
+
+  /** A removed table row (REMOVE lists key cells): its entity and every rule's edge on it go. */
+  function dropEntity(topic: Topic, key: Cell[]) {
+    const cols = topic.spec.meta.key
+    const values = topic.entityCols.map((i) => key[cols.indexOf(i)])
+    const k = JSON.stringify(values)
+    topic.series.delete(k)
+    for (const rs of topic.rules.values()) rs.edges.delete(k)
+  }
+
+  /** Keeps what the topic's rules can look back to: the longest change_pct window and a few buckets. */
+  function trim(topic: Topic, s: EntitySeries) {
+    const width = topic.bucketMs
+    let keepMs = 3 * width + 5000
+    for (const rs of topic.rules.values()) keepMs = Math.max(keepMs, (rs.rule.condition.window_s ?? 0) * 1000 + 2 * width)
+    const newest = s.newest()
+    if (newest) s.trimBefore(newest.t - keepMs)
+  }
+
+  return {
+    upsert(rule) {
+      const existing = byRule.get(rule.id)
+      if (existing && definitionOf(existing.rule) === definitionOf(rule)) return void (existing.rule = rule)
+      remove(rule.id)
+      add(rule)
+    },
+    remove,
+    has: (id) => byRule.has(id),
+    stats: () => ({ rules: byRule.size, topics: topics.size, inactive: [...byRule.values()].filter((r) => r.inactive).length }),
+    stop() {
+      for (const t of topics.values()) t.close()
+      topics.clear()
+      byRule.clear()
+    },
+  }
+}
