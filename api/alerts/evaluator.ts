@@ -85,7 +85,7 @@ interface Topic {
 }
 
 /** Rule fields whose change restarts evaluation; name, notify, mute, snooze, ack and cooldown apply in place. */
-const definitionOf = (r: Rule) => JSON.stringify([r.channel, r.params, r.condition, r.for_s, r.access])
+const definitionOf = (r: Rule) => JSON.stringify([r.channel, r.params, r.condition, r.for_s, r.access.roles, r.access.symbols, r.access.shops])
 
 export function createEvaluator(o: EvaluatorOptions): Evaluator {
   const channels = o.channels ?? liveChannels
@@ -313,7 +313,12 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   return {
     upsert(rule) {
       const existing = byRule.get(rule.id)
-      if (existing && definitionOf(existing.rule) === definitionOf(rule)) return void (existing.rule = rule)
+      if (existing && definitionOf(existing.rule) === definitionOf(rule)) {
+        existing.rule = rule
+        // Saved again with a current token: an access that had expired is renewed.
+        if (rule.access.expiresAt > now()) existing.inactive = undefined
+        return
+      }
       remove(rule.id)
       add(rule)
     },

@@ -11,6 +11,7 @@ import {
   type ClientFrame, type ErrorReason, type Limits,
 } from '../protocol/index.ts'
 import type { Server, Socket, WebSocketHandler } from '../transport/uws.ts'
+import type { PushChannel, PushSubscription } from './alerts-channel.ts'
 import { channels } from './channels.ts'
 import { baseOf, toBlock, type Block, type Change, type LiveQuery } from './live-query.ts'
 import { createScheduler, type Scheduler, type SchedulerOptions, type Watched } from './scheduler.ts'
@@ -34,6 +35,10 @@ export interface LiveGatewayOptions {
   createScheduler?: (o: LiveSchedulerOptions) => Scheduler
   /** Every tick's duration in ms (livehouse_live_tick_duration_seconds). */
   onTick?(ms: number): void
+  /** Every read of a live query this gateway leads, with its change or null (alert rules: api/live/alerts-feed.ts). */
+  onTicked?: SchedulerOptions['onTicked']
+  /** Channels pushed per subscription instead of read by a live query (`alerts`: api/live/alerts-channel.ts). */
+  pushChannels?: ReadonlyMap<string, PushChannel>
 }
 
 /** What a scheduler gets from the gateway; `deliver` fans an encoded DELTA of `lq` out to this gateway's watchers. */
@@ -50,6 +55,7 @@ interface Conn {
   principal: Principal
   socket?: Socket<Conn>
   subs: Map<number, Sub>
+  push: Map<number, PushSubscription>
   tokens: number
   refilledAt: number
   strikes: number
@@ -141,8 +147,10 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
   }
 
   function subscribe(conn: Conn, f: Extract<ClientFrame, { op: typeof C.SUBSCRIBE }>) {
-    if (conn.subs.has(f.sid)) return strike(conn, 'ALREADY_SUBSCRIBED', 'sid already in use', f.sid)
-    if (conn.subs.size >= o.maxSubscriptions) return strike(conn, 'TOO_MANY_SUBSCRIPTIONS', `at most ${o.maxSubscriptions} subscriptions`, f.sid)
+    if (conn.subs.has(f.sid) || conn.push.has(f.sid)) return strike(conn, 'ALREADY_SUBSCRIBED', 'sid already in use', f.sid)
+    if (conn.subs.size + conn.push.size >= o.maxSubscriptions) return strike(conn, 'TOO_MANY_SUBSCRIPTIONS', `at most ${o.maxSubscriptions} subscriptions`, f.sid)
+    const push = o.pushChannels?.get(f.channel)
+    if (push) return void conn.push.set(f.sid, push.open({ principal: conn.principal, sid: f.sid, params: f.params, resume: f.resume, send: (frame) => send(conn, frame) }))
     const spec = channels.get(f.channel)
     if (!spec) return strike(conn, 'UNKNOWN_CHANNEL', 'unknown channel', f.sid)
     let params: unknown
@@ -186,6 +194,9 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
   function handle(conn: Conn, f: ClientFrame) {
     if (f.op === C.PING) return void send(conn, encodeServerFrame({ type: S.PONG, id: f.id, serverMs: Date.now() }))
     if (f.op === C.SUBSCRIBE) return subscribe(conn, f)
+    const pushed = conn.push.get(f.sid)
+    if (pushed && f.op === C.UNSUBSCRIBE) return void (pushed.close(), conn.push.delete(f.sid), send(conn, encodeServerFrame({ type: S.UNSUBSCRIBED, sid: f.sid })))
+    if (pushed) return pushed.resync()
     const sub = conn.subs.get(f.sid)
     if (!sub) return strike(conn, 'NOT_SUBSCRIBED', 'no such subscription', f.sid)
     if (f.op === C.UNSUBSCRIBE) {
@@ -214,7 +225,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     async upgrade(request) {
       const principal = await authenticateUpgrade(o.auth, request)
       if (principal instanceof Response) return principal
-      return { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false }
+      return { principal, subs: new Map(), push: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false }
     },
     open(socket) {
       connections++
@@ -242,6 +253,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
       connections--
       conn.closed = true
       for (const sub of [...conn.subs.values()]) drop(sub)
+      for (const p of conn.push.values()) p.close()
     },
   }
 
