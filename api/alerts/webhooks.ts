@@ -3,7 +3,7 @@
 // Evaluation only queues (bounded); a slow or failing receiver never holds it up. Each
 // attempt resolves and checks the target (ssrf.ts) and connects to exactly the checked address.
 import { createHmac } from 'node:crypto'
-import http from 'node:http'
+import http, { type ClientRequest } from 'node:http'
 import https from 'node:https'
 import { isIP, type LookupFunction } from 'node:net'
 import type { Logger } from '../log.ts'
@@ -59,6 +59,7 @@ export function createWebhooks(o: WebhookOptions): Webhooks {
   let waiting = 0
   let inFlight = 0
   const flights = new Set<Promise<void>>()
+  const requests = new Set<ClientRequest>()
   let stopped = false
 
   function pump() {
@@ -84,7 +85,7 @@ export function createWebhooks(o: WebhookOptions): Webhooks {
         'user-agent': 'livehouse-alerts/1',
         'x-livehouse-alert-id': job.alert.id,
         [signatureHeader]: sign(job.notify.secret, body, Math.floor(Date.now() / 1000)),
-      }, o.timeoutMs)
+      }, o.timeoutMs, requests)
       if (status >= 200 && status < 300) return done(job, 'ok')
       // 4xx other than 429: the receiver will not change its mind.
       if (status < 500 && status !== 429) return done(job, 'failed', `HTTP ${status}`)
@@ -132,13 +133,14 @@ export function createWebhooks(o: WebhookOptions): Webhooks {
       stopped = true
       for (const t of timers) clearTimeout(t)
       timers.clear()
+      for (const r of requests) r.destroy(new Error('stopping'))
       await Promise.allSettled([...flights])
     },
   }
 }
 
 /** POSTs `body` to the target's URL, connecting to its checked address; resolves with the status. */
-function post(target: Target, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+function post(target: Target, body: string, headers: Record<string, string>, timeoutMs: number, active: Set<ClientRequest>): Promise<number> {
   const address = target.addresses[0]
   const family = isIP(address)
   // The checked address, whatever a second DNS answer would say: no rebinding between check and connect.
@@ -152,7 +154,8 @@ function post(target: Target, body: string, headers: Record<string, string>, tim
       res.on('error', reject)
     })
     const timer = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
-    req.on('close', () => clearTimeout(timer))
+    active.add(req)
+    req.on('close', () => (clearTimeout(timer), active.delete(req)))
     req.on('error', reject)
     req.end(body)
   })
