@@ -45,9 +45,12 @@ const historySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 }).strict()
 
+const isoTime = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/
+
 const timeParam = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined
-  const ms = /^\d{1,15}$/.test(v) ? Number(v) : Date.parse(v)
+  // Date.parse alone takes nearly anything (V8 reads "' OR 1=1" as a date).
+  const ms = /^\d{1,15}$/.test(v) ? Number(v) : isoTime.test(v) ? Date.parse(v) : NaN
   if (!Number.isFinite(ms)) throw new AppError(400, 'INVALID_PARAMETER', `${name}: expected an ISO-8601 time or epoch milliseconds`, { details: { parameter: name } })
   return ms
 }

@@ -43,6 +43,21 @@ export function createRuleService(o: {
   const now = o.now ?? Date.now
   let lastVersion = 0
   const nextVersion = () => (lastVersion = Math.max(lastVersion + 1, now() * 1000))
+  // Rules per owner, read once from ClickHouse and then kept here: a create reserves its slot
+  // before it writes, so concurrent creates cannot pass the limit, and 10,000 refused creates
+  // cost no query each. Replicas count apart (each re-reads after 30 s without creates).
+  const counts = new Map<string, { n: number; at: number; loading?: Promise<number> }>()
+  const countOf = async (owner: string) => {
+    let c = counts.get(owner)
+    if (c && !c.loading && now() - c.at < 30_000) return c
+    if (!c?.loading) {
+      const entry = c ?? { n: 0, at: 0 }
+      entry.loading = o.store.count(owner).then((n) => ((entry.n = n), (entry.at = now()), n)).finally(() => (entry.loading = undefined))
+      counts.set(owner, (c = entry))
+    }
+    await c.loading
+    return c
+  }
   const turns = new Map<string, Promise<unknown>>()
   const inTurn = <T>(key: string, change: () => Promise<T>): Promise<T> => {
     const result = (turns.get(key) ?? Promise.resolve()).then(change)
@@ -93,14 +108,19 @@ export function createRuleService(o: {
     async create(c, input) {
       await checkRule(input, c.principal, o.channels, o.policy)
       const owner = c.principal.sub
-      return inTurn(`owner:${owner}`, async () => {
-        const count = await o.store.count(owner)
-        if (count >= o.maxRulesPerUser) {
-          throw new AppError(429, 'TOO_MANY_RULES', `at most ${o.maxRulesPerUser} alert rules per user`, { details: { limit: o.maxRulesPerUser } })
-        }
+      const count = await countOf(owner)
+      if (count.n >= o.maxRulesPerUser) {
+        throw new AppError(429, 'TOO_MANY_RULES', `at most ${o.maxRulesPerUser} alert rules per user`, { details: { limit: o.maxRulesPerUser } })
+      }
+      count.n++
+      count.at = now()
+      try {
         const t = now()
-        return save(define(c, input, { id: randomUUID(), createdAt: t, muted: false, snoozedUntil: 0, ackedAt: 0 }))
-      })
+        return await save(define(c, input, { id: randomUUID(), createdAt: t, muted: false, snoozedUntil: 0, ackedAt: 0 }))
+      } catch (e) {
+        count.n--
+        throw e
+      }
     },
     async update(c, id, input) {
       await checkRule(input, c.principal, o.channels, o.policy)
@@ -121,6 +141,8 @@ export function createRuleService(o: {
       await inTurn(`rule:${owner}:${id}`, async () => {
         const old = await load(owner, id)
         await o.store.write({ ...old, version: nextVersion(), updatedAt: now() }, true)
+        const count = counts.get(owner)
+        if (count) count.n = Math.max(0, count.n - 1)
         o.evaluator.remove(id)
         o.bus.ruleChanged(owner, id)
       })
