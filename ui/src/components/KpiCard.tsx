@@ -1,4 +1,6 @@
 import { Show, type JSX } from 'solid-js'
+import { AlertMeButton } from '../alerts/AlertMe.tsx'
+import type { RulePrefill } from '../alerts/state.ts'
 
 /** One figure with a line under it (growth, detail) and an optional sparkline. */
 export function KpiCard(props: {
@@ -11,6 +13,8 @@ export function KpiCard(props: {
   error?: string
   testid?: string
   children?: JSX.Element
+  /** Shows "alert me", opening the rule form with what this returns. */
+  alertMe?: () => RulePrefill | undefined
 }) {
   return (
     <section class="kpi panel" aria-label={props.label}>
@@ -20,6 +24,7 @@ export function KpiCard(props: {
         <p class={`growth ${props.tone ?? ''}`}>{props.loading ? '\u00a0' : props.sub}</p>
       </Show>
       {props.children}
+      <Show when={props.alertMe}>{(f) => <AlertMeButton prefill={f()} label={`Alert me: ${props.label}`} />}</Show>
     </section>
   )
 }

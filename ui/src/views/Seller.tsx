@@ -41,10 +41,10 @@ export function Seller() {
         <small>Last 24 h vs the 24 h before · completed orders · UTC</small>
       </div>
       <div class="kpis" data-testid="kpis">
-        <Kpi label="Revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} currency={currency()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} currency={currency()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Avg order value" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} currency={currency()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Unique customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} currency={currency()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} currency={currency()} shop={shop()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} currency={currency()} shop={shop()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Avg order value" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} currency={currency()} shop={shop()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Unique customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} currency={currency()} shop={shop()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
       </div>
       <div class="grid">
         <Panel class="wide" title="Revenue and orders per minute" testid="sales-panel" loading={!sales()?.version()} error={sales()?.error()}
@@ -85,10 +85,14 @@ export function Seller() {
   )
 }
 
-function Kpi(props: { label: string; value: string; growth: unknown; store?: LiveStore; currency: string; col: number; loading: boolean; error?: string }) {
+/** Column names of the `sales` channel by index (docs/protocol.md). */
+const salesColumns = ['t', 'currency', 'revenue', 'cost', 'units', 'orders', 'customers', 'aov']
+
+function Kpi(props: { label: string; value: string; growth: unknown; store?: LiveStore; currency: string; col: number; loading: boolean; error?: string; shop?: string }) {
   const g = () => (props.growth == null ? null : Number(props.growth))
   return (
     <KpiCard label={props.label} value={props.value} loading={props.loading} error={props.error}
+      alertMe={() => props.shop ? { channel: 'sales', params: { shop: props.shop, interval: '1m' }, column: salesColumns[props.col], op: 'anomaly', value: 3, direction: 'below' } : undefined}
       sub={g() === null ? 'no previous period' : `${pct(g())} vs previous 24 h`} tone={g() === null ? undefined : g()! >= 0 ? 'up' : 'down'}>
       <Show when={props.store} keyed>
         {(s) => <Sparkline label={`${props.label} per minute`} subscribe={(f) => s.onChange(f)}
