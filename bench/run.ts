@@ -98,6 +98,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
+  alerts: { about: 'alerts: latency (trade → SSE) p50/p99 and tick time without/with 10,000 rules under the live load (10,000 clients × 4 channels, 100k trades/s), 3 runs × 20 s per phase', run: () => import('./alerts/scenario.ts').then((m) => m.runAlertsScenario({ name: values.name ?? 'alerts', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), channels: num(values.channels, 4), eventsPerS: num(values['events-per-s'], 100_000), tickMs: optNum(values['tick-ms']) })) },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {
     about: 'every scenario above at full size, one after the other',

@@ -49,21 +49,21 @@ describe('anomaly bands', () => {
       const volume = rule('candles', { symbol: 'ANOM', interval: '1s' }, 'volume')
       const close = rule('candles', { symbol: 'ANOM', interval: '1s' }, 'close')
       const revenue = rule('sales', { shop: 'shop-anom', interval: '1m' }, 'revenue')
-      for (const r of [volume, close, revenue]) bands.watch(r)
+      const [v, c, rev] = [volume, close, revenue].map((r) => bands.watch(r))
       await eventually(async () => {
         await bands.refresh()
-        expect(bands.get(revenue, ['USD'])).toBeDefined()
-        expect(bands.get(volume, [])).toBeDefined()
-        expect(bands.get(close, [])).toBeDefined()
+        expect(rev.get('["USD"]')).toBeDefined()
+        expect(v.get('[]')).toBeDefined()
+        expect(c.get('[]')).toBeDefined()
       })
       // 900 trades of qty 1..5 (mean 3) over 3,600 one-second buckets: mean volume 0.75 per second.
-      const v = bands.get(volume, [])!
-      expect([v.n, v.mean]).toEqual([3600, 0.75])
-      expect(v.sd).toBeCloseTo(Math.sqrt((180 * (1 + 4 + 9 + 16 + 25)) / 3600 - 0.75 ** 2), 9)
+      const vb = v.get('[]')!
+      expect([vb.n, vb.mean]).toEqual([3600, 0.75])
+      expect(vb.sd).toBeCloseTo(Math.sqrt((180 * (1 + 4 + 9 + 16 + 25)) / 3600 - 0.75 ** 2), 9)
       // A price is no sum: only buckets with trades count.
-      expect(bands.get(close, [])).toMatchObject({ n: 900, mean: 100, sd: 0 })
+      expect(c.get('[]')).toMatchObject({ n: 900, mean: 100, sd: 0 })
       // One order a minute of 10, 20 or 30 USD: mean 20 per minute, sd √(200/3).
-      const b = bands.get(revenue, ['USD'])!
+      const b = rev.get('["USD"]')!
       expect(b.n).toBe(60)
       expect(b.mean).toBeCloseTo(20, 9)
       expect(b.sd).toBeCloseTo(Math.sqrt(200 / 3), 6)

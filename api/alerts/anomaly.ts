@@ -4,7 +4,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { inlineParams } from '../clickhouse/literal.ts'
 import type { Logger } from '../log.ts'
-import type { Cell } from '../protocol/index.ts'
 import { anomalyGroup, anomalyMember, bandQuery, type BandRow } from './anomaly-sql.ts'
 import { isAdditive } from './columns.ts'
 import type { Band } from './conditions.ts'
@@ -23,7 +22,8 @@ interface Group {
   refreshedAt: number
 }
 
-const bandKey = (member: string, entity: Cell[]) => JSON.stringify([member, ...entity.map(String)])
+/** Member and the entity's key as the evaluator writes it (JSON of the entity's values). */
+const bandKey = (member: string, entityKey: string) => `${member}|${entityKey}`
 
 /** A band from per-bucket sums: additive columns count the buckets without rows as zeros. */
 export function bandOf(row: BandRow, column: string, bucketS: number): Band {
@@ -44,7 +44,7 @@ export function createBands(o: { ch: ClickHouseClient; log: Logger; refreshMs: n
     const sql = bandQuery(g.channel, g.params, g.column, g.days, members)
     const rs = await o.ch.query({ query: inlineParams(sql.query, sql.params), format: 'JSONEachRow' })
     const rows = await rs.json<BandRow>()
-    g.bands = new Map(rows.map((r) => [bandKey(r.member, r.entity), bandOf(r, g.column, sql.bucketS)]))
+    g.bands = new Map(rows.map((r) => [bandKey(r.member, JSON.stringify(r.entity)), bandOf(r, g.column, sql.bucketS)]))
     g.hour = Math.floor(now() / 3_600_000)
     g.refreshedAt = now()
   }
@@ -71,15 +71,17 @@ export function createBands(o: { ch: ClickHouseClient; log: Logger; refreshMs: n
       g.members.set(member, (g.members.get(member) ?? 0) + 1)
       if (fresh) (g.refreshedAt = 0), tick()
       const group = g
-      return () => {
-        const left = (group.members.get(member) ?? 1) - 1
-        if (left > 0) group.members.set(member, left)
-        else group.members.delete(member)
+      let closed = false
+      return {
+        get: (entityKey: string) => group.bands.get(bandKey(member, entityKey)),
+        close() {
+          if (closed) return
+          closed = true
+          const left = (group.members.get(member) ?? 1) - 1
+          if (left > 0) group.members.set(member, left)
+          else group.members.delete(member)
+        },
       }
-    },
-    get(rule: Rule, entity: Cell[]) {
-      const g = groups.get(anomalyGroup(rule.channel, rule.params, rule.condition.column, rule.condition.days ?? 7))
-      return g?.bands.get(bandKey(anomalyMember(rule.channel, rule.params), entity))
     },
     refresh: async () => {
       tick()

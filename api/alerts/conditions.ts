@@ -10,32 +10,28 @@ export interface Band {
   n: number
 }
 
-export interface Observation {
-  value: number
-  /** change_pct_*: the value `window_s` earlier (undefined: not known yet). */
-  before?: number
-  /** anomaly: the band for this value's bucket (undefined: not computed yet). */
-  band?: Band
-}
 
 /** Fewer buckets than this and a band says nothing. */
 export const minBandBuckets = 5
 
-/** True/false, or undefined when this observation cannot decide (no earlier value, no band). */
-export function holds(c: Condition, o: Observation): boolean | undefined {
-  const v = o.value
+/**
+ * True/false, or undefined when this observation cannot decide. `before`: change_pct's value
+ * `window_s` earlier; `band`: anomaly's usual band (undefined: not known yet). Positional
+ * arguments: this runs for every rule on every tick, and an object per call is garbage.
+ */
+export function holds(c: Condition, v: number, before?: number, band?: Band): boolean | undefined {
   switch (c.op) {
     case '>': case 'crosses_above': return v > c.value
     case '<': case 'crosses_below': return v < c.value
     case '>=': return v >= c.value
     case '<=': return v <= c.value
     case 'change_pct_above': case 'change_pct_below': {
-      if (o.before === undefined || o.before === 0) return undefined
-      const pct = ((v - o.before) / Math.abs(o.before)) * 100
+      if (before === undefined || before === 0) return undefined
+      const pct = ((v - before) / Math.abs(before)) * 100
       return c.op === 'change_pct_above' ? pct > c.value : pct < c.value
     }
     case 'anomaly': {
-      const z = zScore(v, o.band)
+      const z = zScore(v, band)
       if (z === undefined) return undefined
       const direction = c.direction ?? 'both'
       return direction === 'above' ? z > c.value : direction === 'below' ? z < -c.value : Math.abs(z) > c.value

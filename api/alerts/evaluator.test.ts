@@ -155,7 +155,7 @@ describe('alert evaluator', () => {
 
   it('anomaly: fires when the closed bucket leaves the band', () => {
     const band: Band = { mean: 100, sd: 10, n: 60 }
-    const s = setup({ watch: () => () => {}, get: () => band })
+    const s = setup({ watch: () => ({ get: () => band, close() {} }) })
     clock = Date.parse('2026-11-23T10:00:30.000Z')
     s.ev.upsert(rule({ column: 'orders', op: 'anomaly', value: 3, direction: 'below' }, { channel: 'sales', params: { shop: 'shop-1', interval: '1m' } }))
     const sales = (t: number, orders: number): Cell[] => [t, 'USD', 1000, 0, orders, orders, orders, 10]

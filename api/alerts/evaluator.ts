@@ -14,10 +14,9 @@ import { principalOf } from './rules.ts'
 import type { Alert, Rule } from './schema.ts'
 import { EntitySeries } from './series.ts'
 
-/** Anomaly bands by rule and entity (anomaly.ts). */
+/** Anomaly bands (anomaly.ts): a rule's band per entity, by the entity's key (JSON of its values). */
 export interface BandSource {
-  watch(rule: Rule): () => void
-  get(rule: Rule, entity: Cell[]): Band | undefined
+  watch(rule: Rule): { get(entityKey: string): Band | undefined; close(): void }
 }
 
 export interface EvaluatorOptions {
@@ -66,7 +65,7 @@ interface RuleState {
   edges: Map<string, Edge>
   /** Why the rule cannot fire (no longer entitled, unknown channel), or undefined. */
   inactive?: string
-  unwatchBand?: () => void
+  band?: ReturnType<BandSource['watch']>
 }
 
 interface Topic {
@@ -121,7 +120,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       return void o.log.info('alert rule not watched', { rule: rule.id, error })
     }
     const rs: RuleState = { rule, topic, col: spec.meta.columns.indexOf(rule.condition.column), closed: bucketOf(rule.condition) === 'closed', edges: new Map() }
-    if (rule.condition.op === 'anomaly') rs.unwatchBand = o.bands?.watch(rule)
+    if (rule.condition.op === 'anomaly') rs.band = o.bands?.watch(rule)
     topic.rules.set(rule.id, rs)
     byRule.set(rule.id, rs)
     if (topic.seq >= 0 && !rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
@@ -131,7 +130,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     const rs = byRule.get(ruleId)
     if (!rs) return
     byRule.delete(ruleId)
-    rs.unwatchBand?.()
+    rs.band?.close()
     rs.topic.rules.delete(ruleId)
     if (rs.topic.rules.size === 0) {
       topics.delete(rs.topic.key)
@@ -221,16 +220,33 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     if (typeof value !== 'number' || !Number.isFinite(value)) return
     const c = rs.rule.condition
     const before = c.window_s === undefined ? undefined : valueAt(rs, s, t - c.window_s * 1000)
-    const band = c.op === 'anomaly' ? o.bands?.get(rs.rule, entityValues(rs.topic, s)) : undefined
-    const h = holds(c, { value, before, band })
+    const band = rs.band?.get(s.key)
+    const h = holds(c, value, before, band)
     if (h === undefined) return
+    // Plain field writes: this runs for every rule on every tick.
     const e = edgeOf(rs, s)
     e.entity = s
-    if (e.adopt) return void Object.assign(e, { adopt: false, holding: h, since: now(), fired: h, armed: e.armed || !h, value, at: t })
-    if (!h) return void Object.assign(e, { holding: false, fired: false, armed: true })
+    if (e.adopt) {
+      e.adopt = false
+      e.armed ||= !h
+      e.holding = e.fired = h
+      e.since = now()
+      e.value = value
+      e.at = t
+      return
+    }
+    if (!h) {
+      e.holding = e.fired = false
+      e.armed = true
+      return
+    }
     e.value = value
     e.at = t
-    if (!e.holding) Object.assign(e, { holding: true, since: now(), fired: needsArming(c) && !e.armed })
+    if (!e.holding) {
+      e.holding = true
+      e.since = now()
+      e.fired = needsArming(c) && !e.armed
+    }
     maybeFire(rs, e)
   }
 
@@ -289,8 +305,6 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     }
     return s
   }
-
-  const entityValues = (topic: Topic, s: EntitySeries) => topic.entityCols.map((i) => s.entity[topic.spec.meta.columns[i]])
 
   /** A removed table row (REMOVE lists key cells): its entity and every rule's edge on it go. */
   function dropEntity(topic: Topic, key: Cell[]) {

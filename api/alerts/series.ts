@@ -47,10 +47,18 @@ export class EntitySeries {
     return undefined
   }
 
-  /** The newest point at or before `t`. */
+  /** The newest point at or before `t` (binary search: change_pct rules ask on every tick). */
   atOrBefore(t: number): Point | undefined {
-    for (let i = this.points.length - 1; i >= 0; i--) if (this.points[i].t <= t) return this.points[i]
-    return undefined
+    const p = this.points
+    let lo = 0
+    let hi = p.length - 1
+    let found = -1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (p[mid].t <= t) (found = mid), (lo = mid + 1)
+      else hi = mid - 1
+    }
+    return found < 0 ? undefined : p[found]
   }
 
   /** Drops points older than `t`, keeping at least the newest `min`. */
