@@ -48,9 +48,14 @@ interface Phase {
   tickMaxAtMostMs: number | null
   effectiveTicksPerS: number
   evaluationMsPerTick: number | null
+  /** Gateway CPU (user + system) per tick: unlike wall time, not inflated when the machine's other work preempts the gateway. */
+  cpuMsPerTick: number | null
   latencyP50Ms: number | null
   latencyP99Ms: number | null
   latencyMaxMs: number | null
+  /** Median of probe trade sent → rule fired (fired_at, the gateway's clock), and fired → SSE received. */
+  toFireP50Ms: number | null
+  fireToSseP50Ms: number | null
   samples: number
   /** Probe flips sent in the window whose alert never came (merged into one tick, or lost). */
   missed: number
@@ -106,19 +111,20 @@ function backgroundRule(k: number, symbols: string[]) {
 function startProbe(url: string, ingestToken: string, sse: SseClient) {
   const price = new Map(probeSymbols.map((s) => [s, 100]))
   const pending = new Map<string, { price: number; sentAt: number }[]>(probeSymbols.map((s) => [s, []]))
-  const samples: { sentAt: number; ms: number }[] = []
+  const samples: { sentAt: number; ms: number; toFire: number; toSse: number }[] = []
   const missedAt: number[] = []
   let n = 0
   sse.onEvent = (e) => {
     if (e.event !== 'alert') return
-    const a = JSON.parse(e.data) as { params: { symbol: string }; value: number }
+    const a = JSON.parse(e.data) as { params: { symbol: string }; value: number; fired_at: string }
     const list = pending.get(a.params.symbol)
     const i = list?.findIndex((f) => f.price === a.value) ?? -1
     if (!list || i < 0) return
     // Flips before the matched one were merged into one tick (or lost): they never fire on their own.
     for (const f of list.splice(0, i)) missedAt.push(f.sentAt)
     const f = list.shift()!
-    samples.push({ sentAt: f.sentAt, ms: e.receivedAt - f.sentAt })
+    const firedAt = Date.parse(a.fired_at)
+    samples.push({ sentAt: f.sentAt, ms: e.receivedAt - f.sentAt, toFire: firedAt - f.sentAt, toSse: e.receivedAt - firedAt })
   }
   const timer = setInterval(() => {
     const symbol = probeSymbols[n++ % probeSymbols.length]
@@ -134,9 +140,11 @@ function startProbe(url: string, ingestToken: string, sse: SseClient) {
   return {
     /** Latencies of flips sent in [from, to), and flips of that window that never fired (waiting 5 s after it). */
     window(from: number, to: number) {
-      const ms = samples.filter((s) => s.sentAt >= from && s.sentAt < to).map((s) => s.ms).sort((a, b) => a - b)
+      const inWindow = samples.filter((s) => s.sentAt >= from && s.sentAt < to)
+      const ms = inWindow.map((s) => s.ms).sort((a, b) => a - b)
+      const split = { toFire: median(inWindow.map((s) => s.toFire)), toSse: median(inWindow.map((s) => s.toSse)) }
       const stale = [...pending.values()].flat().filter((f) => f.sentAt >= from && f.sentAt < to && f.sentAt < Date.now() - 5000).length
-      return { ms, missed: stale + missedAt.filter((t) => t >= from && t < to).length }
+      return { ms, split, missed: stale + missedAt.filter((t) => t >= from && t < to).length }
     },
     stop: () => clearInterval(timer),
   }
@@ -178,11 +186,12 @@ async function measureLoaded(phase: Phase['phase'], o: AlertsScenarioOptions, ct
     const to = Date.now()
     ctx.clients.say('stop')
     const s1 = await scrape(ctx.gw.url)
-    const cpuPct = ((cpuSeconds(ctx.gw.pid) - cpu0) / ((to - from) / 1000)) * 100
+    const cpuS = cpuSeconds(ctx.gw.pid) - cpu0
+    const cpuPct = (cpuS / ((to - from) / 1000)) * 100
     const client = await ctx.clients.next('result', 60_000).catch(() => null)
     await sleep(5000) // late alerts of the window's last flips
     probe.stop()
-    const { ms, missed } = probe.window(from, to)
+    const { ms, split, missed } = probe.window(from, to)
     const ingest = await load.next(undefined, 60_000).catch(() => null)
     const ticks = histogramWindow(s0.tick, s1.tick)
     const dCount = s1.tickCount - s0.tickCount
@@ -192,7 +201,8 @@ async function measureLoaded(phase: Phase['phase'], o: AlertsScenarioOptions, ct
       tickP50AtMostMs: ticks.p50AtMostS === null ? null : ticks.p50AtMostS * 1000, tickMaxAtMostMs: ticks.maxAtMostS === null ? null : ticks.maxAtMostS * 1000,
       effectiveTicksPerS: round(dCount / ((to - from) / 1000)),
       evaluationMsPerTick: dCount ? round(((s1.evalS - s0.evalS) / dCount) * 1000) : null,
-      latencyP50Ms: percentile(ms, 50), latencyP99Ms: percentile(ms, 99), latencyMaxMs: ms.at(-1) ?? null, samples: ms.length, missed,
+      cpuMsPerTick: dCount ? round((cpuS / dCount) * 1000) : null,
+      latencyP50Ms: percentile(ms, 50), latencyP99Ms: percentile(ms, 99), latencyMaxMs: ms.at(-1) ?? null, toFireP50Ms: split.toFire, fireToSseP50Ms: split.toSse, samples: ms.length, missed,
       alertsFired: s1.fired - s0.fired, serverCpuPct: Math.round(cpuPct),
       ingestOfferedPerS: Math.round(ingest?.offeredPerS ?? 0), ingestAcceptedPerS: Math.round(ingest?.acceptedPerS ?? 0),
       clientFramesPerS: client ? Math.round(client.updates / client.seconds) : 0, loadAvg1m: Number((median(loads) ?? 0).toFixed(1)),
@@ -252,7 +262,7 @@ async function runOnce(o: AlertsScenarioOptions, run: number): Promise<{ phases:
 }
 
 const log = (p: Phase) => console.log(`  ${p.phase} rules (${p.rules} loaded, ${p.liveChannels} live channels): tick mean ${p.tickMeanMs} ms over ${p.tickCount} ticks (eval ${p.evaluationMsPerTick} ms/tick); ` +
-  `alert latency p50 ${p.latencyP50Ms} p99 ${p.latencyP99Ms} max ${p.latencyMaxMs} ms (${p.samples} samples, ${p.missed} missed); cpu ${p.serverCpuPct}%; ingest ${p.ingestOfferedPerS}/${p.ingestAcceptedPerS}/s; clients ${p.clientFramesPerS} frames/s; load ${p.loadAvg1m}`)
+  `alert latency p50 ${p.latencyP50Ms} p99 ${p.latencyP99Ms} max ${p.latencyMaxMs} ms (${p.samples} samples, ${p.missed} missed; p50 trade→fired ${p.toFireP50Ms}, fired→SSE ${p.fireToSseP50Ms} ms); cpu ${p.serverCpuPct}%; ingest ${p.ingestOfferedPerS}/${p.ingestAcceptedPerS}/s; clients ${p.clientFramesPerS} frames/s; load ${p.loadAvg1m}`)
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US'))
 
@@ -279,7 +289,7 @@ export async function runAlertsScenario(o: AlertsScenarioOptions) {
     latencyP99Ms: { goal: 1000, value: p99, met: withRules.every((p) => p.latencyP99Ms !== null && p.latencyP99Ms <= 1000) },
     addedTickPct: { goal: 20, value: addedMedian, met: added.every((v) => v !== null && v <= 20) },
   }
-  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.phase} | ${fmt(p.rules)} | ${p.liveChannels} | ${fmt(p.tickMeanMs)} | ≤ ${fmt(p.tickP50AtMostMs)} / ≤ ${fmt(p.tickMaxAtMostMs)} (${fmt(p.tickCount)}) | ${fmt(p.evaluationMsPerTick)} | ${fmt(p.latencyP50Ms)} / ${fmt(p.latencyP99Ms)} / ${fmt(p.latencyMaxMs)} (${p.samples}, ${p.missed} missed) | ${p.serverCpuPct}% | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} | ${fmt(p.clientFramesPerS)} | ${p.loadAvg1m} |`
+  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.phase} | ${fmt(p.rules)} | ${p.liveChannels} | ${fmt(p.tickMeanMs)} | ≤ ${fmt(p.tickP50AtMostMs)} / ≤ ${fmt(p.tickMaxAtMostMs)} (${fmt(p.tickCount)}) | ${fmt(p.evaluationMsPerTick)} | ${fmt(p.cpuMsPerTick)} | ${fmt(p.latencyP50Ms)} / ${fmt(p.latencyP99Ms)} / ${fmt(p.latencyMaxMs)} (${p.samples}, ${p.missed} missed) | ${p.serverCpuPct}% | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} | ${fmt(p.clientFramesPerS)} | ${p.loadAvg1m} |`
   const md = [
     `# Alerts benchmark (${new Date().toISOString()})`,
     '',
@@ -300,9 +310,9 @@ export async function runAlertsScenario(o: AlertsScenarioOptions) {
     '',
     '## Medians over runs',
     '',
-    '| phase | tick mean ms | evaluation ms/tick | latency p50 ms | latency p99 ms | server CPU |',
-    '|---|---|---|---|---|---|',
-    ...[without, withRules].map((ps) => `| ${ps[0].phase} | ${fmt(med(ps, 'tickMeanMs'))} | ${fmt(med(ps, 'evaluationMsPerTick'))} | ${fmt(med(ps, 'latencyP50Ms'))} | ${fmt(med(ps, 'latencyP99Ms'))} | ${fmt(med(ps, 'serverCpuPct'))}% |`),
+    '| phase | tick mean ms | evaluation ms/tick | gateway CPU ms/tick | latency p50 ms | latency p99 ms | p50 trade→fired / fired→SSE ms | server CPU |',
+    '|---|---|---|---|---|---|---|---|',
+    ...[without, withRules].map((ps) => `| ${ps[0].phase} | ${fmt(med(ps, 'tickMeanMs'))} | ${fmt(med(ps, 'evaluationMsPerTick'))} | ${fmt(med(ps, 'cpuMsPerTick'))} | ${fmt(med(ps, 'latencyP50Ms'))} | ${fmt(med(ps, 'latencyP99Ms'))} | ${fmt(med(ps, 'toFireP50Ms'))} / ${fmt(med(ps, 'fireToSseP50Ms'))} | ${fmt(med(ps, 'serverCpuPct'))}% |`),
     '',
     '## The evaluator alone',
     '',
@@ -315,11 +325,13 @@ export async function runAlertsScenario(o: AlertsScenarioOptions) {
     '',
     '## Every phase',
     '',
-    '| run | phase | rules | live channels | tick mean ms | tick p50 / max ms (ticks) | evaluation ms/tick | latency p50 / p99 / max ms (samples, missed) | server CPU | ingest offered / accepted /s | client frames/s | load avg |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | phase | rules | live channels | tick mean ms | tick p50 / max ms (ticks) | evaluation ms/tick | gateway CPU ms/tick | latency p50 / p99 / max ms (samples, missed) | server CPU | ingest offered / accepted /s | client frames/s | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.flatMap((r, i) => r.phases.map((p) => row(p, i))),
     '',
     `Creating the ${fmt(rulesTotal)} rules over HTTP (32 at a time) took ${runs.map((r) => `${r.createS.toFixed(1)} s`).join(', ')}.`,
+    'evaluation ms/tick: wall time in the evaluator (`livehouse_alert_evaluation_seconds_total`) per tick; on a shared machine it includes the times the gateway was preempted mid-evaluation, and the gateway CPU per tick (all its work: ingestion, fan-out, ticks, rules) is the steadier comparison.',
+    'trade→fired: the alert\'s `fired_at` (the gateway\'s clock, same machine) − the trade\'s send time (ingestion, the wait for a tick, the tick\'s read, evaluation); fired→SSE: the alerts-table INSERT and the SSE write.',
     '"missed": probe flips of the window whose alert never came, e.g. two flips of one symbol inside one stretched tick (the rule sees only the last close).',
     '',
   ].join('\n')
