@@ -61,10 +61,10 @@ function rule(condition: Condition, over: Partial<Rule> = {}): Rule {
 /** A 1s candle row: t, open, high, low, close, volume, trades, vwap. */
 const candle = (t: number, close: number, volume = 1): Cell[] => [t, close, close, close, close, volume, 1, close]
 
-function setup(bands?: BandSource) {
+function setup(bands?: BandSource, lastFired?: (rule: string, entity: string) => number | undefined) {
   const f = fakeFeed()
   const fired: Alert[] = []
-  const ev = createEvaluator({ feed: f.feed, log, now, bands, onFire: (a) => fired.push(a) })
+  const ev = createEvaluator({ feed: f.feed, log, now, bands, lastFired, onFire: (a) => fired.push(a) })
   return { ...f, ev, fired }
 }
 
@@ -207,6 +207,31 @@ describe('alert evaluator', () => {
     s.tick('ticker', { remove: [['B']] })
     s.tick('ticker', { append: [row('B', 10)] })
     expect(s.fired.map((a) => a.entity)).toEqual([{ symbol: 'B' }, { symbol: 'A' }, { symbol: 'B' }])
+  })
+
+  it('taking a channel over, it evaluates the first change it sees on top of the state the old leader published', () => {
+    // Rules that fired before (on the old leader) adopt the published state; a crossing inside the first change fires.
+    const s = setup(undefined, () => clock - 5000)
+    const crossing = rule({ column: 'price', op: 'crosses_above', value: 100 }, { channel: 'trades', params: { symbol: 'BTC' } })
+    const level = rule({ column: 'price', op: '>', value: 100 }, { channel: 'trades', params: { symbol: 'BTC' } })
+    s.ev.upsert(crossing)
+    s.ev.upsert(level)
+    const trade = (t: number, id: string, price: number): Cell[] => [t, id, price, 1, 'buy']
+    const w = s.watches[0]
+    w.rows.push(trade(clock - 2000, 'x', 102)) // published by the old leader: above the level, already reported
+    w.seq = 7
+    s.tick('trades', { append: [trade(clock, 'y', 97), trade(clock + 1, 'z', 103)] })
+    expect(s.fired.map((a) => [a.condition.op, a.value])).toEqual([['crosses_above', 103], ['>', 103]])
+  })
+
+  it('a rule that never fired reads the state it starts on as its first value (a new rule fires at once)', () => {
+    const s = setup(undefined, () => undefined)
+    s.watches.length = 0
+    s.ev.upsert(rule({ column: 'close', op: '>', value: 100 }))
+    s.watches[0].rows.push(candle(clock, 150))
+    s.watches[0].seq = 3
+    s.tick('candles', null)
+    expect(s.fired.map((a) => a.value)).toEqual([150])
   })
 
   it('after missed ticks it adopts the published state instead of reading the difference as an edge', () => {

@@ -65,6 +65,8 @@ interface RuleState {
   edges: Map<string, Edge>
   /** Why the rule cannot fire (no longer entitled, unknown channel), or undefined. */
   inactive?: string
+  /** While seeding a channel's first tick here: new edges of a rule that has fired before adopt the state. */
+  adoptFired?: boolean
   band?: ReturnType<BandSource['watch']>
 }
 
@@ -143,8 +145,8 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     const t0 = performance.now()
     try {
       const gap = topic.seq < 0 || (change ? view.seq !== topic.seq + 1 : view.seq !== topic.seq)
-      if (gap) reseed(topic, view)
-      else if (change) applyChange(topic, change)
+      if (gap) reseed(topic, view, change)
+      if (change) applyChange(topic, change)
       topic.seq = view.seq
       closeBuckets(topic)
       for (const rs of topic.rules.values()) if (rs.rule.for_s > 0) for (const e of rs.edges.values()) maybeFire(rs, e)
@@ -155,19 +157,29 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   }
 
   /**
-   * First tick, or ticks were missed (another replica led meanwhile): start from the
-   * published rows. Rules that were already evaluated here adopt the current state instead
-   * of reading the difference as an edge: whoever led meanwhile reported it.
+   * First tick here, or ticks were missed (another replica led meanwhile): start from the
+   * published rows as they were before this tick's change, which is then evaluated as usual
+   * (a crossing in it fires). The state before the change was evaluated by whoever led:
+   * rules already evaluated here adopt it, and on a channel's first tick here so do rules
+   * that have fired before (a takeover); a rule that never fired reads it as its first value.
    */
-  function reseed(topic: Topic, view: LiveView) {
+  function reseed(topic: Topic, view: LiveView, change: LiveChange | null) {
+    const first = topic.seq < 0
     topic.series.clear()
-    for (const rs of topic.rules.values()) for (const e of rs.edges.values()) e.adopt = true
-    for (const row of view.rows()) pointFor(topic, row)
+    const changed = change && new Set([...change.append, ...change.replace].map((row) => keyText(topic, row)))
+    for (const row of view.rows()) if (!changed?.has(keyText(topic, row))) pointFor(topic, row)
     if (!topic.entityCols.length) entityOf(topic, [])
     for (const s of topic.series.values()) trim(topic, s)
     if (topic.lastClosed === -Infinity) topic.lastClosed = closedBucket(topic) - topic.bucketMs
-    for (const rs of topic.rules.values()) if (!rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
+    for (const rs of topic.rules.values()) {
+      for (const e of rs.edges.values()) e.adopt = true
+      rs.adoptFired = first
+      if (!rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
+      rs.adoptFired = false
+    }
   }
+
+  const keyText = (topic: Topic, row: Cell[]) => JSON.stringify(topic.spec.meta.key.map((i) => row[i]))
 
   function applyChange(topic: Topic, change: LiveChange) {
     const touched = new Set<EntitySeries>()
@@ -259,7 +271,8 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   function edgeOf(rs: RuleState, s: EntitySeries): Edge {
     let e = rs.edges.get(s.key)
     if (!e) {
-      e = { holding: false, since: 0, fired: false, armed: false, lastFiredAt: o.lastFired?.(rs.rule.id, s.key) ?? 0, adopt: false, entity: s, value: 0, at: 0 }
+      const lastFiredAt = o.lastFired?.(rs.rule.id, s.key) ?? 0
+      e = { holding: false, since: 0, fired: false, armed: false, lastFiredAt, adopt: !!rs.adoptFired && lastFiredAt > 0, entity: s, value: 0, at: 0 }
       rs.edges.set(s.key, e)
     }
     return e
