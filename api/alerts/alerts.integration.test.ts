@@ -5,6 +5,8 @@ import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, startInProcess } from '../../test/support/gateway.ts'
 import type { Role } from '../../core/roles.ts'
 import { openSse, type SseClient } from './test-sse.ts'
+import { LiveClient } from '../live/test-client.ts'
+import { S } from '../protocol/index.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
 const streams: SseClient[] = []
@@ -135,6 +137,38 @@ describe('alert rules API', () => {
     expect((await call('POST', `/api/v1/alerts/rules/${snoozed.id}/snooze`, t, { until: null })).body!.snoozed_until).toBe(null)
     await ingest(gw, 'trades', [trade('MUTE-A', 90), trade('MUTE-A', 160)])
     await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', t)).body!.alerts).toHaveLength(4), { timeoutMs: 20_000 })
+  })
+
+  it('the WebSocket alerts channel resumes from the last alert it saw; a narrower token of the same user sees only its symbols', async () => {
+    const sub = `alerts-user-${++users}`
+    const wide = await auth.sign({ sub, roles: ['trader'], symbols: ['WS-A', 'WS-B'], shops: [] }, '1h')
+    const narrow = await auth.sign({ sub, roles: ['trader'], symbols: ['WS-A'], shops: [] }, '1h')
+    await ingest(gw, 'trades', [trade('WS-A', 90), trade('WS-B', 90)])
+    const ids = await Promise.all(['WS-A', 'WS-B'].map(async (s) => (await call('POST', '/api/v1/alerts/rules', wide, tapeRule(s))).body!.id as string))
+    const first = await LiveClient.connect(gw.url, { token: wide })
+    first.subscribe(1, 'alerts', {})
+    await eventually(() => expect(first.subs.get(1)).toBeDefined())
+    await ingest(gw, 'trades', [trade('WS-A', 150)])
+    await eventually(() => expect(first.rows(1).map((r) => r[3])).toEqual([ids[0]]), { timeoutMs: 20_000 })
+    const seen = first.subs.get(1)!
+    const lastT = first.rows(1)[0][0] as number
+    first.close()
+    await ingest(gw, 'trades', [trade('WS-B', 150)])
+    await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', wide)).body!.alerts).toHaveLength(2), { timeoutMs: 20_000 })
+    const again = await LiveClient.connect(gw.url, { token: wide })
+    again.subscribe(1, 'alerts', {}, { seq: seen.seq, t: lastT })
+    await eventually(() => expect(again.rows(1).map((r) => r[3]).sort()).toEqual([...ids].sort()))
+    const snapshot = again.frames.find((f) => f.type === S.SNAPSHOT)!
+    expect(snapshot.type === S.SNAPSHOT && snapshot.since).toBe(lastT)
+    again.close()
+    // The narrow token: history, SSE resume and the channel show WS-A's alert only.
+    expect((await call('GET', '/api/v1/alerts/history', narrow)).body!.alerts.map((a: { rule_id: string }) => a.rule_id)).toEqual([ids[0]])
+    const resumed = await sse(narrow, '0')
+    await eventually(() => expect(resumed.alerts().map((a) => a.rule_id)).toEqual([ids[0]]))
+    const ws = await LiveClient.connect(gw.url, { token: narrow })
+    ws.subscribe(1, 'alerts', {})
+    await eventually(() => expect(ws.rows(1).map((r) => r[3])).toEqual([ids[0]]))
+    ws.close()
   })
 
   it('limits SSE streams per user and refuses streams without a valid token', async () => {

@@ -113,6 +113,7 @@ export async function createAlerts(o: {
     start: () => sync.start(),
     stop: () =>
       (stopped ??= (async () => {
+        routes.closeStreams()
         sync.stop()
         bands.stop()
         evaluator.stop()

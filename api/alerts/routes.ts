@@ -55,9 +55,10 @@ const timeParam = (v: string | undefined, name: string): number | undefined => {
   return ms
 }
 
-export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> {
+export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> & { closeStreams(): void } {
   const app = new Hono<AppEnv>()
   const streams = new Map<string, number>()
+  const open = new Set<AbortController>()
   const maxBodyBytes = o.maxBodyBytes ?? 64 * 1024
 
   // The stream also takes `?access_token=`: EventSource cannot send headers.
@@ -123,18 +124,25 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> {
     const p = c.get('principal')
     const last = c.req.header('last-event-id') ?? c.req.query('last_event_id')
     if (last !== undefined && !/^\d{1,17}$/.test(last)) throw new AppError(400, 'INVALID_PARAMETER', 'Last-Event-ID: expected the id of an alert event', { details: { parameter: 'Last-Event-ID' } })
-    const open = streams.get(p.sub) ?? 0
-    if (open >= o.maxStreamsPerUser) throw new AppError(429, 'TOO_MANY_STREAMS', `at most ${o.maxStreamsPerUser} alert streams per user`, { retryAfterS: 5 })
-    streams.set(p.sub, open + 1)
+    const mine = streams.get(p.sub) ?? 0
+    if (mine >= o.maxStreamsPerUser) throw new AppError(429, 'TOO_MANY_STREAMS', `at most ${o.maxStreamsPerUser} alert streams per user`, { retryAfterS: 5 })
+    streams.set(p.sub, mine + 1)
     o.onStreams?.(1)
     let released = false
+    // Ends the stream when the client goes away or the gateway stops (the client reconnects elsewhere and resumes).
+    const ender = new AbortController()
+    open.add(ender)
+    const request = c.req.raw.signal
+    if (request.aborted) ender.abort()
+    else request.addEventListener('abort', () => ender.abort(), { once: true })
     const body = alertStream({
       principal: p, bus: o.bus, store: o.store, mayReceive: o.mayReceive, lastEventId: last === undefined ? undefined : Number(last),
-      graceUs: o.resumeGraceUs, heartbeatMs: o.heartbeatMs ?? 15_000, maxBufferedBytes: 1024 * 1024, signal: c.req.raw.signal,
+      graceUs: o.resumeGraceUs, heartbeatMs: o.heartbeatMs ?? 15_000, maxBufferedBytes: 1024 * 1024, signal: ender.signal,
       onError: o.onError,
       onClose: () => {
         if (released) return
         released = true
+        open.delete(ender)
         o.onStreams?.(-1)
         const n = (streams.get(p.sub) ?? 1) - 1
         if (n > 0) streams.set(p.sub, n)
@@ -143,5 +151,5 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> {
     })
     return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' } })
   })
-  return app
+  return Object.assign(app, { closeStreams: () => [...open].forEach((e) => e.abort()) })
 }
