@@ -101,7 +101,7 @@ describe('alerts under hostile input', () => {
     }
     // And each of the 200 rules fired once for that trade.
     await eventually(async () => expect(Number((await rows<{ n: string }>(gw.clickhouse('ops'), "SELECT toString(count()) AS n FROM alerts WHERE owner = 'hostile-many'"))[0].n)).toBe(maxRules))
-  })
+  }, 600_000) // 10,000 requests: minutes on a busy 2-core machine
 
   it('refuses bad history parameters, Last-Event-IDs and alerts-channel params; the gateway stays up', async () => {
     const t = await token('hostile-misc')
