@@ -96,8 +96,11 @@ describe('alert rules API', () => {
     const a = stream.alerts()[0]
     expect(a).toMatchObject({ rule_id: created.id, rule_name: 'FIRE-A above 100', channel: 'candles', params: { symbol: 'FIRE-A', interval: '1s' }, value: 101.5, condition: { column: 'close', op: '>', value: 100 } })
     expect(stream.events.find((e) => e.event === 'alert')!.id).toBe(String(a.seq))
-    const history = await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)
-    expect(history.body!.alerts.map((x: { id: string; acked: boolean }) => [x.id, x.acked])).toEqual([[a.id, false]])
+    // Delivered as it fired; in the history once written.
+    await eventually(async () => {
+      const history = await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)
+      expect(history.body!.alerts.map((x: { id: string; acked: boolean }) => [x.id, x.acked])).toEqual([[a.id, false]])
+    })
     expect((await call('POST', `/api/v1/alerts/rules/${created.id}/ack`, t)).status).toBe(200)
     expect((await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)).body!.alerts[0].acked).toBe(true)
   })

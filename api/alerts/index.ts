@@ -17,6 +17,7 @@ import { createBands } from './anomaly.ts'
 import { createAlertBus } from './bus.ts'
 import { createEvaluator } from './evaluator.ts'
 import { createAlertMetrics } from './metrics.ts'
+import { createRecentAlerts } from './recent.ts'
 import { createRecorder } from './recorder.ts'
 import { createAlertRoutes } from './routes.ts'
 import type { Alert } from './schema.ts'
@@ -74,6 +75,9 @@ export async function createAlerts(o: {
   const { config, log } = o
   const store = createRuleStore(o.clickhouse('ops', 1))
   const bus = createAlertBus({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log })
+  // Every alert delivered here (fired here or by a replica), kept for resumptions while its INSERT may still be under way.
+  const recent = createRecentAlerts()
+  bus.onAny((a) => recent.add(a))
   const policy = { allowPrivate: config.ALERT_WEBHOOK_ALLOW_PRIVATE }
   let streams = 0
   const gauges = {
@@ -85,7 +89,7 @@ export async function createAlerts(o: {
     policy, log, timeoutMs: config.ALERT_WEBHOOK_TIMEOUT_MS, maxAttempts: config.ALERT_WEBHOOK_MAX_ATTEMPTS,
     backoffMs: config.ALERT_WEBHOOK_BACKOFF_MS, maxQueue: 10_000, concurrency: 8, onOutcome: metrics.webhook,
   })
-  const recorder = createRecorder({ store, bus, webhooks, log, onRecorded: metrics.fired })
+  const recorder = createRecorder({ store, bus, webhooks, log, onFired: metrics.fired })
   // Last fire per rule and entity, from the history and from every replica's alerts since: cooldowns hold across restarts and failovers.
   const lastFired = await store.lastFired(8).catch((error) => (log.warn('alert history unreadable at start', { error }), new Map<string, number>()))
   bus.onAny((a) => lastFired.set(entityKeyOf(a.ruleId, entityKeyFromJson(JSON.stringify(a.entity))), a.firedAt))
@@ -98,13 +102,13 @@ export async function createAlerts(o: {
   const service = createRuleService({ store, evaluator, bus, channels, policy, maxRulesPerUser: config.ALERT_MAX_RULES_PER_USER })
   const sync = createRuleSync({ store, evaluator, bus, log, reloadMs: config.ALERT_RULES_RELOAD_MS })
   const routes = createAlertRoutes({
-    auth: o.auth, service, store, bus, mayReceive, maxStreamsPerUser: config.ALERT_MAX_STREAMS_PER_USER,
+    auth: o.auth, service, store, recent, bus, mayReceive, maxStreamsPerUser: config.ALERT_MAX_STREAMS_PER_USER,
     // Replicas' clocks differ: a resume repeats what other replicas recorded in the 2 s before the last event seen.
     resumeGraceUs: config.REDIS_URL ? 2_000_000 : 0,
     onStreams: (d) => (streams += d),
     onError: (error) => log.warn('alert stream resumption failed', { error }),
   })
-  const channel = createAlertsChannel({ bus, store, mayReceive, log })
+  const channel = createAlertsChannel({ bus, store, recent, mayReceive, log })
   let stopped: Promise<void> | undefined
   return {
     routes,
@@ -120,6 +124,7 @@ export async function createAlerts(o: {
         await recorder.flush(5000)
         await webhooks.stop()
         await bus.close()
+        recent.stop()
       })()),
     stats: () => ({ rules: evaluator.stats().rules, channels: evaluator.stats().topics, pendingWrites: recorder.pending(), pendingWebhooks: webhooks.pending() }),
   }

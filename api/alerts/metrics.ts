@@ -12,7 +12,7 @@ export interface AlertGauges {
 
 export function createAlertMetrics(registry: Registry | undefined, gauges: AlertGauges) {
   const registers = registry ? [registry] : []
-  const fired = new Counter({ name: 'livehouse_alerts_fired_total', help: 'Alerts this gateway fired and recorded (the replica leading the channel fires).', registers })
+  const fired = new Counter({ name: 'livehouse_alerts_fired_total', help: 'Alerts this gateway fired (the replica leading the channel fires).', registers })
   const evaluation = new Counter({ name: 'livehouse_alert_evaluation_seconds_total', help: 'Time spent evaluating alert rules on live ticks (part of the tick time).', registers })
   const webhooks = new Counter({ name: 'livehouse_alert_webhook_deliveries_total', help: 'Webhook attempts by outcome: ok, retry, failed (gave up), refused (address not allowed), dropped (queue full).', labelNames: ['outcome'] as const, registers })
   for (const outcome of ['ok', 'retry', 'failed', 'refused', 'dropped'] as const) webhooks.inc({ outcome }, 0)

@@ -1,6 +1,7 @@
-// What happens to a fired alert: it gets its delivery sequence number, is written to the
-// alerts history, and only then goes out (SSE, WebSocket, other replicas, webhooks), so a
-// client resuming from the history never misses one it was sent. Evaluation only queues.
+// What happens to a fired alert: it gets its delivery sequence number and goes out at once
+// (SSE, WebSocket, other replicas, webhooks) while it is written to the alerts history; a
+// resumption reads the table and the recently delivered alerts (recent.ts), so the INSERT is
+// not on the alert's path and a resuming client still misses nothing. Evaluation only queues.
 import type { Logger } from '../log.ts'
 import type { AlertBus } from './bus.ts'
 import type { Alert, Rule } from './schema.ts'
@@ -23,10 +24,12 @@ export function createRecorder(o: {
   /** Alerts kept waiting while ClickHouse refuses writes; the oldest are dropped beyond it. */
   maxPending?: number
   retryMs?: number
-  onRecorded?(n: number): void
+  /** Every alert fired here (livehouse_alerts_fired_total). */
+  onFired?(n: number): void
 }): Recorder {
   const maxPending = o.maxPending ?? 100_000
   let queue: { alert: Alert; rule: Rule }[] = []
+  let outgoing: { alert: Alert; rule: Rule }[] = []
   let lastSeq = 0
   let running: Promise<void> | undefined
 
@@ -45,10 +48,15 @@ export function createRecorder(o: {
         await new Promise((r) => setTimeout(r, o.retryMs ?? 1000))
         continue
       }
-      o.onRecorded?.(batch.length)
-      o.bus.publish(batch.map((b) => b.alert))
-      for (const b of batch) if (b.rule.notify.length) o.webhooks.enqueue(b.alert, b.rule)
     }
+  }
+
+  /** Alerts fired in one tick go out together: one bus message (one Redis PUBLISH) for all of them. */
+  function send() {
+    const batch = outgoing
+    outgoing = []
+    o.bus.publish(batch.map((b) => b.alert))
+    for (const b of batch) if (b.rule.notify.length) o.webhooks.enqueue(b.alert, b.rule)
   }
 
   const kick = () => {
@@ -61,6 +69,9 @@ export function createRecorder(o: {
   return {
     record(alert, rule) {
       alert.seq = nextSeq()
+      o.onFired?.(1)
+      if (!outgoing.length) queueMicrotask(send)
+      outgoing.push({ alert, rule })
       queue.push({ alert, rule })
       if (queue.length > maxPending) {
         const dropped = queue.splice(0, queue.length - maxPending)

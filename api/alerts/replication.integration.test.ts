@@ -73,7 +73,7 @@ describe('alerts with gateway replicas', () => {
     expect(sa.alerts()[0].id).toBe(sb.alerts()[0].id)
     await ingest(a, trades(98, 102))
     await eventually(() => expect([sa.alerts().length, sb.alerts().length]).toEqual([2, 2]), { timeoutMs: 30_000 })
-    expect(await historyCount(a, token, rule)).toBe(2)
+    await eventually(async () => expect(await historyCount(a, token, rule)).toBe(2)) // written while delivered
     const fired = await Promise.all(replicas.map((g) => metric(g, 'livehouse_alerts_fired_total')))
     expect([...fired].sort()).toEqual([0, 2]) // one replica led the channel and fired both
 
@@ -82,7 +82,7 @@ describe('alerts with gateway replicas', () => {
     await leader.stop(true) // a crash: its lease runs out (3 s) and the survivor takes the channel over
     await ingest(survivor, trades(97, 103))
     await eventually(() => expect(survivorStream.alerts().map((x) => x.value)).toEqual([101, 102, 103]), { timeoutMs: 30_000 })
-    expect(await historyCount(survivor, token, rule)).toBe(3)
+    await eventually(async () => expect(await historyCount(survivor, token, rule)).toBe(3))
     expect(await metric(survivor, 'livehouse_alerts_fired_total')).toBe(1)
   })
 })

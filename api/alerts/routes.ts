@@ -14,11 +14,13 @@ import { alertJson, ruleJson, type Alert } from './schema.ts'
 import type { Caller, RuleService } from './service.ts'
 import { alertStream } from './sse.ts'
 import type { RuleStore } from './store.ts'
+import type { RecentAlerts } from './recent.ts'
 
 export interface AlertRoutesOptions {
   auth: Auth
   service: RuleService
   store: RuleStore
+  recent: RecentAlerts
   bus: AlertBus
   mayReceive: Parameters<typeof alertStream>[0]['mayReceive']
   maxStreamsPerUser: number
@@ -136,7 +138,7 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> & { close
     if (request.aborted) ender.abort()
     else request.addEventListener('abort', () => ender.abort(), { once: true })
     const body = alertStream({
-      principal: p, bus: o.bus, store: o.store, mayReceive: o.mayReceive, lastEventId: last === undefined ? undefined : Number(last),
+      principal: p, bus: o.bus, store: o.store, recent: o.recent, mayReceive: o.mayReceive, lastEventId: last === undefined ? undefined : Number(last),
       graceUs: o.resumeGraceUs, heartbeatMs: o.heartbeatMs ?? 15_000, maxBufferedBytes: 1024 * 1024, signal: ender.signal,
       onError: o.onError,
       onClose: () => {

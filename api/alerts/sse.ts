@@ -1,9 +1,10 @@
 // GET /api/v1/alerts/stream: Server-Sent Events, one `event: alert` per fired alert with the
-// alert's seq as the event id. A reconnect sends Last-Event-ID and gets, from the history
-// table, every alert recorded after it before the live ones; an alert arriving while that
-// is read waits and is sent once.
+// alert's seq as the event id. A reconnect sends Last-Event-ID and gets every alert recorded
+// after it (from the history table and the recently delivered ones) before the live ones; an
+// alert arriving while that is read waits and is sent once.
 import type { Principal } from '../../core/roles.ts'
 import type { AlertBus } from './bus.ts'
+import { mergeBySeq, type RecentAlerts } from './recent.ts'
 import { alertJson, type Alert } from './schema.ts'
 import type { RuleStore } from './store.ts'
 
@@ -11,6 +12,8 @@ export interface StreamOptions {
   principal: Principal
   bus: AlertBus
   store: Pick<RuleStore, 'alertsAfter'>
+  /** Alerts delivered lately, maybe not written yet. */
+  recent: RecentAlerts
   /** Whether this caller may see this alert (its token's entitlements). */
   mayReceive(p: Principal, a: Alert): boolean
   /** seq of the last event the client got, or undefined for live alerts only. */
@@ -54,14 +57,15 @@ export function alertStream(o: StreamOptions): ReadableStream<Uint8Array> {
   }
 
   async function replay(after: number) {
-    let cursor = Math.max(0, after - o.graceUs)
-    for (let total = 0; total < maxReplay && !closed;) {
+    const from = Math.max(0, after - o.graceUs)
+    const written: Alert[] = []
+    for (let cursor = from; written.length < maxReplay && !closed;) {
       const page = await o.store.alertsAfter(o.principal.sub, cursor, replayPage)
-      for (const a of page) send(a)
-      total += page.length
+      written.push(...page)
       if (page.length < replayPage) break
       cursor = page[page.length - 1].seq
     }
+    for (const a of mergeBySeq(written, o.recent.after(o.principal.sub, from)).slice(0, maxReplay)) send(a)
   }
 
   function close(fromServer = false) {

@@ -5,6 +5,7 @@
 // UNSUBSCRIBE and RESYNC of push channels to `PushChannel`.
 import type { Principal } from '../../core/roles.ts'
 import type { AlertBus } from '../alerts/bus.ts'
+import { mergeBySeq, type RecentAlerts } from '../alerts/recent.ts'
 import { alertJson, type Alert } from '../alerts/schema.ts'
 import type { RuleStore } from '../alerts/store.ts'
 import type { Logger } from '../log.ts'
@@ -50,6 +51,8 @@ const rowOf = (a: Alert): Cell[] => {
 export function createAlertsChannel(o: {
   bus: AlertBus
   store: Pick<RuleStore, 'history'>
+  /** Alerts delivered lately, maybe not written to the history yet. */
+  recent: RecentAlerts
   mayReceive(p: Principal, a: Alert): boolean
   log: Logger
 }): PushChannel {
@@ -76,9 +79,10 @@ export function createAlertsChannel(o: {
         const mine = ++generation
         pending ??= []
         try {
-          const newest = await o.store.history(s.principal.sub, since === null ? { limit: snapshotAlerts } : { fromMs: since, limit: 1000 })
+          const written = await o.store.history(s.principal.sub, since === null ? { limit: snapshotAlerts } : { fromMs: since, limit: 1000 })
           if (closed || mine !== generation) return
-          const alerts = newest.reverse().filter((a) => o.mayReceive(s.principal, a))
+          const unwritten = o.recent.after(s.principal.sub, 0).filter((a) => since === null || a.firedAt >= since)
+          const alerts = mergeBySeq(written, unwritten).slice(since === null ? -snapshotAlerts : -1000).filter((a) => o.mayReceive(s.principal, a))
           for (const a of alerts) sent.add(a.id)
           const rows = alerts.map(rowOf)
           const block = toBlock(rows, 0, rows.length ? (rows[0][0] as number) : Date.now())
