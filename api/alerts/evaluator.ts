@@ -12,6 +12,7 @@ import { entityColumns, isAdditive } from './columns.ts'
 import type { LiveChange, LiveFeed, LiveView } from './feed.ts'
 import { principalOf } from './rules.ts'
 import type { Alert, Rule } from './schema.ts'
+import { LevelIndex } from './level-index.ts'
 import { EntitySeries } from './series.ts'
 
 /** Anomaly bands (anomaly.ts): a rule's band per entity, by the entity's key (JSON of its values). */
@@ -62,6 +63,11 @@ interface RuleState {
   topic: Topic
   col: number
   closed: boolean
+  /** The definition's parts read on every tick, taken once (the rule objects come in several shapes). */
+  condition: Rule['condition']
+  windowMs: number
+  /** >, <, >=, <=, crosses_* on the open bucket: kept in the topic's level index. */
+  level: boolean
   edges: Map<string, Edge>
   /** Why the rule cannot fire (no longer entitled, unknown channel), or undefined. */
   inactive?: string
@@ -82,10 +88,19 @@ interface Topic {
   seq: number
   /** Start of the newest closed bucket evaluated. */
   lastClosed: number
+  /** Rules with a for_s: checked on every tick, changed or not. */
+  waiting: Set<RuleState>
+  /** Level rules by column, sorted by threshold; the other open-bucket rules (change_pct) in `scan`. */
+  levels: Map<number, LevelIndex<RuleState>>
+  scan: Set<RuleState>
+  /** How far back the rules look: the longest change_pct window and a few buckets. */
+  keepMs: number
   close(): void
 }
 
 /** Rule fields whose change restarts evaluation; name, notify, mute, snooze, ack and cooldown apply in place. */
+const levelOps = new Set(['>', '<', '>=', '<=', 'crosses_above', 'crosses_below'])
+
 const definitionOf = (r: Rule) => JSON.stringify([r.channel, r.params, r.condition, r.for_s, r.access.roles, r.access.symbols, r.access.shops])
 
 export function createEvaluator(o: EvaluatorOptions): Evaluator {
@@ -103,8 +118,9 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     if (known) return known
     const topic: Topic = {
       key, spec, params, bucketMs: spec.bucketMs(params) || 1000, rules: new Map(), series: new Map(), entityCols: entityColumns(spec),
-      seq: -1, lastClosed: -Infinity, close: () => {},
+      seq: -1, lastClosed: -Infinity, waiting: new Set(), levels: new Map(), scan: new Set(), keepMs: 0, close: () => {},
     }
+    topic.keepMs = keepOf(topic)
     const w = o.feed.watch(rule.channel, rule.params, principal, (view, change) => onTick(topic, view, change))
     topic.close = () => w.close()
     topics.set(key, topic)
@@ -121,10 +137,21 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       // No longer entitled (the access kept with the rule no longer passes): kept, not watched.
       return void o.log.info('alert rule not watched', { rule: rule.id, error })
     }
-    const rs: RuleState = { rule, topic, col: spec.meta.columns.indexOf(rule.condition.column), closed: bucketOf(rule.condition) === 'closed', edges: new Map() }
+    const rs: RuleState = {
+      rule, topic, col: spec.meta.columns.indexOf(rule.condition.column), closed: bucketOf(rule.condition) === 'closed', edges: new Map(),
+      condition: { ...rule.condition }, windowMs: (rule.condition.window_s ?? 0) * 1000, level: false,
+    }
+    rs.level = !rs.closed && levelOps.has(rule.condition.op)
     if (rule.condition.op === 'anomaly') rs.band = o.bands?.watch(rule)
     topic.rules.set(rule.id, rs)
+    if (rs.level) {
+      let index = topic.levels.get(rs.col)
+      if (!index) topic.levels.set(rs.col, (index = new LevelIndex()))
+      index.add(rule.condition.value, rs)
+    } else if (!rs.closed) topic.scan.add(rs)
+    if (rule.for_s > 0) topic.waiting.add(rs)
     byRule.set(rule.id, rs)
+    topic.keepMs = Math.max(topic.keepMs, rs.windowMs + 2 * topic.bucketMs)
     if (topic.seq >= 0 && !rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
   }
 
@@ -134,6 +161,10 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     byRule.delete(ruleId)
     rs.band?.close()
     rs.topic.rules.delete(ruleId)
+    rs.topic.waiting.delete(rs)
+    rs.topic.scan.delete(rs)
+    rs.topic.levels.get(rs.col)?.remove(rs)
+    rs.topic.keepMs = keepOf(rs.topic)
     if (rs.topic.rules.size === 0) {
       topics.delete(rs.topic.key)
       rs.topic.close()
@@ -149,7 +180,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       if (change) applyChange(topic, change)
       topic.seq = view.seq
       closeBuckets(topic)
-      for (const rs of topic.rules.values()) if (rs.rule.for_s > 0) for (const e of rs.edges.values()) maybeFire(rs, e)
+      for (const rs of topic.waiting) for (const e of rs.edges.values()) maybeFire(rs, e)
     } catch (error) {
       o.log.error('alert evaluation failed', { topic: topic.key, error })
     }
@@ -177,6 +208,10 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       if (!rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
       rs.adoptFired = false
     }
+    for (const s of topic.series.values()) {
+      const row = s.newest()?.row
+      if (row) for (const col of topic.levels.keys()) if (typeof row[col] === 'number') s.seen.set(col, row[col] as number)
+    }
   }
 
   const keyText = (topic: Topic, row: Cell[]) => JSON.stringify(topic.spec.meta.key.map((i) => row[i]))
@@ -189,12 +224,29 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     const tape = topic.spec.mode === 'tape'
     for (const s of touched) {
       trim(topic, s)
-      for (const rs of topic.rules.values()) {
-        if (rs.closed) continue
-        // The tape: every new trade is an observation, in time order (a crossing inside a tick counts).
-        if (tape) for (const row of change.append) observe(rs, s, row, timeOf(topic, row))
-        else observeNewest(rs, s)
+      // The tape: every new trade is an observation, in time order (a crossing inside a tick counts).
+      if (tape) for (const row of change.append) observeRow(topic, s, row, timeOf(topic, row))
+      else {
+        const p = s.newest()
+        if (p) observeRow(topic, s, p.row, p.t)
       }
+    }
+  }
+
+  /**
+   * A new value of an entity for the topic's open-bucket rules: every change_pct rule, and of
+   * the level rules only those whose threshold lies between this value and the last one seen
+   * (the others' answers cannot have changed). The first value of an entity goes to all.
+   */
+  function observeRow(topic: Topic, s: EntitySeries, row: Cell[], t: number) {
+    for (const rs of topic.scan) observe(rs, s, row, t)
+    for (const [col, index] of topic.levels) {
+      const v = row[col]
+      if (typeof v !== 'number') continue
+      const prev = s.seen.get(col)
+      s.seen.set(col, v)
+      if (prev === undefined) index.all((rs) => observe(rs, s, row, t))
+      else if (prev !== v) index.between(prev, v, (rs) => observe(rs, s, row, t))
     }
   }
 
@@ -210,7 +262,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       const p = s.at(closed)
       for (const rs of rules) {
         if (p) observe(rs, s, p.row, closed)
-        else if (isAdditive(rs.rule.condition.column)) observe(rs, s, null, closed)
+        else if (isAdditive(rs.condition.column)) observe(rs, s, null, closed)
       }
     }
   }
@@ -230,8 +282,8 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   function observe(rs: RuleState, s: EntitySeries, row: Cell[] | null, t: number) {
     const value = row ? row[rs.col] : 0
     if (typeof value !== 'number' || !Number.isFinite(value)) return
-    const c = rs.rule.condition
-    const before = c.window_s === undefined ? undefined : valueAt(rs, s, t - c.window_s * 1000)
+    const c = rs.condition
+    const before = rs.windowMs ? valueAt(rs, s, t - rs.windowMs) : undefined
     const band = rs.band?.get(s.key)
     const h = holds(c, value, before, band)
     if (h === undefined) return
@@ -328,13 +380,16 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     for (const rs of topic.rules.values()) rs.edges.delete(k)
   }
 
-  /** Keeps what the topic's rules can look back to: the longest change_pct window and a few buckets. */
+  /** Keeps what the topic's rules can look back to (topic.keepMs). */
   function trim(topic: Topic, s: EntitySeries) {
-    const width = topic.bucketMs
-    let keepMs = 3 * width + 5000
-    for (const rs of topic.rules.values()) keepMs = Math.max(keepMs, (rs.rule.condition.window_s ?? 0) * 1000 + 2 * width)
     const newest = s.newest()
-    if (newest) s.trimBefore(newest.t - keepMs)
+    if (newest) s.trimBefore(newest.t - topic.keepMs)
+  }
+
+  function keepOf(topic: Topic) {
+    let keepMs = 3 * topic.bucketMs + 5000
+    for (const rs of topic.rules.values()) keepMs = Math.max(keepMs, rs.windowMs + 2 * topic.bucketMs)
+    return keepMs
   }
 
   return {

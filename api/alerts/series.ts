@@ -9,6 +9,8 @@ export interface Point {
 
 export class EntitySeries {
   readonly points: Point[] = []
+  /** Per column, the last value the level rules were evaluated at (evaluator.ts). */
+  readonly seen = new Map<number, number>()
 
   constructor(readonly key: string, readonly entity: Record<string, string | number>) {}
 

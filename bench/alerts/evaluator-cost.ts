@@ -19,9 +19,10 @@ export function evaluationCost(rules: number, channels: number, ticks: number, r
   let clock = Date.parse('2026-11-23T10:00:00Z')
   const ev = createEvaluator({ feed, log: createLogger('silent'), now: () => clock, onFire: () => {}, bands: { watch: () => ({ get: () => ({ mean: 1, sd: 1, n: 100 }), close() {} }) } })
   const symbols = Array.from({ length: channels }, (_, i) => `SYM${i}`)
+  // Through JSON, as rules reach the evaluator (from ClickHouse rows and request bodies).
   for (let k = 0; k < rules; k++) {
-    ev.upsert({ id: `r${k}`, owner: `u${k % 100}`, notify: [], for_s: 0, cooldown_s: 60, access: { roles: ['trader'], symbols: '*', shops: '*', expiresAt: clock + 86_400_000 },
-      muted: false, snoozedUntil: 0, ackedAt: 0, version: 1, createdAt: 0, updatedAt: 0, ...rule(k, symbols) } as Rule)
+    ev.upsert(JSON.parse(JSON.stringify({ id: `r${k}`, owner: `u${k % 100}`, notify: [], for_s: 0, cooldown_s: 60, access: { roles: ['trader'], symbols: '*', shops: '*', expiresAt: clock + 86_400_000 },
+      muted: false, snoozedUntil: 0, ackedAt: 0, version: 1, createdAt: 0, updatedAt: 0, ...rule(k, symbols) })) as Rule)
   }
   if (!rules) for (const symbol of symbols) ev.upsert({ id: symbol, owner: 'u', name: 'one', channel: 'candles', params: { symbol, interval: '1s' }, condition: { column: 'close', op: '>', value: 1e9 }, notify: [], for_s: 0, cooldown_s: 60, access: { roles: ['trader'], symbols: '*', shops: '*', expiresAt: clock + 86_400_000 }, muted: false, snoozedUntil: 0, ackedAt: 0, version: 1, createdAt: 0, updatedAt: 0 })
   const rows = listeners.map(() => [] as Cell[][])
