@@ -67,6 +67,8 @@ describe('alerts end to end', () => {
     await ingest(gw, 'trades', [trade(99), trade(101)])
     await eventually(() => expect(sseAlerts(rule.id).map((a) => a.value)).toEqual([101]), { timeoutMs: 20_000 })
     const first = sseAlerts(rule.id)[0]
+    // A second crossing inside the cooldown, sent at once (the checks below take time on a busy machine).
+    await ingest(gw, 'trades', [trade(98), trade(102)])
     await eventually(() => expect(wsAlerts(rule.id).map((r) => [r[1], r[5]])).toEqual([[first.id, 101]]))
     await eventually(() => expect(hooked.map((h) => JSON.parse(h.body).alert.id)).toEqual([first.id]))
     const { headers, body } = hooked[0]
@@ -74,8 +76,7 @@ describe('alerts end to end', () => {
     expect(headers[signatureHeader]).toBe(sign(rule.notify[0].secret, body, t))
     expect(JSON.parse(body).text).toContain('E2E prints above 100')
 
-    // A second crossing inside the cooldown: the control fires, the rule does not.
-    await ingest(gw, 'trades', [trade(98), trade(102)])
+    // The control fired for the second crossing; the rule did not.
     await eventually(() => expect(sseAlerts(control.id)).toHaveLength(2), { timeoutMs: 20_000 })
     const secondEdge = Date.parse(sseAlerts(control.id)[1].fired_at)
     expect(secondEdge - Date.parse(first.fired_at), 'precondition: the second crossing was evaluated inside the cooldown').toBeLessThan(cooldownS * 1000)
