@@ -13,6 +13,8 @@ import { createObservability, type ConsumerRow, type Metrics } from './observabi
 import { serve, type Server } from './transport/uws.ts'
 import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
 import { createReplication } from './live/replication.ts'
+import { createScheduler, type Scheduler } from './live/scheduler.ts'
+import { createAlerts, type Alerts } from './alerts/index.ts'
 import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
 import { createSqlPort } from './sql/index.ts'
@@ -45,6 +47,7 @@ export interface Livehouse {
   clickhouse: (workload: Workload, lane?: number) => ClickHouseClient
   ingestor: Ingestor
   live: LiveGateway
+  alerts: Alerts
   /** The Prometheus registry behind /metrics (api/observability/metrics.ts). */
   metrics: Metrics
   /** The analysts' ClickHouse HTTP interface, when SQL_PORT is not 0. */
@@ -109,8 +112,12 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       ? createRedisIdempotencyStore(config.REDIS_URL, redisKeyPrefix(config.CACHE_NAMESPACE))
       : createClickHouseIdempotencyStore(clickhouse('ops'))
     stops.push(() => idempotency.close())
+    // The live scheduler, once the gateway has made it: alert rules hold live queries on it.
+    let scheduler: Scheduler | undefined
+    const alerts = await createAlerts({ config, auth, log, clickhouse, registry: obs.metrics.registry, scheduler: () => scheduler! })
+    stops.push(() => alerts.stop())
     const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
-      createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes,
+      createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes, alerts.routes,
       createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
@@ -123,8 +130,10 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       maxChannelsPerToken: config.LIVE_MAX_CHANNELS_PER_TOKEN, maxUnseenChannelsPerToken: config.LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN,
       maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS, tickBudgetMs: config.LIVE_TICK_BUDGET_MS,
       onTick: obs.metrics.observeTick,
+      onTicked: alerts.onTicked,
+      pushChannels: new Map([['alerts', alerts.channel]]),
       // With Redis, gateway replicas share live queries: one leader per channel (api/live/replication.ts).
-      ...(config.REDIS_URL && { createScheduler: createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) }),
+      createScheduler: (so) => (scheduler = (config.REDIS_URL ? createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) : createScheduler)(so)),
     })
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
@@ -132,6 +141,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed', kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
     live.start()
     stops.push(() => live.stop())
+    await alerts.start()
 
     if (config.DEMO_RATE > 0) {
       const { createDemoGenerator } = await import('../ingest/demo/generator.ts')
@@ -142,7 +152,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: sql.fetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
-    return { config, server, url: `http://${host}:${server.port}`, auth, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
+    return { config, server, url: `http://${host}:${server.port}`, auth, demoTokens, clickhouse, ingestor, live, alerts, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
   } catch (e) {
     await stop().catch(() => {})
     throw e

@@ -23,6 +23,8 @@ export interface SchedulerOptions extends LiveQueryOptions {
    */
   tickClients?: ClickHouseClient[]
   onChange(lq: LiveQuery, change: Change): void
+  /** After every read of a live query this scheduler runs (so leads), with its change or null: api/live/alerts-feed.ts. */
+  onTicked?(lq: LiveQuery, change: Change | null): void
   onError?(lq: LiveQuery, error: unknown): void
   /** Every tick's duration (all live queries of the tick), for the tick-time histogram. */
   onTick?(ms: number): void
@@ -123,6 +125,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       try {
         const change = w.lq.apply(rows)
         if (change) o.onChange(w.lq, change)
+        o.onTicked?.(w.lq, change)
       } catch (e) {
         o.onError?.(w.lq, e)
       }
