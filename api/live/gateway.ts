@@ -16,7 +16,7 @@ import { createFanout } from './fanout.ts'
 import type { LiveQuery } from './live-query.ts'
 import { createRegistry, type AdmissionLimits } from './registry.ts'
 import { createSession } from './session.ts'
-import { createWatches, type Watch, type WatchListener } from './watch.ts'
+import { createWatches, type TickListener, type Watch, type WatchListener } from './watch.ts'
 import type { Principal } from '../../core/roles.ts'
 
 export interface LiveGatewayOptions extends AdmissionLimits {
@@ -54,6 +54,11 @@ export interface LiveGateway {
    * rows first, then every change, on the gateway that leads the channel only.
    */
   watch(channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch
+  /**
+   * As `watch`, but `onTick` is called on every tick of the channel on the gateway that leads it,
+   * with the tick's change or null (alert rules: `for_s` and closed buckets need time to move).
+   */
+  watchTicks(channel: string, params: Record<string, unknown>, principal: Principal, onTick: TickListener): Watch
   stats(): {
     connections: number; liveQueries: number; effectiveTickMs: number; lastTickMs: number; conflated: number; disconnectedSlow: number
     watchers: number; unseenChannels: number
@@ -84,6 +89,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
   const broker: LiveBroker = (o.createScheduler ?? createMemoryBroker)({
     ...o,
     onChange: (lq, change) => deliver(lq, deltaFrame(lq.cid, lq.seq, change, lq.spec.meta.time, Date.now()), change),
+    onTicked: (lq, change) => watches.ticked(lq, change),
     onError: (lq, error) => o.log.warn('live query failed', { topic: lq.topic, error }),
     deliver: (lq, frame) => deliver(lq, frame),
   })
@@ -101,6 +107,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     start: () => (entities.start(), broker.start()),
     stop: async () => (entities.stop(), await broker.stop()),
     watch: (channel, params, principal, onChange) => watches.watch(channel, params, principal, onChange),
+    watchTicks: (channel, params, principal, onTick) => watches.watchTicks(channel, params, principal, onTick),
     stats: () => ({
       connections, ...fanout.stats(), ...broker.stats(), watchers: watches.count(), unseenChannels: registry.stats().unseenChannels,
     }),

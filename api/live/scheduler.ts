@@ -23,7 +23,10 @@ export interface SchedulerOptions extends LiveQueryOptions {
    */
   tickClients?: ClickHouseClient[]
   onChange(lq: LiveQuery, change: Change): void
-  /** After every read of a live query this scheduler runs (so leads), with its change or null: api/live/alerts-feed.ts. */
+  /**
+   * After every tick's read of a live query this scheduler runs, with its change (already
+   * passed to onChange) or null when nothing changed: time moved on all the same (watch.ts tick watchers).
+   */
   onTicked?(lq: LiveQuery, change: Change | null): void
   onError?(lq: LiveQuery, error: unknown): void
   /** Every tick's duration (all live queries of the tick), for the tick-time histogram. */
