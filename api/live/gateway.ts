@@ -2,7 +2,8 @@
 // protocol session per connection (session.ts, connection.ts), the subscription registry and
 // its limits (registry.ts, entities.ts), the broker that runs live queries (broker.ts: in
 // process, or replication.ts across replicas), fan-out to sockets (fanout.ts) and server-side
-// watchers (watch.ts). Frames are built by the protocol module (api/protocol).
+// watchers (watch.ts). Channels pushed per subscription (`alerts`) plug in as PushChannels
+// (push-channel.ts). Frames are built by the protocol module (api/protocol).
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Auth } from '../auth.ts'
 import type { Logger } from '../log.ts'
@@ -13,6 +14,7 @@ import { createMemoryBroker, type BrokerFactory, type BrokerOptions, type LiveBr
 import type { Connection } from './connection.ts'
 import { createEntityIndex } from './entities.ts'
 import { createFanout } from './fanout.ts'
+import type { PushChannel } from './push-channel.ts'
 import type { LiveQuery } from './live-query.ts'
 import { createRegistry, type AdmissionLimits } from './registry.ts'
 import { createSession } from './session.ts'
@@ -39,6 +41,8 @@ export interface LiveGatewayOptions extends AdmissionLimits {
   onTick?(ms: number): void
   /** A tick starts no read after this long (scheduler.ts). */
   tickBudgetMs?: number
+  /** Channels whose rows are pushed per subscription rather than read by a live query (`alerts`: api/alerts/channel.ts). */
+  pushChannels?: PushChannel[]
 }
 
 /** What a broker gets from the gateway (kept under its former name). */
@@ -94,7 +98,8 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     deliver: (lq, frame) => deliver(lq, frame),
   })
 
-  const session = createSession({ ...o, limits, registry, fanout, entities, broker: () => broker })
+  const pushChannels = new Map((o.pushChannels ?? []).map((c) => [c.name, c]))
+  const session = createSession({ ...o, limits, registry, fanout, entities, broker: () => broker, pushChannels })
   const websocket: WebSocketHandler<Connection> = {
     ...session,
     open: (socket) => (connections++, session.open(socket)),
