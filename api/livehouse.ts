@@ -13,7 +13,6 @@ import { createObservability, type ConsumerRow, type Metrics } from './observabi
 import { serve, type Server } from './transport/uws.ts'
 import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
 import { createReplication } from './live/replication.ts'
-import { createScheduler, type Scheduler } from './live/scheduler.ts'
 import { createAlerts, type Alerts } from './alerts/index.ts'
 import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
@@ -112,15 +111,15 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       ? createRedisIdempotencyStore(config.REDIS_URL, redisKeyPrefix(config.CACHE_NAMESPACE))
       : createClickHouseIdempotencyStore(clickhouse('ops'))
     stops.push(() => idempotency.close())
-    // The live scheduler, once the gateway has made it: alert rules hold live queries on it.
-    let scheduler: Scheduler | undefined
-    const alerts = await createAlerts({ config, auth, log, clickhouse, registry: obs.metrics.registry, scheduler: () => scheduler! })
+    // Rules ride on the gateway's live ticks, and the gateway serves the alerts channel: the gateway comes next.
+    let live: LiveGateway | undefined
+    const alerts = await createAlerts({ config, auth, log, clickhouse, registry: obs.metrics.registry, live: () => live! })
     stops.push(() => alerts.stop())
     const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
       createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes, alerts.routes,
       createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
-    const live = createLiveGateway({
+    live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
       auth, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,
       snapshotBuckets: config.LIVE_SNAPSHOT_BUCKETS, maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS,
@@ -130,10 +129,9 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       maxChannelsPerToken: config.LIVE_MAX_CHANNELS_PER_TOKEN, maxUnseenChannelsPerToken: config.LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN,
       maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS, tickBudgetMs: config.LIVE_TICK_BUDGET_MS,
       onTick: obs.metrics.observeTick,
-      onTicked: alerts.onTicked,
-      pushChannels: new Map([['alerts', alerts.channel]]),
+      pushChannels: [alerts.channel],
       // With Redis, gateway replicas share live queries: one leader per channel (api/live/replication.ts).
-      createScheduler: (so) => (scheduler = (config.REDIS_URL ? createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) : createScheduler)(so)),
+      ...(config.REDIS_URL && { createScheduler: createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) }),
     })
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())

@@ -1,8 +1,9 @@
 // The one thing the evaluator needs from the live gateway: the rows a live channel's query
 // computed, tick by tick, on the replica that runs (leads) that channel. Rules ride on the
 // live queries the gateway runs anyway: a rule adds no query of its own.
-// api/live/alerts-feed.ts implements this over the current scheduler; tests use a fake.
+// `liveFeed` (below) implements it over the gateway's tick watchers; tests use a fake.
 import type { Principal } from '../../core/roles.ts'
+import type { LiveGateway } from '../live/gateway.ts'
 import type { Cell } from '../protocol/index.ts'
 
 export interface LiveChange {
@@ -33,4 +34,16 @@ export interface LiveFeed {
    * and authorised with `principal` exactly as a WebSocket SUBSCRIBE (throws if refused).
    */
   watch(channel: string, params: Record<string, unknown>, principal: Principal, onTick: TickListener): { close(): void }
+}
+
+/**
+ * The feed over LiveGateway.watchTicks (api/live/watch.ts), which calls back on every tick of
+ * the gateway leading the channel, straight from the tick. `live` is read at the first watch:
+ * the gateway is created after the alerts it hands the `alerts` channel to.
+ */
+export function liveFeed(live: () => Pick<LiveGateway, 'watchTicks'>): LiveFeed {
+  return {
+    watch: (channel, params, principal, onTick) =>
+      live().watchTicks(channel, params, principal, (lq, change) => onTick({ topic: lq.topic, seq: lq.seq, rows: () => lq.currentRows() }, change)),
+  }
 }

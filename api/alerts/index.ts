@@ -8,14 +8,15 @@ import { mayAccess, type Principal } from '../../core/roles.ts'
 import type { Auth } from '../auth.ts'
 import type { Workload } from '../clickhouse/client.ts'
 import type { AppEnv } from '../http/middleware.ts'
-import { createAlertsChannel, type PushChannel } from '../live/alerts-channel.ts'
-import { createAlertsFeed, type AlertsFeed } from '../live/alerts-feed.ts'
 import { channels } from '../live/channels.ts'
-import type { Scheduler } from '../live/scheduler.ts'
+import type { LiveGateway } from '../live/gateway.ts'
+import type { PushChannel } from '../live/push-channel.ts'
 import type { Logger } from '../log.ts'
 import { createBands } from './anomaly.ts'
 import { createAlertBus } from './bus.ts'
+import { createAlertsChannel } from './channel.ts'
 import { createEvaluator } from './evaluator.ts'
+import { liveFeed } from './feed.ts'
 import { createAlertMetrics } from './metrics.ts'
 import { createRecentAlerts } from './recent.ts'
 import { createRecorder } from './recorder.ts'
@@ -41,11 +42,9 @@ export interface AlertsConfig {
 
 export interface Alerts {
   routes: Hono<AppEnv>
-  /** For LiveGatewayOptions.onTicked. */
-  onTicked: AlertsFeed['onTicked']
   /** The WebSocket `alerts` channel, for LiveGatewayOptions.pushChannels. */
   channel: PushChannel
-  /** Loads the rules and starts watching their channels (once the gateway's scheduler exists). */
+  /** Loads the rules and starts watching their channels (once the live gateway exists). */
   start(): Promise<void>
   stop(): Promise<void>
   stats(): { rules: number; channels: number; pendingWrites: number; pendingWebhooks: number }
@@ -69,7 +68,8 @@ export async function createAlerts(o: {
   auth: Auth
   log: Logger
   clickhouse: (w: Workload, lane?: number) => ClickHouseClient
-  scheduler: () => Scheduler
+  /** The live gateway whose ticks rules ride on; first read when a rule is watched (start(), or a rule saved over HTTP). */
+  live: () => Pick<LiveGateway, 'watchTicks'>
   registry?: Registry
 }): Promise<Alerts> {
   const { config, log } = o
@@ -93,7 +93,7 @@ export async function createAlerts(o: {
   // Last fire per rule and entity, from the history and from every replica's alerts since: cooldowns hold across restarts and failovers.
   const lastFired = await store.lastFired(8).catch((error) => (log.warn('alert history unreadable at start', { error }), new Map<string, number>()))
   bus.onAny((a) => lastFired.set(entityKeyOf(a.ruleId, entityKeyFromJson(JSON.stringify(a.entity))), a.firedAt))
-  const feed = createAlertsFeed({ scheduler: o.scheduler, log })
+  const feed = liveFeed(o.live)
   const bands = createBands({ ch: o.clickhouse('ops', 2), log, refreshMs: config.ALERT_ANOMALY_REFRESH_MS })
   const evaluator = createEvaluator({
     feed, log, bands, onFire: (alert, rule) => recorder.record(alert, rule), onEvaluate: metrics.evaluated,
@@ -108,11 +108,10 @@ export async function createAlerts(o: {
     onStreams: (d) => (streams += d),
     onError: (error) => log.warn('alert stream resumption failed', { error }),
   })
-  const channel = createAlertsChannel({ bus, store, recent, mayReceive, log })
+  const channel = createAlertsChannel({ bus, store, recent, mayReceive })
   let stopped: Promise<void> | undefined
   return {
     routes,
-    onTicked: feed.onTicked,
     channel,
     start: () => sync.start(),
     stop: () =>
