@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, startInProcess } from '../../test/support/gateway.ts'
 import type { Role } from '../../core/roles.ts'
-import { openSse, type SseClient } from './test-sse.ts'
-import { LiveClient } from '../live/test-client.ts'
+import { openSse, type SseClient } from '../../test/support/sse-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 import { S } from '../protocol/index.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>

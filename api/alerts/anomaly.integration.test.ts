@@ -6,7 +6,7 @@ import { auth, ingest, rows, startInProcess } from '../../test/support/gateway.t
 import { createLogger } from '../log.ts'
 import { createBands } from './anomaly.ts'
 import type { Rule } from './schema.ts'
-import { openSse, type SseClient } from './test-sse.ts'
+import { openSse, type SseClient } from '../../test/support/sse-client.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
 let stream: SseClient | undefined

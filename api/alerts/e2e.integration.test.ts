@@ -5,9 +5,9 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, startInProcess } from '../../test/support/gateway.ts'
-import { LiveClient } from '../live/test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 import { S } from '../protocol/index.ts'
-import { openSse, type SseClient } from './test-sse.ts'
+import { openSse, type SseClient } from '../../test/support/sse-client.ts'
 import { sign, signatureHeader } from './webhooks.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>

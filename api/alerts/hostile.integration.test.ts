@@ -6,8 +6,8 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, rows, startInProcess } from '../../test/support/gateway.ts'
-import { LiveClient } from '../live/test-client.ts'
-import { openSse } from './test-sse.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
+import { openSse } from '../../test/support/sse-client.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
 const maxRules = 200

@@ -9,8 +9,8 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, removeDir, startGateway, type TestGateway } from '../../test/support/gateway.ts'
-import { startClickHouseHttp, type ClickHouseHttp } from './test-clickhouse-http.ts'
-import { openSse, type SseClient } from './test-sse.ts'
+import { startClickHouseHttp, type ClickHouseHttp } from '../../test/support/clickhouse-http.ts'
+import { openSse, type SseClient } from '../../test/support/sse-client.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
 if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test starts a Redis)')

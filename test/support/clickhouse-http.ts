@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { Readable } from 'node:stream'
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
-import { createClickHouse } from '../clickhouse/client.ts'
+import { createClickHouse } from '../../api/clickhouse/client.ts'
 
 // URL keys the HTTP interface consumes itself; any other is a setting.
 const httpKeys = new Set(['query', 'database', 'default_format', 'query_id', 'session_id', 'session_timeout', 'session_check', 'user', 'password',
