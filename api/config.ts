@@ -56,7 +56,7 @@ export const configSchema = z.object({
   LIVE_TICK_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections a live tick runs its queries on, in parallel'),
   RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
-    .describe('Requests per second per token subject on every authenticated /api/v1 route: catalog, SQL, dashboards (0 = unlimited); 429 with Retry-After above'),
+    .describe('Requests per second per token subject on every authenticated /api/v1 route: catalog, SQL, dashboards, alerts (0 = unlimited); 429 with Retry-After above'),
   RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)
     .describe('Requests per second per TCP peer address on the same routes, counted before authentication (0 = unlimited); behind a proxy every client shares its address'),
   CORS_ORIGINS: z.string().trim().default('')

@@ -113,7 +113,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => idempotency.close())
     // Rules ride on the gateway's live ticks, and the gateway serves the alerts channel: the gateway comes next.
     let live: LiveGateway | undefined
-    const alerts = await createAlerts({ config, auth, log, clickhouse, registry: obs.metrics.registry, live: () => live! })
+    const alerts = await createAlerts({ config, auth, log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
     stops.push(() => alerts.stop())
     const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
       createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes, alerts.routes,

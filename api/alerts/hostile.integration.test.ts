@@ -12,7 +12,8 @@ import { openSse } from '../../test/support/sse-client.ts'
 let gw: Awaited<ReturnType<typeof startInProcess>>
 const maxRules = 200
 beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100', ALERT_MAX_RULES_PER_USER: String(maxRules) })
+  // No request limits here: 10,000 requests from one user must meet the rule limit, not the rate limit.
+  gw = await startInProcess({ LIVE_TICK_MS: '100', ALERT_MAX_RULES_PER_USER: String(maxRules), RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
 }, 120_000)
 afterAll(async () => gw?.stop())
 

@@ -12,6 +12,7 @@ import { channels } from '../live/channels.ts'
 import type { LiveGateway } from '../live/gateway.ts'
 import type { PushChannel } from '../live/push-channel.ts'
 import type { Logger } from '../log.ts'
+import type { RateLimits } from '../ratelimit/middleware.ts'
 import { createBands } from './anomaly.ts'
 import { createAlertBus } from './bus.ts'
 import { createAlertsChannel } from './channel.ts'
@@ -70,6 +71,8 @@ export async function createAlerts(o: {
   clickhouse: (w: Workload, lane?: number) => ClickHouseClient
   /** The live gateway whose ticks rules ride on; first read when a rule is watched (start(), or a rule saved over HTTP). */
   live: () => Pick<LiveGateway, 'watchTicks'>
+  /** Request limits of the API (api/ratelimit/middleware.ts). */
+  limits?: RateLimits
   registry?: Registry
 }): Promise<Alerts> {
   const { config, log } = o
@@ -102,7 +105,7 @@ export async function createAlerts(o: {
   const service = createRuleService({ store, evaluator, bus, channels, policy, maxRulesPerUser: config.ALERT_MAX_RULES_PER_USER })
   const sync = createRuleSync({ store, evaluator, bus, log, reloadMs: config.ALERT_RULES_RELOAD_MS })
   const routes = createAlertRoutes({
-    auth: o.auth, service, store, recent, bus, mayReceive, maxStreamsPerUser: config.ALERT_MAX_STREAMS_PER_USER,
+    auth: o.auth, limits: o.limits, service, store, recent, bus, mayReceive, maxStreamsPerUser: config.ALERT_MAX_STREAMS_PER_USER,
     // Replicas' clocks differ: a resume repeats what other replicas recorded in the 2 s before the last event seen.
     resumeGraceUs: config.REDIS_URL ? 2_000_000 : 0,
     onStreams: (d) => (streams += d),

@@ -1,13 +1,15 @@
 // The alerts API under /api/v1/alerts (docs/api.md#alerts): rules CRUD, ack, snooze, mute,
 // the history, and the SSE stream. Every route needs a token with trader or seller (the
-// roles of the live channels rules watch; admin passes).
-import { Hono, type Context } from 'hono'
+// roles of the live channels rules watch; admin passes) and is rate-limited like every
+// authenticated API (api/ratelimit/middleware.ts).
+import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { decodeJwt } from 'jose'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import type { Auth } from '../auth.ts'
 import { readBody } from '../http/body.ts'
 import { checkRole, getBearerToken, type AppEnv } from '../http/middleware.ts'
+import type { RateLimits } from '../ratelimit/middleware.ts'
 import type { AlertBus } from './bus.ts'
 import { invalid, parseRuleInput } from './rules.ts'
 import { alertJson, ruleJson, type Alert } from './schema.ts'
@@ -18,6 +20,8 @@ import type { RecentAlerts } from './recent.ts'
 
 export interface AlertRoutesOptions {
   auth: Auth
+  /** Per address before authentication, per token after it. */
+  limits?: RateLimits
   service: RuleService
   store: RuleStore
   recent: RecentAlerts
@@ -65,13 +69,20 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> & { close
 
   // The stream also takes `?access_token=`: EventSource cannot send headers.
   const tokenOf = (c: Context<AppEnv>) => getBearerToken(c) ?? (c.req.path === '/api/v1/alerts/stream' ? c.req.query('access_token') : undefined)
-  app.use('/api/v1/alerts/*', async (c, next) => {
+  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const token = tokenOf(c)
     if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
     const principal = await o.auth.verify(token)
     checkRole(principal, roles)
     c.set('principal', principal)
     await next()
+  }
+  // limits.guard() would do, but it takes the token from the Authorization header only.
+  const limits = o.limits
+  app.use('/api/v1/alerts/*', !limits ? authenticate : async (c, next) => {
+    await limits.byIp(c, async () => {
+      await authenticate(c, async () => void (await limits.byToken(c, next)))
+    })
   })
   /** The caller and when its (verified) token expires: a rule's access lasts as long. */
   const caller = (c: Context<AppEnv>): Caller => ({ principal: c.get('principal'), expiresAt: (decodeJwt(tokenOf(c)!).exp ?? 0) * 1000 })

@@ -234,7 +234,10 @@ async function runOnce(o: AlertsScenarioOptions, run: number): Promise<{ phases:
     probe: await auth.sign({ sub: 'bench-probe', roles: ['trader'], symbols: ['*'], shops: [] }, '2h'),
   }
   const symbols = Array.from({ length: o.channels }, (_, i) => `SYM${i}`)
-  const gw = await startGatewayProc({ AUTH_SECRET: secret, LIVE_TICK_MS: String(o.tickMs ?? 250), ALERT_MAX_STREAMS_PER_USER: '2' })
+  // The 10,000 rules are created over HTTP as fast as the gateway takes them: no request limits.
+  const gw = await startGatewayProc({
+    AUTH_SECRET: secret, LIVE_TICK_MS: String(o.tickMs ?? 250), ALERT_MAX_STREAMS_PER_USER: '2', RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0',
+  })
   let sse: SseClient | undefined
   try {
     await seedHistory(gw, [...symbols, ...probeSymbols], tokens.ingest)
