@@ -18,6 +18,8 @@ interface AnomalySource {
 }
 
 const intervalS: Record<string, number> = { '1s': 1, '1m': 60, '1h': 3600 }
+/** A sum of completed lines minus the same of refunded ones (docs/api.md, Metrics). */
+const net = (column: string) => `(sumIf(${column}, status = 'completed') - sumIf(${column}, status = 'refunded'))`
 
 const sources: Record<string, AnomalySource> = {
   candles: {
@@ -31,17 +33,22 @@ const sources: Record<string, AnomalySource> = {
     memberParam: 'symbol',
     entity: [],
   },
+  // As the live `sales` channel computes them (api/live/channels.ts): revenue, cost and units
+  // are net, sales minus returns at the return's time; orders and customers count sales only.
   sales: {
     columns: {
-      revenue: 'toFloat64(sum(revenue))', cost: 'toFloat64(sum(cost))', units: 'toFloat64(sum(units))', orders: 'toFloat64(uniqExactMerge(orders))',
-      customers: 'toFloat64(uniqExactMerge(customers))', aov: 'if(uniqExactMerge(orders) = 0, 0, toFloat64(sum(revenue)) / uniqExactMerge(orders))',
+      revenue: `toFloat64(${net('revenue')})`, cost: `toFloat64(${net('cost')})`,
+      units: "toFloat64(toInt64(sumIf(units, status = 'completed')) - toInt64(sumIf(units, status = 'refunded')))",
+      orders: "toFloat64(uniqExactMergeIf(orders, status = 'completed'))", customers: "toFloat64(uniqExactMergeIf(customers, status = 'completed'))",
+      aov: `if(uniqExactMergeIf(orders, status = 'completed') = 0, 0, toFloat64(${net('revenue')}) / uniqExactMergeIf(orders, status = 'completed'))`,
+      gross_revenue: "toFloat64(sumIf(revenue, status = 'completed'))", refunds: "toFloat64(sumIf(revenue, status = 'refunded'))",
     },
     table: (p) => `sales_${p.interval}`,
     bucketS: (p) => intervalS[String(p.interval)],
     member: 'shop_id',
     memberParam: 'shop',
     entity: ['toString(currency)'],
-    where: "status = 'completed'",
+    where: "status IN ('completed', 'refunded')",
   },
   funnel: {
     columns: {

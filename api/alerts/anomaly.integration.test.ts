@@ -19,11 +19,13 @@ beforeAll(async () => {
   gw = await startInProcess({ LIVE_TICK_MS: '100' })
   // ANOM: 900 trades per hour yesterday, one every 4 s, qty 1..5 (volume per 1 s bucket: mostly 0).
   const trades = Array.from({ length: 1800 }, (_, i) => ({ id: `h${i}`, ts: yesterday + i * 4000, symbol: 'ANOM', price: 100, qty: 1 + (i % 5), side: 'buy' }))
-  // shop-anom: each minute of those hours one completed order of 10 × (1 + minute % 3) USD.
-  const orders = Array.from({ length: 120 }, (_, m) => ({
-    order_id: `o${m}`, ts: yesterday + m * 60_000 + 5000, shop_id: 'shop-anom', customer_id: `c${m}`, product_id: 'p1', category: 'c', quantity: 1,
-    unit_price: 10 * (1 + (m % 3)), currency: 'USD', status: 'completed',
-  }))
+  // shop-anom: each minute of those hours one completed order of 10 × (1 + minute % 3) USD;
+  // the 30 USD ones get 10 USD back later in their minute (net revenue 10, 20, 20).
+  const line = (m: number, unit_price: number, status: string, s: number) => ({
+    order_id: `o${m}`, ts: yesterday + m * 60_000 + s * 1000, shop_id: 'shop-anom', customer_id: `c${m}`, product_id: 'p1', category: 'c', quantity: 1,
+    unit_price, currency: 'USD', status,
+  })
+  const orders = Array.from({ length: 120 }, (_, m) => [line(m, 10 * (1 + (m % 3)), 'completed', 5), ...(m % 3 === 2 ? [line(m, 10, 'refunded', 30)] : [])]).flat()
   expect((await ingest(gw, 'trades', trades)).status).toBe(200)
   expect((await ingest(gw, 'orders', orders)).status).toBe(200)
   await eventually(async () => expect(await rows(gw.clickhouse('ops'), "SELECT count() AS n FROM candles_1s WHERE symbol = 'ANOM'")).toEqual([{ n: expect.anything() }]))
@@ -49,12 +51,15 @@ describe('anomaly bands', () => {
       const volume = rule('candles', { symbol: 'ANOM', interval: '1s' }, 'volume')
       const close = rule('candles', { symbol: 'ANOM', interval: '1s' }, 'close')
       const revenue = rule('sales', { shop: 'shop-anom', interval: '1m' }, 'revenue')
-      const [v, c, rev] = [volume, close, revenue].map((r) => bands.watch(r))
+      const refunds = rule('sales', { shop: 'shop-anom', interval: '1m' }, 'refunds')
+      const orderCount = rule('sales', { shop: 'shop-anom', interval: '1m' }, 'orders')
+      const [v, c, rev, ref, ord] = [volume, close, revenue, refunds, orderCount].map((r) => bands.watch(r))
       await eventually(async () => {
         await bands.refresh()
-        expect(rev.get('["USD"]')).toBeDefined()
         expect(v.get('[]')).toBeDefined()
         expect(c.get('[]')).toBeDefined()
+        // Every refund landed: 10 USD back in every third minute of the hour.
+        expect(ref.get('["USD"]')?.mean).toBeCloseTo(10 / 3, 9)
       })
       // 900 trades of qty 1..5 (mean 3) over 3,600 one-second buckets: mean volume 0.75 per second.
       const vb = v.get('[]')!
@@ -62,11 +67,13 @@ describe('anomaly bands', () => {
       expect(vb.sd).toBeCloseTo(Math.sqrt((180 * (1 + 4 + 9 + 16 + 25)) / 3600 - 0.75 ** 2), 9)
       // A price is no sum: only buckets with trades count.
       expect(c.get('[]')).toMatchObject({ n: 900, mean: 100, sd: 0 })
-      // One order a minute of 10, 20 or 30 USD: mean 20 per minute, sd √(200/3).
+      // Revenue is net, as the live sales channel shows it: 10, 20, 20 USD a minute, mean 50/3, sd √(200/9).
       const b = rev.get('["USD"]')!
       expect(b.n).toBe(60)
-      expect(b.mean).toBeCloseTo(20, 9)
-      expect(b.sd).toBeCloseTo(Math.sqrt(200 / 3), 6)
+      expect(b.mean).toBeCloseTo(50 / 3, 9)
+      expect(b.sd).toBeCloseTo(Math.sqrt(200 / 9), 6)
+      // A refund is no order: one order a minute.
+      expect(ord.get('["USD"]')).toMatchObject({ n: 60, mean: 1, sd: 0 })
     } finally {
       bands.stop()
     }
