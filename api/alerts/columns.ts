@@ -2,14 +2,14 @@
 // text (not comparable), and which are sums (a bucket with no rows is 0, not unknown).
 import type { ChannelSpec } from '../live/channels.ts'
 
-const textColumns = new Set(['symbol', 'id', 'side', 'currency', 'product_id', 'category'])
+const textColumns = new Set(['symbol', 'id', 'side', 'currency', 'product_id', 'category', 'order_id', 'customer_id', 'country', 'reasons'])
 
 /**
  * Columns that add up the rows of a bucket: a closed bucket that has no row (no trades,
  * no orders) holds 0 of them. Prices and averages have no value in an empty bucket.
  */
 const additiveColumns = new Set([
-  'volume', 'trades', 'revenue', 'cost', 'units', 'orders', 'customers',
+  'volume', 'trades', 'revenue', 'cost', 'units', 'orders', 'customers', 'gross_revenue', 'refunds',
   'views', 'add_to_cart', 'checkout', 'purchase', 'sessions', 'view_sessions', 'add_to_cart_sessions', 'checkout_sessions', 'purchase_sessions',
 ])
 

@@ -4,9 +4,10 @@ export const numericColumns: Record<string, string[]> = {
   candles: ['close', 'open', 'high', 'low', 'volume', 'trades', 'vwap'],
   trades: ['price', 'qty'],
   ticker: ['last', 'change_pct', 'change', 'open_24h', 'volume_24h', 'trades_24h'],
-  sales: ['revenue', 'orders', 'aov', 'customers', 'units', 'cost'],
-  top_products: ['revenue', 'units', 'orders'],
-  funnel: ['views', 'add_to_cart', 'checkout', 'purchase', 'sessions', 'purchase_sessions'],
+  sales: ['revenue', 'orders', 'aov', 'customers', 'units', 'cost', 'gross_revenue', 'refunds'],
+  top_products: ['revenue', 'units', 'orders', 'gross_revenue', 'refunds'],
+  funnel: ['views', 'add_to_cart', 'checkout', 'purchase', 'sessions', 'view_sessions', 'add_to_cart_sessions', 'checkout_sessions', 'purchase_sessions'],
+  risk: ['score', 'amount'],
 }
 
 export const ops: { op: string; label: string }[] = [
