@@ -133,6 +133,42 @@ describe('snapshots (clickhouse/views/021, 023, 024) answer as the live views do
     // Equal up to rounding: the sums behind the baselines may add in another order.
     fromSnapshot.forEach((r, i) => expect(Math.abs(r.score - fromLive[i].score), r.order_id).toBeLessThanOrEqual(1))
   }, 180_000)
+
+  it('order_risk by default (the last 24 hours) answers from insights.order_risk: the view as of the refresh, without lines since', async () => {
+    await truncateAll()
+    const hour = 3_600_000
+    const to = Date.now() - 5 * 60_000
+    const lines = [...shopHistory({ seed: 5, fromMs: to - 12 * 24 * hour, toMs: to, ordersPerHour: 8 })].flatMap((b) => b.orders)
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+    await writer.insert({ table: 'orders', values: lines.map((l) => ({ ...l, ts: iso(l.ts) })), format: 'JSONEachRow' })
+    for (const view of ['risk_baselines', 'risk_countries', 'risk_products', 'order_risk']) {
+      await writer.command({ query: `SYSTEM REFRESH VIEW insights.${view}` })
+      await writer.command({ query: `SYSTEM WAIT VIEW insights.${view}` })
+    }
+    const [{ at }] = await (await writer.query({ query: 'SELECT toString(max(computed_at)) AS at FROM insights.order_risk', format: 'JSONEachRow' })).json<{ at: string }>()
+    // A line after the refresh: the snapshot has not seen it.
+    const late = { ...lines.at(-1)!, order_id: 'late-1', ts: iso(Date.now()), quantity: 40, country: 'ZZ' }
+    await writer.insert({ table: 'orders', values: [late], format: 'JSONEachRow' })
+    const viewRows = (await (await reader.query({
+      query: `SELECT * FROM insight_order_risk(shop = 'shop-1', range_from = toStartOfMinute({at:DateTime64(3, 'UTC')}) - INTERVAL 24 HOUR,
+        range_to = {at:DateTime64(3, 'UTC')}, customer = '', snapshot = 1)`,
+      query_params: { at }, format: 'TabSeparatedWithNames', clickhouse_settings: readSettings,
+    })).text()).trim().split('\n')
+    const table = (tsv: string) => {
+      const [header, ...body] = tsv.trim().split('\n')
+      const cols = header.split('\t')
+      return body.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])))
+        .sort((a, b) => `${a.order_id}/${a.product_id}`.localeCompare(`${b.order_id}/${b.product_id}`))
+    }
+    const expected = table(viewRows.join('\n'))
+    const got = table(await runCall('order_risk?shop=shop-1&min_score=0&limit=100000', Date.parse(`${at.replace(' ', 'T')}Z`)))
+    expect(expected.length).toBeGreaterThan(50)
+    expect(got).toEqual(expected.map((r) => Object.fromEntries(Object.keys(got[0]).map((k) => [k, r[k]]))))
+    expect(got.some((r) => r.order_id === 'late-1')).toBe(false)
+    // An explicit range the snapshot does not cover is scored now, the late line with it.
+    const live = table(await runCall(`order_risk?shop=shop-1&min_score=0&limit=100000&from=${new Date(to - 25 * hour).toISOString()}`, Date.now()))
+    expect(live.some((r) => r.order_id === 'late-1')).toBe(true)
+  }, 180_000)
 })
 
 describe('catalog golden runner', () => {
