@@ -134,7 +134,7 @@ describe('snapshots (clickhouse/views/021, 023, 024) answer as the live views do
     fromSnapshot.forEach((r, i) => expect(Math.abs(r.score - fromLive[i].score), r.order_id).toBeLessThanOrEqual(1))
   }, 180_000)
 
-  it('order_risk by default (the last 24 hours) answers from insights.order_risk: the view as of the refresh, without lines since', async () => {
+  it('order_risk by default (the last 24 hours) reads insights.order_risk as of its refresh, and scores the minute before it and after now', async () => {
     await truncateAll()
     const hour = 3_600_000
     const to = Date.now() - 5 * 60_000
@@ -146,28 +146,33 @@ describe('snapshots (clickhouse/views/021, 023, 024) answer as the live views do
       await writer.command({ query: `SYSTEM WAIT VIEW insights.${view}` })
     }
     const [{ at }] = await (await writer.query({ query: 'SELECT toString(max(computed_at)) AS at FROM insights.order_risk', format: 'JSONEachRow' })).json<{ at: string }>()
-    // A line after the refresh: the snapshot has not seen it.
-    const late = { ...lines.at(-1)!, order_id: 'late-1', ts: iso(Date.now()), quantity: 40, country: 'ZZ' }
-    await writer.insert({ table: 'orders', values: [late], format: 'JSONEachRow' })
-    const viewRows = (await (await reader.query({
-      query: `SELECT * FROM insight_order_risk(shop = 'shop-1', range_from = toStartOfMinute({at:DateTime64(3, 'UTC')}) - INTERVAL 24 HOUR,
-        range_to = {at:DateTime64(3, 'UTC')}, customer = '', snapshot = 1)`,
-      query_params: { at }, format: 'TabSeparatedWithNames', clickhouse_settings: readSettings,
-    })).text()).trim().split('\n')
+    const atMs = Date.parse(`${at.replace(' ', 'T')}Z`)
+    const callTo = Math.floor(atMs / 60_000) * 60_000 + 60_000 // `now` of a call in the refresh's minute
     const table = (tsv: string) => {
       const [header, ...body] = tsv.trim().split('\n')
       const cols = header.split('\t')
       return body.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])))
-        .sort((a, b) => `${a.order_id}/${a.product_id}`.localeCompare(`${b.order_id}/${b.product_id}`))
     }
-    const expected = table(viewRows.join('\n'))
-    const got = table(await runCall('order_risk?shop=shop-1&min_score=0&limit=100000', Date.parse(`${at.replace(' ', 'T')}Z`)))
-    expect(expected.length).toBeGreaterThan(50)
-    expect(got).toEqual(expected.map((r) => Object.fromEntries(Object.keys(got[0]).map((k) => [k, r[k]]))))
-    expect(got.some((r) => r.order_id === 'late-1')).toBe(false)
-    // An explicit range the snapshot does not cover is scored now, the late line with it.
-    const live = table(await runCall(`order_risk?shop=shop-1&min_score=0&limit=100000&from=${new Date(to - 25 * hour).toISOString()}`, Date.now()))
-    expect(live.some((r) => r.order_id === 'late-1')).toBe(true)
+    const view = async (from: string, until: string, where: string) => table(await (await reader.query({
+      query: `SELECT * FROM insight_order_risk(shop = 'shop-1', range_from = ${from}, range_to = ${until}, customer = '', snapshot = 1) WHERE ${where}`,
+      query_params: { at, to: callTo }, format: 'TabSeparatedWithNames', clickhouse_settings: readSettings,
+    })).text())
+    const asOfRefresh = await view(`toStartOfMinute({at:DateTime64(3, 'UTC')}) - INTERVAL 24 HOUR`, `{at:DateTime64(3, 'UTC')}`, `ts < {at:DateTime64(3, 'UTC')} - INTERVAL 1 MINUTE`)
+    // After the refresh: a line of its time (scored now) and one back-filled half an hour before it (the snapshot has not seen it).
+    const late = { ...lines.at(-1)!, order_id: 'late-1', ts: iso(atMs + 1) }
+    const backfilled = { ...lines.at(-2)!, order_id: 'backfill-1', ts: iso(atMs - 30 * 60_000) }
+    await writer.insert({ table: 'orders', values: [late, backfilled], format: 'JSONEachRow' })
+    const scoredNow = await view(`{at:DateTime64(3, 'UTC')} - INTERVAL 1 MINUTE`, `fromUnixTimestamp64Milli({to:Int64}, 'UTC')`, '1')
+    const key = (r: Record<string, string>) => `${r.order_id}/${r.product_id}`
+    const sorted = (rows: Record<string, string>[]) => [...rows].sort((x, y) => key(x).localeCompare(key(y)))
+    const got = sorted(table(await runCall('order_risk?shop=shop-1&min_score=0&limit=100000', atMs)))
+    expect(asOfRefresh.length).toBeGreaterThan(50)
+    expect(got).toEqual(sorted([...asOfRefresh, ...scoredNow]).map((r) => Object.fromEntries(Object.keys(got[0]).map((k) => [k, r[k]]))))
+    expect(got.some((r) => r.order_id === 'late-1')).toBe(true)
+    expect(got.some((r) => r.order_id === 'backfill-1')).toBe(false)
+    // A range the snapshot does not cover is scored now, the back-filled line with it.
+    const live = table(await runCall(`order_risk?shop=shop-1&min_score=0&limit=100000&from=${new Date(to - 25 * hour).toISOString()}`, atMs))
+    expect(live.some((r) => r.order_id === 'backfill-1')).toBe(true)
   }, 180_000)
 })
 
