@@ -40,14 +40,15 @@ const admin: Principal = { sub: 'bench', roles: new Set(['admin']), symbols: '*'
 const catalogSettings = { max_execution_time: 60, max_result_rows: '1000000', result_overflow_mode: 'throw', output_format_json_quote_decimals: 1, output_format_json_quote_64bit_integers: 1, readonly: '1' } as const
 const load1 = () => Number(loadavg()[0].toFixed(2))
 
-export type CatalogRunner = (name: string, params: Record<string, string>) => Promise<Record<string, unknown>[]>
+/** `atMs`: the request time relative times resolve against (default: the end of the loaded history). */
+export type CatalogRunner = (name: string, params: Record<string, string>, atMs?: number) => Promise<Record<string, unknown>[]>
 
 /** Runs a catalog query as GET /api/v1/q/{name} would, minus HTTP and the cache. */
 function catalogRunner(ch: ClickHouseClient, nowMs: number): CatalogRunner {
   const catalog = loadCatalog()
-  return async (name, params) => {
+  return async (name, params, atMs = nowMs) => {
     const q = catalog.get(name)!
-    const { bound } = resolveCall(q, params, admin, nowMs)
+    const { bound } = resolveCall(q, params, admin, atMs)
     const rs = await ch.query({ query: q.sql, query_params: bound, format: 'JSON', clickhouse_settings: catalogSettings })
     return (await rs.json<Record<string, unknown>>()).data
   }
@@ -89,7 +90,7 @@ export async function insightsScenario(o: InsightsScenarioOptions) {
 
 interface Timing {
   query: string
-  path: 'snapshot' | 'live' | 'baseline'
+  path: 'snapshot' | 'live' | 'baseline' | 'before'
   p50Ms: number
   p99Ms: number
   worstP99Ms: number
@@ -97,7 +98,7 @@ interface Timing {
   load1: number[]
 }
 
-const snapshotViews = ['rfm', 'rfm_summary', 'forecasts', 'bought_together', 'risk_baselines', 'risk_countries', 'risk_products']
+const snapshotViews = ['rfm', 'rfm_summary', 'forecasts', 'bought_together', 'risk_baselines', 'risk_countries', 'risk_products', 'order_risk']
 
 /** Refreshes every snapshot `runs` times (they also refresh on their own every minute); what one refresh costs, per view. */
 async function refreshSnapshots(ch: ClickHouseClient, runs: number) {
@@ -124,13 +125,22 @@ async function timeQueries(run: CatalogRunner, reader: ClickHouseClient, shop: s
   const customers = (await run('rfm_segments', { shop, limit: String(runs * calls) })).map((r) => String(r.customer_id))
   const products = (await run('top_products', { shop, from: iso(endMs - 7 * day), to: iso(endMs), limit: '40' })).map((r) => String(r.product_id))
   const riskRead = (i: number) => riskChannel.read({ shop, min_score: 80 }, endMs - i * 1000, 50)
-  const cases: { query: string; path: Timing['path']; params: (i: number) => Record<string, string>; sql?: (i: number) => { query: string; params: Record<string, unknown> } }[] = [
+  // The default order_risk as it was before the scored snapshot (views/025): the view scoring the last 24 hours per call.
+  const riskPerCall = () => ({
+    query: `SELECT ts, order_id, product_id, customer_id, country, currency, status, quantity, amount, score, flagged, reasons, amount_z, orders_10m, new_country, quantity_z
+            FROM insight_order_risk(shop = {shop:String}, range_from = toStartOfMinute(now64(3, 'UTC')) - INTERVAL 24 HOUR,
+              range_to = toStartOfMinute(now64(3, 'UTC')) + INTERVAL 1 MINUTE, customer = '', snapshot = 1)
+            WHERE score >= 80 ORDER BY score DESC, ts DESC, order_id, product_id LIMIT 500`,
+    params: { shop },
+  })
+  const cases: { query: string; path: Timing['path']; now?: boolean; params: (i: number) => Record<string, string>; sql?: (i: number) => { query: string; params: Record<string, unknown> } }[] = [
     { query: 'top_products', path: 'baseline', params: (i) => ({ shop, from: iso(endMs - 7 * day - i * hour), to: iso(endMs - i * hour) }) },
     { query: 'rfm_segments', path: 'snapshot', params: () => ({ shop, limit: '1000' }) },
     { query: 'rfm_segments', path: 'live', params: (i) => ({ shop, as_of: past(i), limit: '1000' }) },
     { query: 'rfm_summary', path: 'snapshot', params: () => ({ shop }) },
     { query: 'rfm_summary', path: 'live', params: (i) => ({ shop, as_of: past(i) }) },
-    { query: 'order_risk', path: 'snapshot', params: () => ({ shop, from: '-24h', to: 'now' }) },
+    { query: 'order_risk', path: 'snapshot', now: true, params: () => ({ shop, from: '-24h', to: 'now' }) },
+    { query: 'order_risk default, scored per call (before views/025)', path: 'before', params: () => ({}), sql: riskPerCall },
     { query: 'order_risk', path: 'live', params: (i) => ({ shop, from: iso(endMs - 26 * hour - i * hour), to: past(i) }) },
     { query: 'risk channel read (2 min)', path: 'snapshot', params: () => ({}), sql: riskRead },
     { query: 'revenue_forecast', path: 'snapshot', params: () => ({ shop, interval: '1h', horizon: '24' }) },
@@ -145,7 +155,7 @@ async function timeQueries(run: CatalogRunner, reader: ClickHouseClient, shop: s
   const out: Timing[] = []
   for (const c of cases) {
     const once = async (i: number) => {
-      if (!c.sql) return (await run(c.query, c.params(i))).length
+      if (!c.sql) return (await run(c.query, c.params(i), c.now ? Date.now() : undefined)).length
       const { query, params } = c.sql(i)
       return (await (await reader.query({ query, query_params: params, format: 'JSONCompactEachRow' })).json()).length
     }
@@ -209,6 +219,8 @@ Hourly: ${f.hourly.mape < f.hourly.naiveWeekMape ? 'MAPE beaten' : 'MAPE NOT bea
 
 Default answers read the minutely snapshots ("snapshot"); an explicit \`as_of\` more than an hour back computes from the
 raw lines and rollups ("live"). top_products, an existing catalog query over a rollup, is the same run's baseline.
+order_risk's default (\`from=-24h&to=now\`, resolved at the call's time as the API does) reads \`insights.order_risk\`
+(views/025); "order_risk default, scored per call" is the same answer as it was computed before, on every call.
 
 | query | path | p50 ms | p99 ms | worst run p99 ms | rows | 1-min load after each run |
 |---|---|---|---|---|---|---|

@@ -133,6 +133,47 @@ describe('snapshots (clickhouse/views/021, 023, 024) answer as the live views do
     // Equal up to rounding: the sums behind the baselines may add in another order.
     fromSnapshot.forEach((r, i) => expect(Math.abs(r.score - fromLive[i].score), r.order_id).toBeLessThanOrEqual(1))
   }, 180_000)
+
+  it('order_risk by default (the last 24 hours) reads insights.order_risk as of its refresh, and scores the minute before it and after now', async () => {
+    await truncateAll()
+    const hour = 3_600_000
+    const to = Date.now() - 5 * 60_000
+    const lines = [...shopHistory({ seed: 5, fromMs: to - 12 * 24 * hour, toMs: to, ordersPerHour: 8 })].flatMap((b) => b.orders)
+    const iso = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
+    await writer.insert({ table: 'orders', values: lines.map((l) => ({ ...l, ts: iso(l.ts) })), format: 'JSONEachRow' })
+    for (const view of ['risk_baselines', 'risk_countries', 'risk_products', 'order_risk']) {
+      await writer.command({ query: `SYSTEM REFRESH VIEW insights.${view}` })
+      await writer.command({ query: `SYSTEM WAIT VIEW insights.${view}` })
+    }
+    const [{ at }] = await (await writer.query({ query: 'SELECT toString(max(computed_at)) AS at FROM insights.order_risk', format: 'JSONEachRow' })).json<{ at: string }>()
+    const atMs = Date.parse(`${at.replace(' ', 'T')}Z`)
+    const callTo = Math.floor(atMs / 60_000) * 60_000 + 60_000 // `now` of a call in the refresh's minute
+    const table = (tsv: string) => {
+      const [header, ...body] = tsv.trim().split('\n')
+      const cols = header.split('\t')
+      return body.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])))
+    }
+    const view = async (from: string, until: string, where: string) => table(await (await reader.query({
+      query: `SELECT * FROM insight_order_risk(shop = 'shop-1', range_from = ${from}, range_to = ${until}, customer = '', snapshot = 1) WHERE ${where}`,
+      query_params: { at, to: callTo }, format: 'TabSeparatedWithNames', clickhouse_settings: readSettings,
+    })).text())
+    const asOfRefresh = await view(`toStartOfMinute({at:DateTime64(3, 'UTC')}) - INTERVAL 24 HOUR`, `{at:DateTime64(3, 'UTC')}`, `ts < {at:DateTime64(3, 'UTC')} - INTERVAL 1 MINUTE`)
+    // After the refresh: a line of its time (scored now) and one back-filled half an hour before it (the snapshot has not seen it).
+    const late = { ...lines.at(-1)!, order_id: 'late-1', ts: iso(atMs + 1) }
+    const backfilled = { ...lines.at(-2)!, order_id: 'backfill-1', ts: iso(atMs - 30 * 60_000) }
+    await writer.insert({ table: 'orders', values: [late, backfilled], format: 'JSONEachRow' })
+    const scoredNow = await view(`{at:DateTime64(3, 'UTC')} - INTERVAL 1 MINUTE`, `fromUnixTimestamp64Milli({to:Int64}, 'UTC')`, '1')
+    const key = (r: Record<string, string>) => `${r.order_id}/${r.product_id}`
+    const sorted = (rows: Record<string, string>[]) => [...rows].sort((x, y) => key(x).localeCompare(key(y)))
+    const got = sorted(table(await runCall('order_risk?shop=shop-1&min_score=0&limit=100000', atMs)))
+    expect(asOfRefresh.length).toBeGreaterThan(50)
+    expect(got).toEqual(sorted([...asOfRefresh, ...scoredNow]).map((r) => Object.fromEntries(Object.keys(got[0]).map((k) => [k, r[k]]))))
+    expect(got.some((r) => r.order_id === 'late-1')).toBe(true)
+    expect(got.some((r) => r.order_id === 'backfill-1')).toBe(false)
+    // A range the snapshot does not cover is scored now, the back-filled line with it.
+    const live = table(await runCall(`order_risk?shop=shop-1&min_score=0&limit=100000&from=${new Date(to - 25 * hour).toISOString()}`, atMs))
+    expect(live.some((r) => r.order_id === 'backfill-1')).toBe(true)
+  }, 180_000)
 })
 
 describe('catalog golden runner', () => {
