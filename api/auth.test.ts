@@ -14,7 +14,7 @@ describe('auth: verified tokens are remembered until they expire', () => {
 
   it('a cached token fails with TOKEN_EXPIRED once past exp', async () => {
     let now = Date.now()
-    const auth = createAuth(secret, { now: () => now })
+    const auth = createAuth(secret, { now: () => now, clockToleranceS: 0 })
     const token = await auth.sign({ sub: 'u', roles: ['trader'] }, '1s')
     const first = await auth.verify(token)
     expect(await auth.verify(token)).toBe(first)
