@@ -2,7 +2,10 @@ import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Hono } from 'hono'
 import { createApp, type ReadinessCheck } from './app.ts'
-import { createAuth, createDemoTokens, generateSecret, type Auth } from './auth.ts'
+import { type Auth } from './auth.ts'
+import { createAuthRoutes } from './auth/routes.ts'
+import type { Revocations } from './auth/revocations.ts'
+import { setupAuth } from './auth/setup.ts'
 import { type Role } from '../core/roles.ts'
 import { createClickHouse, type Workload } from './clickhouse/client.ts'
 import { applyMigrations } from './clickhouse/migrate.ts'
@@ -32,6 +35,8 @@ export interface Livehouse {
   server: Server
   url: string
   auth: Auth
+  /** Revoked token ids, and the hook surfaces with open connections subscribe to (onRevoked). */
+  revocations: Revocations
   demoTokens?: Record<Role, string>
   /** `lane`: a further connection of the same workload (live ticks run several at once). */
   clickhouse: (workload: Workload, lane?: number) => ClickHouseClient
@@ -66,9 +71,9 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const applied = await applyMigrations(clickhouse('migrations'), { kafka, log: log.info })
     log.info('migrations up to date', { applied: applied.length, engine: config.embedded ? 'chdb' : 'server' })
 
-    const secret = config.AUTH_SECRET || generateSecret()
-    const auth = createAuth(secret)
-    const demoTokens = config.AUTH_SECRET ? undefined : await createDemoTokens(auth)
+    const authSetup = await setupAuth(config, log)
+    stops.push(() => authSetup.close())
+    const { auth, revocations, demoTokens } = authSetup
 
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
@@ -88,7 +93,8 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const history = await createHistory({ config, auth, clickhouse, cacheObserver: obs.metrics.cache })
     stops.push(() => history.close())
     checks.push(...history.checks)
-    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
+    const routes: Hono<AppEnv>[] = [createAuthRoutes({ auth, revocations, publicConfig: authSetup.publicConfig }),
+      createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
       createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
@@ -117,7 +123,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: history.sqlFetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
-    return { config, server, url: `http://${host}:${server.port}`, auth, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
+    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
   } catch (e) {
     await stop().catch(() => {})
     throw e
