@@ -5,6 +5,7 @@ import { createApp, type ReadinessCheck } from './app.ts'
 import { type Auth } from './auth.ts'
 import { createAuthRoutes } from './auth/routes.ts'
 import type { Revocations } from './auth/revocations.ts'
+import type { TokenWatch } from './auth/token-watch.ts'
 import { setupAuth } from './auth/setup.ts'
 import { type Role } from '../core/roles.ts'
 import { createClickHouse, type Workload } from './clickhouse/client.ts'
@@ -37,6 +38,8 @@ export interface Livehouse {
   auth: Auth
   /** Revoked token ids, and the hook surfaces with open connections subscribe to (onRevoked). */
   revocations: Revocations
+  /** Ends a WebSocket or SSE connection at its token's exp or revocation (docs/auth.md, Revocation). */
+  tokenWatch: TokenWatch
   demoTokens?: Record<Role, string>
   /** `lane`: a further connection of the same workload (live ticks run several at once). */
   clickhouse: (workload: Workload, lane?: number) => ClickHouseClient
@@ -123,7 +126,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: history.sqlFetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
-    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
+    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, tokenWatch: authSetup.tokenWatch, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
   } catch (e) {
     await stop().catch(() => {})
     throw e

@@ -5,6 +5,7 @@ import type { Role } from '../../core/roles.ts'
 import { createJwksSource, type KeySource } from './jwks.ts'
 import { createFileRevocations, createRedisRevocations, type Revocations } from './revocations.ts'
 import { loadOrCreateSecret } from './secret.ts'
+import { createTokenWatch, type TokenWatch } from './token-watch.ts'
 
 /** What the UI's sign-in page needs to know (GET /api/v1/auth/config, no token). */
 export interface PublicAuthConfig {
@@ -17,6 +18,8 @@ export interface PublicAuthConfig {
 export interface AuthSetup {
   auth: Auth
   revocations: Revocations
+  /** Ends open connections (WebSocket, SSE) at their token's exp or revocation. */
+  tokenWatch: TokenWatch
   jwks?: KeySource
   publicConfig: PublicAuthConfig
   /** The tokens `npm start` prints in demo mode. */
@@ -55,12 +58,14 @@ export async function setupAuth(config: Config, log: Logger): Promise<AuthSetup>
   const oidc = config.AUTH_OIDC_ISSUER
     ? { issuer: config.AUTH_OIDC_ISSUER, clientId: config.AUTH_OIDC_CLIENT_ID, scope: config.AUTH_OIDC_SCOPE, extraParams: Object.fromEntries(new URLSearchParams(config.AUTH_OIDC_PARAMS)) }
     : undefined
+  const tokenWatch = createTokenWatch(revocations)
   return {
-    auth, revocations, jwks,
+    auth, revocations, jwks, tokenWatch,
     publicConfig: { demo: demo && auth.canSign, ...(oidc ? { oidc } : {}) },
     demoTokens: demo && auth.canSign ? await createDemoTokens(auth) : undefined,
     secretSource: config.AUTH_SECRET ? 'env' : kept ? 'data-dir' : 'none',
     async close() {
+      tokenWatch.close()
       jwks?.close()
       await revocations.close()
     },
