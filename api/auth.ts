@@ -1,15 +1,23 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash, randomUUID, type KeyObject } from 'node:crypto'
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 import { createLru } from './cache/lru.ts'
 import { AppError, isAppError } from '../core/errors.ts'
 import { roles, type Principal, type Role } from '../core/roles.ts'
 import { nativeClaims, toPrincipal, type ClaimMapping } from './auth/claims.ts'
 import type { KeySource } from './auth/jwks.ts'
+import { headerOf, verifyCompactSync } from './auth/verify-sync.ts'
 
 export { generateSecret } from './auth/secret.ts'
 
 export interface Auth {
   verify(token: string): Promise<Principal>
+  /**
+   * The same check synchronously, for the WebSocket upgrade (decided inside uWS's callback):
+   * same answers as `verify` (a differential test holds them to it), except that a provider
+   * kid not fetched yet is refused at once (401 UNKNOWN_SIGNING_KEY) while a fetch starts, so
+   * a retry succeeds.
+   */
+  verifySync(token: string): Principal
   /** Signs a Livehouse token (HS256, with a fresh `jti`); only with a secret. */
   sign(claims: { sub: string; roles: Role[]; symbols?: string[]; shops?: string[] }, ttl?: string): Promise<string>
   /** Whether `sign` works (a secret is configured). */
@@ -64,46 +72,82 @@ export function createAuth(secretOrOptions: string | AuthOptions, extra: Omit<Au
     return p
   }
 
-  const keyFor = (token: string): { key: Uint8Array | JWTVerifyGetKey; algorithms: string[]; mapping: ClaimMapping; idp: boolean } => {
+  /** Which key and rules a token's `alg` selects: HS256 only the secret, provider algorithms only the JWKS. */
+  const route = (alg: unknown): { idp: boolean; mapping: ClaimMapping } => {
+    if (alg === 'HS256' && secretKey) return { idp: false, mapping: nativeClaims }
+    if (typeof alg === 'string' && idpAlgorithms.has(alg) && o.jwks) return { idp: true, mapping: o.claims ?? nativeClaims }
+    throw new AppError(401, 'INVALID_TOKEN', `tokens signed with ${typeof alg === 'string' ? alg.slice(0, 20) : 'no algorithm'} are not accepted here`, { details: { reason: 'algorithm' } })
+  }
+
+  /** After the signature and the standard claims: iat, the mapping to a Principal, revocation. */
+  const toVerifiedPrincipal = (payload: Record<string, unknown>, mapping: ClaimMapping): Principal => {
+    // jose leaves iat alone; a token issued in the future means a clock too far off.
+    if (typeof payload.iat === 'number' && payload.iat * 1000 > now() + clockTolerance * 1000) throw new AppError(401, 'TOKEN_NOT_YET_VALID', 'the token was issued in the future: check the clocks', { details: { claim: 'iat' } })
+    return checkRevoked(toPrincipal(payload, mapping))
+  }
+
+  const verifyNow = async (token: string): Promise<Principal> => {
     let alg: unknown
     try {
       alg = decodeProtectedHeader(token).alg
     } catch (cause) {
       throw new AppError(401, 'INVALID_TOKEN', 'the token is not a JWT', { cause })
     }
-    if (alg === 'HS256' && secretKey) return { key: secretKey, algorithms: ['HS256'], mapping: nativeClaims, idp: false }
-    if (typeof alg === 'string' && idpAlgorithms.has(alg) && o.jwks) return { key: o.jwks.getKey, algorithms: [alg], mapping: o.claims ?? nativeClaims, idp: true }
-    throw new AppError(401, 'INVALID_TOKEN', `tokens signed with ${typeof alg === 'string' ? alg.slice(0, 20) : 'no algorithm'} are not accepted here`, { details: { reason: 'algorithm' } })
-  }
-
-  const verifyNow = async (token: string): Promise<Principal> => {
-    const { key, algorithms, mapping, idp } = keyFor(token)
+    const { idp, mapping } = route(alg)
+    const key: Uint8Array | JWTVerifyGetKey = idp ? o.jwks!.getKey : secretKey!
     let payload: JWTPayload
     try {
       ;({ payload } = await jwtVerify(token, key as Uint8Array, {
-        algorithms, requiredClaims: ['exp'], clockTolerance, currentDate: new Date(now()),
+        algorithms: [alg as string], requiredClaims: ['exp'], clockTolerance, currentDate: new Date(now()),
         ...(idp ? { issuer: o.issuer, audience: o.audience } : {}),
       }))
     } catch (cause) {
       throw toAppError(cause)
     }
-    // jose leaves iat alone; a token issued in the future means a clock too far off.
-    if (typeof payload.iat === 'number' && payload.iat * 1000 > now() + clockTolerance * 1000) throw new AppError(401, 'TOKEN_NOT_YET_VALID', 'the token was issued in the future: check the clocks', { details: { claim: 'iat' } })
-    return toPrincipal(payload as Record<string, unknown>, mapping)
+    return toVerifiedPrincipal(payload as Record<string, unknown>, mapping)
+  }
+
+  const verifyNowSync = (token: string): Principal => {
+    const header = headerOf(token)
+    const { idp, mapping } = route(header.alg)
+    let key: Uint8Array | KeyObject | undefined = secretKey
+    if (idp) {
+      key = o.jwks!.keySync(header)
+      if (!key) {
+        if (o.jwks!.failing()) throw new AppError(503, 'JWKS_UNAVAILABLE', 'the identity provider\'s signing keys cannot be fetched; try again later', { retryAfterS: 30 })
+        throw new AppError(401, 'UNKNOWN_SIGNING_KEY', 'the token is signed with a key the identity provider does not publish (retry: it is being fetched)')
+      }
+    }
+    const payload = verifyCompactSync(token, {
+      algorithm: header.alg as string, key: key!, clockToleranceS: clockTolerance, nowMs: now(),
+      ...(idp ? { issuer: o.issuer, audience: o.audience } : {}),
+    })
+    return toVerifiedPrincipal(payload, mapping)
+  }
+
+  /** Size, the cache (revocation checked on a hit too), then `check`; remembers the result until its exp. */
+  const precheck = (token: string): { k: string; hit?: Principal } => {
+    if (typeof token !== 'string' || token.length === 0) throw new AppError(401, 'INVALID_TOKEN', 'the token is empty')
+    if (token.length > maxTokenBytes) throw new AppError(401, 'TOKEN_TOO_LARGE', `the token is longer than ${maxTokenBytes} bytes`, { details: { maxBytes: maxTokenBytes } })
+    const k = cacheKey(token)
+    const hit = verified?.get(k)
+    return { k, hit: hit && checkRevoked(hit) }
+  }
+  const remember = (k: string, principal: Principal) => {
+    const ttlMs = (principal.expiresAtMs ?? 0) - now()
+    if (ttlMs > 0) verified?.set(k, principal, ttlMs)
+    return principal
   }
 
   return {
     canSign: !!secretKey,
     async verify(token) {
-      if (typeof token !== 'string' || token.length === 0) throw new AppError(401, 'INVALID_TOKEN', 'the token is empty')
-      if (token.length > maxTokenBytes) throw new AppError(401, 'TOKEN_TOO_LARGE', `the token is longer than ${maxTokenBytes} bytes`, { details: { maxBytes: maxTokenBytes } })
-      const k = cacheKey(token)
-      const hit = verified?.get(k)
-      if (hit) return checkRevoked(hit)
-      const principal = checkRevoked(await verifyNow(token))
-      const ttlMs = (principal.expiresAtMs ?? 0) - now()
-      if (ttlMs > 0) verified?.set(k, principal, ttlMs)
-      return principal
+      const { k, hit } = precheck(token)
+      return hit ?? remember(k, await verifyNow(token))
+    },
+    verifySync(token) {
+      const { k, hit } = precheck(token)
+      return hit ?? remember(k, verifyNowSync(token))
     },
     sign(claims, ttl = '30d') {
       if (!secretKey) return Promise.reject(new AppError(500, 'INTERNAL', 'this gateway has no AUTH_SECRET to sign tokens with'))

@@ -1,9 +1,18 @@
 import { createLocalJWKSet, errors as joseErrors, importJWK, type JSONWebKeySet, type JWK, type JWSHeaderParameters, type FlattenedJWSInput } from 'jose'
+import { createPublicKey, type KeyObject } from 'node:crypto'
 import { AppError } from '../../core/errors.ts'
 
 /** An identity provider's signing keys, as jose's `jwtVerify` asks for them. */
 export interface KeySource {
   getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey>
+  /**
+   * The key for `header` among those already fetched, synchronously (the WebSocket upgrade
+   * cannot wait for a fetch); undefined when unknown, and then a fetch is started (within
+   * the cooldown) so that a retry finds it. Several fitting keys: 401 UNKNOWN_SIGNING_KEY.
+   */
+  keySync(header: Record<string, unknown>): KeyObject | undefined
+  /** Whether the last fetch failed (an unknown kid is then JWKS_UNAVAILABLE, not UNKNOWN_SIGNING_KEY). */
+  failing(): boolean
   /** The key set currently in use (for /metrics-style inspection and tests). */
   state(): { keys: number; fetchedAtMs?: number; lastError?: string }
   close(): void
@@ -35,6 +44,7 @@ export function createJwksSource(o: JwksOptions): KeySource {
   const cooldownMs = o.cooldownMs ?? 30_000
   const maxBytes = o.maxBytes ?? 512 * 1024
   let local: ReturnType<typeof createLocalJWKSet> | undefined
+  let keyObjects: { jwk: JWK; key: KeyObject }[] = []
   let keyCount = 0
   let fetchedAtMs: number | undefined
   let lastAttemptMs = -Infinity
@@ -48,7 +58,9 @@ export function createJwksSource(o: JwksOptions): KeySource {
       if (!res.ok) throw new Error(`JWKS ${o.url} answered ${res.status}`)
       const text = await readCapped(res, maxBytes)
       const keys = await usableKeys(JSON.parse(text))
+      const objects = keys.map((jwk) => ({ jwk, key: createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' }) }))
       local = createLocalJWKSet({ keys }) // only once the set is known good: a bad one keeps the old
+      keyObjects = objects
       keyCount = keys.length
       fetchedAtMs = now()
       lastError = undefined
@@ -87,9 +99,28 @@ export function createJwksSource(o: JwksOptions): KeySource {
       if (fresh) return fresh
       throw lastError || !local ? unavailable() : unknownKey()
     },
+    keySync(header) {
+      const fitting = keyObjects.filter((k) => fits(k.jwk, header.alg, header.kid))
+      if (fitting.length > 1) throw new AppError(401, 'UNKNOWN_SIGNING_KEY', 'the token names no kid and several keys would fit')
+      if (fitting.length === 0 && now() - lastAttemptMs >= cooldownMs) void refresh()
+      return fitting[0]?.key
+    },
+    failing: () => !!lastError || !local,
     state: () => ({ keys: keyCount, fetchedAtMs, lastError: lastError?.message }),
     close: () => clearInterval(timer),
   }
+}
+
+const families: Record<string, { kty: string; crv?: string }> = { RS256: { kty: 'RSA' }, PS256: { kty: 'RSA' }, ES256: { kty: 'EC', crv: 'P-256' } }
+
+/** jose's rule for a key of a set fitting a token (kid, alg, use, key_ops, type and curve), for the synchronous path. */
+function fits(jwk: JWK, alg: unknown, kid: unknown): boolean {
+  const family = typeof alg === 'string' && Object.hasOwn(families, alg) ? families[alg] : undefined
+  if (!family || jwk.kty !== family.kty || (family.crv && jwk.crv !== family.crv)) return false
+  if (kid !== undefined && (typeof kid !== 'string' || jwk.kid !== kid)) return false
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false
+  if (jwk.use !== undefined && jwk.use !== 'sig') return false
+  return jwk.key_ops === undefined || (Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))
 }
 
 const defaultAlg: Record<string, string | undefined> = { RSA: 'RS256', 'EC:P-256': 'ES256', 'EC:P-384': 'ES384', 'OKP:Ed25519': 'EdDSA' }
