@@ -114,6 +114,10 @@ describe('sign-in in headless Chromium', { timeout: 600_000 }, () => {
     expect(exp(renewed)).toBeGreaterThan(exp(first))
     expect((await fetch(`${gw.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${renewed}` } })).status).toBe(200)
     expect(await page.getByTestId('trader-view').count()).toBe(1)
+    // The live socket carries on with the renewed token (the client reconnects with it and resumes).
+    await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'), patient)
+    const at = Number(await page.locator('[data-testid="candles-panel"] [data-testid="freshness"]').first().getAttribute('data-at'))
+    await eventually(async () => expect(Number(await page.locator('[data-testid="candles-panel"] [data-testid="freshness"]').first().getAttribute('data-at'))).toBeGreaterThan(at), patient)
 
     // Sign-out ends the provider session too: signing in again asks for the login.
     await page.getByRole('button', { name: 'Sign out' }).click()
