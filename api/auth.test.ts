@@ -41,3 +41,16 @@ describe('auth: verified tokens are remembered until they expire', () => {
     expect(await auth.verify(b)).not.toBe(pb)
   })
 })
+
+describe('auth: signing', () => {
+  const secret = 'a-secret-which-is-long-enough-for-hs256'
+  it('signs a fresh jti each time, takes ttl like 90s/15m/7d, and a negative one for an expired token', async () => {
+    const auth = createAuth(secret)
+    const [a, b] = await Promise.all([auth.sign({ sub: 'u', roles: ['trader'] }, '7d'), auth.sign({ sub: 'u', roles: ['trader'] }, '90s')])
+    const [pa, pb] = await Promise.all([auth.verify(a), auth.verify(b)])
+    expect(pa.jti).not.toBe(pb.jti)
+    expect(Math.round((pa.expiresAtMs! - Date.now()) / 3600_000)).toBe(168)
+    await expect(auth.verify(await auth.sign({ sub: 'u', roles: ['trader'] }, '-1s'))).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' })
+    for (const bad of ['', '7', 'soon', '0s', '401d', '-x']) await expect(auth.sign({ sub: 'u', roles: [] }, bad)).rejects.toMatchObject({ code: 'INVALID_PARAMETER' })
+  })
+})

@@ -152,8 +152,10 @@ export function createAuth(secretOrOptions: string | AuthOptions, extra: Omit<Au
     sign(claims, ttl = '30d') {
       if (!secretKey) return Promise.reject(new AppError(500, 'INTERNAL', 'this gateway has no AUTH_SECRET to sign tokens with'))
       const iat = Math.floor(now() / 1000)
-      const ttlS = ttlSeconds(ttl)
-      if (ttlS === undefined) return Promise.reject(new AppError(400, 'INVALID_PARAMETER', `ttl: expected a duration like 15m, 12h, 7d: ${ttl}`, { details: { param: 'ttl' } }))
+      // A negative ttl (`-1s`) signs a token expired that long ago beyond this verifier's clock
+      // tolerance, i.e. refused as expired at once: tests of expiry need one.
+      const ttlS = ttl.startsWith('-') ? -(ttlSeconds(ttl.slice(1)) ?? NaN) - clockTolerance : ttlSeconds(ttl)
+      if (ttlS === undefined || Number.isNaN(ttlS)) return Promise.reject(new AppError(400, 'INVALID_PARAMETER', `ttl: expected a duration like 15m, 12h, 7d: ${ttl}`, { details: { param: 'ttl' } }))
       return new SignJWT({ roles: claims.roles, symbols: claims.symbols ?? [], shops: claims.shops ?? [] })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(claims.sub)

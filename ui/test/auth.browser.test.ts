@@ -59,7 +59,7 @@ describe('sign-in in headless Chromium', { timeout: 600_000 }, () => {
     expect(await page.locator('.who').textContent()).toBe('demo-seller')
     await page.getByRole('button', { name: 'Sign out' }).click()
 
-    const expired = await tokenFor(['trader'], {}, '1s')
+    const expired = await tokenFor(['trader'], {}, '-1s')
     await eventually(async () => expect((await fetch(`${gw.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${expired}` } })).status).toBe(401), { timeoutMs: 60_000, intervalMs: 500 })
     await page.getByLabel('Token').fill(expired)
     await page.getByRole('button', { name: 'Sign in', exact: true }).click()
