@@ -19,6 +19,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 RUN mkdir -p /var/lib/livehouse && chown node:node /var/lib/livehouse
+# The gateway runs analysts' SQL in-process (docs/security.md): never as root, and run it with a
+# read-only root filesystem (compose read_only, k8s readOnlyRootFilesystem); only DATA_DIR and /tmp are written.
 USER node
 EXPOSE 8080 8123
 VOLUME ["/var/lib/livehouse"]

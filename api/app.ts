@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
+import { contentSecurityPolicy } from './http/csp.ts'
 import { AppError } from '../core/errors.ts'
 import type { AppEnv } from './http/middleware.ts'
 import type { Logger } from './log.ts'
@@ -29,8 +30,13 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     c.header('X-Request-Id', requestId)
     await next()
   })
+  app.use('*', async (c, next) => {
+    if (!decodable(c.req.url)) throw new AppError(400, 'MALFORMED_URL', 'the URL has malformed percent-encoding')
+    await next()
+  })
   if (options.observe) app.use('*', options.observe)
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
+  app.use('*', contentSecurityPolicy())
   app.onError((err, c) => {
     const known = err instanceof AppError ? err : undefined
     const error = known ?? new AppError(500, 'INTERNAL', 'internal error', { cause: err })
@@ -57,6 +63,19 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   })
   for (const routes of options.routes) app.route('/', routes)
   return app
+}
+
+/** Whether the path and query decode: `/%` or `%FF` made route code throw (500). */
+function decodable(url: string): boolean {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  const target = start < 0 ? '' : url.slice(start)
+  if (!target.includes('%')) return true
+  try {
+    decodeURIComponent(target.replace(/\+/g, ' '))
+    return true
+  } catch {
+    return false
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createAuth } from './auth.ts'
 
@@ -52,5 +53,28 @@ describe('auth: signing', () => {
     expect(Math.round((pa.expiresAtMs! - Date.now()) / 3600_000)).toBe(168)
     await expect(auth.verify(await auth.sign({ sub: 'u', roles: ['trader'] }, '-1s'))).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' })
     for (const bad of ['', '7', 'soon', '0s', '401d', '-x']) await expect(auth.sign({ sub: 'u', roles: [] }, bad)).rejects.toMatchObject({ code: 'INVALID_PARAMETER' })
+  })
+})
+
+describe('auth: claims', () => {
+  const secret = 'a-secret-which-is-long-enough-for-hs256'
+  /** A correctly signed HS256 token with any payload, built by hand so a library cannot refuse to sign it. */
+  const hs256 = (payload: object) => {
+    const part = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
+    const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+  }
+
+  it('accepts a hand-signed token with a string sub (the helper signs correctly)', async () => {
+    const p = await createAuth(secret).verify(hs256({ sub: 'u', roles: ['trader'], exp: Math.floor(Date.now() / 1000) + 60 }))
+    expect(p.sub).toBe('u')
+  })
+
+  it('refuses a token whose sub is not a string (it would become "[object Object]"): INVALID_CLAIMS naming it', async () => {
+    const auth = createAuth(secret)
+    for (const sub of [{ a: 1 }, 42, ['x'], '']) {
+      const token = hs256({ sub, roles: ['trader'], exp: Math.floor(Date.now() / 1000) + 60 })
+      await expect(auth.verify(token)).rejects.toMatchObject({ code: 'INVALID_CLAIMS', details: { claim: 'sub' } })
+    }
   })
 })

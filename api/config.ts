@@ -93,6 +93,10 @@ export const configSchema = z.object({
     .describe('Rows per write at most: one INSERT or one Kafka send (many messages)'),
   INGEST_MAX_PENDING_ROWS: z.coerce.number().int().min(1).default(500_000)
     .describe('Rows waiting to be written, per stream and for dead letters, before ingestion answers 503 INGEST_BACKPRESSURE'),
+  INGEST_MAX_LINES: z.coerce.number().int().min(1).default(100_000)
+    .describe('Most NDJSON lines in one ingestion request; more is refused whole with 413 TOO_MANY_LINES before any line is parsed'),
+  INGEST_DEDUPLICATION: z.enum(['on', 'off']).default('on')
+    .describe('Deduplication tokens on ingestion INSERTs, so a Kafka re-delivery is stored once (docs/events.md); off only to measure its cost'),
   INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections for ingestion INSERTs, one pool shared by the streams (embedded) and dead letters: that many INSERTs in flight at once, each on its own connection'),
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)
@@ -100,9 +104,9 @@ export const configSchema = z.object({
   LIVE_TICK_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections a live tick runs its queries on, in parallel'),
   RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
-    .describe('Historical API requests per second per token (0 = unlimited); 429 with Retry-After above'),
+    .describe('Requests per second per token subject on every authenticated /api/v1 route: catalog, SQL, dashboards (0 = unlimited); 429 with Retry-After above'),
   RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)
-    .describe('Historical API requests per second per TCP peer address (0 = unlimited); behind a proxy every client shares its address'),
+    .describe('Requests per second per TCP peer address on the same routes, counted before authentication (0 = unlimited); behind a proxy every client shares its address'),
   CORS_ORIGINS: z.string().trim().default('')
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .describe('Comma-separated origins allowed to call /api/v1 from a browser (* = any; empty = same origin only)'),
@@ -124,8 +128,42 @@ export const configSchema = z.object({
     .describe('Trades per second the live trade tape publishes per symbol at most'),
   LIVE_SLOW_CLIENT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024)
     .describe('Buffered bytes above which a WebSocket client is conflated (skips deltas, gets a snapshot)'),
+  CLICKHOUSE_ANALYST_USER: z.string().default('').describe('ClickHouse server user the SQL port runs unscoped analysts\' statements as (a readonly profile; empty = CLICKHOUSE_USER)'),
+  CLICKHOUSE_ANALYST_PASSWORD: z.string().default('').describe('Password of CLICKHOUSE_ANALYST_USER'),
+  CLICKHOUSE_ANALYST_SCOPED_USER: z.string().default('').describe('ClickHouse server user with row policies for analysts scoped to some symbols/shops (deploy/clickhouse/users.xml); empty = scoped analysts refused on the SQL port'),
+  CLICKHOUSE_ANALYST_SCOPED_PASSWORD: z.string().default('').describe('Password of CLICKHOUSE_ANALYST_SCOPED_USER'),
+  SQL_MAX_EXECUTION_S: z.coerce.number().int().min(1).max(3600).default(60)
+    .describe('Analyst SQL port: longest a statement may run (max_execution_time cap)'),
+  SQL_MAX_MEMORY_BYTES: z.coerce.number().int().min(16 * 1024 * 1024).default(2 * 1024 ** 3)
+    .describe('Analyst SQL port: memory one statement may use (max_memory_usage cap)'),
+  SQL_MAX_RESULT_ROWS: z.coerce.number().int().min(1).default(10_000_000)
+    .describe('Analyst SQL port: rows one answer may hold (max_result_rows cap)'),
+  SQL_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).default(512 * 1024 ** 2)
+    .describe('Analyst SQL port: bytes one answer may hold (max_result_bytes cap)'),
+  SQL_MAX_THREADS: z.coerce.number().int().min(1).max(64).default(1)
+    .describe('Analyst SQL port: threads one statement may use (max_threads cap); the rest of the cores stay with ingestion and live ticks'),
+  SQL_MAX_CONCURRENT_QUERIES: z.coerce.number().int().min(1).max(64).default(3)
+    .describe('Analyst SQL port: statements running at once, all analysts together; more answer code 202'),
+  SQL_MAX_QUERIES_PER_USER: z.coerce.number().int().min(1).max(64).default(2)
+    .describe('Analyst SQL port: statements running at once per analyst (token subject); more answer code 202'),
+  SQL_SESSION_TIMEOUT_S: z.coerce.number().int().min(1).max(3600).default(60)
+    .describe('Analyst SQL port: idle seconds before a session_id session ends (default session_timeout)'),
+  SQL_MAX_QUERY_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024)
+    .describe('Analyst SQL port: largest statement text (after Content-Encoding decoding)'),
   LIVE_MAX_CLIENT_BUFFER_BYTES: z.coerce.number().int().min(4096).default(8 * 1024 * 1024)
     .describe('Buffered bytes above which a WebSocket client is disconnected'),
+  LIVE_MAX_CONNECTIONS_PER_TOKEN: z.coerce.number().int().min(0).default(32)
+    .describe('Open WebSocket connections per token subject (0 = unlimited); an upgrade beyond is answered 429 TOO_MANY_CONNECTIONS'),
+  LIVE_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(512)
+    .describe('Open WebSocket connections per TCP peer address (0 = unlimited); behind a proxy every client shares its address'),
+  LIVE_MAX_CHANNELS_PER_TOKEN: z.coerce.number().int().min(0).default(200)
+    .describe('Distinct live channels per token subject over all its connections (0 = unlimited); ERROR TOO_MANY_CHANNELS beyond'),
+  LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN: z.coerce.number().int().min(0).default(20)
+    .describe('Of those, channels of symbols or shops that have never had an event (0 = unlimited); ERROR NEVER_SEEN beyond'),
+  LIVE_MAX_UNSEEN_CHANNELS: z.coerce.number().int().min(0).default(500)
+    .describe('Channels of never-seen symbols or shops over all tokens: the live queries they may cost (0 = unlimited)'),
+  LIVE_TICK_BUDGET_MS: z.coerce.number().int().min(10).max(600_000).default(1000)
+    .describe('A live tick starts no new read after this long; the queries it did not reach are read first in the next tick'),
 })
 
 export type Config = z.infer<typeof configSchema> & { embedded: boolean }

@@ -13,22 +13,30 @@ import { applyMigrations } from './clickhouse/migrate.ts'
 import type { Config } from './config.ts'
 import type { AppEnv } from './http/middleware.ts'
 import { createLogger, type Logger } from './log.ts'
-import { createObservability, type Metrics } from './observability/index.ts'
+import { createObservability, type ConsumerRow, type Metrics } from './observability/index.ts'
 import { serve, type Server } from './transport/uws.ts'
 import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
 import { createReplication } from './live/replication.ts'
 import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
+import { createSqlPort } from './sql/index.ts'
 import { createStaticRoutes } from './ui/static.ts'
-import { createBatcher, createLanePool } from '../ingest/batcher.ts'
-import { createClickHouseSink, insertRows } from '../ingest/clickhouse-sink.ts'
+import { createLanePool } from '../ingest/batcher.ts'
+import { createClickHouseSink, createDeadLetterBatcher } from '../ingest/clickhouse-sink.ts'
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
+import { createKafkaConsumer, type KafkaConsumer } from '../ingest/kafka-consumer.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
+import { createDeadLetterRoutes } from './ingest/dead-letters.ts'
+import { createClickHouseIdempotencyStore, createRedisIdempotencyStore } from './ingest/idempotency.ts'
+import { redisKeyPrefix } from './cache/redis.ts'
 import type { EventSink } from '../ingest/sink.ts'
 
 /** The built UI (`npm run build`), served at `/`. */
 const uiDist = fileURLToPath(new URL('../ui/dist/', import.meta.url))
+
+/** The consumer group reading the stream topics: the Kafka engine's before it, so an upgrade continues from its offsets. */
+const kafkaGroup = 'livehouse-clickhouse'
 
 /** A running Livehouse: what the entry point prints and what tests drive. */
 export interface Livehouse {
@@ -71,7 +79,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const obs = createObservability({ config, log })
     stops.push(() => obs.stop())
     const kafka = config.KAFKA_BROKERS.length ? { brokers: config.KAFKA_BROKERS, topicPrefix: config.KAFKA_TOPIC_PREFIX } : undefined
-    const applied = await applyMigrations(clickhouse('migrations'), { kafka, log: log.info })
+    const applied = await applyMigrations(clickhouse('migrations'), { kafka: kafka && { ...kafka, groupName: kafkaGroup }, log: log.info })
     log.info('migrations up to date', { applied: applied.length, engine: config.embedded ? 'chdb' : 'server' })
 
     const authSetup = await setupAuth(config, log)
@@ -81,13 +89,19 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
     const lanes = createLanePool(config.INGEST_CONNECTIONS)
+    const ingestClients = Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane))
+    const dedup = config.INGEST_DEDUPLICATION === 'on'
     const kafkaSink = kafka ? await createKafkaSink({ ...batching, ...kafka }) : undefined
-    const sink: EventSink = kafkaSink
-      ?? createClickHouseSink(Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane)), { ...batching, lanes })
+    const sink: EventSink = kafkaSink ?? createClickHouseSink(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => sink.close())
-    const deadLetters = createBatcher((rows, lane) => insertRows(clickhouse('ingest', lane), 'dead_letters', rows), { ...batching, lanes, span: { name: 'clickhouse.insert', attributes: { sink: 'clickhouse', stream: 'dead_letters' } } })
+    const deadLetters = createDeadLetterBatcher(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => deadLetters.drain())
-    const ingestor = createIngestor({ sink, deadLetters, onResult: obs.metrics.countIngest })
+    const ingestor = createIngestor({ sink, deadLetters, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
+    // Kafka mode: this process also consumes the stream topics into ClickHouse (every replica joins one group).
+    const consumer: KafkaConsumer | undefined = kafka
+      ? await createKafkaConsumer({ ...kafka, groupId: kafkaGroup, chs: ingestClients, lanes, dedup, batchRows: config.INGEST_BATCH_ROWS, log })
+      : undefined
+    if (consumer) stops.push(() => consumer.stop())
 
     const checks: ReadinessCheck[] = [
       { name: 'clickhouse', check: async () => ({ ok: (await clickhouse('ops').ping()).success }) },
@@ -96,9 +110,17 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const history = await createHistory({ config, auth, clickhouse, cacheObserver: obs.metrics.cache })
     stops.push(() => history.close())
     checks.push(...history.checks)
+    const sql = await createSqlPort({ config, auth, log, clickhouse })
+    stops.push(() => sql.close())
+    // With Redis the first answers are shared by every replica; without, they stay in this process's ClickHouse.
+    const idempotency = config.REDIS_URL
+      ? createRedisIdempotencyStore(config.REDIS_URL, redisKeyPrefix(config.CACHE_NAMESPACE))
+      : createClickHouseIdempotencyStore(clickhouse('ops'))
+    stops.push(() => idempotency.close())
     const routes: Hono<AppEnv>[] = [createAuthRoutes({ auth, revocations, publicConfig: authSetup.publicConfig }),
-      createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES }), ...history.routes,
-      createSqlProxyRoutes({ sqlFetch: history.sqlFetch }), createStaticRoutes({ dir: uiDist })]
+      createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
+      createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes,
+      createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
     const live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
@@ -106,6 +128,9 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       snapshotBuckets: config.LIVE_SNAPSHOT_BUCKETS, maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS,
       maxFrameBytes: config.LIVE_MAX_FRAME_BYTES, maxFramesPerS: config.LIVE_MAX_FRAMES_PER_S, tapeMaxPerS: config.LIVE_TAPE_MAX_PER_S,
       slowClientBytes: config.LIVE_SLOW_CLIENT_BYTES, maxClientBufferBytes: config.LIVE_MAX_CLIENT_BUFFER_BYTES, maxStrikesPerMin: 10,
+      maxConnectionsPerToken: config.LIVE_MAX_CONNECTIONS_PER_TOKEN, maxConnectionsPerIp: config.LIVE_MAX_CONNECTIONS_PER_IP,
+      maxChannelsPerToken: config.LIVE_MAX_CHANNELS_PER_TOKEN, maxUnseenChannelsPerToken: config.LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN,
+      maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS, tickBudgetMs: config.LIVE_TICK_BUDGET_MS,
       onTick: obs.metrics.observeTick,
       // With Redis, gateway replicas share live queries: one leader per channel (api/live/replication.ts).
       ...(config.REDIS_URL && { createScheduler: createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) }),
@@ -113,7 +138,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
     live.attach(server)
-    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed' })
+    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed', kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
     live.start()
     stops.push(() => live.stop())
 
@@ -123,7 +148,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       demo.start()
       stops.push(() => demo.stop())
     }
-    const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: history.sqlFetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
+    const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: sql.fetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
     return { config, server, url: `http://${host}:${server.port}`, auth, revocations, tokenWatch: authSetup.tokenWatch, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
@@ -132,3 +157,10 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     throw e
   }
 }
+
+/** The consumer's figures in the shape of system.kafka_consumers rows, as /metrics reports them. */
+const consumerRow = (s: ReturnType<KafkaConsumer['stats']>[number]): ConsumerRow => ({
+  database: 'default', table: s.table, consumer_id: s.consumer, lag: s.lag, partitions: s.partitions,
+  num_messages_read: s.messagesRead, num_commits: s.commits, num_rebalance_revocations: s.rebalances,
+  recent_exceptions: s.recentExceptions, last_exception_s: s.lastExceptionS, last_poll_s: s.lastPollS, is_currently_used: 1,
+})

@@ -1,10 +1,14 @@
 import { loadConfig } from './config.ts'
 import { startLivehouse } from './livehouse.ts'
 import { createLogger } from './log.ts'
+import { secretsOutOfEnvironment } from './sql/secret-env.ts'
 
+// The gateway runs analyst SQL in-process: it runs without secrets in its environment (api/sql/secret-env.ts).
+// Its own libuv pool gets room for the analysts' engine calls beside everyone else's.
+const secrets = await secretsOutOfEnvironment(process.env, { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '8' })
 let config
 try {
-  config = loadConfig()
+  config = loadConfig({ ...process.env, ...secrets })
 } catch (e) {
   console.error((e as Error).message)
   process.exit(2)

@@ -16,6 +16,8 @@ import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { goClientCompareScenario } from './live/go-client-compare.ts'
 import { historyScenario } from './history/scenario.ts'
+import { sqlScenario } from './sql/scenario.ts'
+import { floodScenario } from './live/flood.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 import { runTsx } from './lib/child.ts'
@@ -92,17 +94,19 @@ const scenarios: Record<string, { about: string; run: Part }> = {
       return { files: [...all, ...files] }
     },
   },
-  ingest: { about: 'ingestion: embedded and Kafka, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15), values.name) },
+  ingest: { about: 'ingestion: embedded and Kafka, deduplication on and off, 3 runs × 15 s, events/s, freshness, loss, chDB insert ceiling', run: parts.ingest(num(values.runs, 3), num(values.seconds, 15), values.name) },
   live: {
     about: 'live fan-out: 10,000 clients × 4 channels, ingesting at a 100k trades/s open-loop target, vs plain ws + JSON snapshots, 3 runs × 20 s',
     run: parts.live({ name: values.name ?? 'live', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), eventsPerS: num(values['events-per-s'], 100_000) }),
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
+  flood: { about: "live: issue 10's flood (20 connections × 45 made-up symbols) vs a real symbol's watcher; no flood, default limits, limits off; 3 runs × 15 s", run: () => floodScenario({ runs: num(values.runs, 3), seconds: num(values.seconds, 15), name: values.name }) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
   'go-client': {
     about: 'the Go live client vs its earlier versions (hand-written; coder/websocket): CPU per frame and latency reading the fan-out floor, 3 runs × 10 s, 5,000 clients × 2 frames per 100 ms tick',
     run: () => goClientCompareScenario({ name: values.name ?? 'go-client', runs: num(values.runs, 3), seconds: num(values.seconds, 10), clients: num(values.clients, 5000), channels: num(values.channels, 2), tickMs: num(values['tick-ms'], 100) }),
   },
+  sql: { about: 'analyst SQL port: /health p99 and live tick time while an analyst runs count() over numbers(1e12) or a 1e8-row sort, vs idle, 3 runs × 10 s per phase', run: () => sqlScenario({ name: values.name ?? 'sql', runs: num(values.runs, 3), seconds: num(values.seconds, 10) }) },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {
     about: 'every scenario above at full size, one after the other',

@@ -7,6 +7,7 @@ export const streams = ['trades', 'orders', 'web_events'] as const
 export type Stream = (typeof streams)[number]
 export const isStream = (s: string): s is Stream => (streams as readonly string[]).includes(s)
 
+import { exactText, isDecimalText, powerOfTen, scaledText, toScaled } from './decimal.ts'
 import { identifiers, type IdentifierKind } from './identifiers.ts'
 
 export type Row = Record<string, string | number | null>
@@ -24,11 +25,25 @@ const currencyRe = /^[A-Z]{3}$/
 const countryRe = /^[A-Z]{2}$/
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this rejects
 const controlCharRe = /[\u0000-\u001f\u007f]/
-const isoTsRe = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/
-const tsZoneRe = /(Z|[+-]\d{2}:?\d{2})$/
-const minTsMs = Date.UTC(1970, 0, 1)
+// Date, optional time (seconds and up to 9 fraction digits optional), optional zone; no zone = UTC.
+const isoTsRe = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|([+-])(\d{2}):?(\d{2}))?$/
 const maxTsMs = Date.UTC(2100, 0, 1)
-const maxDecimal = 1e10 // Decimal(18, 8) keeps 10 integer digits
+const dayMs = 86_400_000
+/** Numbers below this are not epoch milliseconds of a real event (1973-03-03): almost always epoch seconds. */
+const minEpochMs = 1e11
+
+/**
+ * How long ClickHouse keeps each raw table (the TTL in clickhouse/schema/001_create_raw_tables.sql;
+ * a test compares them). Events are accepted up to one day less old, so an accepted event is never
+ * expired on its way in; older ones are refused with OUT_OF_RETENTION instead of vanishing.
+ */
+export const retentionDays: Record<Stream, number | undefined> = { trades: 365, orders: undefined, web_events: 365 }
+
+/** The oldest `ts` (epoch ms) a stream accepts at `nowMs`; undefined = any age. */
+export const oldestAcceptedMs = (stream: Stream, nowMs: number): number | undefined => {
+  const days = retentionDays[stream]
+  return days === undefined ? undefined : nowMs - (days - 1) * dayMs
+}
 
 function field(o: Obj, key: string): unknown {
   const v = o[key]
@@ -58,11 +73,45 @@ function id(o: Obj, key: string, kind: IdentifierKind): string {
   return v
 }
 
-function num(o: Obj, key: string, min: number, minInclusive: boolean, max = maxDecimal): number {
+/** A Decimal(18, scale) column: integer digits, decimals, and whether 0 is allowed (else it must be > 0). */
+interface DecimalRule {
+  intDigits: number
+  scale: number
+  positive: boolean
+}
+const price8: DecimalRule = { intDigits: 10, scale: 8, positive: true }
+const money4: DecimalRule = { intDigits: 14, scale: 4, positive: false }
+
+/**
+ * A decimal field, as a JSON number or a decimal string, rounded half away from zero to the
+ * column's scale (docs/events.md); the row keeps the number when no rounding was needed,
+ * else the exact rounded text. Bounds are checked after rounding: 1e-300 is not a price.
+ */
+function decimal(o: Obj, key: string, rule: DecimalRule): number | string {
+  const v = field(o, key)
+  const bound = `${rule.positive ? '> 0' : '≥ 0'} and below 1e${rule.intDigits}`
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Reject('OUT_OF_RANGE', `${key} must be ${bound}`)
+    if (exactText(v, rule.scale) !== undefined) {
+      if ((rule.positive ? v <= 0 : v < 0) || v >= 10 ** rule.intDigits) throw new Reject('OUT_OF_RANGE', `${key} must be ${bound}`)
+      return v
+    }
+  } else if (typeof v !== 'string' || !isDecimalText(v)) {
+    throw new Reject('INVALID_TYPE', `${key} must be a number or a decimal string`)
+  }
+  const scaled = toScaled(v, rule.scale)
+  if (scaled.units < 0n || scaled.units >= powerOfTen(rule.intDigits, rule.scale)) throw new Reject('OUT_OF_RANGE', `${key} must be ${bound}`)
+  if (rule.positive && scaled.units === 0n) {
+    throw new Reject('OUT_OF_RANGE', Number(v) > 0 ? `${key} rounds to 0 at ${rule.scale} decimals; it must be > 0` : `${key} must be ${bound}`)
+  }
+  return scaledText(scaled)
+}
+
+function integer(o: Obj, key: string, max: number): number {
   const v = field(o, key)
   if (typeof v !== 'number') throw new Reject('INVALID_TYPE', `${key} must be a number`)
-  if (!Number.isFinite(v) || v >= max) throw new Reject('OUT_OF_RANGE', `${key} must be below ${max}`)
-  if (minInclusive ? v < min : v <= min) throw new Reject('OUT_OF_RANGE', `${key} must be ${minInclusive ? '≥' : '>'} ${min}`)
+  if (!Number.isInteger(v)) throw new Reject('INVALID_VALUE', `${key} must be an integer`)
+  if (v <= 0 || v > max) throw new Reject('OUT_OF_RANGE', `${key} must be between 1 and ${max}`)
   return v
 }
 
@@ -75,17 +124,40 @@ function oneOf<T extends string>(o: Obj, key: string, allowed: readonly T[], fal
   return v as T
 }
 
-/** ISO-8601 string or epoch milliseconds → 'YYYY-MM-DD hh:mm:ss.sss' (UTC). */
-function timestamp(o: Obj): string {
+const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate()
+
+/** A strict ISO-8601 date or date-time → epoch ms; an impossible date (2026-02-30, 24:00) is refused, never rolled over. */
+function isoMs(v: string): number {
+  const m = isoTsRe.exec(v)
+  if (!m) throw new Reject('INVALID_TYPE', 'ts must be an ISO-8601 string or epoch milliseconds')
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone, zoneSign, zh = '0', zm = '0'] = m
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number)
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59 || Number(zh) > 23 || Number(zm) > 59) {
+    throw new Reject('INVALID_VALUE', `ts ${v} is not a real date and time`)
+  }
+  // Stored to the millisecond: finer digits are dropped (the millisecond the instant falls in).
+  const ms = Number(frac.slice(0, 3).padEnd(3, '0'))
+  const offsetMs = zone && zone !== 'Z' ? (zoneSign === '-' ? -1 : 1) * (Number(zh) * 60 + Number(zm)) * 60_000 : 0
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMs
+}
+
+/** ISO-8601 string or epoch milliseconds → 'YYYY-MM-DD hh:mm:ss.sss' (UTC), within the stream's retention. */
+function timestamp(o: Obj, stream: Stream, nowMs: number): string {
   const v = field(o, 'ts')
   let ms: number
-  if (typeof v === 'number') ms = v
-  else if (typeof v === 'string' && isoTsRe.test(v)) {
-    // A timestamp without a zone is UTC, as stored.
-    ms = Date.parse(tsZoneRe.test(v) ? v : `${v.replace(' ', 'T')}Z`)
-  } else throw new Reject('INVALID_TYPE', 'ts must be an ISO-8601 string or epoch milliseconds')
-  if (!Number.isFinite(ms) || ms < minTsMs || ms >= maxTsMs) throw new Reject('OUT_OF_RANGE', 'ts must be between 1970 and 2100')
-  return formatMs(Math.floor(ms))
+  if (typeof v === 'number') {
+    if (Number.isFinite(v) && v >= 0 && v < minEpochMs) {
+      throw new Reject('OUT_OF_RANGE', `ts ${v} is before 1973 in epoch milliseconds: send milliseconds, not seconds`)
+    }
+    ms = Math.floor(v)
+  } else if (typeof v === 'string') ms = isoMs(v)
+  else throw new Reject('INVALID_TYPE', 'ts must be an ISO-8601 string or epoch milliseconds')
+  if (!Number.isFinite(ms) || ms < 0 || ms >= maxTsMs) throw new Reject('OUT_OF_RANGE', 'ts must be between 1970 and 2100')
+  const oldest = oldestAcceptedMs(stream, nowMs)
+  if (oldest !== undefined && ms < oldest) {
+    throw new Reject('OUT_OF_RETENTION', `ts is older than the ${retentionDays[stream]}-day retention of ${stream}: events before ${new Date(oldest).toISOString()} would be dropped`)
+  }
+  return formatMs(ms)
 }
 
 // Events arrive many per second: the 'YYYY-MM-DD hh:mm:ss' part is formatted once per second
@@ -113,21 +185,20 @@ let idCounter = 0
 const idPrefix = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}-`
 const generateId = () => idPrefix + (idCounter++).toString(36)
 
-const validators: Record<Stream, (o: Obj) => Row> = {
-  trades(o) {
+const validators: Record<Stream, (o: Obj, nowMs: number) => Row> = {
+  trades(o, nowMs) {
     return {
       id: o.id === undefined || o.id === null ? generateId() : id(o, 'id', 'event'),
-      ts: timestamp(o),
+      ts: timestamp(o, 'trades', nowMs),
       symbol: id(o, 'symbol', 'symbol'),
-      price: num(o, 'price', 0, false),
-      qty: num(o, 'qty', 0, false),
+      price: decimal(o, 'price', price8),
+      qty: decimal(o, 'qty', price8),
       side: oneOf(o, 'side', tradeSides),
       venue: str(o, 'venue', 64, true),
     }
   },
-  orders(o) {
-    const quantity = num(o, 'quantity', 0, false, 2 ** 32)
-    if (!Number.isInteger(quantity)) throw new Reject('INVALID_VALUE', 'quantity must be an integer')
+  orders(o, nowMs) {
+    const quantity = integer(o, 'quantity', 2 ** 32 - 1)
     const currency = o.currency === undefined || o.currency === null ? 'USD' : str(o, 'currency', 3)
     if (!currencyRe.test(currency)) throw new Reject('INVALID_VALUE', 'currency must be an ISO-4217 code')
     const country = str(o, 'country', 2, true)
@@ -135,22 +206,22 @@ const validators: Record<Stream, (o: Obj) => Row> = {
     const hasCost = o.unit_cost !== undefined && o.unit_cost !== null
     return {
       order_id: id(o, 'order_id', 'order'),
-      ts: timestamp(o),
+      ts: timestamp(o, 'orders', nowMs),
       shop_id: id(o, 'shop_id', 'shop'),
       customer_id: id(o, 'customer_id', 'customer'),
       product_id: id(o, 'product_id', 'product'),
       category: str(o, 'category', 128),
       quantity,
-      unit_price: num(o, 'unit_price', 0, true, 1e14),
-      unit_cost: hasCost ? num(o, 'unit_cost', 0, true, 1e14) : null,
+      unit_price: decimal(o, 'unit_price', money4),
+      unit_cost: hasCost ? decimal(o, 'unit_cost', money4) : null,
       currency,
       status: oneOf(o, 'status', orderStatuses),
       country,
     }
   },
-  web_events(o) {
+  web_events(o, nowMs) {
     return {
-      ts: timestamp(o),
+      ts: timestamp(o, 'web_events', nowMs),
       session_id: id(o, 'session_id', 'session'),
       shop_id: id(o, 'shop_id', 'shop'),
       type: oneOf(o, 'type', webEventTypes),
@@ -160,13 +231,16 @@ const validators: Record<Stream, (o: Obj) => Row> = {
   },
 }
 
-/** Validates one decoded JSON value; returns the raw-table row or the reason it was rejected. */
-export function validateEvent(stream: Stream, value: unknown): Row | Reject {
+/**
+ * Validates one decoded JSON value; returns the raw-table row or the reason it was rejected.
+ * `nowMs` places the retention limit (pass one clock reading per batch).
+ */
+export function validateEvent(stream: Stream, value: unknown, nowMs = Date.now()): Row | Reject {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return new Reject('NOT_AN_OBJECT', 'each line must be a JSON object')
   }
   try {
-    return validators[stream](value as Obj)
+    return validators[stream](value as Obj, nowMs)
   } catch (e) {
     if (e instanceof Reject) return e
     throw e

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createBatcher, createLanePool } from './batcher.ts'
+import { createBatcher, createLanePool, type Part, type Refusal } from './batcher.ts'
 
 /** A write that records its lane and rows and finishes when `release` is called. */
 function gatedWrites() {
   const calls: { lane: number; rows: object[]; release: () => void; fail: (e: Error) => void }[] = []
-  const write = (rows: object[], lane: number) =>
-    new Promise<void>((release, fail) => calls.push({ lane, rows, release: () => release(), fail }))
+  const write = (parts: Part[], lane: number) =>
+    new Promise<Refusal[][]>((release, fail) => calls.push({ lane, rows: parts.flatMap((p) => p.rows), release: () => release(parts.map(() => [])), fail }))
   return { calls, write }
 }
 
@@ -59,13 +59,19 @@ describe('batcher lanes', () => {
     expect(b.pendingRows).toBe(0)
   })
 
-  it('writes a batch over batchRows in chunks of batchRows, one after another on its lane', async () => {
-    const writes: number[][] = []
-    const b = createBatcher(async (rows, lane) => void writes.push([lane, rows.length]), { flushMs: 60_000, batchRows: 2, maxPendingRows: 10_000 })
-    const added = [b.add([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]), b.add([{ n: 6 }])]
+  it('hands the sink one part per add() call, with its key, and flushes at batchRows', async () => {
+    const writes: Part[][] = []
+    const b = createBatcher(async (parts) => (writes.push(parts), parts.map(() => [])), { flushMs: 60_000, batchRows: 3, maxPendingRows: 10_000 })
+    const added = [b.add([{ n: 1 }, { n: 2 }], 'k1'), b.add([{ n: 3 }]), b.add([{ n: 4 }])]
     await b.drain()
     await Promise.all(added)
-    expect(writes).toEqual([[0, 2], [0, 2], [0, 1], [0, 1]])
+    expect(writes).toEqual([[{ rows: [{ n: 1 }, { n: 2 }], key: 'k1' }, { rows: [{ n: 3 }] }], [{ rows: [{ n: 4 }] }]])
+  })
+
+  it('answers each add() with the refusals of its own part', async () => {
+    const b = createBatcher(async (parts) => parts.map((p, i) => (i === 1 ? [{ index: 0, code: 'ENGINE_REFUSED', message: 'no' }] : [])), { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000 })
+    const [a, c] = await Promise.all([b.add([{ n: 1 }]), b.add([{ n: 2 }])])
+    expect([a, c]).toEqual([[], [{ index: 0, code: 'ENGINE_REFUSED', message: 'no' }]])
   })
 
   it('fails only the waiters of the batch whose write failed', async () => {
@@ -73,7 +79,7 @@ describe('batcher lanes', () => {
     calls[0].fail(new Error('disk full'))
     calls[1].release()
     await expect(a).rejects.toMatchObject({ status: 503, code: 'STORAGE_UNAVAILABLE' })
-    await expect(c).resolves.toBeUndefined()
+    await expect(c).resolves.toEqual([])
     await b.drain()
     expect(b.pendingRows).toBe(0)
   })

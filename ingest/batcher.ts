@@ -18,10 +18,31 @@ export interface BatcherOptions {
   onWrite?: (w: { attributes: Record<string, string>; rows: number; seconds: number; ok: boolean }) => void
 }
 
-interface Pending {
+/** The rows of one add() call (one request), written together; `key` marks an idempotent request's rows. */
+export interface Part {
   rows: object[]
+  key?: string
+}
+
+/** A row the engine refused: its index within its part, and why (the other rows are stored). */
+export interface Refusal {
+  index: number
+  code: string
+  message: string
+}
+
+/**
+ * Writes the parts of one batch on `lane` and answers the refused rows of each part (usually
+ * none); throws when nothing could be stored. How rows become INSERTs or Kafka messages is
+ * the sink's business (clickhouse-writer.ts, kafka-sink.ts).
+ */
+export type BatchWrite = (parts: Part[], lane: number) => Promise<Refusal[][]>
+
+interface Pending {
+  parts: Part[]
+  rows: number
   /** ctx: the trace context of the add() call, so the write joins the requests' traces. */
-  waiters: { resolve: () => void; reject: (e: unknown) => void; ctx: Context }[]
+  waiters: { resolve: (refused: Refusal[]) => void; reject: (e: unknown) => void; ctx: Context }[]
 }
 
 export interface LanePool {
@@ -51,11 +72,13 @@ export function createLanePool(count: number): LanePool {
 /**
  * Collects rows for one destination and writes them in batches: a flush happens after
  * `flushMs` or at `batchRows`, whichever comes first, one write per free lane of its pool.
- * `add` resolves only once `write` has stored its rows, so an accepted event is durable.
- * Past `maxPendingRows` waiting, `add` fails with 503 instead of queueing without bound.
+ * `add` resolves only once `write` has stored its rows (with the rows the engine refused,
+ * if any), so an accepted event is durable. Past `maxPendingRows` waiting, `add` fails with
+ * 503 instead of queueing without bound.
  */
-export function createBatcher(write: (rows: object[], lane: number) => Promise<void>, options: BatcherOptions) {
-  let pending: Pending = { rows: [], waiters: [] }
+export function createBatcher(write: BatchWrite, options: BatcherOptions) {
+  const empty = (): Pending => ({ parts: [], rows: 0, waiters: [] })
+  let pending = empty()
   let queuedRows = 0
   let timer: NodeJS.Timeout | undefined
   const lanes = options.lanes ?? createLanePool(1)
@@ -69,13 +92,13 @@ export function createBatcher(write: (rows: object[], lane: number) => Promise<v
   function flush() {
     clearTimeout(timer)
     timer = undefined
-    if (pending.rows.length === 0) return
+    if (pending.rows === 0) return
     const lane = lanes.acquire(flush)
     if (lane === undefined) return
     const batch = pending
-    pending = { rows: [], waiters: [] }
+    pending = empty()
     void traced(batch, lane)
-      .then(() => batch.waiters.forEach((w) => w.resolve()))
+      .then((refused) => batch.waiters.forEach((w, i) => w.resolve(refused[i] ?? [])))
       .catch((cause) => {
         const error = isAppError(cause)
           ? cause
@@ -83,49 +106,47 @@ export function createBatcher(write: (rows: object[], lane: number) => Promise<v
         batch.waiters.forEach((w) => w.reject(error))
       })
       .finally(() => {
-        queuedRows -= batch.rows.length
+        queuedRows -= batch.rows
         lanes.release(lane)
-        if (pending.rows.length >= options.batchRows || (drainers.length > 0 && pending.rows.length > 0)) flush()
-        else if (pending.rows.length > 0) schedule()
+        if (pending.rows >= options.batchRows || (drainers.length > 0 && pending.rows > 0)) flush()
+        else if (pending.rows > 0) schedule()
         if (queuedRows === 0) for (const resolve of drainers.splice(0)) resolve()
       })
   }
 
   /** The batch's span is a child of its first request's span and links to the others. */
-  function traced(batch: Pending, lane: number): Promise<void> {
+  function traced(batch: Pending, lane: number): Promise<Refusal[][]> {
     const [first, ...rest] = batch.waiters
     const links = rest.slice(0, 64).flatMap((w) => linkTo(w.ctx) ?? [])
-    return withSpan('ingest.batch', { parent: first?.ctx, links, attributes: { 'livehouse.rows': batch.rows.length, 'livehouse.requests': batch.waiters.length } }, () => writeInChunks(batch.rows, lane))
+    return withSpan('ingest.batch', { parent: first?.ctx, links, attributes: { 'livehouse.rows': batch.rows, 'livehouse.requests': batch.waiters.length } }, () => observed(batch, lane))
   }
 
-  async function writeInChunks(rows: object[], lane: number) {
-    if (rows.length <= options.batchRows) return observed(rows, lane) // the usual case: no copy
-    for (let i = 0; i < rows.length; i += options.batchRows) await observed(rows.slice(i, i + options.batchRows), lane)
-  }
-
-  async function observed(rows: object[], lane: number) {
+  async function observed(batch: Pending, lane: number): Promise<Refusal[][]> {
     const attributes = options.span?.attributes ?? {}
     const started = performance.now()
     let ok = false
     try {
-      await withSpan(options.span?.name ?? 'batch.write', { attributes: { ...attributes, 'livehouse.rows': rows.length } }, () => write(rows, lane))
+      const refused = await withSpan(options.span?.name ?? 'batch.write', { attributes: { ...attributes, 'livehouse.rows': batch.rows } }, () => write(batch.parts, lane))
       ok = true
+      return refused
     } finally {
-      options.onWrite?.({ attributes, rows: rows.length, seconds: (performance.now() - started) / 1000, ok })
+      options.onWrite?.({ attributes, rows: batch.rows, seconds: (performance.now() - started) / 1000, ok })
     }
   }
 
   return {
-    add(rows: object[]): Promise<void> {
-      if (rows.length === 0) return Promise.resolve()
+    /** Queues one request's rows; resolves with the rows the engine refused (usually none) once the rest are stored. */
+    add(rows: object[], key?: string): Promise<Refusal[]> {
+      if (rows.length === 0) return Promise.resolve([])
       if (queuedRows + rows.length > options.maxPendingRows) {
         return Promise.reject(new AppError(503, 'INGEST_BACKPRESSURE', 'ingestion is saturated; retry shortly', { retryAfterS: 1 }))
       }
       queuedRows += rows.length
-      for (const r of rows) pending.rows.push(r)
+      pending.parts.push(key === undefined ? { rows } : { rows, key })
+      pending.rows += rows.length
       const ctx = activeContext()
-      const done = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject, ctx }))
-      if (pending.rows.length >= options.batchRows) flush()
+      const done = new Promise<Refusal[]>((resolve, reject) => pending.waiters.push({ resolve, reject, ctx }))
+      if (pending.rows >= options.batchRows) flush()
       else schedule()
       return done
     },

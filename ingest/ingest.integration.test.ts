@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gzipSync } from 'node:zlib'
 import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.ts'
+import { retentionDays, streams } from '../core/events.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -97,6 +98,49 @@ describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
     const body = (await res.json()) as { rejected: number; errors: unknown[] }
     expect(body.rejected).toBe(150)
     expect(body.errors).toHaveLength(100)
+  })
+})
+
+describe('values reach ClickHouse as sent, rounded the documented way, or are refused per line (issue 10, findings 10 and 11)', () => {
+  const order = (i: number, extra: object = {}) => ({ order_id: `v${i}`, ts: new Date(t0).toISOString(), shop_id: 'values', customer_id: 'c', product_id: 'p', category: 'k', quantity: 1, unit_price: 1, status: 'completed', ...extra })
+  const errorsOf = async (res: Response) => ((await res.json()) as { accepted: number; errors: { line: number; code: string }[] })
+
+  it('stores 0.123456789 as 0.1235 and refuses 2026-02-30 and epoch seconds instead of changing them', async () => {
+    const res = await ingest(gw, 'orders', [
+      order(1, { unit_price: 0.123456789, unit_cost: '0.00005' }),
+      order(2, { ts: '2026-02-30T10:00:00Z' }),
+      order(3, { ts: Math.floor(t0 / 1000) }),
+      order(4, { ts: '2001-02-03T04:05:06.789Z' }),
+    ])
+    const body = await errorsOf(res)
+    expect(body.errors.map((e) => [e.line, e.code])).toEqual([[2, 'INVALID_VALUE'], [3, 'OUT_OF_RANGE']])
+    const stored = await rows<{ order_id: string; unit_price: string; unit_cost: string | null; ts: string }>(
+      gw.clickhouse('ops'), "SELECT order_id, toString(unit_price) AS unit_price, toString(unit_cost) AS unit_cost, toString(ts) AS ts FROM orders WHERE shop_id = 'values' ORDER BY order_id")
+    expect(stored).toEqual([
+      { order_id: 'v1', unit_price: '0.1235', unit_cost: '0.0001', ts: new Date(t0).toISOString().replace('T', ' ').replace('Z', '') },
+      { order_id: 'v4', unit_price: '1', unit_cost: null, ts: '2001-02-03 04:05:06.789' },
+    ])
+  })
+
+  it('refuses a price of 1e-300 and a trade older than the TTL with a reason, and stores the lines around them', async () => {
+    const res = await ingest(gw, 'trades', [
+      trade(30, { symbol: 'VALS' }),
+      trade(31, { symbol: 'VALS', price: 1e-300 }),
+      trade(32, { symbol: 'VALS', ts: Date.now() - 400 * 86_400_000 }),
+      trade(33, { symbol: 'VALS', price: '12.345678905' }),
+    ])
+    const body = await errorsOf(res)
+    expect([body.accepted, body.errors.map((e) => [e.line, e.code])]).toEqual([2, [[2, 'OUT_OF_RANGE'], [3, 'OUT_OF_RETENTION']]])
+    const stored = await rows<{ id: string; price: string }>(gw.clickhouse('ops'), "SELECT id, toString(price) AS price FROM trades WHERE symbol = 'VALS' ORDER BY id")
+    expect(stored).toEqual([{ id: 't30', price: '10.3' }, { id: 't33', price: '12.34567891' }])
+    const letters = await rows<{ error_code: string }>(gw.clickhouse('ops'), "SELECT error_code FROM dead_letters WHERE raw LIKE '%\"VALS\"%' ORDER BY error_code")
+    expect(letters.map((l) => l.error_code)).toEqual(['OUT_OF_RANGE', 'OUT_OF_RETENTION'])
+  })
+
+  it('refuses by the same retention the raw tables have (their TTL)', async () => {
+    const tables = await rows<{ name: string; engine_full: string }>(gw.clickhouse('ops'), "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN ('trades', 'orders', 'web_events')")
+    const ttlDays = Object.fromEntries(tables.map((t) => [t.name, /TTL toDateTime\(ts\) \+ toIntervalDay\((\d+)\)/.exec(t.engine_full)?.[1]]))
+    expect(Object.fromEntries(streams.map((s) => [s, ttlDays[s] === undefined ? undefined : Number(ttlDays[s])]))).toEqual(retentionDays)
   })
 })
 

@@ -4,16 +4,16 @@ import { createIngestor } from './ingestor.ts'
 import type { EventSink } from './sink.ts'
 import type { Row, Stream } from '../core/events.ts'
 
-const trade = { ts: 0, symbol: 'ACME', price: 1, qty: 1, side: 'buy' }
+const trade = { ts: Date.now(), symbol: 'ACME', price: 1, qty: 1, side: 'buy' }
 const body = [JSON.stringify(trade), '{bad'].join('\n')
 const batching = { flushMs: 1, batchRows: 1000, maxPendingRows: 10_000 }
 
 /** A sink that records what reached it, in order with the dead-letter writes in `log`. */
 function recordingSink(log: string[]): EventSink {
   return {
-    write: async (stream: Stream, rows: Row[]) => void log.push(`${stream}:${rows.length}`),
+    write: async (stream: Stream, rows: Row[]) => (log.push(`${stream}:${rows.length}`), []),
     close: async () => {},
-  } as EventSink
+  }
 }
 
 describe('createIngestor', () => {
@@ -27,7 +27,7 @@ describe('createIngestor', () => {
 
   it('stores the rows once the dead letters are stored, and answers with both counts', async () => {
     const log: string[] = []
-    const deadLetters = createBatcher(async (rows) => void log.push(`dead_letters:${rows.length}`), batching)
+    const deadLetters = createBatcher(async (parts) => (log.push(`dead_letters:${parts.flatMap((p) => p.rows).length}`), parts.map(() => [])), batching)
     const ingestor = createIngestor({ sink: recordingSink(log), deadLetters })
     expect(await ingestor.text('trades', body)).toMatchObject({ accepted: 1, rejected: 1 })
     expect(log).toEqual(['dead_letters:1', 'trades:1'])

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { eventually } from '../test/support/eventually.ts'
 import { ingest, rows, startInProcess } from '../test/support/gateway.ts'
+import { killReport, startLoad } from '../test/support/ingest-load.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka, stopKafka } from '../scripts/kafka.mjs'
 // @ts-expect-error plain ESM script without types
@@ -31,6 +32,7 @@ async function send(batch: ReturnType<typeof trades>) {
 }
 
 const one = async (sql: string) => Number(Object.values((await rows(gw.clickhouse('ops'), sql))[0])[0])
+const lags = async () => (await (await fetch(`${gw.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('livehouse_kafka_consumer_lag_messages{')).map((l) => Number(l.split(' ').at(-1)))
 
 beforeAll(async () => {
   broker = await startKafka({ port: await getFreePort(), dataDir: kafkaDir, fresh: true })
@@ -43,7 +45,7 @@ afterAll(async () => {
   rmSync(kafkaDir, { recursive: true, force: true })
 }, 60_000)
 
-describe('kafkajs → Apache Kafka → ClickHouse Kafka engine → raw tables and rollups', () => {
+describe('kafkajs → Apache Kafka → the Livehouse consumer → raw tables and rollups', () => {
   it('delivers every accepted event exactly, raw and rolled up', async () => {
     for (let i = 0; i < 5; i++) expect((await send(trades(2000))).status).toBe(200)
     const orders = Array.from({ length: 50 }, (_, i) => ({
@@ -59,7 +61,7 @@ describe('kafkajs → Apache Kafka → ClickHouse Kafka engine → raw tables an
     expect(await one("SELECT uniqExactMerge(orders) FROM sales_1m WHERE shop_id = 'kshop'")).toBe(50)
   }, 120_000)
 
-  it('sends a message ClickHouse cannot parse to dead_letters and goes on consuming', async () => {
+  it('sends a message that is not JSON to dead_letters and goes on consuming', async () => {
     const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING })
     const producer = kafka.producer()
     await producer.connect()
@@ -71,31 +73,32 @@ describe('kafkajs → Apache Kafka → ClickHouse Kafka engine → raw tables an
     await eventually(async () => expect(await one("SELECT count() FROM trades WHERE symbol = 'KFK2'")).toBe(100), { timeoutMs: 30_000 })
   }, 60_000)
 
-  it('loses no accepted event when the broker is killed and restarted; answers 503 while it is down', async () => {
-    const killed = send(trades(1000, 'KFK3'))
+  it('answers 503 KAFKA_UNAVAILABLE with Retry-After while the broker is down', async () => {
     await stopKafka({ dataDir: kafkaDir, signal: 'SIGKILL' })
-    await killed
-    const whileDown = await send(trades(10, 'KFK3'))
-    expect(whileDown.status).toBe(503)
-    expect(whileDown.headers.get('retry-after')).toBeTruthy()
-    expect(((await whileDown.json()) as { error: { code: string } }).error.code).toBe('KAFKA_UNAVAILABLE')
+    try {
+      const whileDown = await send(trades(10, 'KFK3'))
+      expect(whileDown.status).toBe(503)
+      expect(whileDown.headers.get('retry-after')).toBeTruthy()
+      expect(((await whileDown.json()) as { error: { code: string } }).error.code).toBe('KAFKA_UNAVAILABLE')
+    } finally {
+      await startKafka({ dataDir: kafkaDir })
+    }
+  }, 120_000)
+
+  it('broker SIGKILLed under load and restarted: lost 0, duplicated 0, in trades and in candles (issue 17 item 2)', async () => {
+    const load = startLoad({ url: () => gw.url, symbol: 'BKILL', batches: 60, batchRows: 500, concurrency: 4 })
+    await eventually(() => expect(load.acceptedBatches()).toBeGreaterThanOrEqual(15), { timeoutMs: 120_000, intervalMs: 20 })
+    await stopKafka({ dataDir: kafkaDir, signal: 'SIGKILL' })
+    await eventually(() => expect(load.retries()).toBeGreaterThan(0), { timeoutMs: 60_000, intervalMs: 20 })
     await startKafka({ dataDir: kafkaDir })
-    await eventually(async () => expect((await send(trades(500, 'KFK3'))).status).toBe(200), { timeoutMs: 60_000, intervalMs: 1000 })
-    const ids = [...accepted]
-    await eventually(
-      async () => {
-        const [{ missing }] = await rows<{ missing: string }>(
-          gw.clickhouse('ops'),
-          'SELECT length(arrayFilter(x -> NOT has(stored, x), {ids:Array(String)})) AS missing FROM (SELECT groupArray(id) AS stored FROM trades)',
-          { ids },
-        )
-        expect(Number(missing)).toBe(0)
-      },
-      { timeoutMs: 90_000, intervalMs: 500 },
-    )
-    // At-least-once: a batch answered 503 while the broker died may still have landed; report how often (docs/operations.md).
-    const [dup] = await rows<{ stored: string; distinct: string }>(gw.clickhouse('ops'), "SELECT count() AS stored, uniqExact(id) AS distinct FROM trades WHERE startsWith(symbol, 'KFK')")
-    console.log(`kafka failover: accepted ${accepted.size}, stored ${dup.stored}, distinct ${dup.distinct}, duplicates ${Number(dup.stored) - Number(dup.distinct)}`)
-    expect(Number(dup.distinct)).toBeGreaterThanOrEqual(accepted.size)
-  }, 240_000)
+    const { accepted, retries } = await load.done
+    expect(accepted.size).toBe(60 * 500)
+    await eventually(async () => expect(await one("SELECT uniqExact(id) FROM trades WHERE symbol = 'BKILL'")).toBe(accepted.size), { timeoutMs: 120_000, intervalMs: 500 })
+    await eventually(async () => expect((await lags()).every((l) => l === 0)).toBe(true), { timeoutMs: 60_000, intervalMs: 500 })
+    const stored = await one("SELECT count() FROM trades WHERE symbol = 'BKILL'")
+    const distinct = await one("SELECT uniqExact(id) FROM trades WHERE symbol = 'BKILL'")
+    const rollup = await one("SELECT sum(trades) FROM candles_1m WHERE symbol = 'BKILL'")
+    const row = killReport('broker kill -9', accepted.size, stored, distinct, accepted.size - distinct, rollup, retries)
+    expect(row).toMatchObject({ lost: 0, duplicated: 0, rollupTrades: accepted.size })
+  }, 300_000)
 })

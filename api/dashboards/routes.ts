@@ -8,6 +8,7 @@ import type { CatalogQuery } from '../history/catalog.ts'
 import { formatTime, isoFromClickHouse } from '../history/params.ts'
 import { readBody } from '../http/body.ts'
 import { requireRole, type AppEnv } from '../http/middleware.ts'
+import type { RateLimits } from '../ratelimit/middleware.ts'
 import { dashboardUpdate, type Dashboard, type DashboardInput } from './schema.ts'
 
 export interface DashboardOptions {
@@ -16,7 +17,11 @@ export interface DashboardOptions {
   clickhouse: ClickHouseClient
   catalog: Map<string, CatalogQuery>
   maxBodyBytes?: number
+  /** Request limits (per peer, per token); without them only authentication. */
+  limits?: RateLimits
 }
+
+const dashboardRoles = access.surfaceRoles.dashboards
 
 interface Row {
   id: string
@@ -95,8 +100,9 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     return id
   }
 
-  app.use('/api/v1/dashboards', requireRole(o.auth, access.surfaceRoles.dashboards))
-  app.use('/api/v1/dashboards/*', requireRole(o.auth, access.surfaceRoles.dashboards))
+  const guard = o.limits ? o.limits.guard(o.auth, dashboardRoles) : requireRole(o.auth, dashboardRoles)
+  app.use('/api/v1/dashboards', guard)
+  app.use('/api/v1/dashboards/*', guard)
 
   app.get('/api/v1/dashboards', async (c) => {
     const rows = await load(c.get('principal').sub)

@@ -15,13 +15,26 @@ export const contentTypes: Record<Format, string> = {
   msgpack: 'application/msgpack',
 }
 
-/** `?format=` wins (download links), then the Accept header; JSON by default. */
+const acceptable: Record<string, Format> = {
+  'application/json': 'json', 'text/csv': 'csv',
+  'application/msgpack': 'msgpack', 'application/x-msgpack': 'msgpack', 'application/vnd.msgpack': 'msgpack',
+}
+
+/**
+ * `?format=` wins (download links), then the Accept header: the listed type with the highest
+ * quality, the first of equals; never one listed with q=0. JSON by default.
+ */
 export function negotiate(accept: string | undefined, format: string | undefined): Format | undefined {
   if (format) return (['json', 'csv', 'msgpack'] as const).find((f) => f === format)
-  const a = (accept ?? '').toLowerCase()
-  if (a.includes('text/csv')) return 'csv'
-  if (a.includes('application/msgpack') || a.includes('application/x-msgpack') || a.includes('application/vnd.msgpack')) return 'msgpack'
-  return 'json'
+  let best: { format: Format; q: number } | undefined
+  for (const entry of (accept ?? '').toLowerCase().split(',')) {
+    const [type, ...params] = entry.split(';').map((p) => p.trim())
+    const f = acceptable[type]
+    const qParam = params.find((p) => /^q\s*=/.test(p))
+    const q = qParam === undefined ? 1 : Number(qParam.slice(qParam.indexOf('=') + 1))
+    if (f && q > 0 && (!best || q > best.q)) best = { format: f, q }
+  }
+  return best?.format ?? 'json'
 }
 
 /** RFC 4180 CSV with a header row; arrays and objects as JSON, null as an empty field. */

@@ -10,7 +10,7 @@ import type { Workload } from '../clickhouse/client.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import { createRateLimiter } from '../ratelimit/ratelimit.ts'
-import { createSqlServer, lockAnalystSession } from '../sql/server.ts'
+import { createRateLimits, type RateLimits } from '../ratelimit/middleware.ts'
 import { loadCatalog } from './catalog.ts'
 import { createHistoryRoutes } from './routes.ts'
 
@@ -23,13 +23,13 @@ export interface HistoryConfig {
   CACHE_NAMESPACE: string
 }
 
-/** The historical API, dashboards and the analysts' SQL port, wired once (see api/livehouse.ts). */
+/** The historical API and dashboards, wired once (see api/livehouse.ts; the analysts' SQL port is api/sql). */
 export interface History {
   routes: Hono<AppEnv>[]
   checks: ReadinessCheck[]
-  /** Fetch handler of the read-only ClickHouse HTTP interface (SQL_PORT). */
-  sqlFetch: (request: Request) => Response | Promise<Response>
   cache: Cache
+  /** Request limits for every authenticated route group (api/ratelimit/middleware.ts). */
+  limits: RateLimits
   close(): Promise<void>
 }
 
@@ -46,13 +46,14 @@ export async function createHistory(o: {
   const cache = createCache({ redis, l1MaxEntries: config.CACHE_L1_ENTRIES, namespace: config.CACHE_NAMESPACE, observe: o.cacheObserver })
   const limiter = createRateLimiter({ redis, namespace: config.CACHE_NAMESPACE })
   const catalog = loadCatalog()
-  await lockAnalystSession(o.clickhouse('analyst'))
 
+  const limits = { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S }
+  const rateLimits = createRateLimits(limiter, limits)
   const api = createHistoryRoutes({
     auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now,
-    limits: { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S },
+    limits,
   })
-  const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops') })
+  const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops'), limits: rateLimits })
   const root = new Hono<AppEnv>()
   if (config.CORS_ORIGINS.length) {
     const origin = config.CORS_ORIGINS.includes('*') ? '*' : config.CORS_ORIGINS
@@ -60,12 +61,11 @@ export async function createHistory(o: {
   }
   root.route('/', api)
   root.route('/', dashboards)
-  const sql = createSqlServer({ auth, clickhouse: o.clickhouse('analyst') })
   return {
     routes: [root],
     checks: redis ? [{ name: 'redis', check: () => cache.check() }] : [],
-    sqlFetch: (req) => sql.fetch(req),
     cache,
+    limits: rateLimits,
     async close() {
       redis?.disconnect()
     },

@@ -1,5 +1,5 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
-import { Hono, type MiddlewareHandler } from 'hono'
+import { Hono } from 'hono'
 import { type Auth } from '../auth.ts'
 import { hasRole, type Principal } from '../../core/roles.ts'
 import type { Cache } from '../cache/cache.ts'
@@ -8,6 +8,7 @@ import { AppError } from '../../core/errors.ts'
 import { authenticate, checkRole, type AppEnv } from '../http/middleware.ts'
 import { bytesBody } from '../http/raw-body.ts'
 import type { RateLimiter } from '../ratelimit/ratelimit.ts'
+import { createRateLimits } from '../ratelimit/middleware.ts'
 import type { CatalogQuery } from './catalog.ts'
 import { contentTypes, negotiate, toCsv, toMsgpack, type Format, type QueryResult } from './formats.ts'
 import { buildOpenApi } from './openapi.ts'
@@ -40,20 +41,6 @@ const catalogSettings = (timeoutS: number): ClickHouseSettings => ({
   readonly: '1',
 })
 
-/** Per-IP limit before authentication, per-token limit after it: 429 with Retry-After. */
-function rateLimit(limiter: RateLimiter, keyOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | undefined, limit: number): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const key = keyOf(c)
-    if (key !== undefined && limit > 0) {
-      const r = limiter.hit(key, limit)
-      if (!r.ok) throw new AppError(429, 'RATE_LIMITED', 'too many requests', { retryAfterS: r.retryAfterS })
-    }
-    await next()
-  }
-}
-
-const clientIp = (c: { env?: AppEnv['Bindings'] }) => `ip:${c.env?.remoteAddress ?? 'local'}`
-
 /** GET /api/v1/q, /api/v1/q/{name}, /api/v1/openapi.json. */
 export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
@@ -82,8 +69,7 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   }
 
   const authenticated = authenticate(o.auth)
-  const byIp = rateLimit(o.limiter, clientIp, o.limits.perIpPerS)
-  const byToken = rateLimit(o.limiter, (c) => `sub:${c.get('principal').sub}`, o.limits.perTokenPerS)
+  const { byIp, byToken } = createRateLimits(o.limiter, o.limits)
 
   app.get('/api/v1/openapi.json', (c) => c.body(openapi, 200, { 'content-type': contentTypes.json }))
 

@@ -1,21 +1,66 @@
 import { describe, expect, it } from 'vitest'
 import type { Stream } from '../../core/events.ts'
-import type { Ingestor } from '../../ingest/ingestor.ts'
+import type { IngestOptions, Ingestor } from '../../ingest/ingestor.ts'
+import { createApp } from '../app.ts'
 import { createAuth, generateSecret } from '../auth.ts'
+import { createLogger } from '../log.ts'
+import type { Claim, IdempotencyStore } from './idempotency.ts'
 import { createIngestRoutes } from './routes.ts'
 
 const trade = { ts: 0, symbol: 'ACME', price: 1, qty: 1, side: 'buy' }
 const body = [JSON.stringify(trade), '{bad'].join('\n')
 
+/** Answers in a Map, claims in a Set: the contract of the real stores in a few lines. */
+function memoryStore(): IdempotencyStore {
+  const answers = new Map<string, { fingerprint: string; answer: string }>()
+  const busy = new Set<string>()
+  return {
+    async begin(scope, fingerprint): Promise<Claim> {
+      const done = answers.get(scope)
+      if (done) return done.fingerprint === fingerprint ? { kind: 'done', answer: done.answer } : { kind: 'mismatch' }
+      if (busy.has(scope)) return { kind: 'busy' }
+      busy.add(scope)
+      return { kind: 'new', finish: async (answer) => (answers.set(scope, { fingerprint, answer }), void busy.delete(scope)), release: async () => void busy.delete(scope) }
+    },
+    close: async () => {},
+  }
+}
+
+async function setup(text: Ingestor['text']) {
+  const auth = createAuth(generateSecret())
+  const routes = createIngestRoutes({ auth, ingestor: { text } as Ingestor, maxBodyBytes: 1024, idempotency: memoryStore() })
+  const app = createApp({ log: createLogger('silent'), checks: [], routes: [routes] })
+  const token = await auth.sign({ sub: 'p', roles: ['ingest'], symbols: ['*'], shops: ['*'] }, '1h')
+  const post = (b: string, headers: Record<string, string> = {}) => app.request('/v1/events/trades', { method: 'POST', body: b, headers: { authorization: `Bearer ${token}`, ...headers } })
+  return { post }
+}
+
 describe('createIngestRoutes', () => {
   it('hands the body to the ingestor it is given (the one the demo generator shares)', async () => {
-    const auth = createAuth(generateSecret())
     const seen: string[] = []
-    const ingestor = { text: async (stream: Stream, text: string) => (seen.push(`${stream}:${text}`), { accepted: 1, rejected: 0, errors: [] }) } as unknown as Ingestor
-    const app = createIngestRoutes({ auth, ingestor, maxBodyBytes: 1024 })
-    const token = await auth.sign({ sub: 'p', roles: ['ingest'], symbols: ['*'], shops: ['*'] }, '1h')
-    const res = await app.request('/v1/events/trades', { method: 'POST', body, headers: { authorization: `Bearer ${token}` } })
+    const { post } = await setup(async (stream: Stream, text: string) => (seen.push(`${stream}:${text}`), { accepted: 1, rejected: 0, errors: [] }))
+    const res = await post(body)
     expect([res.status, await res.json()]).toEqual([200, { accepted: 1, rejected: 0, errors: [] }])
     expect(seen).toEqual([`trades:${body}`])
+  })
+
+  it('with an Idempotency-Key, ingests once and replays the first answer; a different body is 422, a concurrent twin 409', async () => {
+    const keys: (string | undefined)[] = []
+    let release = () => {}
+    const gate = new Promise<void>((r) => (release = r))
+    const { post } = await setup(async (_s: Stream, _t: string, o: IngestOptions = {}) => (keys.push(o.key), await gate, { accepted: keys.length, rejected: 0, errors: [] }))
+    const first = post(body, { 'idempotency-key': 'k-1' })
+    await new Promise((r) => setImmediate(r))
+    const twin = await post(body, { 'idempotency-key': 'k-1' })
+    expect([twin.status, twin.headers.get('retry-after')]).toEqual([409, '1'])
+    release()
+    expect(await (await first).json()).toEqual({ accepted: 1, rejected: 0, errors: [] })
+    const retry = await post(body, { 'idempotency-key': 'k-1' })
+    expect([retry.status, retry.headers.get('idempotent-replayed'), await retry.json()]).toEqual([200, 'true', { accepted: 1, rejected: 0, errors: [] }])
+    const other = await post(`${body}\n`, { 'idempotency-key': 'k-1' })
+    expect(other.status).toBe(422)
+    expect(keys).toHaveLength(1)
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}$/) // the ingestor gets a hash, never the client's key
+    expect((await post(body, { 'idempotency-key': 'a b' })).status).toBe(400)
   })
 })

@@ -18,6 +18,8 @@ export interface ChannelSpec<P = any> {
   authorize(principal: Principal, p: P): boolean
   /** Canonical identity of a live query: one per distinct topic however many watch it. */
   topic(p: P): string
+  /** The symbols or shops the channel is about (api/live/entities.ts: never-seen ones are capped); none = all. */
+  about?(p: P): { kind: 'symbol' | 'shop'; ids: string[] }
   meta: ChannelMeta
   /** series: rows keyed by a time bucket, read from `since`; table: the whole (small) result every tick. */
   mode: 'series' | 'table' | 'tape'
@@ -53,6 +55,7 @@ const candles: ChannelSpec<z.infer<typeof candleParams>> = {
   parse: (raw) => candleParams.parse(raw),
   authorize: (pr, p) => hasRole(pr, market) && mayAccess(pr.symbols, p.symbol),
   topic: (p) => `candles/${p.interval}/${p.symbol}`,
+  about: (p) => ({ kind: 'symbol', ids: [p.symbol] }),
   meta: { columns: ['t', 'open', 'high', 'low', 'close', 'volume', 'trades', 'vwap'], key: [0], time: 0 },
   mode: 'series',
   bucketMs: (p) => intervals[p.interval],
@@ -83,6 +86,7 @@ const ticker: ChannelSpec<{ symbols: string[] | '*' }> = {
   },
   authorize: (pr, p) => hasRole(pr, market) && (p.symbols === '*' ? pr.symbols === '*' : p.symbols.every((s) => mayAccess(pr.symbols, s))),
   topic: (p) => `ticker/${p.symbols === '*' ? '*' : p.symbols.join(',')}`,
+  about: (p) => ({ kind: 'symbol', ids: p.symbols === '*' ? [] : p.symbols }),
   meta: { columns: ['symbol', 'last', 'open_24h', 'change', 'change_pct', 'volume_24h', 'trades_24h'], key: [0], time: -1 },
   mode: 'table',
   bucketMs: () => 60_000,
@@ -102,6 +106,7 @@ const tape: ChannelSpec<z.infer<typeof tapeParams>> = {
   parse: (raw) => tapeParams.parse(raw),
   authorize: (pr, p) => hasRole(pr, market) && mayAccess(pr.symbols, p.symbol),
   topic: (p) => `trades/${p.symbol}`,
+  about: (p) => ({ kind: 'symbol', ids: [p.symbol] }),
   meta: { columns: ['t', 'id', 'price', 'qty', 'side'], key: [1], time: 0 },
   mode: 'tape',
   bucketMs: () => 0,
@@ -130,6 +135,7 @@ const sales: ChannelSpec<z.infer<typeof salesParams>> = {
   parse: (raw) => salesParams.parse(raw),
   authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `sales/${p.interval}/${p.shop}`,
+  about: (p) => ({ kind: 'shop', ids: [p.shop] }),
   meta: { columns: ['t', 'currency', 'revenue', 'cost', 'units', 'orders', 'customers', 'aov'], key: [0, 1], time: 0 },
   mode: 'series',
   bucketMs: (p) => intervals[p.interval],
@@ -151,6 +157,7 @@ const topProducts: ChannelSpec<z.infer<typeof topParams>> = {
   parse: (raw) => topParams.parse(raw),
   authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `top_products/${p.window}/${p.n}/${p.shop}`,
+  about: (p) => ({ kind: 'shop', ids: [p.shop] }),
   meta: { columns: ['product_id', 'category', 'currency', 'revenue', 'units', 'orders'], key: [0, 1, 2], time: -1 },
   mode: 'table',
   bucketMs: () => 3_600_000,
@@ -169,6 +176,7 @@ const funnel: ChannelSpec<z.infer<typeof funnelParams>> = {
   parse: (raw) => funnelParams.parse(raw),
   authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `funnel/${p.shop}`,
+  about: (p) => ({ kind: 'shop', ids: [p.shop] }),
   meta: {
     columns: ['t', 'views', 'add_to_cart', 'checkout', 'purchase', 'sessions', 'view_sessions', 'add_to_cart_sessions', 'checkout_sessions', 'purchase_sessions'],
     key: [0],

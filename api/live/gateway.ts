@@ -1,22 +1,25 @@
-// The live gateway: WebSocket connections, subscriptions, limits and slow-client
-// conflation. Frames come from the protocol codec, rows from the scheduler's live
-// queries; this file knows sockets only through transport's Socket interface.
+// The live gateway, composed along its seams: transport (api/transport/websocket.ts), the
+// protocol session per connection (session.ts, connection.ts), the subscription registry and
+// its limits (registry.ts, entities.ts), the broker that runs live queries (broker.ts: in
+// process, or replication.ts across replicas), fan-out to sockets (fanout.ts) and server-side
+// watchers (watch.ts). Frames are built by the protocol module (api/protocol).
 import type { ClickHouseClient } from '@clickhouse/client'
-import { ZodError } from 'zod'
 import type { Auth } from '../auth.ts'
-import type { Principal } from '../../core/roles.ts'
 import type { Logger } from '../log.ts'
-import {
-  C, CloseCodes, decodeClientFrame, encodeServerFrame, ErrorCodes, PROTOCOL_VERSION, ProtocolError, S,
-  type ClientFrame, type ErrorReason, type Limits,
-} from '../protocol/index.ts'
-import type { Server, Socket, WebSocketHandler } from '../transport/uws.ts'
-import { channels } from './channels.ts'
-import { baseOf, toBlock, type Block, type Change, type LiveQuery } from './live-query.ts'
-import { createScheduler, type Scheduler, type SchedulerOptions, type Watched } from './scheduler.ts'
-import { authenticateUpgrade } from './upgrade.ts'
+import { deltaFrame, type Change, type Limits } from '../protocol/index.ts'
+import type { Server } from '../transport/uws.ts'
+import type { WebSocketHandler } from '../transport/websocket.ts'
+import { createMemoryBroker, type BrokerFactory, type BrokerOptions, type LiveBroker } from './broker.ts'
+import type { Connection } from './connection.ts'
+import { createEntityIndex } from './entities.ts'
+import { createFanout } from './fanout.ts'
+import type { LiveQuery } from './live-query.ts'
+import { createRegistry, type AdmissionLimits } from './registry.ts'
+import { createSession } from './session.ts'
+import { createWatches, type Watch, type WatchListener } from './watch.ts'
+import type { Principal } from '../../core/roles.ts'
 
-export interface LiveGatewayOptions {
+export interface LiveGatewayOptions extends AdmissionLimits {
   tickMs: number
   maxSubscriptions: number
   maxFrameBytes: number
@@ -30,239 +33,77 @@ export interface LiveGatewayOptions {
   maxClientBufferBytes: number
   /** Client errors tolerated per minute before the connection is closed. */
   maxStrikesPerMin: number
-  /** Replaces the in-process scheduler: api/live/replication.ts shares live queries between gateways. */
-  createScheduler?: (o: LiveSchedulerOptions) => Scheduler
+  /** Replaces the in-process broker: api/live/replication.ts shares live queries between gateways. */
+  createScheduler?: BrokerFactory
   /** Every tick's duration in ms (livehouse_live_tick_duration_seconds). */
   onTick?(ms: number): void
+  /** A tick starts no read after this long (scheduler.ts). */
+  tickBudgetMs?: number
 }
 
-/** What a scheduler gets from the gateway; `deliver` fans an encoded DELTA of `lq` out to this gateway's watchers. */
-export type LiveSchedulerOptions = SchedulerOptions & { deliver(lq: LiveQuery, frame: Uint8Array): void }
-
-interface Sub {
-  sid: number
-  w: Watched
-  conn: Conn
-  state: 'pending' | 'live' | 'stale'
-}
-
-interface Conn {
-  principal: Principal
-  socket?: Socket<Conn>
-  subs: Map<number, Sub>
-  tokens: number
-  refilledAt: number
-  strikes: number
-  strikesSince: number
-  closed: boolean
-}
+/** What a broker gets from the gateway (kept under its former name). */
+export type LiveSchedulerOptions = BrokerOptions
 
 export interface LiveGateway {
-  websocket: WebSocketHandler<Conn>
+  websocket: WebSocketHandler<Connection>
   attach(server: Server): void
   start(): void
   stop(): Promise<void>
-  stats(): { connections: number; liveQueries: number; effectiveTickMs: number; lastTickMs: number; conflated: number; disconnectedSlow: number }
+  /**
+   * Rides a live query without a socket (alert rules): see watch.ts. `onChange` gets the current
+   * rows first, then every change, on the gateway that leads the channel only.
+   */
+  watch(channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch
+  stats(): {
+    connections: number; liveQueries: number; effectiveTickMs: number; lastTickMs: number; conflated: number; disconnectedSlow: number
+    watchers: number; unseenChannels: number
+  }
   /** Called after every published delta (metrics, the benchmark's JSON baseline). */
   onPublish?: (lq: LiveQuery, frame: Uint8Array) => void
 }
 
 export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient; tickClients?: ClickHouseClient[]; auth: Auth; log: Logger }): LiveGateway {
   let server: Server | undefined
-  const watchers = new Map<number, Set<Sub>>()
   let connections = 0
-  let conflated = 0
-  let disconnectedSlow = 0
   const limits: Limits = {
     maxSubscriptions: o.maxSubscriptions, maxFrameBytes: o.maxFrameBytes, maxFramesPerSecond: o.maxFramesPerS,
     tickMs: o.tickMs, snapshotBuckets: o.snapshotBuckets,
+    maxChannelsPerToken: o.maxChannelsPerToken, maxUnseenChannelsPerToken: o.maxUnseenChannelsPerToken,
   }
-  const schedulerOptions: LiveSchedulerOptions = {
-    ...o,
-    onChange: (lq, change) => deliver(lq, encodeDelta(lq, change)),
-    onError: (lq, error) => o.log.warn('live query failed', { topic: lq.topic, error }),
-    deliver,
-  }
-  const scheduler = (o.createScheduler ?? createScheduler)(schedulerOptions)
+  const registry = createRegistry(o)
+  const entities = createEntityIndex({ ch: o.ch, log: o.log })
+  const fanout = createFanout({ ...o, publish: (topic, frame) => server?.publish(topic, frame) })
+  const watches = createWatches({ broker: () => broker, log: o.log })
 
-  function send(conn: Conn, frame: Uint8Array): number {
-    return conn.closed || !conn.socket ? 2 : conn.socket.send(frame)
-  }
-
-  function sendError(conn: Conn, reason: ErrorReason, message: string, sid: number | null = null, temporary = false) {
-    send(conn, encodeServerFrame({ type: S.ERROR, sid, code: ErrorCodes[reason], reason, message, temporary }))
-  }
-
-  /** A client-caused error: answered with a frame; too many per minute close the connection. */
-  function strike(conn: Conn, reason: ErrorReason, message: string, sid: number | null = null) {
-    const now = Date.now()
-    if (now - conn.strikesSince > 60_000) (conn.strikes = 0), (conn.strikesSince = now)
-    sendError(conn, reason, message, sid)
-    if (++conn.strikes > o.maxStrikesPerMin && !conn.closed) conn.socket?.end(CloseCodes.ABUSE, 'too many protocol errors')
-  }
-
-  function sendSnapshot(sub: Sub, block: Block, since: number | null = null) {
-    const { lq } = sub.w
-    const frame = encodeServerFrame({ type: S.SNAPSHOT, sid: sub.sid, cid: lq.cid, seq: lq.seq, meta: lq.spec.meta, base: block.base, cols: block.cols, since })
-    return send(sub.conn, frame)
-  }
-
-  /** Sends a fresh snapshot and (re)joins the channel's pub/sub topic. */
-  function goLive(sub: Sub, block: Block = sub.w.lq.snapshot(), since: number | null = null) {
-    if (sendSnapshot(sub, block, since) === 2) return void (sub.state = 'stale')
-    sub.conn.socket!.subscribe(sub.w.lq.topic)
-    sub.state = 'live'
-  }
-
-  function deliver(lq: LiveQuery, frame: Uint8Array) {
-    const subs = watchers.get(lq.cid)
-    const stale: Sub[] = []
-    // Conflation: a client this far behind misses deltas and gets a snapshot once it drains.
-    if (subs) for (const sub of subs) {
-      if (sub.state === 'stale') stale.push(sub)
-      if (sub.state !== 'live' || sub.conn.closed) continue
-      const buffered = sub.conn.socket!.bufferedBytes()
-      if (buffered > o.maxClientBufferBytes) {
-        disconnectedSlow++
-        sub.conn.socket!.end(CloseCodes.TOO_SLOW, 'client too slow')
-      } else if (buffered > o.slowClientBytes) {
-        sub.state = 'stale'
-        conflated++
-        sub.conn.socket!.unsubscribe(lq.topic)
-      }
-    }
-    server?.publish(lq.topic, frame)
-    for (const sub of stale) if (sub.state === 'stale' && !sub.conn.closed) recover(sub)
+  /** One DELTA of `lq` to every socket and server-side watcher of this gateway. */
+  function deliver(lq: LiveQuery, frame: Uint8Array, change?: Change) {
+    fanout.deliver(lq, frame, registry.subscribersOf(lq.cid))
+    watches.deliver(lq, frame, change)
     gateway.onPublish?.(lq, frame)
   }
+  const broker: LiveBroker = (o.createScheduler ?? createMemoryBroker)({
+    ...o,
+    onChange: (lq, change) => deliver(lq, deltaFrame(lq.cid, lq.seq, change, lq.spec.meta.time, Date.now()), change),
+    onError: (lq, error) => o.log.warn('live query failed', { topic: lq.topic, error }),
+    deliver: (lq, frame) => deliver(lq, frame),
+  })
 
-  function recover(sub: Sub) {
-    if (sub.conn.socket!.bufferedBytes() < o.slowClientBytes / 2) goLive(sub)
-  }
-
-  function subscribe(conn: Conn, f: Extract<ClientFrame, { op: typeof C.SUBSCRIBE }>) {
-    if (conn.subs.has(f.sid)) return strike(conn, 'ALREADY_SUBSCRIBED', 'sid already in use', f.sid)
-    if (conn.subs.size >= o.maxSubscriptions) return strike(conn, 'TOO_MANY_SUBSCRIPTIONS', `at most ${o.maxSubscriptions} subscriptions`, f.sid)
-    const spec = channels.get(f.channel)
-    if (!spec) return strike(conn, 'UNKNOWN_CHANNEL', 'unknown channel', f.sid)
-    let params: unknown
-    try {
-      params = spec.parse(f.params, conn.principal)
-    } catch (e) {
-      const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
-      return strike(conn, 'BAD_ARGUMENT', detail.slice(0, 200), f.sid)
-    }
-    if (!spec.authorize(conn.principal, params)) return strike(conn, 'FORBIDDEN', 'not entitled to this channel', f.sid)
-    const topic = spec.topic(params)
-    for (const s of conn.subs.values()) if (s.w.lq.topic === topic) return strike(conn, 'ALREADY_SUBSCRIBED', 'already subscribed to this channel', f.sid)
-    const w = scheduler.acquire(spec, params, topic)
-    const sub: Sub = { sid: f.sid, w, conn, state: 'pending' }
-    conn.subs.set(f.sid, sub)
-    if (!watchers.has(w.lq.cid)) watchers.set(w.lq.cid, new Set())
-    watchers.get(w.lq.cid)!.add(sub)
-    const current = () => !conn.closed && conn.subs.get(f.sid) === sub
-    w.ready
-      .then(async () => {
-        const missed = f.resume ? await w.lq.readSince(f.resume.t) : null
-        if (current()) goLive(sub, missed?.block, missed?.since ?? null)
-      })
-      .catch((error) => {
-        o.log.warn('live subscribe failed', { topic, error })
-        if (!current()) return
-        drop(sub)
-        sendError(conn, 'UNAVAILABLE', 'the channel cannot be read right now; retry later', f.sid, true)
-      })
-  }
-
-  function drop(sub: Sub) {
-    sub.conn.subs.delete(sub.sid)
-    const set = watchers.get(sub.w.lq.cid)
-    set?.delete(sub)
-    if (set?.size === 0) watchers.delete(sub.w.lq.cid)
-    if (!sub.conn.closed && sub.state !== 'pending') sub.conn.socket!.unsubscribe(sub.w.lq.topic)
-    scheduler.release(sub.w)
-  }
-
-  function handle(conn: Conn, f: ClientFrame) {
-    if (f.op === C.PING) return void send(conn, encodeServerFrame({ type: S.PONG, id: f.id, serverMs: Date.now() }))
-    if (f.op === C.SUBSCRIBE) return subscribe(conn, f)
-    const sub = conn.subs.get(f.sid)
-    if (!sub) return strike(conn, 'NOT_SUBSCRIBED', 'no such subscription', f.sid)
-    if (f.op === C.UNSUBSCRIBE) {
-      drop(sub)
-      return void send(conn, encodeServerFrame({ type: S.UNSUBSCRIBED, sid: f.sid }))
-    }
-    if (sub.state === 'live') sendSnapshot(sub, sub.w.lq.snapshot())
-  }
-
-  /** Token bucket over inbound frames. */
-  function allow(conn: Conn): boolean {
-    const now = Date.now()
-    conn.tokens = Math.min(o.maxFramesPerS, conn.tokens + ((now - conn.refilledAt) * o.maxFramesPerS) / 1000)
-    conn.refilledAt = now
-    if (conn.tokens < 1) return false
-    conn.tokens--
-    return true
-  }
-
-  const websocket: WebSocketHandler<Conn> = {
-    path: '/ws',
-    // Frames up to 16× the protocol limit get an error frame; larger ones uWS closes with 1009.
-    maxPayloadBytes: o.maxFrameBytes * 16,
-    maxBackpressureBytes: o.maxClientBufferBytes * 2,
-    idleTimeoutS: 120,
-    async upgrade(request) {
-      const principal = await authenticateUpgrade(o.auth, request)
-      if (principal instanceof Response) return principal
-      return { principal, subs: new Map(), tokens: o.maxFramesPerS, refilledAt: Date.now(), strikes: 0, strikesSince: Date.now(), closed: false }
-    },
-    open(socket) {
-      connections++
-      socket.data.socket = socket
-      send(socket.data, encodeServerFrame({ type: S.HELLO, version: PROTOCOL_VERSION, limits, sub: socket.data.principal.sub }))
-    },
-    message(socket, bytes, isBinary) {
-      const conn = socket.data
-      try {
-        if (!allow(conn)) return strike(conn, 'RATE_LIMITED', `at most ${o.maxFramesPerS} frames per second`)
-        if (!isBinary) return strike(conn, 'BAD_FRAME', 'frames are binary MessagePack')
-        if (bytes.byteLength > o.maxFrameBytes) return strike(conn, 'FRAME_TOO_LARGE', `frames are at most ${o.maxFrameBytes} bytes`)
-        handle(conn, decodeClientFrame(bytes))
-      } catch (e) {
-        if (e instanceof ProtocolError) return strike(conn, e.reason, e.message, e.sid)
-        o.log.error('live message failed', { error: e })
-        sendError(conn, 'INTERNAL', 'internal error', null, true)
-      }
-    },
-    drain(socket) {
-      for (const sub of socket.data.subs.values()) if (sub.state === 'stale') recover(sub)
-    },
-    close(socket) {
-      const conn = socket.data
-      connections--
-      conn.closed = true
-      for (const sub of [...conn.subs.values()]) drop(sub)
-    },
+  const session = createSession({ ...o, limits, registry, fanout, entities, broker: () => broker })
+  const websocket: WebSocketHandler<Connection> = {
+    ...session,
+    open: (socket) => (connections++, session.open(socket)),
+    close: (socket, code) => (connections--, session.close(socket, code)),
   }
 
   const gateway: LiveGateway = {
     websocket,
     attach: (s) => void (server = s),
-    start: () => scheduler.start(),
-    stop: () => scheduler.stop(),
-    stats: () => ({ connections, conflated, disconnectedSlow, ...scheduler.stats() }),
+    start: () => (entities.start(), broker.start()),
+    stop: async () => (entities.stop(), await broker.stop()),
+    watch: (channel, params, principal, onChange) => watches.watch(channel, params, principal, onChange),
+    stats: () => ({
+      connections, ...fanout.stats(), ...broker.stats(), watchers: watches.count(), unseenChannels: registry.stats().unseenChannels,
+    }),
   }
   return gateway
-}
-
-/** The DELTA frame of `lq`'s latest change (its current `seq`), encoded once for every watcher. */
-export function encodeDelta(lq: LiveQuery, change: Change): Uint8Array {
-  const time = lq.spec.meta.time
-  const now = Date.now()
-  const base = baseOf([change.append, change.replace], time, now)
-  const block = (rows: typeof change.append) => (rows.length ? toBlock(rows, time, base).cols : null)
-  return encodeServerFrame({
-    type: S.DELTA, cid: lq.cid, seq: lq.seq, base, sentOffset: now - base,
-    append: block(change.append), replace: block(change.replace), remove: change.remove.length ? change.remove : null,
-  })
 }

@@ -1,9 +1,10 @@
 // Negative tests of the live surface: unauthenticated, forbidden, malformed, oversized, floods.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { C, encode, encodeClientFrame, ErrorCodes, S } from '../protocol/index.ts'
+import { C, decodeServerFrame, encode, encodeClientFrame, ErrorCodes, S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { LiveClient } from './test-client.ts'
+import { rawWebSocket } from '../../test/support/raw-socket.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -21,6 +22,10 @@ beforeAll(async () => {
   gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '20', LIVE_MAX_SUBSCRIPTIONS: '3' })
   trader = await tokenFor(['trader'], { symbols: ['BTC-USD'] })
 }, 60_000)
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
+})
 afterAll(async () => {
   for (const c of clients) c.close()
   await gw?.stop()
@@ -41,24 +46,25 @@ describe('auth on upgrade', () => {
     }
   })
 
+  it('never echoes the bearer.<jwt> subprotocol: it answers livehouse.v1 wherever it was offered, or no subprotocol', async () => {
+    const port = Number(new URL(gw.url).port)
+    const offered = [`bearer.${trader}, livehouse.v1`, `livehouse.v1, bearer.${trader}`, `bearer.${trader}`]
+    const answered = await Promise.all(offered.map(async (protocols) => {
+      const ws = await rawWebSocket(port, { 'Sec-WebSocket-Protocol': protocols })
+      ws.destroy()
+      return [ws.status, ws.headers['sec-websocket-protocol']]
+    }))
+    expect(answered).toEqual([[101, 'livehouse.v1'], [101, 'livehouse.v1'], [101, undefined]])
+  })
+
   it('refuses channels outside the entitlements with FORBIDDEN frames', async () => {
     const c = await connect()
     c.subscribe(1, 'candles', { symbol: 'ETH-USD', interval: '1m' })
     c.subscribe(2, 'sales', { shop: 'shop-1', interval: '1m' })
     c.subscribe(3, 'ticker', { symbols: ['BTC-USD', 'ETH-USD'] })
-    // Known flake (about 1 run in 6, under investigation): a connection opened right after
-    // another's refusals is sometimes dropped (1006 on both ends) just after HELLO. A client
-    // reconnects on 1006 (docs/protocol.md), and so does this test, once.
-    const sellerToken = await tokenFor(['seller'], { shops: ['shop-1'] })
-    const subscribeSeller = async () => {
-      const s = await connect(sellerToken)
-      s.subscribe(1, 'sales', { shop: 'shop-2', interval: '1m' })
-      s.subscribe(2, 'candles', { symbol: 'BTC-USD', interval: '1m' })
-      return s
-    }
-    let seller = await subscribeSeller()
-    await eventually(() => expect(seller.errors().length === 2 || seller.closeCode === 1006).toBe(true))
-    if (seller.closeCode === 1006) seller = await subscribeSeller()
+    const seller = await connect(await tokenFor(['seller'], { shops: ['shop-1'] }))
+    seller.subscribe(1, 'sales', { shop: 'shop-2', interval: '1m' })
+    seller.subscribe(2, 'candles', { symbol: 'BTC-USD', interval: '1m' })
     await eventually(() => {
       expect(c.errors().map((e) => [e.sid, e.code])).toEqual([[1, ErrorCodes.FORBIDDEN], [2, ErrorCodes.FORBIDDEN], [3, ErrorCodes.FORBIDDEN]])
       expect(seller.errors().map((e) => [e.sid, e.reason])).toEqual([[1, 'FORBIDDEN'], [2, 'FORBIDDEN']])
@@ -66,6 +72,26 @@ describe('auth on upgrade', () => {
     c.subscribe(4, 'candles', { symbol: 'BTC-USD', interval: '1m' })
     seller.subscribe(3, 'sales', { shop: 'shop-1', interval: '1m' })
     await eventually(() => expect(c.subs.has(4) && seller.subs.has(3)).toBe(true))
+  })
+})
+
+describe('upgrade', () => {
+  // uWS 20.30 closed a WebSocket upgraded after an await (res.cork(() => res.upgrade()))
+  // right after open when the socket was reallocated in place and cork() then misread its
+  // memory as an HTTP response asking to close (1006 on both ends, ~1 run in 6 of this file).
+  // `Connection: close` makes the misread deterministic: the stale HTTP state says close.
+  it('keeps a freshly upgraded connection open, whatever the HTTP state left in its memory', async () => {
+    const port = Number(new URL(gw.url).port)
+    for (let i = 0; i < 10; i++) {
+      // A token never verified before: no cached answer, the slow path of authentication.
+      const token = await tokenFor(['trader'], { symbols: [`UPG-${i}`] })
+      const ws = await rawWebSocket(port, { Authorization: `Bearer ${token}`, Connection: i % 2 ? 'close' : 'Upgrade' })
+      expect(ws.status).toBe(101)
+      ws.send(encodeClientFrame({ op: C.PING, id: i }))
+      await eventually(() => expect(ws.frames.length === 2 || ws.closeCode !== undefined).toBe(true))
+      expect([ws.closeCode, ws.frames.map((f) => decodeServerFrame(f).type)]).toEqual([undefined, [S.HELLO, S.PONG]])
+      ws.destroy()
+    }
   })
 })
 
@@ -133,7 +159,12 @@ describe('hostile input', () => {
   it('closes a connection sending frames beyond the hard size limit with 1009', async () => {
     const c = await connect()
     c.sendRaw(new Uint8Array(4096 * 16 + 1))
-    await eventually(() => expect([1009, 1006]).toContain(c.closeCode))
+    await eventually(() => expect(c.closeCode).toBeDefined())
+    expect(c.closeCode).toBe(1009)
+    // Beyond what the transport reads at all (1 MiB here) the TCP connection is dropped unread.
+    const e = await connect()
+    e.sendRaw(new Uint8Array(1024 * 1024 + 1))
+    await eventually(() => expect(e.closeCode).toBe(1006))
     const d = await connect()
     await eventually(() => expect(d.frames[0]?.type).toBe(S.HELLO))
   })

@@ -2,7 +2,7 @@
 // each tick, diffs them against the last published state and yields only the change.
 import type { ClickHouseClient } from '@clickhouse/client'
 import { inlineParams } from '../clickhouse/literal.ts'
-import type { Cell, Columns } from '../protocol/index.ts'
+import { baseOf, toBlock, type Block, type Cell, type Change } from '../protocol/index.ts'
 import type { ChannelSpec, Sql } from './channels.ts'
 
 export interface LiveQueryOptions {
@@ -14,17 +14,7 @@ export interface LiveQueryOptions {
   now?: () => number
 }
 
-export interface Change {
-  append: Cell[][]
-  replace: Cell[][]
-  remove: Cell[][]
-}
-
-/** A columnar block with its time column offset from `base`. */
-export interface Block {
-  base: number
-  cols: Columns
-}
+export type { Block, Change }
 
 export class LiveQuery {
   seq = 0
@@ -135,7 +125,7 @@ export class LiveQuery {
       if (prev && sameRow(prev, row)) continue
       if (this.spec.mode === 'tape' && !prev && this.timeOf(row) < wm - lateness) continue
       this.state.set(k, row)
-      if (!prev && (this.spec.mode === 'tape' || (this.spec.meta.time >= 0 && this.timeOf(row) > wm))) change.append.push(row)
+      if (!prev && this.isAppend(row, wm)) change.append.push(row)
       else change.replace.push(row)
     }
     if (this.spec.mode === 'table') {
@@ -147,6 +137,16 @@ export class LiveQuery {
     }
     this.advance(rows)
     return change
+  }
+
+  /**
+   * Whether a row with a new key is an `append` (docs/protocol.md): tape trades and table rows
+   * always; series rows only when strictly newer than every bucket published (`wm`), because a
+   * new key inside a published bucket (a new currency this minute) is a correction of it.
+   */
+  private isAppend(row: Cell[], wm: number): boolean {
+    if (this.spec.mode !== 'series') return true
+    return this.timeOf(row) > wm
   }
 
   /** Forgets rows that fell out of the snapshot window; clients age them out by the same rule. */
@@ -172,6 +172,13 @@ export class LiveQuery {
     const block = toBlock(rows, this.spec.meta.time, baseOf([rows], this.spec.meta.time, this.now))
     this.snapshotCache = { seq: this.seq, block }
     return block
+  }
+
+  /** The current rows, sorted by time (copies): a watcher's starting state. */
+  currentRows(): Cell[][] {
+    const rows = [...this.state.values()].map((r) => [...r])
+    if (this.spec.meta.time >= 0) rows.sort((a, b) => this.timeOf(a) - this.timeOf(b))
+    return rows
   }
 
   /**
@@ -272,23 +279,4 @@ function sameRow(a: Cell[], b: Cell[]): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
-}
-
-/** The smallest time over `groups` of rows, or `fallback` when there is no time column or row. */
-export function baseOf(groups: Cell[][][], time: number, fallback: number): number {
-  if (time < 0) return fallback
-  let base = Infinity
-  for (const rows of groups) for (const r of rows) base = Math.min(base, r[time] as number)
-  return base === Infinity ? fallback : base
-}
-
-/** Rows → columns, with the time column as ms offsets from `base`. */
-export function toBlock(rows: Cell[][], time: number, base: number): Block {
-  const width = rows[0]?.length ?? 0
-  const cols: Columns = Array.from({ length: width }, () => new Array(rows.length))
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]
-    for (let c = 0; c < width; c++) cols[c][r] = c === time ? (row[c] as number) - base : row[c]
-  }
-  return { base, cols }
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { LiveClient } from './test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -18,6 +18,10 @@ beforeAll(async () => {
   gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000' })
   trader = await tokenFor(['trader'])
 }, 60_000)
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
+})
 afterAll(async () => {
   for (const c of clients) c.close()
   await gw?.stop()
@@ -149,5 +153,39 @@ describe('other channels', () => {
       expect(c.rows(1)).toEqual([['TICK-A', 11, 10, 1, 10, 4, 3]])
       expect(c.rows(2).map((r) => r[2])).toEqual([10, 12, 11])
     })
+  })
+})
+
+describe('server-side watch (LiveGateway.watch)', () => {
+  const principal = (symbols: string[] | '*') => ({ sub: 'rule-owner', roles: new Set(['trader'] as const), symbols: symbols === '*' ? '*' as const : new Set(symbols), shops: new Set<string>() })
+
+  it('hands over the current rows, then every change; what it rebuilds equals the raw trades; close() lets the live query go', async () => {
+    const symbol = 'WATCH-A'
+    await ingest(gw, 'trades', [trade(symbol, 0, 20), trade(symbol, 1000, 21)])
+    await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(2))
+    const before = gw.live.stats().liveQueries
+    const calls: { append: number; replace: number; seq: number }[] = []
+    const state = new Map<number, (string | number | null)[]>()
+    const w = gw.live.watch('candles', { symbol, interval: '1s' }, principal([symbol]), (lq, change) => {
+      calls.push({ append: change.append.length, replace: change.replace.length, seq: lq.seq })
+      for (const row of [...change.append, ...change.replace]) state.set(row[0] as number, row)
+    })
+    await eventually(() => expect(calls[0]).toMatchObject({ append: 2, replace: 0 }))
+    await ingest(gw, 'trades', [trade(symbol, 2000, 22), trade(symbol, 500, 30)]) // a new bucket and a late trade
+    const rows = () => [...state.values()].sort((a, b) => (a[0] as number) - (b[0] as number))
+    await eventually(async () => expect(rows()).toEqual(await candlesFromRaw(symbol)))
+    // After the state, changes come one sequence number at a time.
+    const seqs = calls.slice(1).map((c) => c.seq)
+    expect(seqs).toEqual(seqs.map((_, i) => calls[0].seq + 1 + i))
+    expect(gw.live.stats().watchers).toBe(1)
+    w.close()
+    await eventually(() => expect(gw.live.stats()).toMatchObject({ watchers: 0, liveQueries: before }))
+  })
+
+  it('checks channel, parameters and entitlements as a subscription does', () => {
+    const noop = () => {}
+    expect(() => gw.live.watch('nope', {}, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'UNKNOWN_CHANNEL', status: 404 }))
+    expect(() => gw.live.watch('candles', { symbol: 'X', interval: '5m' }, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', status: 400 }))
+    expect(() => gw.live.watch('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', status: 403 }))
   })
 })

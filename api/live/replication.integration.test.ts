@@ -12,7 +12,7 @@ import { S, type ServerFrame } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { getFreePort } from '../../test/support/ports.ts'
-import { LiveClient } from './test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
 if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test starts a Redis)')
@@ -35,7 +35,8 @@ const connect = async (gw: TestGateway) => {
 beforeAll(async () => {
   const sqlPort = await getFreePort()
   storage = await startGateway({ SQL_PORT: String(sqlPort), HOST: '127.0.0.1' })
-  const password = await tokenFor(['analyst'], {}, '4h')
+  // An operator's token: the replicas' migrator reads livehouse_migrations, which analysts may not.
+  const password = await tokenFor(['admin'], {}, '4h')
   sql = createClient({ url: `http://127.0.0.1:${sqlPort}`, password })
   const replica = {
     CLICKHOUSE_URL: `http://127.0.0.1:${sqlPort}`, CLICKHOUSE_USER: 'replica', CLICKHOUSE_PASSWORD: password,
@@ -46,6 +47,10 @@ beforeAll(async () => {
   trader = await tokenFor(['trader'])
 }, 120_000)
 
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
+})
 afterAll(async () => {
   for (const c of clients) c.close()
   await Promise.all([a, b].map((g) => g?.stop()))

@@ -65,7 +65,7 @@ describe('scheduler', () => {
     await eventually(() => expect(published.map((p) => p.topic).sort()).toEqual(['ticker/AAA', 'ticker/BBB']))
     // Published back to back: no microtask ran between the two (one event loop turn, one write per client).
     expect(published.map((p) => p.afterMicrotask)).toEqual([false, false])
-    expect(published.every((p) => p.change.replace.length === 1)).toBe(true)
+    expect(published.every((p) => p.change.append.length === 1)).toBe(true) // rows new to every client
     expect(lanes.map((l) => l.maxInFlight)).toEqual([1, 1])
 
     // The next tick reads again on both connections and publishes only what changed.
@@ -74,5 +74,55 @@ describe('scheduler', () => {
     lanes.forEach((l) => l.releaseAll())
     await eventually(() => expect(published).toHaveLength(4))
     expect(published.slice(2).map((p) => p.change.replace[0][1])).toEqual([101, 101])
+  })
+})
+
+describe('a tick is bounded whatever clients ask', () => {
+  it('does not wait for a query still loading its first snapshot', async () => {
+    let price = 100
+    // The main connection (snapshots) never answers for BBB: its load hangs, as behind a queue of hundreds.
+    const main = { query: ({ query }: { query: string }) => query.includes("'BBB'") ? new Promise(() => {}) : Promise.resolve({ json: async () => [tickerRow('AAA', price)] }) } as unknown as ClickHouseClient
+    const lane = { query: async () => ({ json: async () => [tickerRow('AAA', price)] }) } as unknown as ClickHouseClient
+    lanes = []
+    const published: string[] = []
+    scheduler = createScheduler({
+      ch: main, tickClients: [lane], snapshotBuckets: 5, latenessMs: 1000, tapeMaxPerS: 50, tickMs: 10,
+      onChange: (lq: LiveQuery) => void published.push(lq.topic),
+    })
+    const a = scheduler.acquire(ticker, { symbols: ['AAA'] }, 'ticker/AAA')
+    await a.ready
+    scheduler.acquire(ticker, { symbols: ['BBB'] }, 'ticker/BBB')
+    scheduler.start()
+    price = 101
+    await eventually(() => expect(published).toContain('ticker/AAA'))
+  })
+
+  it('starts no read past its budget, and the next tick begins with the queries it did not reach', async () => {
+    let now = 0
+    const rows = (query: string) => ['AAA', 'BBB', 'CCC'].filter((s) => query.includes(`'${s}'`)).map((s) => tickerRow(s, 100 + now))
+    const order: string[] = []
+    const lane = gatedConnection('lane', rows)
+    const query = lane.ch.query.bind(lane.ch)
+    lane.ch.query = ((q: { query: string }) => (order.push(['AAA', 'BBB', 'CCC'].find((s) => q.query.includes(`'${s}'`))!), query(q))) as typeof lane.ch.query
+    lanes = [lane]
+    const main = { query: async ({ query }: { query: string }) => ({ json: async () => rows(query) }) } as unknown as ClickHouseClient
+    const published: string[] = []
+    scheduler = createScheduler({
+      ch: main, tickClients: [lane.ch], snapshotBuckets: 5, latenessMs: 1000, tapeMaxPerS: 50, tickMs: 10,
+      tickBudgetMs: 100, clock: () => now, onChange: (lq: LiveQuery) => void published.push(lq.topic),
+    })
+    for (const s of ['AAA', 'BBB', 'CCC']) await scheduler.acquire(ticker, { symbols: [s] }, `ticker/${s}`).ready
+    scheduler.start()
+    await eventually(() => expect(lane.inFlight.length).toBe(1))
+    now = 150 // the first read took longer than the whole budget
+    lane.releaseAll()
+    await eventually(() => expect(published).toEqual(['ticker/AAA']))
+    // Tick 2 starts where tick 1 stopped: BBB, then CCC, then AAA again.
+    await eventually(() => expect(order).toEqual(['AAA', 'BBB']))
+    for (let i = 0; i < 2; i++) {
+      lane.releaseAll()
+      await eventually(() => expect(order.length).toBe(3 + i))
+    }
+    expect(order).toEqual(['AAA', 'BBB', 'CCC', 'AAA'])
   })
 })

@@ -1,5 +1,7 @@
 // Runs every watched live query once per tick. The tick stretches under load so live
-// queries keep ClickHouse busy at most half the time; an unwatched query stops polling.
+// queries keep ClickHouse busy at most half the time, and is bounded whatever clients ask:
+// it never waits for a query still loading its first snapshot, and starts no read after
+// `tickBudgetMs` (those not reached are read first next tick). An unwatched query stops polling.
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { ChannelSpec } from './channels.ts'
 import type { Cell } from '../protocol/index.ts'
@@ -24,6 +26,10 @@ export interface SchedulerOptions extends LiveQueryOptions {
   onError?(lq: LiveQuery, error: unknown): void
   /** Every tick's duration (all live queries of the tick), for the tick-time histogram. */
   onTick?(ms: number): void
+  /** A tick starts no read after this long (default 4 × tickMs, at least 1 s). */
+  tickBudgetMs?: number
+  /** Monotonic clock in ms (tests). */
+  clock?: () => number
 }
 
 export interface Scheduler {
@@ -50,10 +56,12 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   let effectiveTickMs = o.tickMs
 
   const lanes = o.tickClients?.length ? o.tickClients : [o.ch]
+  const clock = o.clock ?? (() => performance.now())
+  const budgetMs = o.tickBudgetMs ?? Math.max(1000, 4 * o.tickMs)
+  let resumeAt = 0
 
   async function runOne(w: Watched, ch: ClickHouseClient, out: Read[]) {
     try {
-      await w.ready
       out.push({ w, rows: await w.lq.read(ch) })
     } catch (e) {
       o.onError?.(w.lq, e)
@@ -69,13 +77,18 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     }
   }
 
-  /** One job per live query, except loaded ones of a batchable kind: one job (one SQL read) per kind. */
+  /**
+   * One job per loaded live query, except those of a batchable kind: one job (one SQL read)
+   * per kind. Queries still loading are left out: they join the first tick after their load.
+   * The list starts where the last tick stopped, so a tick cut short by its budget starves none.
+   */
   function jobs(): Job[] {
     const out: Job[] = []
     const batches = new Map<string, Watched[]>()
     for (const w of byTopic.values()) {
+      if (!w.lq.loaded) continue
       const batch = w.lq.spec.batch
-      if (!batch || !w.lq.loaded) {
+      if (!batch) {
         out.push((ch, reads) => runOne(w, ch, reads))
         continue
       }
@@ -85,21 +98,26 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       else batches.set(key, [w])
     }
     for (const ws of batches.values()) out.push(ws.length === 1 ? (ch, reads) => runOne(ws[0], ch, reads) : (ch, reads) => runBatch(ws, ch, reads))
-    return out
+    const start = out.length ? resumeAt % out.length : 0
+    return [...out.slice(start), ...out.slice(0, start)]
   }
 
   /**
-   * Reads every watched query on the lanes, then diffs and publishes all changes in one
-   * synchronous pass: uWS sends a client all frames of one event loop turn in one write,
-   * and no snapshot can be taken between a change being applied and being published.
+   * Reads every watched query on the lanes (until the budget is spent), then diffs and
+   * publishes all changes in one synchronous pass: uWS sends a client all frames of one event
+   * loop turn in one write, and no snapshot can be taken between a change being applied and
+   * being published.
    */
   async function tickAll() {
     const queue = jobs()
+    const total = queue.length
+    const startedAt = clock()
     const reads: Read[] = []
     const workers = lanes.slice(0, queue.length).map(async (ch) => {
-      for (let job = queue.shift(); job; job = queue.shift()) await job(ch, reads)
+      while (queue.length && clock() - startedAt < budgetMs) await queue.shift()!(ch, reads)
     })
     await Promise.all(workers)
+    resumeAt += total - queue.length
     for (const { w, rows } of reads) {
       if (w.lq.closed) continue
       try {
@@ -113,9 +131,9 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
 
   async function run() {
     while (running) {
-      const started = performance.now()
+      const started = clock()
       if (byTopic.size) await tickAll()
-      lastTickMs = performance.now() - started
+      lastTickMs = clock() - started
       o.onTick?.(lastTickMs)
       effectiveTickMs = Math.max(o.tickMs, 2 * lastTickMs)
       if (!running) break

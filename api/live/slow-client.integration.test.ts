@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { C, S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { LiveClient } from './test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -19,6 +19,10 @@ beforeAll(async () => {
   // 240 one-second buckets: a ~20 KB snapshot per RESYNC; loopback TCP buffers here absorb ~37 MB first.
   await ingest(gw, 'trades', Array.from({ length: 240 }, (_, i) => ({ id: `s${i}`, ts: start + i * 1000, symbol, price: 100 + i / 8, qty: 1 + i, side: 'buy' })))
 }, 60_000)
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
+})
 afterAll(async () => {
   for (const c of clients) c.close()
   await gw?.stop()

@@ -18,16 +18,15 @@ export function getUpgradeToken(request: Request): string | undefined {
   return new URL(request.url).searchParams.get('access_token') ?? undefined
 }
 
-/** Verifies the upgrade's token; a refusal is an HTTP response with the error body of docs/errors.md. */
-export async function authenticateUpgrade(auth: Auth, request: Request): Promise<Principal | Response> {
+/** Verifies the upgrade's token, synchronously; a refusal carries the error body of docs/errors.md. */
+export function authenticateUpgrade(auth: Auth, request: Request): Principal | AppError {
   try {
     const token = getUpgradeToken(request)
     if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
-    const principal = await auth.verify(token)
+    const principal = auth.verifySync(token)
     if (!hasRole(principal, ['trader', 'seller'])) throw new AppError(403, 'FORBIDDEN', 'live channels need the role trader or seller')
     return principal
   } catch (e) {
-    const err = isAppError(e) ? e : new AppError(500, 'INTERNAL', 'internal error')
-    return new Response(JSON.stringify(err.toBody()), { status: err.status, headers: { 'content-type': 'application/json' } })
+    return isAppError(e) ? e : new AppError(500, 'INTERNAL', 'internal error')
   }
 }

@@ -40,7 +40,7 @@ WHERE _part IN (SELECT name FROM system.parts WHERE database = currentDatabase()
   `SELECT 'candles_1s' AS table, toUnixTimestamp(maxOrNull(bucket)) * 1000 AS newest_ms FROM candles_1s WHERE bucket >= now() - INTERVAL 1 DAY`,
 ].join('\nUNION ALL\n')
 
-interface ConsumerRow {
+export interface ConsumerRow {
   database: string
   table: string
   consumer_id: string
@@ -62,8 +62,11 @@ interface Snapshot {
   atMs: number
 }
 
-/** Registers the ClickHouse-backed series on `registry`; each scrape reads ClickHouse at most once per `minIntervalMs`. */
-export function registerClickHouseMetrics(registry: Registry, ch: ClickHouseClient, options: { timeoutMs?: number; minIntervalMs?: number; now?: () => number } = {}) {
+/**
+ * Registers the ClickHouse-backed series on `registry`; each scrape reads ClickHouse at most once per `minIntervalMs`.
+ * `consumers`: Kafka consumers running outside ClickHouse (Livehouse's own, ingest/kafka-consumer.ts), reported with the same series.
+ */
+export function registerClickHouseMetrics(registry: Registry, ch: ClickHouseClient, options: { timeoutMs?: number; minIntervalMs?: number; now?: () => number; consumers?: () => ConsumerRow[] } = {}) {
   const timeoutMs = options.timeoutMs ?? 2000
   const minIntervalMs = options.minIntervalMs ?? 1000
   const now = options.now ?? Date.now
@@ -73,9 +76,10 @@ export function registerClickHouseMetrics(registry: Registry, ch: ClickHouseClie
   const snapshot = () => {
     if (!last || now() - lastAt >= minIntervalMs) {
       lastAt = now()
+      const own = () => options.consumers?.() ?? []
       last = read(ch, timeoutMs).then(
-        (r) => ({ ok: true, ...r, atMs: now() }),
-        () => ({ ok: false, consumers: [], newestMs: new Map(), atMs: now() }),
+        (r) => ({ ok: true, ...r, consumers: [...r.consumers, ...own()], atMs: now() }),
+        () => ({ ok: false, consumers: own(), newestMs: new Map(), atMs: now() }),
       )
     }
     return last

@@ -4,12 +4,13 @@ import type { MiddlewareHandler } from 'hono'
 import type { AppEnv } from '../http/middleware.ts'
 import type { LiveGateway } from '../live/gateway.ts'
 import type { Logger } from '../log.ts'
-import { registerClickHouseMetrics } from './clickhouse-metrics.ts'
+import { registerClickHouseMetrics, type ConsumerRow } from './clickhouse-metrics.ts'
 import { createRequestObserver } from './http.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { startTracing, type TracingOptions } from './tracing.ts'
 
 export { createMetrics, type Metrics } from './metrics.ts'
+export type { ConsumerRow } from './clickhouse-metrics.ts'
 export { startTracing } from './tracing.ts'
 
 export interface Observability {
@@ -23,6 +24,8 @@ export interface Observability {
     live?: Pick<LiveGateway, 'stats' | 'onPublish'>
     /** Whether the history cache's Redis breaker is open. */
     cacheBreakerOpen?: () => boolean
+    /** Livehouse's own Kafka consumers, reported as the livehouse_kafka_consumer_* series. */
+    kafkaConsumers?: () => ConsumerRow[]
   }): void
   stop(): Promise<void>
 }
@@ -35,7 +38,7 @@ export function createObservability(o: { config: { OTEL_EXPORTER_OTLP_ENDPOINT?:
     metrics,
     observe: createRequestObserver({ log: o.log, metrics }),
     watch(sources) {
-      if (sources.clickhouse) registerClickHouseMetrics(metrics.registry, sources.clickhouse)
+      if (sources.clickhouse) registerClickHouseMetrics(metrics.registry, sources.clickhouse, { consumers: sources.kafkaConsumers })
       const live = sources.live
       if (live) {
         metrics.collectLive(() => live.stats())

@@ -7,7 +7,8 @@ import { ingest, rows, startInProcess } from '../../test/support/gateway.ts'
 // @ts-expect-error plain ESM script without types
 import { getFreePort, startKafka, stopKafka } from '../../scripts/kafka.mjs'
 
-// Kafka mode: the consumer series come from system.kafka_consumers of a real Kafka engine.
+// Kafka mode: the consumer series come from Livehouse's own Kafka consumer (ingest/kafka-consumer.ts),
+// labelled table=kafka_<stream> like the Kafka engine tables it replaced.
 // Uses npm test's broker when there is one, else starts a private Apache Kafka (~5 s).
 let brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
 let ownDir: string | undefined

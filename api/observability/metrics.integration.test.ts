@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { lagSql } from './clickhouse-metrics.ts'
-import { LiveClient } from '../live/test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -13,6 +13,10 @@ let client: LiveClient | undefined
 beforeAll(async () => {
   gw = await startInProcess({ LIVE_TICK_MS: '100' })
 }, 60_000)
+afterAll(() => {
+  // Every frame every client of this file received kept the protocol's invariants.
+  expect(LiveClient.violations).toEqual([])
+})
 afterAll(async () => {
   client?.close()
   await gw?.stop()

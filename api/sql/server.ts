@@ -1,163 +1,238 @@
-import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { Hono, type Context } from 'hono'
-import { Readable } from 'node:stream'
 import { type Auth } from '../auth.ts'
 import { hasRole, type Principal } from '../../core/roles.ts'
+import type { EngineResult, SqlEngine } from './engine.ts'
+import { codes, reasonPhrase, SqlError, sqlError, toSqlError } from './errors.ts'
+import { contentType } from './formats.ts'
+import { frame, framed } from './framed.ts'
+import { createNativeUpgrader } from './native.ts'
+import { readSqlRequest, type RequestLimits } from './request.ts'
+import { compressResponse } from './response-encoding.ts'
+import { createSessions } from './sessions.ts'
+import { checkSettings, type SqlCaps } from './settings.ts'
+import { allowedDatabases } from './tables.ts'
 
 /**
- * The ClickHouse HTTP interface for analysts (docs/api.md, SQL for analysts): enough of
- * it that `@clickhouse/client`, clickhouse-connect and curl work as against a server.
- * Every statement runs on the `analyst` connection, whose session is read-only
- * (readonly=1 plus caps, set once at start and re-sent with every query); chDB keeps
- * session settings, so a client's attempt to change one is refused with code 164.
+ * The ClickHouse HTTP interface for analysts (docs/sql.md): what a client can tell apart
+ * from a ClickHouse server behaves like one. Every statement passes the statement gate
+ * (api/sql/gate.ts) and runs in a session of its own (api/sql/engine.ts) under caps,
+ * at most `maxQueriesPerUser` at a time per user and `maxConcurrentQueries` in all.
  */
 export interface SqlServerOptions {
   auth: Auth
-  clickhouse: ClickHouseClient
+  engine: SqlEngine
+  caps: SqlCaps
+  limits: RequestLimits
+  maxConcurrentQueries: number
+  maxQueriesPerUser: number
+  sessionTimeoutS: number
+  /** Every statement with its user (issue 13: the SQL port logs who ran what). */
+  audit(entry: { user: string; queryId: string; query: string; status: number; code?: number; resultRows?: number; elapsedMs: number }): void
 }
 
-/** Session settings: caps first, readonly last (readonly first would make the caps themselves illegal). */
-const settings: ClickHouseSettings = {
-  max_execution_time: 60,
-  max_memory_usage: String(2 * 1024 ** 3),
-  max_result_rows: String(50_000_000),
-  max_result_bytes: String(512 * 1024 ** 2),
-  result_overflow_mode: 'throw',
-  readonly: '1',
-}
-
-const maxQueryBytes = 1024 * 1024
-
-/** URL keys the HTTP interface itself consumes; any other key is a setting. */
-const httpKeys = new Set(['query', 'database', 'default_format', 'query_id', 'session_id', 'session_timeout', 'session_check',
-  'user', 'password', 'quota_key', 'compress', 'decompress', 'buffer_size', 'wait_end_of_query', 'enable_http_compression',
-  'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'http_zlib_compression_level', 'role', 'client_protocol_version',
-  'output_format_json_quote_64bit_integers_for_http', 'cancel_http_readonly_queries_on_client_close'])
-
-/** A ClickHouse-style failure: `Code: N. DB::Exception: …` with X-ClickHouse-Exception-Code. */
-class SqlError extends Error {
-  constructor(readonly code: number, readonly name: string, message: string) {
-    super(message)
-  }
-}
-
-const statusOf = (code: number) =>
-  [164, 497, 516, 192, 193].includes(code) ? 403 : [60, 81, 46, 47, 16].includes(code) ? 404 : [62, 6, 27, 36, 53, 457, 456, 115].includes(code) ? 400 : 500
+const displayName = 'livehouse'
 
 export function createSqlServer(o: SqlServerOptions) {
   const app = new Hono()
+  const sessions = createSessions({ defaultTimeoutS: o.sessionTimeoutS, maxTimeoutS: 3600, maxPerUser: 16 })
+  const running = new Map<string, number>()
+  let total = 0
+  const versionSuffix = `(version ${o.engine.version} (livehouse))`
 
-  const ok = (c: Context) => c.text('Ok.\n', 200, { 'x-clickhouse-server-display-name': 'livehouse' })
-  app.get('/ping', ok)
+  const ok = (c: Context) => c.body('Ok.\n', 200, { 'content-type': 'text/plain; charset=UTF-8', 'x-clickhouse-server-display-name': displayName })
+  app.on(['GET', 'HEAD'], '/ping', ok)
   app.on(['GET', 'HEAD'], '/replicas_status', ok)
-  app.all('/', async (c) => {
-    const url = new URL(c.req.url)
-    if (c.req.method === 'GET' && !url.searchParams.has('query')) return ok(c)
-    const queryId = url.searchParams.get('query_id') || crypto.randomUUID()
-    const headers = { 'x-clickhouse-query-id': queryId, 'x-clickhouse-timezone': 'UTC', 'x-clickhouse-server-display-name': 'livehouse' }
+  app.on(['GET', 'POST', 'HEAD'], '/', async (c) => {
+    const req = c.req.raw
+    // HEAD never runs a statement: its answer has no body, so nothing would ever read (and end) the result.
+    if (req.method === 'HEAD' || (req.method !== 'POST' && !new URL(req.url).searchParams.has('query'))) return ok(c)
+    const started = Date.now()
+    const queryId = crypto.randomUUID()
+    const base: Record<string, string> = { 'x-clickhouse-server-display-name': displayName, 'x-clickhouse-timezone': 'UTC' }
+    let user = '?'
+    let query = ''
+    let release: (() => void) | undefined
     try {
-      await authenticate(o.auth, c, url)
-      const request = await readQuery(c, url)
-      if (!request.query.trim()) throw new SqlError(62, 'SYNTAX_ERROR', 'Empty query')
-      const db = url.searchParams.get('database')
-      if (db && db !== 'default') throw new SqlError(81, 'UNKNOWN_DATABASE', `Database ${db} does not exist`)
-      const format = /\bFORMAT\s+(\w+)\s*;?\s*$/i.exec(request.query)?.[1] ?? url.searchParams.get('default_format') ?? 'TabSeparated'
-      const result = await o.clickhouse.exec({
-        query: request.query,
-        query_id: queryId,
-        query_params: request.params,
-        // The caller's settings come after ours: a different value for any of them fails with 164 (READONLY).
-        clickhouse_settings: { ...settings, ...request.settings, default_format: format } as ClickHouseSettings,
+      const r = await readSqlRequest(req, o.limits)
+      query = r.query
+      const principal = await authenticate(o.auth, r.user, r.password)
+      user = principal.sub
+      const scope = scopeOf(principal)
+      if (scope && !o.engine.rowPolicies) throw scopedRefusal(principal)
+      if (!r.query.trim()) throw sqlError('SYNTAX_ERROR', 'Empty query')
+      const id = r.queryId || queryId
+      base['x-clickhouse-query-id'] = id
+      const clientSettings = checkSettings(r.settings, o.caps)
+      if (r.settings.session_timezone) base['x-clickhouse-timezone'] = r.settings.session_timezone
+      const requested = r.database ?? 'default'
+      if (r.database && !allowedDatabases.has(requested)) throw sqlError('UNKNOWN_DATABASE', `Database ${requested} does not exist on the analyst port`)
+      // Acquired last before admission: from here every path releases it (admit, or the catch below).
+      const session = r.sessionId ? sessions.acquire(user, r.sessionId, r.sessionTimeoutS ?? o.sessionTimeoutS, r.sessionCheck) : undefined
+      const database = r.database ?? session?.state.database ?? 'default'
+      // Operators (replicas migrating and reading through the port, monitoring) are not counted against analysts' caps.
+      release = principal.roles.has('admin') ? () => session?.release() : admit(user, session?.release)
+      const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal, scope, operator: principal.roles.has('admin') })
+      if (result.useDatabase && session) session.state.database = result.useDatabase
+      const done = release
+      release = undefined
+      return await respond(c, result, {
+        headers: base, settings: r.settings, compress: r.compress, nativeRevision: Math.min(r.clientProtocolVersion, o.engine.revision),
+        onEnd: (status, err) => {
+          done()
+          o.audit({ user, queryId: id, query, status, code: err?.chCode, resultRows: result.stats().result_rows, elapsedMs: Date.now() - started })
+        },
+        exceptionText: (e) => `Code: ${e.chCode}. DB::Exception: ${e.message}. (${e.code}) ${versionSuffix}\n`,
       })
-      const body = Readable.toWeb(result.stream) as ReadableStream<Uint8Array>
-      return new Response(body, { status: 200, headers: { ...headers, 'content-type': contentType(format), 'x-clickhouse-format': format, 'x-clickhouse-summary': JSON.stringify(result.summary ?? {}) } })
     } catch (e) {
+      release?.()
       const err = toSqlError(e)
-      return c.text(`Code: ${err.code}. DB::Exception: ${err.message}. (${err.name}) (version 26.7.1.1 (livehouse))\n`, statusOf(err.code) as 400, {
-        ...headers, 'x-clickhouse-exception-code': String(err.code),
+      const status = err.status as number
+      o.audit({ user, queryId: base['x-clickhouse-query-id'] ?? queryId, query, status, code: err.chCode, elapsedMs: Date.now() - started })
+      return new Response(`Code: ${err.chCode}. DB::Exception: ${err.message}. (${err.code}) ${versionSuffix}\n`, {
+        status, statusText: reasonPhrase(status),
+        headers: { ...base, 'content-type': 'text/plain; charset=UTF-8', 'x-clickhouse-exception-code': String(err.chCode) },
       })
     }
   })
-  return app
+  app.all('*', (c) => {
+    const status = c.req.method === 'GET' || c.req.method === 'POST' || c.req.method === 'HEAD' ? 404 : 405
+    return new Response(`There is no handle ${new URL(c.req.url).pathname.slice(0, 200)}\n`, { status, statusText: reasonPhrase(status), headers: { 'content-type': 'text/plain; charset=UTF-8' } })
+  })
+
+  /** Takes a slot for one query of `user`, or refuses as ClickHouse does past max_concurrent_queries_for_user. */
+  function admit(user: string, releaseSession?: () => void): () => void {
+    const mine = running.get(user) ?? 0
+    if (mine >= o.maxQueriesPerUser) {
+      releaseSession?.()
+      throw sqlError('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries for user ${user}. Current: ${mine}, maximum: ${o.maxQueriesPerUser}`)
+    }
+    if (total >= o.maxConcurrentQueries) {
+      releaseSession?.()
+      throw sqlError('TOO_MANY_SIMULTANEOUS_QUERIES', `Too many simultaneous queries on the analyst port. Maximum: ${o.maxConcurrentQueries}`)
+    }
+    running.set(user, mine + 1)
+    total++
+    let once = false
+    return () => {
+      if (once) return
+      once = true
+      total--
+      const n = (running.get(user) ?? 1) - 1
+      if (n) running.set(user, n)
+      else running.delete(user)
+      releaseSession?.()
+    }
+  }
+
+  return Object.assign(app, { close: () => sessions.close(), running: () => total })
 }
 
-async function authenticate(auth: Auth, c: Context, url: URL): Promise<Principal> {
-  let user = c.req.header('x-clickhouse-user') ?? url.searchParams.get('user') ?? 'default'
-  let password = c.req.header('x-clickhouse-key') ?? url.searchParams.get('password') ?? ''
-  const basic = /^Basic\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')
-  if (basic) {
-    const decoded = Buffer.from(basic[1], 'base64').toString()
-    const i = decoded.indexOf(':')
-    ;[user, password] = i < 0 ? [decoded, ''] : [decoded.slice(0, i), decoded.slice(i + 1)]
-  }
-  const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')
-  if (bearer) password = bearer[1]
-  const failed = () => new SqlError(516, 'AUTHENTICATION_FAILED', `${user}: Authentication failed: password is incorrect, or there is no user with such name`)
+async function authenticate(auth: Auth, user: string, password: string): Promise<Principal> {
+  const failed = () => sqlError('AUTHENTICATION_FAILED', `${user}: Authentication failed: password is incorrect, or there is no user with such name`)
   if (!password) throw failed()
   const principal = await auth.verify(password).catch(() => Promise.reject(failed()))
-  if (!hasRole(principal, ['analyst'])) throw new SqlError(497, 'ACCESS_DENIED', `${user}: Not enough privileges. To execute this query, it's necessary to have the role analyst`)
+  if (!hasRole(principal, ['analyst'])) throw sqlError('ACCESS_DENIED', `${user}: Not enough privileges. To execute this query, it's necessary to have the role analyst`)
   return principal
 }
 
-interface SqlRequest {
-  query: string
-  params: Record<string, string>
+/** A scoped token's rows for the engine's row policies; undefined for a token that sees everything. */
+function scopeOf(p: Principal): { symbols: string; shops: string } | undefined {
+  if (p.symbols === '*' && p.shops === '*') return undefined
+  const list = (s: Principal['symbols']) => (s === '*' ? '*' : [...s].filter((v) => !v.includes(',')).join(','))
+  return { symbols: list(p.symbols), shops: list(p.shops) }
+}
+
+function scopedRefusal(p: Principal): SqlError {
+  return new SqlError(codes.ACCESS_DENIED, 'ACCESS_DENIED',
+    `${p.sub}: Not enough privileges. This token is scoped to some symbols or shops, and the embedded engine has no row policies to show only those rows; ` +
+    'use the REST API, or a token with symbols and shops "*", or a deployment with a ClickHouse server and CLICKHOUSE_ANALYST_SCOPED_USER (deploy/clickhouse/users.xml)')
+}
+
+async function* upgradeNative(chunks: AsyncIterable<Uint8Array>, revision: number): AsyncIterable<Uint8Array> {
+  const upgrader = createNativeUpgrader(revision)
+  for await (const chunk of chunks) yield* upgrader.push(chunk)
+  upgrader.end()
+}
+
+interface RespondOptions {
+  /** client_protocol_version for Native output (api/sql/native.ts); 0 = as the engine writes it. */
+  nativeRevision: number
+  headers: Record<string, string>
   settings: Record<string, string>
+  compress: boolean
+  onEnd(status: number, err?: SqlError): void
+  exceptionText(e: SqlError): string
 }
 
-async function readQuery(c: Context, url: URL): Promise<SqlRequest> {
-  const params: Record<string, string> = {}
-  const settings: Record<string, string> = {}
-  let query = url.searchParams.get('query') ?? ''
-  const take = (k: string, v: string) => {
-    if (k.startsWith('param_')) params[k.slice(6)] = unescapeParam(v)
-    else if (k === 'query') query = v
-    else if (!httpKeys.has(k)) settings[k] = v
-  }
-  for (const [k, v] of url.searchParams) if (k !== 'query') take(k, v)
-  if (c.req.method === 'POST') {
-    const type = c.req.header('content-type') ?? ''
-    if (type.startsWith('multipart/form-data')) {
-      const form = await c.req.formData()
-      form.forEach((v, k) => typeof v === 'string' && take(k, v))
-    } else {
-      const body = await c.req.text()
-      if (body) query = query ? `${query}\n${body}` : body
+/** First bytes (or all of them, with wait_end_of_query=1) before the status line, so an early failure gets its real status. */
+const headBufferBytes = 1024 * 1024
+
+async function respond(c: Context, result: EngineResult, options: RespondOptions): Promise<Response> {
+  // Ends once: a finished stream may still be cancelled by a client that goes away after it.
+  let ended = false
+  const o = { ...options, onEnd: (status: number, err?: SqlError) => void (!ended && ((ended = true), options.onEnd(status, err))) }
+  const native = result.format.toLowerCase() === 'native' && o.nativeRevision > 0 ? upgradeNative(result.chunks, o.nativeRevision) : result.chunks
+  const source = o.compress ? framed(native) : native
+  const iterator = source[Symbol.asyncIterator]()
+  const head: Uint8Array[] = []
+  let buffered = 0
+  let finished = false
+  const waitEnd = o.settings.wait_end_of_query === '1'
+  try {
+    while (waitEnd || buffered < headBufferBytes) {
+      const next = await iterator.next()
+      if (next.done) {
+        finished = true
+        break
+      }
+      head.push(next.value)
+      buffered += next.value.byteLength
     }
+  } catch (e) {
+    const err = toSqlError(e)
+    o.onEnd(err.status as number, err)
+    throw err
   }
-  if (Buffer.byteLength(query) > maxQueryBytes) throw new SqlError(62, 'SYNTAX_ERROR', `Max query size exceeded: ${maxQueryBytes} bytes`)
-  return { query, params, settings }
-}
-
-const paramEscapes: Record<string, string> = { '0': '\0', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
-
-/**
- * HTTP clients send `param_*` values in ClickHouse's escaped (TSV) form (`it\'s`), and chDB
- * escapes the string it is given once more before binding; without undoing the first
- * escape the engine would bind `it\'s` instead of `it's`. (An Array value holding a quoted
- * string with `'` inside cannot survive chDB's re-escaping and fails with a parse error.)
- */
-function unescapeParam(value: string): string {
-  return value.replace(/\\(.)/gs, (_, c: string) => paramEscapes[c] ?? c)
-}
-
-function toSqlError(e: unknown): SqlError {
-  if (e instanceof SqlError) return e
-  const err = e as { code?: string; type?: string; message?: string }
-  const code = Number(err.code)
-  const message = String(err.message ?? 'unknown error').replace(/^Code: \d+\. DB::Exception: /, '').replace(/\s*\(\w+\)(\s*\(version[^)]*\))?\s*$/, '').replace(/\.$/, '')
-  return Number.isInteger(code) && code > 0 ? new SqlError(code, err.type ?? 'UNKNOWN', message) : new SqlError(1002, 'UNKNOWN_EXCEPTION', message)
-}
-
-function contentType(format: string): string {
-  const f = format.toLowerCase()
-  if (f.startsWith('json')) return 'application/json; charset=UTF-8'
-  if (f.startsWith('csv')) return 'text/csv; charset=UTF-8; header=present'
-  if (f.startsWith('tabseparated') || f.startsWith('tsv')) return 'text/tab-separated-values; charset=UTF-8'
-  return 'application/octet-stream'
-}
-
-/** Makes the analyst session read-only before the port opens (the first statement must not run writable). */
-export async function lockAnalystSession(ch: ClickHouseClient) {
-  await ch.query({ query: 'SELECT 1', format: 'JSONEachRow', clickhouse_settings: settings }).then((r) => r.json())
+  const stats = result.stats()
+  const summary = { read_rows: String(stats.read_rows), read_bytes: String(stats.read_bytes), written_rows: '0', written_bytes: '0',
+    total_rows_to_read: String(stats.total_rows_to_read), result_rows: String(stats.result_rows), result_bytes: String(stats.result_bytes), elapsed_ns: String(stats.elapsed_ns) }
+  const headers = new Headers({ ...o.headers, 'content-type': contentType(result.format), 'x-clickhouse-format': result.format, 'x-clickhouse-summary': JSON.stringify(summary) })
+  if (o.settings.send_progress_in_http_headers === '1') {
+    const { written_rows, written_bytes, read_rows, read_bytes, total_rows_to_read, result_rows, result_bytes, elapsed_ns } = summary
+    headers.append('x-clickhouse-progress', JSON.stringify({ read_rows, read_bytes, written_rows, written_bytes, total_rows_to_read, result_rows, result_bytes, elapsed_ns }))
+  }
+  let body: ReadableStream<Uint8Array> = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of head) controller.enqueue(chunk)
+      if (finished) {
+        controller.close()
+        o.onEnd(200)
+      }
+    },
+    async pull(controller) {
+      try {
+        const next = await iterator.next()
+        if (next.done) {
+          controller.close()
+          o.onEnd(200)
+        } else {
+          controller.enqueue(next.value)
+        }
+      } catch (e) {
+        // After the status line, ClickHouse appends the exception to the body; so does the port.
+        const err = toSqlError(e)
+        const text = Buffer.from(`\n${o.exceptionText(err)}`)
+        controller.enqueue(o.compress ? frame(text) : text)
+        controller.close()
+        o.onEnd(200, err)
+      }
+    },
+    cancel() {
+      void iterator.return?.(undefined)
+      o.onEnd(499)
+    },
+  })
+  // compress=1 answers are already framed; HTTP compression is for the others.
+  if (!o.compress) body = compressResponse(body, headers, c.req.header('accept-encoding'), o.settings)
+  return new Response(body, { status: 200, statusText: 'OK', headers })
 }

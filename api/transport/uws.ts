@@ -1,35 +1,14 @@
-// The only importer of uWebSockets.js: HTTP is handed to a fetch handler (Hono) and
-// WebSocket events to a socket-agnostic handler, so nothing else knows uWS exists.
+// HTTP over uWebSockets.js: requests are handed to a fetch handler (Hono), WebSockets to a
+// socket-agnostic handler (websocket.ts). api/transport/ is the only importer of uWS, so
+// nothing else knows it exists.
 import uWS from 'uWebSockets.js'
+import { AppError } from '../../core/errors.ts'
 import { BodyTooLargeError } from '../http/body.ts'
 import { knownBody } from '../http/raw-body.ts'
+import { readRequest } from './request.ts'
+import { mountWebSocket, type WebSocketHandler } from './websocket.ts'
 
 export type FetchHandler = (request: Request, env: { remoteAddress: string }) => Response | Promise<Response>
-
-/** A WebSocket as the rest of the gateway sees it. */
-export interface Socket<U> {
-  readonly data: U
-  /** 1 sent, 0 sent but buffered (backpressure), 2 dropped. */
-  send(frame: Uint8Array): number
-  bufferedBytes(): number
-  subscribe(topic: string): void
-  unsubscribe(topic: string): void
-  end(code: number, reason: string): void
-  cork(fn: () => void): void
-}
-
-export interface WebSocketHandler<U> {
-  path: string
-  maxPayloadBytes: number
-  maxBackpressureBytes: number
-  idleTimeoutS: number
-  /** Decides whether to accept: return user data, or a Response to refuse with. */
-  upgrade(request: Request, env: { remoteAddress: string }): Promise<U | Response>
-  open(socket: Socket<U>): void
-  message(socket: Socket<U>, frame: Uint8Array, isBinary: boolean): void
-  drain(socket: Socket<U>): void
-  close(socket: Socket<U>, code: number): void
-}
 
 export interface Server {
   port: number
@@ -65,16 +44,33 @@ export function serve(options: ServeOptions): Promise<Server> {
   })
 }
 
-function readRequest(res: uWS.HttpResponse, req: uWS.HttpRequest, host: string) {
-  const headers = new Headers()
-  req.forEach((k, v) => headers.append(k, v))
-  const query = req.getQuery()
-  const url = `http://${headers.get('host') ?? host}${req.getUrl()}${query ? `?${query}` : ''}`
-  const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString()
-  return { method: req.getCaseSensitiveMethod().toUpperCase(), url, headers, remoteAddress }
+
+/**
+ * Why a request's body boundaries are ambiguous, if they are: behind a proxy that reads them
+ * differently, the rest of the stream could be another request (request smuggling). Only one
+ * Content-Length, or one Transfer-Encoding that is exactly `chunked`.
+ */
+export function framingProblem(req: { forEach(cb: (key: string, value: string) => void): void }): string | undefined {
+  let lengths = 0
+  const encodings: string[] = []
+  req.forEach((k, v) => {
+    if (k === 'content-length') lengths++
+    else if (k === 'transfer-encoding') encodings.push(v.trim().toLowerCase())
+  })
+  if (lengths > 1) return 'more than one Content-Length header'
+  if (encodings.length > 1 || (encodings.length === 1 && encodings[0] !== 'chunked')) return 'Transfer-Encoding must be exactly chunked, once'
+  if (encodings.length && lengths) return 'both Content-Length and Transfer-Encoding'
+  return undefined
 }
 
 function handleHttp(res: uWS.HttpResponse, req: uWS.HttpRequest, options: ServeOptions) {
+  const framing = framingProblem(req)
+  if (framing) {
+    // Closing: the bytes after this request cannot be trusted to start the next one.
+    res.writeStatus('400 Bad Request').writeHeader('content-type', 'application/json')
+      .end(JSON.stringify(new AppError(400, 'AMBIGUOUS_FRAMING', framing).toBody()), true)
+    return
+  }
   const { method, url, headers, remoteAddress } = readRequest(res, req, `${options.host}:${options.port}`)
   // An AbortController per request is costly; it is made only when someone reads the signal.
   const state = { aborted: false }
@@ -201,55 +197,4 @@ async function writeResponse(res: uWS.HttpResponse, response: Response, signal: 
     if (!ok) await new Promise<void>((resolve) => res.onWritable(() => (resolve(), true)))
   }
   if (!signal.aborted) res.cork(() => res.end())
-}
-
-function mountWebSocket<U>(app: uWS.TemplatedApp, handler: WebSocketHandler<U>) {
-  const wrap = (ws: uWS.WebSocket<{ socket?: Socket<U>; data: U }>): Socket<U> => {
-    const holder = ws.getUserData()
-    return (holder.socket ??= {
-      data: holder.data,
-      send: (frame) => ws.send(frame, true),
-      bufferedBytes: () => ws.getBufferedAmount(),
-      subscribe: (topic) => void ws.subscribe(topic),
-      unsubscribe: (topic) => void ws.unsubscribe(topic),
-      end: (code, reason) => ws.end(code, reason),
-      cork: (fn) => void ws.cork(fn),
-    })
-  }
-  app.ws<{ socket?: Socket<U>; data: U }>(handler.path, {
-    compression: uWS.DISABLED,
-    maxPayloadLength: handler.maxPayloadBytes,
-    maxBackpressure: handler.maxBackpressureBytes,
-    closeOnBackpressureLimit: 0,
-    idleTimeout: handler.idleTimeoutS,
-    sendPingsAutomatically: true,
-    upgrade: (res, req, context) => {
-      const { method, url, headers, remoteAddress } = readRequest(res, req, 'localhost')
-      const key = headers.get('sec-websocket-key') ?? ''
-      const protocol = headers.get('sec-websocket-protocol') ?? ''
-      const extensions = headers.get('sec-websocket-extensions') ?? ''
-      let aborted = false
-      res.onAborted(() => (aborted = true))
-      handler
-        .upgrade(new Request(url, { method, headers }), { remoteAddress })
-        .then(async (result) => {
-          if (aborted) return
-          if (result instanceof Response) {
-            const body = new Uint8Array(await result.arrayBuffer())
-            if (aborted) return
-            return res.cork(() => {
-              res.writeStatus(`${result.status} ${result.statusText || 'Refused'}`)
-              result.headers.forEach((v, k) => k !== 'content-length' && res.writeHeader(k, v))
-              res.end(body)
-            })
-          }
-          res.cork(() => res.upgrade({ data: result }, key, protocol.split(',')[0]?.trim() ?? '', extensions, context))
-        })
-        .catch(() => !aborted && res.cork(() => res.writeStatus('500 Internal Server Error').end()))
-    },
-    open: (ws) => handler.open(wrap(ws)),
-    message: (ws, message, isBinary) => handler.message(wrap(ws), new Uint8Array(message), isBinary),
-    drain: (ws) => handler.drain(wrap(ws)),
-    close: (ws, code) => handler.close(wrap(ws), code),
-  })
 }

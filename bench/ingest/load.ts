@@ -20,6 +20,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     'max-in-flight': { type: 'string', default: '64' },
     symbols: { type: 'string', default: '50' },
+    // An Idempotency-Key on every request (what a careful producer sends).
+    keys: { type: 'boolean', default: false },
   },
 })
 const seconds = Number(values.seconds)
@@ -60,7 +62,7 @@ async function post(): Promise<number> {
     const res = await fetch(`${values.url}/v1/events/trades`, {
       method: 'POST',
       body: text,
-      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${values.token}` },
+      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${values.token}`, ...(values.keys ? { 'idempotency-key': `${runId}-${stats.requests}` } : {}) },
     })
     if (res.status === 200) {
       const r = (await res.json()) as { accepted: number; rejected: number }

@@ -15,11 +15,15 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '4' },
+    dedup: { type: 'string', default: 'on' },
+    keys: { type: 'boolean', default: false },
   },
 })
 const prefix = `b${Date.now().toString(36)}.`
 exitCleanlyOnSignals('bench ingest run')
-const gw = await startInProcess(values.kafka ? { KAFKA_BROKERS: values.kafka, KAFKA_TOPIC_PREFIX: prefix } : {})
+// Deduplication off only to measure what it costs (INSERTs without tokens, no Kafka unit intents).
+const dedup = values.dedup === 'off' ? 'off' : 'on'
+const gw = await startInProcess({ INGEST_DEDUPLICATION: dedup, ...(values.kafka ? { KAFKA_BROKERS: values.kafka, KAFKA_TOPIC_PREFIX: prefix } : {}) })
 onInterrupt(async () => {
   await gw.stop()
   removeDir(gw.dataDir)
@@ -29,7 +33,7 @@ const one = async (sql: string) => Number(Object.values((await rows(ops, sql))[0
 const token = await tokenFor(['ingest'])
 
 if (values.kafka) {
-  // The Kafka engine's consumer group joins ~4-5 s after the first message: warm it up outside the measurement.
+  // The consumer joins its group a few seconds after start: warm it up outside the measurement.
   await ingest(gw, 'trades', [{ id: 'warm', ts: Date.now(), symbol: 'WARM', price: 1, qty: 1, side: 'buy' }])
   while ((await one("SELECT count() FROM trades WHERE symbol = 'WARM'")) < 1) await sleep(100)
 }
@@ -62,7 +66,7 @@ const poll = (async () => {
 
 const loadResult = await runTsxJson<{ accepted: number; refused: number; failed: number; elapsedS: number; acceptedPerS: number; runId: string }>(
   resolve(import.meta.dirname, 'load.ts'),
-  ['--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency],
+  ['--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency, ...(values.keys ? ['--keys'] : [])],
 )
 probing = false
 await probe
@@ -92,6 +96,8 @@ removeDir(gw.dataDir)
 const sorted = [...freshnessMs].sort((a, b) => a - b)
 console.log(JSON.stringify({
   mode: values.kafka ? 'kafka' : 'embedded',
+  dedup,
+  keys: Boolean(values.keys),
   acceptedPerS: Math.round(loadResult.accepted / loadResult.elapsedS),
   accepted: loadResult.accepted,
   stored,

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { S } from '../../api/protocol/index.ts'
-import { LiveClient } from '../../api/live/test-client.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
 
 const { values: a } = parseArgs({ options: { gateway: { type: 'string' }, token: { type: 'string' }, symbols: { type: 'string' }, probe: { type: 'string', default: 'PROBE' }, 'max-buffered': { type: 'string', default: '262144' } } })
 const maxBuffered = Number(a['max-buffered'])

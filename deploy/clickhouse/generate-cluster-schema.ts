@@ -33,6 +33,8 @@ const createTable = /^CREATE TABLE IF NOT EXISTS (\w+)\s*\(/
 const mergeTreeEngine = /ENGINE\s*=\s*(\w*MergeTree)\b(\s*\(([^)]*)\))?/
 const createView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/
 const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b/
+const alterTable = /^ALTER TABLE (\w+) (MODIFY SETTING|ADD COLUMN)\b/
+const dropObject = /^DROP (VIEW|TABLE|NAMED COLLECTION) IF EXISTS (\w+)$/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -61,6 +63,18 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
         out.push(stmt.replace(createTable, `CREATE TABLE IF NOT EXISTS ${table[1]} ${onCluster}\n(`))
       } else if (createNamedCollection.test(stmt)) {
         out.push(stmt.replace(createNamedCollection, (m, name: string) => `CREATE NAMED COLLECTION IF NOT EXISTS ${name} ${onCluster} AS`))
+      } else if (alterTable.test(stmt)) {
+        // Settings live on the replicated tables; a new column also on the Distributed table in front.
+        const [, name, action] = alterTable.exec(stmt)!
+        const rest = stmt.slice(`ALTER TABLE ${name} `.length)
+        if (!replicated.has(name)) out.push(`ALTER TABLE ${name} ${onCluster} ${rest}`)
+        else {
+          out.push(`ALTER TABLE ${name}_local ${onCluster} ${rest}`)
+          if (action === 'ADD COLUMN') out.push(`ALTER TABLE ${name} ${onCluster} ${rest}`)
+        }
+      } else if (dropObject.test(stmt)) {
+        const [, kind, name] = dropObject.exec(stmt)!
+        out.push(`DROP ${kind} IF EXISTS ${name} ${onCluster}`)
       } else if (view) {
         const [, name, target] = view
         const to = replicated.has(target) ? `${target}_local` : target

@@ -123,7 +123,7 @@ describe('demo generator: events', () => {
     for (const stream of ['trades', 'orders', 'web_events'] as const) {
       expect(unknownKeys(stream, eventsOf(stream))).toEqual([])
       // And the ingestion path's own validator accepts every one (event-checks.ts is an independent copy of the rules).
-      expect(eventsOf(stream).map((e) => validateEvent(stream, e)).filter((r) => r instanceof Reject).slice(0, 5)).toEqual([])
+      expect(eventsOf(stream).map((e) => validateEvent(stream, e, t0)).filter((r) => r instanceof Reject).slice(0, 5)).toEqual([])
       expect(eventsOf(stream).length).toBeGreaterThan(0)
     }
   })

@@ -33,7 +33,7 @@ describe('cluster schema (deploy/clickhouse/cluster/schema.sql)', () => {
       const [{ f }] = await rs.json<{ f: string }>()
       expect(f.length, stmt.slice(0, 60)).toBeGreaterThan(0)
       const ast = await (await ch.query({ query: `EXPLAIN AST ${stmt}`, format: 'TabSeparatedRaw' })).text()
-      expect(ast, stmt.slice(0, 60)).toMatch(/^"?Create(Query|Table|NamedCollectionQuery)/)
+      expect(ast, stmt.slice(0, 60)).toMatch(/^"?(Create(Query|Table|NamedCollectionQuery)|AlterQuery|DropQuery|DropNamedCollectionQuery)/)
     }
   })
 

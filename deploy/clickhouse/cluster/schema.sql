@@ -173,6 +173,139 @@ ORDER BY (owner, id);
 CREATE TABLE IF NOT EXISTS dashboards ON CLUSTER '{cluster}' AS dashboards_local
 ENGINE = Distributed('{cluster}', currentDatabase(), 'dashboards_local', cityHash64(owner));
 
+ALTER TABLE trades_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE orders_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE web_events_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE dead_letters_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS ingest_keys_local ON CLUSTER '{cluster}'
+(
+    key       String,
+    stream    LowCardinality(String),
+    source    String,
+    stored_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/ingest_keys_local', '{replica}')
+ORDER BY key
+TTL toDateTime(stored_at) + INTERVAL 2 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS ingest_keys ON CLUSTER '{cluster}' AS ingest_keys_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'ingest_keys_local', cityHash64(key));
+
+CREATE TABLE IF NOT EXISTS trades_in ON CLUSTER '{cluster}'
+(
+    id String, ts DateTime64(3, 'UTC'), symbol String, price Decimal(18, 8), qty Decimal(18, 8),
+    side Enum8('buy' = 1, 'sell' = 2), venue String DEFAULT '', received_at DateTime64(3, 'UTC') DEFAULT now64(3),
+    ingest_key String DEFAULT '', ingest_source String DEFAULT 'http'
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_trades_from_trades_in ON CLUSTER '{cluster}' TO trades_local AS
+SELECT id, ts, symbol, price, qty, side, venue, received_at FROM trades_in;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_ingest_keys_from_trades_in ON CLUSTER '{cluster}' TO ingest_keys_local AS
+SELECT ingest_key AS key, 'trades' AS stream, any(ingest_source) AS source, now64(3) AS stored_at
+FROM trades_in WHERE ingest_key != '' GROUP BY ingest_key;
+
+CREATE TABLE IF NOT EXISTS orders_in ON CLUSTER '{cluster}'
+(
+    order_id String, ts DateTime64(3, 'UTC'), shop_id String, customer_id String, product_id String,
+    category String, quantity UInt32, unit_price Decimal(18, 4), unit_cost Nullable(Decimal(18, 4)),
+    currency FixedString(3) DEFAULT 'USD',
+    status Enum8('completed' = 1, 'pending' = 2, 'cancelled' = 3, 'refunded' = 4),
+    country String DEFAULT '', received_at DateTime64(3, 'UTC') DEFAULT now64(3),
+    ingest_key String DEFAULT '', ingest_source String DEFAULT 'http'
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_orders_from_orders_in ON CLUSTER '{cluster}' TO orders_local AS
+SELECT order_id, ts, shop_id, customer_id, product_id, category, quantity, unit_price, unit_cost,
+    currency, status, country, received_at
+FROM orders_in;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_ingest_keys_from_orders_in ON CLUSTER '{cluster}' TO ingest_keys_local AS
+SELECT ingest_key AS key, 'orders' AS stream, any(ingest_source) AS source, now64(3) AS stored_at
+FROM orders_in WHERE ingest_key != '' GROUP BY ingest_key;
+
+CREATE TABLE IF NOT EXISTS web_events_in ON CLUSTER '{cluster}'
+(
+    ts DateTime64(3, 'UTC'), session_id String, shop_id String,
+    type Enum8('view' = 1, 'add_to_cart' = 2, 'checkout' = 3, 'purchase' = 4),
+    customer_id String DEFAULT '', product_id String DEFAULT '', received_at DateTime64(3, 'UTC') DEFAULT now64(3),
+    ingest_key String DEFAULT '', ingest_source String DEFAULT 'http'
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_web_events_from_web_events_in ON CLUSTER '{cluster}' TO web_events_local AS
+SELECT ts, session_id, shop_id, type, customer_id, product_id, received_at FROM web_events_in;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_ingest_keys_from_web_events_in ON CLUSTER '{cluster}' TO ingest_keys_local AS
+SELECT ingest_key AS key, 'web_events' AS stream, any(ingest_source) AS source, now64(3) AS stored_at
+FROM web_events_in WHERE ingest_key != '' GROUP BY ingest_key;
+
+ALTER TABLE dead_letters_local ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS id String
+    DEFAULT lower(hex(sipHash128(stream, raw, error_code, error_message, source, received_at)));
+
+ALTER TABLE dead_letters ON CLUSTER '{cluster}' ADD COLUMN IF NOT EXISTS id String
+    DEFAULT lower(hex(sipHash128(stream, raw, error_code, error_message, source, received_at)));
+
+CREATE TABLE IF NOT EXISTS dead_letter_replays_local ON CLUSTER '{cluster}'
+(
+    id          String,
+    stream      LowCardinality(String),
+    how         LowCardinality(String),
+    replayed_by String,
+    replayed_at DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/dead_letter_replays_local', '{replica}')
+ORDER BY id
+TTL toDateTime(replayed_at) + INTERVAL 31 DAY;
+
+CREATE TABLE IF NOT EXISTS dead_letter_replays ON CLUSTER '{cluster}' AS dead_letter_replays_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'dead_letter_replays_local', cityHash64(id));
+
+CREATE TABLE IF NOT EXISTS idempotency_keys_local ON CLUSTER '{cluster}'
+(
+    scope       String,
+    fingerprint String,
+    answer      String,
+    stored_at   DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/idempotency_keys_local', '{replica}')
+ORDER BY scope
+TTL toDateTime(stored_at) + INTERVAL 25 HOUR;
+
+CREATE TABLE IF NOT EXISTS idempotency_keys ON CLUSTER '{cluster}' AS idempotency_keys_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'idempotency_keys_local', cityHash64(scope));
+
+DROP VIEW IF EXISTS mv_trades_from_kafka_trades ON CLUSTER '{cluster}';
+
+DROP VIEW IF EXISTS mv_dead_letters_from_kafka_trades ON CLUSTER '{cluster}';
+
+DROP TABLE IF EXISTS kafka_trades ON CLUSTER '{cluster}';
+
+DROP NAMED COLLECTION IF EXISTS kafka_trades_source ON CLUSTER '{cluster}';
+
+DROP VIEW IF EXISTS mv_orders_from_kafka_orders ON CLUSTER '{cluster}';
+
+DROP VIEW IF EXISTS mv_dead_letters_from_kafka_orders ON CLUSTER '{cluster}';
+
+DROP TABLE IF EXISTS kafka_orders ON CLUSTER '{cluster}';
+
+DROP NAMED COLLECTION IF EXISTS kafka_orders_source ON CLUSTER '{cluster}';
+
+DROP VIEW IF EXISTS mv_web_events_from_kafka_web_events ON CLUSTER '{cluster}';
+
+DROP VIEW IF EXISTS mv_dead_letters_from_kafka_web_events ON CLUSTER '{cluster}';
+
+DROP TABLE IF EXISTS kafka_web_events ON CLUSTER '{cluster}';
+
+DROP NAMED COLLECTION IF EXISTS kafka_web_events_source ON CLUSTER '{cluster}';
+
 CREATE TABLE IF NOT EXISTS candles_1s_local ON CLUSTER '{cluster}'
 (
     symbol       LowCardinality(String),
@@ -462,3 +595,19 @@ SELECT
     uniqExactStateIf(session_id, type = 'purchase') AS purchase_sessions
 FROM web_events_local
 GROUP BY shop_id, bucket, product_id;
+
+ALTER TABLE candles_1s_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE candles_1m_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE candles_1h_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE sales_1m_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE sales_1h_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE product_sales_1h_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE customer_stats_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
+
+ALTER TABLE funnel_1m_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;

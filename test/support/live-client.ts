@@ -1,10 +1,12 @@
 // A reference client for tests and the benchmark: builds each subscription's state from
-// snapshot + deltas exactly as docs/protocol.md says, over a real `ws` WebSocket.
+// snapshot + deltas exactly as docs/protocol.md says, over a real `ws` WebSocket, and checks
+// the protocol's invariants on every frame it receives (protocol-invariants.ts).
 import WebSocket from 'ws'
+import { InvariantChecker } from './protocol-invariants.ts'
 import {
   C, decodeServerFrame, encodeClientFrame, S, SUBPROTOCOL, toRows,
   type Cell, type ChannelMeta, type ClientFrame, type ServerFrame,
-} from '../protocol/index.ts'
+} from '../../api/protocol/index.ts'
 
 export interface SubState {
   sid: number
@@ -25,6 +27,10 @@ export class LiveClient {
   dropNextDelta = false
   autoResync = true
   private readonly byCid = new Map<number, SubState>()
+  /** Invariants broken by frames this client received; tests expect none. */
+  readonly invariants = new InvariantChecker()
+  /** Every client's broken invariants, for an afterAll check over a whole file. */
+  static readonly violations: string[] = []
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data: Buffer) => this.onFrame(decodeServerFrame(new Uint8Array(data))))
@@ -82,6 +88,9 @@ export class LiveClient {
 
   private onFrame(f: ServerFrame) {
     this.frames.push(f)
+    const before = this.invariants.violations.length
+    this.invariants.check(f)
+    LiveClient.violations.push(...this.invariants.violations.slice(before))
     if (f.type === S.SNAPSHOT) {
       const prev = this.subs.get(f.sid)
       const s: SubState = { sid: f.sid, cid: f.cid, seq: f.seq, meta: f.meta, rows: new Map(), snapshots: (prev?.snapshots ?? 0) + 1, gaps: prev?.gaps ?? 0, resyncing: false }

@@ -1,0 +1,63 @@
+// Per-connection state of a live WebSocket: who it is, its subscriptions, its inbound frame
+// budget (token bucket) and its error strikes. No socket I/O beyond a guarded send.
+import type { Principal } from '../../core/roles.ts'
+import type { SendResult, Socket } from '../transport/websocket.ts'
+import type { Watched } from './scheduler.ts'
+
+export interface ConnectionLimits {
+  /** Inbound frames per second (token bucket, bursts up to this many). */
+  maxFramesPerS: number
+  /** Client errors tolerated per minute; one more closes the connection. */
+  maxStrikesPerMin: number
+}
+
+/** One subscription of a connection: `pending` until its snapshot is sent, `stale` while conflated. */
+export interface Subscription {
+  sid: number
+  w: Watched
+  conn: Connection
+  state: 'pending' | 'live' | 'stale'
+}
+
+export class Connection {
+  socket?: Socket<Connection>
+  readonly subs = new Map<number, Subscription>()
+  closed = false
+  private tokens: number
+  private refilledAt: number
+  private strikes = 0
+  private strikesSince: number
+
+  constructor(readonly principal: Principal, readonly remoteAddress: string, private readonly limits: ConnectionLimits, now: number) {
+    this.tokens = limits.maxFramesPerS
+    this.refilledAt = now
+    this.strikesSince = now
+  }
+
+  /** Takes one inbound frame from the bucket; false when the client is over its rate. */
+  allowFrame(now: number): boolean {
+    const rate = this.limits.maxFramesPerS
+    this.tokens = Math.min(rate, this.tokens + ((now - this.refilledAt) * rate) / 1000)
+    this.refilledAt = now
+    if (this.tokens < 1) return false
+    this.tokens--
+    return true
+  }
+
+  /** Counts one client error; true once more than maxStrikesPerMin fell within a minute. */
+  strike(now: number): boolean {
+    if (now - this.strikesSince > 60_000) (this.strikes = 0), (this.strikesSince = now)
+    return ++this.strikes > this.limits.maxStrikesPerMin
+  }
+
+  /** Sends on the socket; 'dropped' once closed (a late snapshot of a closed connection). */
+  send(frame: Uint8Array): SendResult {
+    return this.closed || !this.socket ? 'dropped' : this.socket.send(frame)
+  }
+
+  /** The subscription of this connection watching `topic`, if any. */
+  watching(topic: string): Subscription | undefined {
+    for (const s of this.subs.values()) if (s.w.lq.topic === topic) return s
+    return undefined
+  }
+}

@@ -1,0 +1,129 @@
+// Server-side watchers of live queries (alert rules, say): they ride a channel's live query
+// like a socket subscriber, without a socket. With replicas a watcher hears only while its
+// gateway leads the channel, so something it triggers happens once, not once per replica.
+import { ZodError } from 'zod'
+import { AppError } from '../../core/errors.ts'
+import type { Principal } from '../../core/roles.ts'
+import type { Logger } from '../log.ts'
+import { changeOf, decodeServerFrame, S, type Change } from '../protocol/index.ts'
+import { leadsChannel, type LiveBroker } from './broker.ts'
+import { channels } from './channels.ts'
+import type { LiveQuery } from './live-query.ts'
+import type { Watched } from './scheduler.ts'
+
+export type WatchListener = (lq: LiveQuery, change: Change) => void
+
+export interface Watch {
+  close(): void
+}
+
+interface Watcher {
+  topic: string
+  w?: Watched
+  onChange: WatchListener
+  /** The current state was handed over since this gateway (last) took the lead. */
+  primed: boolean
+  closed: boolean
+  retries: number
+  timer?: NodeJS.Timeout
+}
+
+/** A channel's whole current state as a change: every row new to a watcher that starts now. */
+const stateAsChange = (lq: LiveQuery): Change => ({ append: lq.currentRows(), replace: [], remove: [] })
+
+export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
+  const byCid = new Map<number, Set<Watcher>>()
+
+  function call(x: Watcher, lq: LiveQuery, change: Change) {
+    try {
+      x.onChange(lq, change)
+    } catch (error) {
+      o.log.error('live watcher failed', { topic: x.topic, error })
+    }
+  }
+
+  /** Hands over the current state once this gateway leads; later changes follow one by one. */
+  function prime(x: Watcher) {
+    const lq = x.w!.lq
+    if (x.closed || x.primed || !lq.loaded || !leadsChannel(o.broker(), x.topic)) return
+    x.primed = true
+    call(x, lq, stateAsChange(lq))
+  }
+
+  function join(x: Watcher, spec: NonNullable<ReturnType<typeof channels.get>>, params: unknown) {
+    const w = (x.w = o.broker().acquire(spec, params, x.topic))
+    if (!byCid.has(w.lq.cid)) byCid.set(w.lq.cid, new Set())
+    byCid.get(w.lq.cid)!.add(x)
+    w.ready.then(() => ((x.retries = 0), prime(x)), (error) => {
+      // The broker forgot the channel; join again later, doubling the wait up to 30 s.
+      o.log.warn('live watch could not start; retrying', { topic: x.topic, error })
+      leave(x)
+      if (!x.closed) x.timer = setTimeout(() => join(x, spec, params), Math.min(30_000, 1000 * 2 ** x.retries++))
+    })
+  }
+
+  function leave(x: Watcher) {
+    if (!x.w) return
+    const set = byCid.get(x.w.lq.cid)
+    set?.delete(x)
+    if (set?.size === 0) byCid.delete(x.w.lq.cid)
+    o.broker().release(x.w)
+    x.w = undefined
+    x.primed = false
+  }
+
+  return {
+    /**
+     * Watches `channel` with `params` as `principal` (its entitlements apply): `onChange` gets
+     * the current rows first (all in `append`), then every change in sequence order, while this
+     * gateway leads the channel. Throws AppError UNKNOWN_CHANNEL (404), BAD_ARGUMENT (400) or
+     * FORBIDDEN (403).
+     */
+    watch(channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch {
+      const spec = channels.get(channel)
+      if (!spec) throw new AppError(404, 'UNKNOWN_CHANNEL', `no live channel ${channel}`)
+      let p: unknown
+      try {
+        p = spec.parse(params, principal)
+      } catch (e) {
+        const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
+        throw new AppError(400, 'BAD_ARGUMENT', detail.slice(0, 200), { cause: e })
+      }
+      if (!spec.authorize(principal, p)) throw new AppError(403, 'FORBIDDEN', 'not entitled to this channel')
+      const x: Watcher = { topic: spec.topic(p), onChange, primed: false, closed: false, retries: 0 }
+      join(x, spec, p)
+      return {
+        close() {
+          if (x.closed) return
+          x.closed = true
+          clearTimeout(x.timer)
+          leave(x)
+        },
+      }
+    },
+
+    /** A published DELTA of `lq` (with its change when the caller has it). */
+    deliver(lq: LiveQuery, frame: Uint8Array, change?: Change) {
+      const set = byCid.get(lq.cid)
+      if (!set) return
+      const leading = leadsChannel(o.broker(), lq.topic)
+      let c = change
+      for (const x of set) {
+        if (!leading) x.primed = false
+        else if (!x.primed) prime(x) // the state handed over already holds this change
+        else {
+          if (!c) {
+            const f = decodeServerFrame(frame)
+            if (f.type !== S.DELTA) return
+            c = changeOf(f, lq.spec.meta)
+          }
+          call(x, lq, c)
+        }
+      }
+    },
+
+    count: () => [...byCid.values()].reduce((n, s) => n + s.size, 0),
+  }
+}
+
+export type Watches = ReturnType<typeof createWatches>

@@ -1,0 +1,73 @@
+// Every authenticated API is rate-limited, against the real gateway: the analysts' SQL door
+// (/api/v1/sql) and the dashboards API, per token and per peer address.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { auth, removeDir, startGateway, startInProcess, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+
+type Gateway = Awaited<ReturnType<typeof startInProcess>>
+let gw: Gateway
+
+const perTokenPerS = 3
+beforeAll(async () => {
+  gw = await startInProcess({ RATE_LIMIT_TOKEN_PER_S: String(perTokenPerS), RATE_LIMIT_IP_PER_S: '1000' })
+}, 60_000)
+afterAll(async () => {
+  await gw?.stop()
+})
+
+/** Sends `n` requests at once; the statuses, and the codes and Retry-After of the 429s. */
+async function burst(n: number, request: () => Promise<Response>) {
+  const answers = await Promise.all(Array.from({ length: n }, request))
+  const limited = answers.filter((r) => r.status === 429)
+  return {
+    statuses: new Set(answers.map((r) => r.status)),
+    limited: await Promise.all(limited.map(async (r) => [(await r.json()).error.code, Number(r.headers.get('retry-after'))])),
+  }
+}
+
+// 40 requests at once against 3 per second: even spread over several one-second windows on a
+// slow machine, some window holds more than 3.
+describe('per token', () => {
+  it('limits /api/v1/sql', async () => {
+    const token = await tokenFor(['analyst'])
+    const { statuses, limited } = await burst(40, () => fetch(`${gw.url}/api/v1/sql?query=SELECT%201`, { headers: { authorization: `Bearer ${token}` } }))
+    expect(statuses.has(200)).toBe(true)
+    expect(limited.length).toBeGreaterThan(0)
+    for (const [code, retryAfter] of limited) expect([code, retryAfter >= 1]).toEqual(['RATE_LIMITED', true])
+  })
+
+  it('limits the dashboards API', async () => {
+    const token = await tokenFor(['seller'])
+    const { statuses, limited } = await burst(40, () => fetch(`${gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${token}` } }))
+    expect(statuses.has(200)).toBe(true)
+    expect(limited.length).toBeGreaterThan(0)
+    for (const [code] of limited) expect(code).toBe('RATE_LIMITED')
+  })
+
+  it('counts per token subject: another user is not limited by the first one', async () => {
+    const [a, b] = await Promise.all(['rl-a', 'rl-b'].map((sub) => auth.sign({ sub, roles: ['seller'] }, '1h')))
+    const { limited } = await burst(40, () => fetch(`${gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${a}` } }))
+    expect(limited.length).toBeGreaterThan(0)
+    const r = await fetch(`${gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${b}` } })
+    expect(r.status).not.toBe(429)
+  })
+})
+
+describe('per peer address, before authentication', () => {
+  // A second gateway, in its own process (one embedded engine per process).
+  let strict: TestGateway
+  beforeAll(async () => {
+    strict = await startGateway({ RATE_LIMIT_TOKEN_PER_S: '1000', RATE_LIMIT_IP_PER_S: '3', HOST: '127.0.0.1' })
+  }, 120_000)
+  afterAll(async () => {
+    await strict?.stop()
+    if (strict) removeDir(strict.dataDir)
+  })
+
+  it('refuses floods of unauthenticated requests to /api/v1/sql and the dashboards with 429', async () => {
+    for (const path of ['/api/v1/sql?query=SELECT%201', '/api/v1/dashboards']) {
+      const { statuses, limited } = await burst(40, () => fetch(`${strict.url}${path}`))
+      expect([path, statuses.has(200)]).toEqual([path, false])
+      expect([path, limited.length > 0]).toEqual([path, true])
+    }
+  })
+})
