@@ -121,7 +121,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
       createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes,
       createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
-    const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
+    const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics, csp: { identityProvider: config.AUTH_OIDC_ISSUER } })
     const live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
       auth, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,

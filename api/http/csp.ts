@@ -3,8 +3,18 @@
 import { createHash } from 'node:crypto'
 import type { MiddlewareHandler } from 'hono'
 
+/**
+ * Origins besides our own the page talks to: an OpenID Connect provider (the UI fetches its
+ * discovery document and token endpoint, and may renew in a hidden iframe of our own page
+ * that the provider redirects back into).
+ */
+export interface PolicyOptions {
+  identityProvider?: string
+}
+
 /** The policy for a page whose inline scripts hash to `scriptHashes` (base64 SHA-256). */
-export function policyFor(scriptHashes: string[]): string {
+export function policyFor(scriptHashes: string[], o: PolicyOptions = {}): string {
+  const idp = o.identityProvider ? new URL(o.identityProvider).origin : undefined
   return [
     "default-src 'self'",
     `script-src 'self'${scriptHashes.map((h) => ` 'sha256-${h}'`).join('')}`,
@@ -13,12 +23,14 @@ export function policyFor(scriptHashes: string[]): string {
     "style-src 'self'",
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
-    "connect-src 'self'",
+    `connect-src 'self'${idp ? ` ${idp}` : ''}`,
+    ...(idp ? [`frame-src 'self' ${idp}`] : []),
     "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
+    // Silent renewal loads our own page in an iframe of our own page; nothing else may frame it.
+    idp ? "frame-ancestors 'self'" : "frame-ancestors 'none'",
   ].join('; ')
 }
 
@@ -36,7 +48,7 @@ export function inlineScriptHashes(html: string): string[] {
  * Sets the policy on HTML answers, hashing their inline scripts (the built index.html
  * changes with every build; its policy is computed once per distinct page).
  */
-export function contentSecurityPolicy(): MiddlewareHandler {
+export function contentSecurityPolicy(o: PolicyOptions = {}): MiddlewareHandler {
   const byPage = new Map<string, string>()
   return async (c, next) => {
     await next()
@@ -45,7 +57,7 @@ export function contentSecurityPolicy(): MiddlewareHandler {
     let policy = byPage.get(html)
     if (!policy) {
       if (byPage.size > 16) byPage.clear()
-      byPage.set(html, (policy = policyFor(inlineScriptHashes(html))))
+      byPage.set(html, (policy = policyFor(inlineScriptHashes(html), o)))
     }
     c.res.headers.set('content-security-policy', policy)
   }
