@@ -6,12 +6,14 @@ import { eventually } from '../test/support/eventually.ts'
 import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.ts'
 import type { Role } from '../core/roles.ts'
 import { loadCatalog } from './history/catalog.ts'
-import { makeFixtures } from './history/fixtures.ts'
+import { makeFixtures } from '../test/support/history-fixtures.ts'
 
 const hour = 3600_000
 const base = Math.floor(Date.now() / hour) * hour - 3 * hour
 const range = { from: new Date(base).toISOString(), to: new Date(base + 2 * hour).toISOString() }
 const trailing = { to: range.to, window: '3h' }
+/** Insights read snapshots for "now"; an explicit time computes from the raw rows the fixtures wrote. */
+const asOf = new Date(base + 2 * hour).toISOString()
 /** In scope (A) and out of scope (B): fixture entities that both have data. */
 const symbols = { A: 'BTC-USD', B: 'ETH-USD' }
 const shops = { A: 'shop-a', B: 'shop-b' }
@@ -44,6 +46,15 @@ const cases: Record<string, ScopeCase> = {
   sales_trend: { role: 'seller', scope: 'shops', param: 'shop', params: { ...range, interval: '1h' } },
   top_products: { role: 'seller', scope: 'shops', param: 'shop', params: { ...range, limit: '1000' } },
   dead_letters_summary: { role: 'admin', scope: 'none', params: range },
+  // Insights (one shop each, required): the scope is the Shop parameter's check.
+  bought_together: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { product_id: 'p1', period: '90d', as_of: asOf, min_orders: '1' } },
+  customer_profile: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { customer_id: 'c1', as_of: asOf } },
+  order_risk: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { ...range, min_score: '0', limit: '1000' } },
+  product_demand: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { as_of: asOf, interval: '1h', history: '1d', horizon: '24' } },
+  product_trend: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { product_id: 'p1', ...range, interval: '1h' } },
+  revenue_forecast: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { as_of: asOf, interval: '1h', history: '28d' } },
+  rfm_segments: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { as_of: asOf } },
+  rfm_summary: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { as_of: asOf } },
 }
 
 let gw: Awaited<ReturnType<typeof startInProcess>>

@@ -7,7 +7,7 @@ import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.
 import { LiveClient } from '../test/support/live-client.ts'
 import type { Role } from '../core/roles.ts'
 import { denials } from './access.ts'
-import { makeFixtures } from './history/fixtures.ts'
+import { makeFixtures } from '../test/support/history-fixtures.ts'
 import { channels } from './live/channels.ts'
 import { S } from './protocol/index.ts'
 
@@ -28,6 +28,7 @@ const cases: Record<string, ChannelCase> = {
   sales: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s, interval: '1m' }) },
   top_products: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s, window: '24h' }) },
   funnel: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s }) },
+  risk: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s, min_score: 0 }) },
 }
 
 let gw: Awaited<ReturnType<typeof startInProcess>>

@@ -21,6 +21,7 @@ const channelCases: Record<string, { params: Record<string, unknown>; role: Role
   sales: { params: { shop: 'shop-1', interval: '1m' }, role: 'seller', inScope: principal(['seller'], [], ['shop-1']), outOfScope: principal(['seller'], [], ['shop-2']) },
   top_products: { params: { shop: 'shop-1', window: '24h', n: 10 }, role: 'seller', inScope: principal(['seller'], [], '*'), outOfScope: principal(['seller'], '*', []) },
   funnel: { params: { shop: 'shop-1' }, role: 'seller', inScope: principal(['seller'], [], ['shop-1']), outOfScope: principal(['seller'], [], ['shop-10']) },
+  risk: { params: { shop: 'shop-1', min_score: 80 }, role: 'seller', inScope: principal(['seller'], [], ['shop-1']), outOfScope: principal(['seller'], [], ['shop-2']) },
 }
 
 describe('access: live channels', () => {

@@ -103,6 +103,7 @@ export const channelRules: Readonly<Record<string, ChannelRule>> = {
   sales: { roles: surfaceRoles.shops, check: oneShop },
   top_products: { roles: surfaceRoles.shops, check: oneShop },
   funnel: { roles: surfaceRoles.shops, check: oneShop },
+  risk: { roles: surfaceRoles.shops, check: oneShop },
   // A token's own fired alerts; each alert is then filtered by alertRule (below).
   alerts: { roles: surfaceRoles.alerts, check: () => allow },
 }

@@ -114,6 +114,9 @@ export const configSchema = z.object({
     .describe('Entries of the in-process cache in front of Redis'),
   CACHE_NAMESPACE: z.string().regex(/^[\w.:-]{0,64}$/).default('')
     .describe('Prefix of every Redis key (cache, rate limits, live queries), for environments sharing one Redis'),
+  CACHE_VERSION_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(1000)
+    .refine((v) => v === 0 || v >= 100, '0 (off) or at least 100')
+    .describe('How often the gateway reads the data versions (rows per raw table and day) that make cached answers see late events, seen within about twice this; 0 = off (a closed range stays cached for its closed_ttl whatever arrives late)'),
   LIVE_LATENESS_MS: z.coerce.number().int().min(0).max(86_400_000).default(30_000)
     .describe('Live queries re-read buckets this far behind their watermark, so late events correct them'),
   LIVE_SNAPSHOT_BUCKETS: z.coerce.number().int().min(1).max(10_000).default(300)

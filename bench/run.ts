@@ -18,6 +18,7 @@ import { goClientCompareScenario } from './live/go-client-compare.ts'
 import { historyScenario } from './history/scenario.ts'
 import { sqlScenario } from './sql/scenario.ts'
 import { floodScenario } from './live/flood.ts'
+import { insightsScenario } from './insights/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 import { runTsx } from './lib/child.ts'
@@ -101,6 +102,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
   flood: { about: "live: issue 10's flood (20 connections × 45 made-up symbols) vs a real symbol's watcher; no flood, default limits, limits off; 3 runs × 15 s", run: () => floodScenario({ runs: num(values.runs, 3), seconds: num(values.seconds, 15), name: values.name }) },
+  insights: { about: 'insights on a shop of ~1M order lines: order_risk precision/recall, forecast backtest vs seasonal naive, uncached p50/p99 per query (3 runs)', run: () => insightsScenario({ name: values.name ?? 'insights', runs: num(values.runs, 3) }) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
   'go-client': {
     about: 'the Go live client vs its earlier versions (hand-written; coder/websocket): CPU per frame and latency reading the fan-out floor, 3 runs × 10 s, 5,000 clients × 2 frames per 100 ms tick',

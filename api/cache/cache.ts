@@ -40,7 +40,8 @@ export type LookupOutcome = 'l1_hit' | 'redis_hit' | 'miss' | 'shared'
 
 export interface CacheObserver {
   lookup(outcome: LookupOutcome): void
-  error(kind: 'redis' | 'query'): void
+  /** `versions`: the data-versions poll failed (api/cache/versions.ts). */
+  error(kind: 'redis' | 'query' | 'versions'): void
   /** A load's (ClickHouse query's) duration. */
   load(ms: number): void
 }

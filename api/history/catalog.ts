@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Role } from '../../core/roles.ts'
 import { roles as allRoles } from '../../core/roles.ts'
+import { createSourceGraph, type SourceGraph } from './sources.ts'
 
 /**
  * The query catalog: one `api/queries/<name>.sql` per endpoint. Its `-- @` header
@@ -12,7 +13,7 @@ import { roles as allRoles } from '../../core/roles.ts'
  *   -- @description <text>
  *   -- @roles <role> [<role>…]                       (admin always passes)
  *   -- @param <name> <Type> [required] [default=<v>] [min=<v>] [max=<v>] [step=<v>] [values=a|b] : <doc>
- *   -- @cache bucket=<seconds|param> open_ttl=<s> closed_ttl=<s>
+ *   -- @cache bucket=<seconds|param> open_ttl=<s> closed_ttl=<s> [covers=range|range_and_previous|window|all]
  *
  * Types: String, Id, Symbol (entitled against the caller's symbols), Shop (entitled
  * against shops), DateTime (ISO-8601, epoch ms, `now`, `-1h`, `now-7d`), Interval
@@ -20,6 +21,9 @@ import { roles as allRoles } from '../../core/roles.ts'
  * `{all_symbols:UInt8}`/`{symbols:Array(String)}` and `{all_shops:UInt8}`/`{shops:Array(String)}`
  * in the SQL receive the caller's scope. `step` (Interval, UInt32) requires a whole multiple of it:
  * an interval over minute or hour rollups must be whole minutes or hours, or buckets come out wrong.
+ * `covers` names the event times an answer depends on, so the cache key carries the data versions
+ * of exactly those days (api/cache/versions.ts): `range` [from, to), `range_and_previous`
+ * [from − (to − from), to), `window` [to − window, to), `all` (the default: every day).
  */
 const paramTypes = ['String', 'Id', 'Symbol', 'Shop', 'DateTime', 'Interval', 'UInt32', 'Enum'] as const
 export type ParamType = (typeof paramTypes)[number]
@@ -42,7 +46,12 @@ export interface CachePolicy {
   bucket: number | string
   openTtlS: number
   closedTtlS: number
+  /** The event times an answer depends on (see above). */
+  covers: Covers
 }
+
+const coverKinds = ['range', 'range_and_previous', 'window', 'all'] as const
+export type Covers = (typeof coverKinds)[number]
 
 export interface CatalogQuery {
   name: string
@@ -55,26 +64,28 @@ export interface CatalogQuery {
   sql: string
   /** Which caller scopes the SQL binds. */
   scopes: { symbols: boolean; shops: boolean }
+  /** The versioned raw tables the answer depends on (api/history/sources.ts). */
+  sources: string[]
 }
 
 const defaultQueriesDir = resolve(import.meta.dirname, '../queries')
 
-export function loadCatalog(dir = defaultQueriesDir): Map<string, CatalogQuery> {
+export function loadCatalog(dir = defaultQueriesDir, graph: SourceGraph = createSourceGraph()): Map<string, CatalogQuery> {
   const files = readdirSync(dir).filter((f) => /^[a-z][a-z0-9_]*\.sql$/.test(f)).sort()
   return new Map(files.map((f) => {
-    const q = parseQuery(f.slice(0, -4), readFileSync(join(dir, f), 'utf8'))
+    const q = parseQuery(f.slice(0, -4), readFileSync(join(dir, f), 'utf8'), graph)
     return [q.name, q]
   }))
 }
 
-function parseQuery(name: string, text: string): CatalogQuery {
+function parseQuery(name: string, text: string, graph: SourceGraph): CatalogQuery {
   const fail = (msg: string): never => {
     throw new Error(`api/queries/${name}.sql: ${msg}`)
   }
   let description = ''
   let roles: Role[] = []
   const params: ParamSpec[] = []
-  let cache: CachePolicy = { bucket: 60, openTtlS: 2, closedTtlS: 3600 }
+  let cache: CachePolicy = { bucket: 60, openTtlS: 2, closedTtlS: 3600, covers: 'all' }
   for (const line of text.split('\n')) {
     const m = /^--\s*@(\w+)\s+(.*)$/.exec(line.trim())
     if (!m) continue
@@ -87,7 +98,9 @@ function parseQuery(name: string, text: string): CatalogQuery {
     else if (key === 'cache') {
       const kv = Object.fromEntries(rest.trim().split(/\s+/).map((p) => p.split('=') as [string, string]))
       const bucket = /^\d+$/.test(kv.bucket ?? '') ? Number(kv.bucket) : kv.bucket
-      cache = { bucket: bucket ?? 60, openTtlS: Number(kv.open_ttl ?? 2), closedTtlS: Number(kv.closed_ttl ?? 3600) }
+      const covers = (kv.covers ?? 'all') as Covers
+      if (!coverKinds.includes(covers)) fail(`unknown covers=${covers}`)
+      cache = { bucket: bucket ?? 60, openTtlS: Number(kv.open_ttl ?? 2), closedTtlS: Number(kv.closed_ttl ?? 3600), covers }
       if (typeof cache.bucket === 'string' && !params.some((p) => p.name === cache.bucket && p.type === 'Interval')) fail(`cache bucket ${cache.bucket} is not an Interval parameter`)
     } else fail(`unknown header @${key}`)
   }
@@ -95,7 +108,11 @@ function parseQuery(name: string, text: string): CatalogQuery {
   if (!roles.length) fail('missing @roles')
   const sql = text.split('\n').filter((l) => !/^\s*--\s*@/.test(l)).join('\n').trim()
   for (const p of params) if (!sql.includes(`{${p.name}:`)) fail(`parameter ${p.name} is not used in the SQL`)
+  const has = (n: string, type: ParamType) => params.some((p) => p.name === n && p.type === type)
+  const needs = { range: ['from', 'to'], range_and_previous: ['from', 'to'], window: ['to'], all: [] }[cache.covers]
+  if (needs.some((n) => !has(n, 'DateTime')) || (cache.covers === 'window' && !has('window', 'Interval'))) fail(`covers=${cache.covers} needs its parameters (from, to, window)`)
   return {
+    sources: graph.of(sql),
     name, description, roles, params, cache, sql,
     resolveOrder: [...params].sort((a, b) => Number(a.type === 'DateTime') - Number(b.type === 'DateTime')),
     scopes: { symbols: sql.includes('{symbols:'), shops: sql.includes('{shops:') },

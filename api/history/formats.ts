@@ -1,4 +1,5 @@
 import { pack } from 'msgpackr'
+import { toCsv as csvRows } from '../../core/csv.ts'
 
 /** A catalog result as cached: ClickHouse's column metadata and rows (decimals as exact strings). */
 export interface QueryResult {
@@ -37,16 +38,8 @@ export function negotiate(accept: string | undefined, format: string | undefined
   return best?.format ?? 'json'
 }
 
-/** RFC 4180 CSV with a header row; arrays and objects as JSON, null as an empty field. */
-export function toCsv(r: QueryResult): string {
-  const cell = (v: unknown) => {
-    if (v === null || v === undefined) return ''
-    const s = typeof v === 'object' ? JSON.stringify(v) : String(v)
-    return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-  }
-  const lines = [r.columns.map((c) => cell(c.name)).join(',')]
-  for (const row of r.rows) lines.push(r.columns.map((c) => cell(row[c.name])).join(','))
-  return lines.join('\r\n') + '\r\n'
-}
+/** RFC 4180 CSV with a header row, formula-like cells escaped (core/csv.ts, shared with the UI's export). */
+export const toCsv = (r: QueryResult): string =>
+  csvRows(r.columns.map((c) => c.name), r.rows.map((row) => r.columns.map((c) => row[c.name])))
 
 export const toMsgpack = (r: QueryResult): Uint8Array => pack(r)

@@ -6,6 +6,7 @@ import type { ReadinessCheck } from '../app.ts'
 import type { Auth } from '../auth.ts'
 import { createCache, type Cache, type CacheObserver } from '../cache/cache.ts'
 import { createRedis } from '../cache/redis.ts'
+import { createDataVersions } from '../cache/versions.ts'
 import type { Workload } from '../clickhouse/client.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
 import type { AppEnv } from '../http/middleware.ts'
@@ -21,6 +22,7 @@ export interface HistoryConfig {
   CORS_ORIGINS: string[]
   CACHE_L1_ENTRIES: number
   CACHE_NAMESPACE: string
+  CACHE_VERSION_POLL_MS: number
 }
 
 /** The historical API and dashboards, wired once (see api/livehouse.ts; the analysts' SQL port is api/sql). */
@@ -36,7 +38,8 @@ export interface History {
 export async function createHistory(o: {
   config: HistoryConfig
   auth: Auth
-  clickhouse: (w: Workload) => ClickHouseClient
+  /** `lane`: a further connection of the workload (the versions poll has its own). */
+  clickhouse: (w: Workload, lane?: number) => ClickHouseClient
   now?: () => number
   /** The cache's counts for /metrics. */
   cacheObserver?: CacheObserver
@@ -46,11 +49,17 @@ export async function createHistory(o: {
   const cache = createCache({ redis, l1MaxEntries: config.CACHE_L1_ENTRIES, namespace: config.CACHE_NAMESPACE, observe: o.cacheObserver })
   const limiter = createRateLimiter({ redis, namespace: config.CACHE_NAMESPACE })
   const catalog = loadCatalog()
+  // Its own connection: a slow catalog query must not hold up the versions every key needs.
+  const versions = config.CACHE_VERSION_POLL_MS > 0
+    ? createDataVersions({ clickhouse: o.clickhouse('queries', 1), pollMs: config.CACHE_VERSION_POLL_MS, now: o.now, onError: () => o.cacheObserver?.error('versions') })
+    : undefined
+  await versions?.poll().catch(() => {}) // until one succeeds, keys change every few seconds
+  versions?.start()
 
   const limits = { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S }
   const rateLimits = createRateLimits(limiter, limits)
   const api = createHistoryRoutes({
-    auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now,
+    auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now, versions,
     limits,
   })
   const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops'), limits: rateLimits })
@@ -67,6 +76,7 @@ export async function createHistory(o: {
     cache,
     limits: rateLimits,
     async close() {
+      versions?.stop()
       redis?.disconnect()
     },
   }

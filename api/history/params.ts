@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mayAccess, type Principal } from '../../core/roles.ts'
 import { AppError } from '../../core/errors.ts'
-import { formatInterval, parseInterval, type CatalogQuery, type ParamSpec } from './catalog.ts'
+import { formatInterval, parseInterval, type CatalogQuery, type Covers, type ParamSpec } from './catalog.ts'
 import { identifiers } from '../../core/identifiers.ts'
 
 /** Query string keys that steer the response, not the query. */
@@ -16,6 +16,10 @@ export interface ResolvedCall {
   /** The same input gives the same call while the clock is in [validFromMs, validUntilMs). */
   validFromMs: number
   validUntilMs: number
+  /** Event times [from, to) in ms the answer depends on (`@cache covers`); undefined: all time. */
+  covers?: [number, number]
+  /** The range ends before the open bucket: cached for closed_ttl, so its key needs the data versions. */
+  closed: boolean
 }
 
 /** The identifier types take exactly what ingestion accepts (core/identifiers.ts). */
@@ -48,7 +52,7 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
     if (raw.length > 256) throw bad(p.name, 'is too long')
     if (p.type === 'DateTime') {
       const ms = parseTime(raw, nowMs, bucketS)
-      if (ms === undefined) throw bad(p.name, 'expected ISO-8601, epoch milliseconds, now or a relative time like -1h')
+      if (ms === undefined) throw bad(p.name, 'expected ISO-8601, epoch milliseconds, now or a relative time like -1h, between 1970 and 2100')
       bound[p.name] = formatTime(ms)
       normal[p.name] = ms
       // A relative time stays put while the clock stays in one bucket (shifted by its offset).
@@ -69,9 +73,18 @@ export function resolveCall(q: CatalogQuery, input: Record<string, string>, prin
   const identity = JSON.stringify([normal, scope, touchesOpen ? openStartMs : 'closed'])
   const key = `lh:q:${q.name}:${createHash('sha1').update(identity).digest('base64url')}`
   return {
-    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS,
+    bound, key, ttlS: touchesOpen ? q.cache.openTtlS : q.cache.closedTtlS, covers: coveredRange(q.cache.covers, normal), closed: !touchesOpen,
     validFromMs: Math.max(validFromMs, openStartMs), validUntilMs: Math.min(validUntilMs, openStartMs + bucketS * 1000),
   }
+}
+
+/** The event times an answer depends on, from the normalised parameters (see CachePolicy.covers). */
+function coveredRange(covers: Covers, v: Record<string, string | number>): [number, number] | undefined {
+  const [from, to, windowS] = [Number(v.from), Number(v.to), Number(v.window)]
+  if (covers === 'range') return [from, to]
+  if (covers === 'range_and_previous') return [from - Math.max(0, to - from), to]
+  if (covers === 'window') return [to - windowS * 1000, to]
+  return undefined
 }
 
 function checkValue(p: ParamSpec, raw: string): string | number {
@@ -133,13 +146,18 @@ function relativeWindow(raw: string, ms: number, bucketMs: number): [number, num
 function parseTime(raw: string, nowMs: number, bucketS: number): number | undefined {
   const bucketMs = bucketS * 1000
   const rel = raw === '' ? null : relative.exec(raw)
+  let ms: number
   if (rel) {
-    if (!rel[1]) return Math.floor(nowMs / bucketMs) * bucketMs + bucketMs
-    return Math.floor((nowMs - parseInterval(rel[1] + rel[2]) * 1000) / bucketMs) * bucketMs
+    ms = !rel[1] ? Math.floor(nowMs / bucketMs) * bucketMs + bucketMs : Math.floor((nowMs - parseInterval(rel[1] + rel[2]) * 1000) / bucketMs) * bucketMs
+  } else {
+    ms = /^\d{1,13}$/.test(raw) ? Number(raw) : /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?)?$/.test(raw) ? Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) || raw.length === 10 ? raw : `${raw}Z`) : NaN
   }
-  const ms = /^\d{1,13}$/.test(raw) ? Number(raw) : /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?(Z|[+-]\d\d:?\d\d)?)?$/.test(raw) ? Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(raw) || raw.length === 10 ? raw : `${raw}Z`) : NaN
-  return Number.isFinite(ms) && ms >= 0 && ms < 4102444800001 ? ms : undefined
+  // Relative times too: `now-999999w` lands before 1970, which ClickHouse refuses (a 502, not the caller's 400).
+  return Number.isFinite(ms) && ms >= 0 && ms <= maxTimeMs ? ms : undefined
 }
+
+/** 2100-01-01T00:00:00Z: the latest time a DateTime parameter takes. */
+const maxTimeMs = 4102444800000
 
 /** DateTime64(3, 'UTC') text for ClickHouse parameter binding and inserts. */
 export const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')

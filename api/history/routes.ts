@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { type Auth } from '../auth.ts'
 import { hasRole, type Principal } from '../../core/roles.ts'
 import type { Cache } from '../cache/cache.ts'
+import type { DataVersions } from '../cache/versions.ts'
 import { createLru } from '../cache/lru.ts'
 import { AppError } from '../../core/errors.ts'
 import { authenticate, checkRole, type AppEnv } from '../http/middleware.ts'
@@ -22,6 +23,8 @@ export interface HistoryOptions {
   cache: Cache
   limiter: RateLimiter
   limits: { perTokenPerS: number; perIpPerS: number }
+  /** Data versions (api/cache/versions.ts): without them a cached answer lives its full TTL whatever is written. */
+  versions?: DataVersions
   /** max_execution_time of catalog queries (QUERY_TIMEOUT above it). */
   queryTimeoutS?: number
   now?: () => number
@@ -95,7 +98,11 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     if (!format) throw new AppError(400, 'INVALID_PARAMETER', 'format: expected json, csv or msgpack', { details: { param: 'format' } })
     const call = resolve(q, c.req.url, principal, () => c.req.query())
     let loaded: QueryResult | undefined // this request ran the query: encode from it rather than re-parse its text
-    const { value, views, outcome } = await o.cache.get(call.key, call.ttlS, async () => JSON.stringify((loaded = await run(o.clickhouse, q, call.bound, settings))))
+    // A closed range carries the versions of the days it covers: a late row in one of them changes
+    // its key. A range over the open bucket lives open_ttl (≤ 5 s) anyway; versions there would
+    // re-key it on every write (measured: the dashboard mix's hit ratio halved under ingestion).
+    const key = o.versions && call.closed ? `${call.key}~${o.versions.tag(q.sources, call.covers)}` : call.key
+    const { value, views, outcome } = await o.cache.get(key, call.ttlS, async () => JSON.stringify((loaded = await run(o.clickhouse, q, call.bound, settings))))
     const headers: Record<string, string> = { 'x-cache': outcome, 'cache-control': `private, max-age=${call.ttlS}`, 'content-type': contentTypes[format] }
     if (format === 'csv') headers['content-disposition'] = `attachment; filename="${q.name}.csv"`
     // Encoded once per cached result and format; an L1 hit re-sends the same bytes.

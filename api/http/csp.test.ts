@@ -10,7 +10,7 @@ describe('Content-Security-Policy and an OpenID Connect provider', () => {
   })
 
   it('with one: its origin for discovery, tokens and the renewal iframe; our page may frame only itself', () => {
-    const d = directives(policyFor(['abc'], { identityProvider: 'https://sso.example.com/realms/livehouse' }))
+    const d = directives(policyFor(['abc'], undefined, { identityProvider: 'https://sso.example.com/realms/livehouse' }))
     expect([d['connect-src'], d['frame-src'], d['frame-ancestors'], d['script-src']]).toEqual([
       "'self' https://sso.example.com", "'self' https://sso.example.com", "'self'", "'self' 'sha256-abc'",
     ])

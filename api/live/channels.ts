@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { hasRole, mayAccess, type Principal, type Role } from '../../core/roles.ts'
 import type { ChannelMeta } from '../protocol/index.ts'
 import { identifierSchema } from '../../core/identifiers.ts'
+import { riskChannel } from './risk-channel.ts'
 
 export interface Sql {
   query: string
@@ -136,15 +137,20 @@ const sales: ChannelSpec<z.infer<typeof salesParams>> = {
   authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `sales/${p.interval}/${p.shop}`,
   about: (p) => ({ kind: 'shop', ids: [p.shop] }),
-  meta: { columns: ['t', 'currency', 'revenue', 'cost', 'units', 'orders', 'customers', 'aov'], key: [0, 1], time: 0 },
+  // revenue is net (gross_revenue - refunds, docs/api.md Metrics); the two parts come last so column positions stay.
+  meta: { columns: ['t', 'currency', 'revenue', 'cost', 'units', 'orders', 'customers', 'aov', 'gross_revenue', 'refunds'], key: [0, 1], time: 0 },
   mode: 'series',
   bucketMs: (p) => intervals[p.interval],
   read: (p, sinceMs, limit) => ({
-    // Completed lines only, one row per bucket and currency (never summed across currencies).
-    query: `SELECT toUnixTimestamp(bucket) * 1000, toString(currency), toFloat64(sum(revenue) AS rev), toFloat64(sum(cost)),
-              sum(units), uniqExactMerge(orders) AS n_orders, uniqExactMerge(customers),
-              if(n_orders = 0, 0, round(toFloat64(rev) / n_orders, 4))
-            FROM sales_${p.interval} WHERE shop_id = {shop:String} AND status = 'completed' AND bucket >= ${since}
+    // Completed lines are sales at their time, refunded lines returns at theirs (cost comes back with them);
+    // one row per bucket and currency (never summed across currencies).
+    query: `SELECT toUnixTimestamp(bucket) * 1000, toString(currency), toFloat64(gross - refunded AS net),
+              toFloat64(sumIf(s.cost, s.status = 'completed') - sumIf(s.cost, s.status = 'refunded')),
+              toInt64(sumIf(s.units, s.status = 'completed')) - toInt64(sumIf(s.units, s.status = 'refunded')),
+              uniqExactMergeIf(s.orders, s.status = 'completed') AS n_orders, uniqExactMergeIf(s.customers, s.status = 'completed'),
+              if(n_orders = 0, 0, round(toFloat64(net) / n_orders, 4)),
+              toFloat64(sumIf(s.revenue, s.status = 'completed') AS gross), toFloat64(sumIf(s.revenue, s.status = 'refunded') AS refunded)
+            FROM sales_${p.interval} AS s WHERE shop_id = {shop:String} AND status IN ('completed', 'refunded') AND bucket >= ${since}
             GROUP BY bucket, currency ORDER BY bucket DESC, currency LIMIT {limit:UInt32}`,
     params: { shop: p.shop, since: sinceMs, limit },
   }),
@@ -158,14 +164,18 @@ const topProducts: ChannelSpec<z.infer<typeof topParams>> = {
   authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `top_products/${p.window}/${p.n}/${p.shop}`,
   about: (p) => ({ kind: 'shop', ids: [p.shop] }),
-  meta: { columns: ['product_id', 'category', 'currency', 'revenue', 'units', 'orders'], key: [0, 1, 2], time: -1 },
+  // revenue and units are net (docs/api.md Metrics); gross_revenue and refunds come last so column positions stay.
+  meta: { columns: ['product_id', 'category', 'currency', 'revenue', 'units', 'orders', 'gross_revenue', 'refunds'], key: [0, 1, 2], time: -1 },
   mode: 'table',
   bucketMs: () => 3_600_000,
   read: (p, _since, limit) => ({
-    query: `SELECT product_id, category, toString(currency), toFloat64(sum(revenue) AS rev), sum(units), uniqExactMerge(orders)
-            FROM product_sales_1h WHERE shop_id = {shop:String} AND status = 'completed'
+    query: `SELECT product_id, category, toString(currency), toFloat64(gross - refunded AS net),
+              toInt64(sumIf(p.units, p.status = 'completed')) - toInt64(sumIf(p.units, p.status = 'refunded')),
+              uniqExactMergeIf(p.orders, p.status = 'completed'),
+              toFloat64(sumIf(p.revenue, p.status = 'completed') AS gross), toFloat64(sumIf(p.revenue, p.status = 'refunded') AS refunded)
+            FROM product_sales_1h AS p WHERE shop_id = {shop:String} AND status IN ('completed', 'refunded')
               AND bucket >= toStartOfHour(now()) - toIntervalHour({hours:UInt32} - 1)
-            GROUP BY product_id, category, currency ORDER BY rev DESC, product_id LIMIT {limit:UInt32}`,
+            GROUP BY product_id, category, currency ORDER BY net DESC, product_id LIMIT {limit:UInt32}`,
     params: { shop: p.shop, hours: windowHours[p.window], limit: Math.min(limit, p.n) },
   }),
 }
@@ -195,5 +205,5 @@ const funnel: ChannelSpec<z.infer<typeof funnelParams>> = {
 }
 
 export const channels: ReadonlyMap<string, ChannelSpec> = new Map(
-  [candles, ticker, tape, sales, topProducts, funnel].map((c) => [c.name, c as ChannelSpec]),
+  [candles, ticker, tape, sales, topProducts, funnel, riskChannel].map((c) => [c.name, c as ChannelSpec]),
 )

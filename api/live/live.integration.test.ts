@@ -144,7 +144,7 @@ describe('other channels', () => {
     await eventually(() => {
       expect(c.rows(1)).toEqual([['TICK-A', 12, 10, 2, 20, 3, 2]])
       expect(c.rows(2).map((r) => r[2])).toEqual([10, 12])
-      expect(seller.rows(3).map((r) => r.slice(1))).toEqual([['USD', 130.74, 0, 4, 2, 2, 65.37]])
+      expect(seller.rows(3).map((r) => r.slice(1))).toEqual([['USD', 130.74, 0, 4, 2, 2, 65.37, 130.74, 0]]) // … gross_revenue, refunds
       expect(seller.rows(4).sort((x, y) => (y[3] as number) - (x[3] as number)).map((r) => [r[0], r[3], r[4], r[5]])).toEqual([['p2', 99.99, 1, 1], ['p1', 30.75, 3, 2]])
       expect(seller.rows(5).map((r) => r.slice(1, 6))).toEqual([[1, 0, 0, 1, 1]])
     })

@@ -4,7 +4,7 @@
 -- @param from DateTime default=-1h : range start, inclusive (bucket time)
 -- @param to DateTime default=now : range end, exclusive
 -- @param interval Interval default=1m min=1s max=7d : candle width (1s, 90s, 5m, 1h, 1d …)
--- @cache bucket=interval open_ttl=1 closed_ttl=86400
+-- @cache bucket=interval open_ttl=1 closed_ttl=86400 covers=range
 SELECT
     t,
     open, high, low, close, volume, quote_volume, buy_volume, trades

@@ -2,7 +2,7 @@
 -- @roles admin
 -- @param from DateTime default=-24h : range start, inclusive
 -- @param to DateTime default=now : range end, exclusive
--- @cache bucket=60 open_ttl=5 closed_ttl=3600
+-- @cache bucket=60 open_ttl=5 closed_ttl=3600 covers=range
 SELECT stream, source, error_code, count() AS count, min(received_at) AS first_seen, max(received_at) AS last_seen,
     substring(any(raw), 1, 512) AS sample
 FROM dead_letters

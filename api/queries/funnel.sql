@@ -5,7 +5,7 @@
 -- @param from DateTime default=-24h : range start, inclusive (minute buckets)
 -- @param to DateTime default=now : range end, exclusive
 -- @param limit UInt32 default=100 min=1 max=10000 : products, most viewed first
--- @cache bucket=60 open_ttl=2 closed_ttl=86400
+-- @cache bucket=60 open_ttl=2 closed_ttl=86400 covers=range
 SELECT product_id, views, add_to_cart, checkout, purchase, sessions,
     view_sessions, add_to_cart_sessions, checkout_sessions, purchase_sessions,
     if(view_sessions = 0, NULL, round(add_to_cart_sessions / view_sessions * 100, 4)) AS cart_rate_pct,

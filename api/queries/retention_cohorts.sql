@@ -2,7 +2,7 @@
 -- @roles seller
 -- @param shop Shop default= : one shop, or empty for every entitled shop
 -- @param since DateTime default=-365d : earliest cohort month
--- @cache bucket=86400 open_ttl=30 closed_ttl=86400
+-- @cache bucket=86400 open_ttl=5 closed_ttl=86400 covers=all
 SELECT cohort, month_offset, customers, cohort_size, round(customers / cohort_size * 100, 4) AS retention_pct
 FROM
 (

@@ -3,7 +3,7 @@
 -- @param symbol Symbol default= : one symbol, or empty for every entitled symbol
 -- @param to DateTime default=now : window end, exclusive
 -- @param window Interval default=24h min=1m max=30d step=1m : window length (whole minutes)
--- @cache bucket=60 open_ttl=1 closed_ttl=86400
+-- @cache bucket=60 open_ttl=1 closed_ttl=86400 covers=window
 SELECT
     symbol, open, last, last - open AS change,
     round(toFloat64(last - open) / toFloat64(open) * 100, 4) AS change_pct,

@@ -4,7 +4,7 @@
 -- @param window Interval default=24h min=1m max=30d step=1m : window length (whole minutes)
 -- @param direction Enum values=both|gainers|losers default=both : which movers
 -- @param limit UInt32 default=10 min=1 max=100 : how many
--- @cache bucket=60 open_ttl=1 closed_ttl=86400
+-- @cache bucket=60 open_ttl=1 closed_ttl=86400 covers=window
 SELECT symbol, open, last, last - open AS change,
     round(toFloat64(last - open) / toFloat64(open) * 100, 4) AS change_pct,
     volume, trades

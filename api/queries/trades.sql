@@ -6,7 +6,7 @@
 -- @param before_ts DateTime default=2100-01-01T00:00:00Z : page cursor: only trades before (before_ts, before_id)
 -- @param before_id Id default= : page cursor, with before_ts
 -- @param limit UInt32 default=100 min=1 max=1000 : page size
--- @cache bucket=1 open_ttl=1 closed_ttl=86400
+-- @cache bucket=1 open_ttl=1 closed_ttl=86400 covers=range
 SELECT ts, id, price, qty, side, venue
 FROM trades
 WHERE symbol = {symbol:String}

@@ -10,12 +10,20 @@ export const internalTables: Record<string, string> = {
   dead_letters: 'holds other producers\' rejected payloads',
   alert_rules: 'holds every user\'s alert rules',
   idempotency_keys: 'is ingestion bookkeeping',
+  ingest_keys: 'holds every producer\'s idempotency keys and where each unit came from',
+  dead_letter_replays: 'is the dead-letter replay bookkeeping (who replayed what)',
+  trades_in: 'is an ingestion landing table (it stores nothing: read trades)',
+  orders_in: 'is an ingestion landing table (it stores nothing: read orders)',
+  web_events_in: 'is an ingestion landing table (it stores nothing: read web_events)',
+  data_version_buckets: 'is the history cache\'s bookkeeping (rows stored per bucket, for its keys)',
 }
 
 /** Table name patterns that are internal wherever they appear (Kafka consumers: a SELECT would steal messages). */
 const internalPatterns: [RegExp, string][] = [
   [/^kafka_/, 'is a Kafka consumer table'],
   [/^\.inner/, 'is a view\'s inner table'],
+  // A SELECT from a materialized view reads its target table, internal ones too (mv_ingest_keys_from_*).
+  [/^mv_/, 'is a materialized view: read the table it writes to'],
 ]
 
 /** System tables a schema browser (JDBC DatabaseMetaData, DBeaver, Grafana, clickhouse-connect) reads. */

@@ -6,6 +6,11 @@
 //                               so each shard aggregates the rows it stores
 //   Kafka engine tables       → ON CLUSTER: every replica joins one consumer group, so the
 //                               topic's partitions spread over the whole cluster
+//   INSERT … SELECT backfills → left out: they fill a new rollup from rows a single node already has
+//   DROP TABLE/VIEW           → the dropped object's CREATE statements are left out (a new cluster gets the final schema)
+//   plain (parameterized) views → ON CLUSTER, reading the Distributed tables: a whole-cluster answer
+//   databases, refreshable views → ON CLUSTER: every node refreshes its own snapshot table from the
+//                               Distributed tables (a whole-cluster snapshot on each node, read locally)
 // Usage: npx tsx deploy/clickhouse/generate-cluster-schema.ts [--check] [--brokers kafka:9092]
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -34,7 +39,11 @@ const mergeTreeEngine = /ENGINE\s*=\s*(\w*MergeTree)\b(\s*\(([^)]*)\))?/
 const createView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+) AS\b/
 const createNamedCollection = /^CREATE NAMED COLLECTION IF NOT EXISTS (\w+) AS\b/
 const alterTable = /^ALTER TABLE (\w+) (MODIFY SETTING|ADD COLUMN)\b/
-const dropObject = /^DROP (VIEW|TABLE|NAMED COLLECTION) IF EXISTS (\w+)$/
+const backfill = /^INSERT INTO \w+\s+SELECT\b/
+const drop = /^DROP (?:VIEW|TABLE|NAMED COLLECTION) IF EXISTS (\w+)$/
+const createPlainView = /^CREATE VIEW IF NOT EXISTS (\w+) AS\b/
+const createDatabase = /^CREATE DATABASE IF NOT EXISTS (\w+)/
+const createRefreshableView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS ([\w.]+)\s+REFRESH\b/
 
 /** The cluster schema as a list of statements, in migration order. */
 export function generateClusterStatements(options: ClusterSchemaOptions = {}): string[] {
@@ -72,9 +81,20 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
           out.push(`ALTER TABLE ${name}_local ${onCluster} ${rest}`)
           if (action === 'ADD COLUMN') out.push(`ALTER TABLE ${name} ${onCluster} ${rest}`)
         }
-      } else if (dropObject.test(stmt)) {
-        const [, kind, name] = dropObject.exec(stmt)!
-        out.push(`DROP ${kind} IF EXISTS ${name} ${onCluster}`)
+      } else if (drop.test(stmt)) {
+        // A fresh cluster gets the final schema: what a later migration drops is never created.
+        const name = drop.exec(stmt)![1]
+        const made = new RegExp(`^(?:CREATE (?:TABLE|MATERIALIZED VIEW|NAMED COLLECTION) IF NOT EXISTS|ALTER TABLE) (?:${name}|${name}_local)\\b`)
+        for (let i = out.length - 1; i >= 0; i--) if (made.test(out[i])) out.splice(i, 1)
+        replicated.delete(name)
+      } else if (backfill.test(stmt)) {
+        continue // a migration's backfill of existing rows: a cluster built from this file starts empty
+      } else if (createDatabase.test(stmt)) {
+        out.push(stmt.replace(createDatabase, (m, name: string) => `CREATE DATABASE IF NOT EXISTS ${name} ${onCluster}`))
+      } else if (createRefreshableView.test(stmt)) {
+        out.push(stmt.replace(createRefreshableView, (m, name: string) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${onCluster}\nREFRESH`))
+      } else if (createPlainView.test(stmt)) {
+        out.push(stmt.replace(createPlainView, (m, name: string) => `CREATE VIEW IF NOT EXISTS ${name} ${onCluster} AS`))
       } else if (view) {
         const [, name, target] = view
         const to = replicated.has(target) ? `${target}_local` : target

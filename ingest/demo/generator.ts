@@ -7,6 +7,7 @@ import { streams } from '../../core/events.ts'
 import { createMarket } from './market.ts'
 import { createRandom, type Random } from './random.ts'
 import { createShopSimulation } from './shop.ts'
+import type { AnomalyLabel } from './anomalies.ts'
 import type { DemoStream, OrderEvent } from './types.ts'
 
 export type DemoMix = Record<DemoStream, number>
@@ -39,6 +40,8 @@ export interface DemoGenerator {
   stats(): DemoGeneratorStats
   /** Runs one tick now; `start()` calls it every `tickMs`. Exposed for tests and manual driving. */
   tick(): void
+  /** Labels of the latest planted order anomalies (ingest/demo/anomalies.ts), for scoring `order_risk`. */
+  anomalies(): readonly AnomalyLabel[]
 }
 
 export const defaultMix: DemoMix = { trades: 0.7, orders: 0.1, web_events: 0.2 }
@@ -124,6 +127,7 @@ export function createDemoGenerator(options: DemoGeneratorOptions): DemoGenerato
       return { sent: { ...sent }, failed, lagMs: oldest === Infinity ? 0 : Math.max(0, now() - oldest) }
     },
     tick,
+    anomalies: () => shop.anomalies(),
   }
 }
 

@@ -128,10 +128,28 @@ describe('orders', () => {
     expect(Math.max(...perCustomer)).toBeGreaterThanOrEqual(10)
   })
 
-  it('sells in USD and EUR, to customers with a fixed country', () => {
+  it('sells in USD and EUR, to customers with a fixed country (planted account takeovers apart)', () => {
     expect(new Set(orders.map((o) => o.currency))).toEqual(new Set(['USD', 'EUR']))
-    for (const lines of groupBy(orders, (o) => o.customer_id).values()) {
+    const takeovers = new Set(sim.anomalies().filter((l) => l.kind === 'account_takeover').map((l) => `${l.order_id}/${l.product_id}`))
+    for (const lines of groupBy(orders.filter((o) => !takeovers.has(`${o.order_id}/${o.product_id}`)), (o) => o.customer_id).values()) {
       expect(new Set(lines.map((o) => o.country)).size).toBe(1)
+    }
+  })
+
+  it('plants labelled anomalies by returning customers, every labelled line sent', () => {
+    const labels = sim.anomalies()
+    expect(labels.length).toBeGreaterThan(10)
+    const sent = new Map(orders.map((o) => [`${o.order_id}/${o.product_id}`, o]))
+    // A plant spans up to half an hour; lines whose time has not come yet wait, every earlier one was sent.
+    const lastTs = Math.max(...orders.map((o) => o.ts))
+    expect(labels.filter((l) => l.ts <= lastTs && !sent.has(`${l.order_id}/${l.product_id}`))).toEqual([])
+    expect(new Set(labels.filter((l) => sent.has(`${l.order_id}/${l.product_id}`)).map((l) => l.kind)).size).toBeGreaterThanOrEqual(3)
+    for (const l of labels.filter((x) => sent.has(`${x.order_id}/${x.product_id}`))) {
+      const line = sent.get(`${l.order_id}/${l.product_id}`)!
+      expect(line.ts).toBe(l.ts)
+      expect(orders.some((o) => o.customer_id === line.customer_id && o.order_id !== line.order_id && o.ts < line.ts), `${l.kind} by a returning customer`).toBe(true)
+      if (l.kind === 'bulk_quantity') expect(line.quantity).toBeGreaterThanOrEqual(25)
+      if (l.kind === 'card_testing') expect(line.quantity).toBe(1)
     }
   })
 

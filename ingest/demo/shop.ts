@@ -6,6 +6,7 @@ import type { Random } from './random.ts'
 import { createShops, type Shop } from './shop-catalog.ts'
 import { createOrderSimulation } from './shop-orders.ts'
 import { createStorefront } from './storefront.ts'
+import type { AnomalyLabel } from './anomalies.ts'
 import type { OrderEvent, WebEvent } from './types.ts'
 
 export interface ShopSimulation {
@@ -16,6 +17,8 @@ export interface ShopSimulation {
   confirmOrders(events: readonly OrderEvent[]): void
   /** Exactly one storefront event per timestamp given. */
   webEvents(timestamps: readonly number[]): WebEvent[]
+  /** Labels of the latest planted anomaly lines (ingest/demo/anomalies.ts). */
+  anomalies(): readonly AnomalyLabel[]
 }
 
 export function createShopSimulation(random: Random): ShopSimulation {
@@ -27,5 +30,6 @@ export function createShopSimulation(random: Random): ShopSimulation {
     orders: orderSimulation.orders,
     confirmOrders: orderSimulation.confirm,
     webEvents: storefront.webEvents,
+    anomalies: orderSimulation.anomalies,
   }
 }

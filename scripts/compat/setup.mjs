@@ -5,7 +5,9 @@
 //   Python clickhouse-connect (PyPI, a venv), Go clickhouse-go/v2 (Go module proxy, one binary),
 //   Java JDBC v2 (Maven Central, jars + one compiled class).
 // Each part is redone only when its inputs (pinned versions, sources) change. Prints a JSON
-// summary with the client versions. `node scripts/compat/setup.mjs [python|go|java]…`
+// summary with the client versions as the only stdout, and writes it to `--out <file>` too.
+// The tools' own output (pip, go, Maven's colour codes, javac) goes to stderr.
+// `node scripts/compat/setup.mjs [python|go|java]… [--out file]`; LIVEHOUSE_COMPAT_CACHE moves the cache.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,9 +15,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CACHE = join(ROOT, '.cache/compat');
+const CACHE = process.env.LIVEHOUSE_COMPAT_CACHE || join(ROOT, '.cache/compat');
 const SRC = join(ROOT, 'test/compat');
 
+// stdout is the hand-over to the caller: a tool whose output is not read writes to stderr.
+const LOUD = ['ignore', 2, 2];
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
 const has = (cmd) => { try { run('sh', ['-c', `command -v ${cmd}`]); return true; } catch { return false; } };
 const digest = (files) => createHash('sha256').update(files.map((f) => readFileSync(f)).join('\0')).digest('hex').slice(0, 16);
@@ -33,8 +37,8 @@ function cached(name, inputs, output, build) {
 
 function aptInstall(packages) {
   const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update'], { stdio: 'inherit' });
-  run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', ...packages], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update'], { stdio: LOUD });
+  run(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', ...packages], { stdio: LOUD, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 function python() {
@@ -42,7 +46,7 @@ function python() {
   const bin = join(venv, 'bin/python');
   cached('python', [join(SRC, 'python/requirements.txt')], bin, () => {
     try { run('python3', ['-m', 'venv', '--clear', venv]); } catch { aptInstall(['python3-venv']); run('python3', ['-m', 'venv', '--clear', venv]); }
-    run(bin, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(SRC, 'python/requirements.txt')], { stdio: 'inherit' });
+    run(bin, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', join(SRC, 'python/requirements.txt')], { stdio: LOUD });
   });
   const version = run(bin, ['-c', 'from importlib.metadata import version; print(version("clickhouse-connect"))']).trim();
   return { python: bin, script: join(SRC, 'python/compat.py'), version: `clickhouse-connect ${version}` };
@@ -53,7 +57,7 @@ function go() {
   const out = join(CACHE, 'go/compat');
   const env = { ...process.env, GOFLAGS: '-mod=mod', GOMODCACHE: join(CACHE, 'gomod'), GOCACHE: join(CACHE, 'gocache') };
   cached('go', ['go.mod', 'go.sum', 'main.go'].map((f) => join(SRC, 'go', f)), out, () => {
-    run('go', ['build', '-o', out, '.'], { cwd: join(SRC, 'go'), env, stdio: 'inherit' });
+    run('go', ['build', '-o', out, '.'], { cwd: join(SRC, 'go'), env, stdio: LOUD });
   });
   const version = /clickhouse-go\/v2 (v[\d.]+)/.exec(readFileSync(join(SRC, 'go/go.mod'), 'utf8'))?.[1];
   return { binary: out, version: `clickhouse-go/v2 ${version}` };
@@ -66,20 +70,27 @@ function java() {
   const classes = join(CACHE, 'java/classes');
   cached('java', [join(SRC, 'java/pom.xml'), join(SRC, 'java/Compat.java')], join(classes, 'Compat.class'), () => {
     run('mvn', ['-q', '-B', '-f', join(SRC, 'java/pom.xml'), `-Dmaven.repo.local=${join(CACHE, 'm2')}`,
-      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies', `-DoutputDirectory=${lib}`], { stdio: 'inherit' });
+      'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies', `-DoutputDirectory=${lib}`], { stdio: LOUD });
     mkdirSync(classes, { recursive: true });
-    run('javac', ['-d', classes, '-cp', `${lib}/*`, join(SRC, 'java/Compat.java')], { stdio: 'inherit' });
+    run('javac', ['-d', classes, '-cp', `${lib}/*`, join(SRC, 'java/Compat.java')], { stdio: LOUD });
   });
   const version = /<artifactId>jdbc-v2<\/artifactId>\s*<version>([^<]+)</.exec(readFileSync(join(SRC, 'java/pom.xml'), 'utf8'))?.[1];
   return { classpath: `${lib}/*:${classes}`, version: `com.clickhouse:jdbc-v2 ${version}` };
 }
 
 const parts = { python, go, java };
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(parts);
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+const outFile = outAt >= 0 ? args.splice(outAt, 2)[1] : undefined;
+if (outAt >= 0 && !outFile) throw new Error('compat: --out needs a file name');
+const unknown = args.filter((a) => !Object.hasOwn(parts, a));
+if (unknown.length) throw new Error(`compat: unknown part ${unknown.join(', ')} (python, go, java)`);
+const wanted = args.length ? args : Object.keys(parts);
 const result = {};
 for (const name of wanted) {
   const t0 = Date.now();
   result[name] = parts[name]();
   process.stderr.write(`compat: ${name} ready (${result[name].version}) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
+if (outFile) writeFileSync(outFile, JSON.stringify(result));
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -4,8 +4,9 @@
 // their registries into .cache/compat (cached); each runs as its own process against a
 // gateway in this test process, and prints what it saw.
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { createClient } from '@clickhouse/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -22,8 +23,11 @@ let clients: { python: { python: string; script: string }; go: { binary: string 
 
 beforeAll(async () => {
   // First run on a fresh machine downloads the clients (minutes); later runs find them cached.
-  const { stdout } = await exec(process.execPath, [join(root, 'scripts/compat/setup.mjs')], { cwd: root, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 })
-  clients = JSON.parse(stdout.trim().split('\n').pop()!)
+  // The result comes as a file only the script writes (its stdout once carried Maven's colour codes too).
+  const handOver = join(mkdtempSync(join(tmpdir(), 'livehouse-compat-')), 'clients.json')
+  await exec(process.execPath, [join(root, 'scripts/compat/setup.mjs'), '--out', handOver], { cwd: root, maxBuffer: 16 * 1024 * 1024, timeout: 900_000 })
+  clients = JSON.parse(readFileSync(handOver, 'utf8'))
+  rmSync(dirname(handOver), { recursive: true, force: true })
   port = await getFreePort()
   gw = await startInProcess({ SQL_PORT: String(port) })
   token = await tokenFor(['analyst'])

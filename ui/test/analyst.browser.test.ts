@@ -11,13 +11,16 @@ import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.
 let gw: TestGateway
 let browser: Browser
 let token: string
+let operator: string
 const opened: OpenPage[] = []
 
 beforeAll(async () => {
   buildUi()
   browser = await launch()
-  gw = await startGateway({ DEMO_RATE: '200' })
+  // The longest cap there is: a query that Cancel fails to stop would outlive the test, never time out during it.
+  gw = await startGateway({ DEMO_RATE: '200', SQL_MAX_EXECUTION_S: '3600' })
   token = await tokenFor(['analyst'])
+  operator = await tokenFor(['admin'])
 }, 180_000)
 
 afterAll(async () => {
@@ -60,6 +63,18 @@ async function runSql(page: Page, sql: string, timeoutMs = 60_000) {
   await setSql(page, sql)
   await editor(page).press('Control+Enter')
   await eventually(async () => expect(await summary(page).getAttribute('data-state')).toMatch(/^(done|error|cancelled)$/), { timeoutMs, intervalMs: 100 })
+}
+
+/** How many engine statements run for the browser's query `queryId` (the port marks each with it), as an operator sees them. */
+async function statementsOf(queryId: string): Promise<number> {
+  expect(queryId).toMatch(/^[0-9a-f-]{36}$/)
+  const res = await fetch(`${gw.url}/api/v1/sql`, {
+    method: 'POST', headers: { authorization: `Bearer ${operator}` },
+    body: `SELECT count() FROM system.processes WHERE Settings['log_comment'] LIKE 'livehouse-analyst:${queryId}:%'`,
+  })
+  const text = await res.text()
+  expect([res.status, text]).toEqual([200, expect.stringMatching(/^\d+\n$/)])
+  return Number(text)
 }
 
 const options = (page: Page) => page.locator('.cm-tooltip-autocomplete .cm-completionLabel').allTextContents()
@@ -125,7 +140,10 @@ describe('analyst SQL workbench in headless Chromium', () => {
     p.page.on('request', (r) => void (r.resourceType() === 'script' && scripts.push(new URL(r.url()).pathname)))
     await p.page.goto('/#/dashboards')
     await p.page.getByTestId('dashboards-view').waitFor()
-    expect(scripts.some((s) => /\/assets\/main-/.test(s))).toBe(true)
+    // The entry chunk, as the served page names it (its file name follows the build's input).
+    const entry = /<script type="module"[^>]* src="(\/assets\/[^"]+\.js)"/.exec(await (await fetch(gw.url)).text())?.[1]
+    expect(entry).toMatch(/^\/assets\//)
+    expect(scripts).toContain(entry)
     expect(scripts.filter((s) => /\/assets\/Analyst-/.test(s))).toEqual([])
     await p.page.getByRole('link', { name: 'SQL' }).click()
     await p.page.locator('.cm-editor').waitFor()
@@ -222,23 +240,27 @@ describe('analyst SQL workbench in headless Chromium', () => {
     expect(errors).toEqual([])
   })
 
-  // Last: until the SQL port cancels on client disconnect, the abandoned query holds the
-  // embedded engine's analyst connection until max_execution_time.
-  it('cancel: the running query request is aborted, the view says so, and the next query runs', async () => {
+  // Last: a query Cancel failed to stop would hold one of the user's slots for the rest of the file.
+  it('cancel: the running query request is aborted, the engine stops the statement, the view says so, and the next query runs', async () => {
     const { page, errors } = await openAnalyst()
     await setSql(page, 'SELECT count() FROM numbers(1e13)')
     const request = page.waitForRequest((r) => r.url().includes('/api/v1/sql') && (r.postData() ?? '').includes('numbers(1e13)'))
     await page.getByRole('button', { name: 'Run', exact: true }).click()
     const sent: Request = await request
     const url = new URL(sent.url())
-    expect(url.searchParams.get('query_id')).toMatch(/^[0-9a-f-]{36}$/)
+    const queryId = url.searchParams.get('query_id')!
+    expect(queryId).toMatch(/^[0-9a-f-]{36}$/)
     expect(url.searchParams.get('cancel_http_readonly_queries_on_client_close')).toBe('1')
     await eventually(async () => expect(await summary(page).textContent()).toMatch(/^Running… \d/))
     expect(await page.getByRole('button', { name: 'Cancel' }).isEnabled()).toBe(true)
+    // The engine runs it (so the check below looks at the right statement)…
+    await eventually(async () => expect(await statementsOf(queryId)).toBe(1), { timeoutMs: 60_000, intervalMs: 250 })
 
     const failed = page.waitForEvent('requestfailed', { predicate: (r) => r === sent })
     await page.getByRole('button', { name: 'Cancel' }).click()
     expect((await failed).failure()?.errorText).toMatch(/ERR_ABORTED|cancel/i)
+    // …and stops it: with SQL_MAX_EXECUTION_S at an hour, nothing else would end it during the test.
+    await eventually(async () => expect(await statementsOf(queryId)).toBe(0), { timeoutMs: 60_000, intervalMs: 250 })
     await eventually(async () => expect(await summary(page).getAttribute('data-state')).toBe('cancelled'))
     expect(await summary(page).textContent()).toMatch(/^Cancelled after \d/)
     expect(await page.getByRole('button', { name: 'Cancel' }).isEnabled()).toBe(false)

@@ -1,6 +1,7 @@
 // The UI's Content-Security-Policy in real Chromium: the served pages carry it, the browser
 // enforces it (an injected inline script does not run), and the app's own views work under it
-// (live charts over the WebSocket, the worker, styles) with no violation reported.
+// (live charts over the WebSocket, the worker, styles, the SQL editor's nonce'd styles) with no
+// violation reported.
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
@@ -31,6 +32,18 @@ describe('content security policy', () => {
     expect(csp).toContain("script-src 'self' 'sha256-")
     expect(csp).toContain("object-src 'none'")
     expect(csp).toContain("frame-ancestors 'none'")
+  })
+
+  it('gives every answer its own style nonce, in the policy and in the page, and no placeholder', async () => {
+    const nonces = await Promise.all([1, 2].map(async () => {
+      const res = await fetch(`${gw.url}/#/analyst`)
+      const nonce = /style-src 'self' 'nonce-([A-Za-z0-9+/=]{16,})'/.exec(res.headers.get('content-security-policy') ?? '')?.[1]
+      const html = await res.text()
+      expect(html).not.toContain('livehouse-csp-nonce')
+      expect(html).toContain(`<meta name="csp-nonce" nonce="${nonce}"`)
+      return nonce
+    }))
+    expect(nonces[0]).not.toBe(nonces[1])
   })
 
   it('is enforced by the browser, and the trader and seller views run under it without a violation', async () => {
@@ -71,7 +84,21 @@ describe('content security policy', () => {
     await page.locator('[data-testid="widget"] .uplot').first().waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('board').evaluate((el) => getComputedStyle(el).getPropertyValue('--row'))).toMatch(/px$/)
     expect(await violations()).toEqual([])
-    // The console reports the one blocked script, the injected one.
-    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toHaveLength(1)
+    // The SQL editor (CodeMirror) writes its styles into a <style> element: applied, with the nonce.
+    await page.goto('/#/analyst')
+    await page.locator('.cm-editor').waitFor()
+    await page.locator('[data-table="default.trades"]').waitFor({ timeout: 60_000 })
+    expect(await page.locator('.cm-editor').evaluate((el) => getComputedStyle(el).borderTopLeftRadius)).toBe('6px')
+    expect(await violations()).toEqual([])
+    // …and an injected <style> without it still does not apply.
+    expect(await page.evaluate(() => {
+      const s = document.createElement('style')
+      s.textContent = 'body { margin-left: 77px !important }'
+      document.head.append(s)
+      return getComputedStyle(document.body).marginLeft
+    })).not.toBe('77px')
+    await eventually(async () => expect(await violations()).toEqual(['style-src-elem inline']))
+    // The console reports the two blocked elements, both injected.
+    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toHaveLength(2)
   })
 })

@@ -80,82 +80,6 @@ TTL toDateTime(received_at) + INTERVAL 30 DAY;
 CREATE TABLE IF NOT EXISTS dead_letters ON CLUSTER '{cluster}' AS dead_letters_local
 ENGINE = Distributed('{cluster}', currentDatabase(), 'dead_letters_local', rand());
 
-CREATE NAMED COLLECTION IF NOT EXISTS kafka_trades_source ON CLUSTER '{cluster}' AS
-    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.trades',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
-
-CREATE TABLE IF NOT EXISTS kafka_trades ON CLUSTER '{cluster}'
-(
-    id String, ts DateTime64(3, 'UTC'), symbol String, price Decimal(18, 8), qty Decimal(18, 8),
-    side Enum8('buy' = 1, 'sell' = 2), venue String
-)
-ENGINE = Kafka(kafka_trades_source)
-SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
-    kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
-    kafka_handle_error_mode = 'stream';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_trades_from_kafka_trades ON CLUSTER '{cluster}' TO trades_local AS
-SELECT id, ts, symbol, price, qty, side, venue, now64(3) AS received_at
-FROM kafka_trades WHERE length(_error) = 0;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dead_letters_from_kafka_trades ON CLUSTER '{cluster}' TO dead_letters_local AS
-SELECT 'trades' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_code, _error AS error_message,
-    'kafka' AS source, now64(3) AS received_at
-FROM kafka_trades WHERE length(_error) > 0;
-
-CREATE NAMED COLLECTION IF NOT EXISTS kafka_orders_source ON CLUSTER '{cluster}' AS
-    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.orders',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
-
-CREATE TABLE IF NOT EXISTS kafka_orders ON CLUSTER '{cluster}'
-(
-    order_id String, ts DateTime64(3, 'UTC'), shop_id String, customer_id String, product_id String,
-    category String, quantity UInt32, unit_price Decimal(18, 4), unit_cost Nullable(Decimal(18, 4)),
-    currency FixedString(3), status Enum8('completed' = 1, 'pending' = 2, 'cancelled' = 3, 'refunded' = 4),
-    country String
-)
-ENGINE = Kafka(kafka_orders_source)
-SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
-    kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
-    kafka_handle_error_mode = 'stream';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_orders_from_kafka_orders ON CLUSTER '{cluster}' TO orders_local AS
-SELECT order_id, ts, shop_id, customer_id, product_id, category, quantity, unit_price, unit_cost,
-    currency, status, country, now64(3) AS received_at
-FROM kafka_orders WHERE length(_error) = 0;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dead_letters_from_kafka_orders ON CLUSTER '{cluster}' TO dead_letters_local AS
-SELECT 'orders' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_code, _error AS error_message,
-    'kafka' AS source, now64(3) AS received_at
-FROM kafka_orders WHERE length(_error) > 0;
-
-CREATE NAMED COLLECTION IF NOT EXISTS kafka_web_events_source ON CLUSTER '{cluster}' AS
-    kafka_broker_list = 'kafka:9092', kafka_topic_list = 'livehouse.web_events',
-    kafka_group_name = 'livehouse-clickhouse', kafka_format = 'JSONEachRow',
-    `kafka.session_timeout_ms` = '6000', `kafka.heartbeat_interval_ms` = '1000';
-
-CREATE TABLE IF NOT EXISTS kafka_web_events ON CLUSTER '{cluster}'
-(
-    ts DateTime64(3, 'UTC'), session_id String, shop_id String,
-    type Enum8('view' = 1, 'add_to_cart' = 2, 'checkout' = 3, 'purchase' = 4),
-    customer_id String, product_id String
-)
-ENGINE = Kafka(kafka_web_events_source)
-SETTINGS kafka_flush_interval_ms = 200, kafka_poll_timeout_ms = 50, kafka_consumer_reschedule_ms = 100,
-    kafka_max_block_size = 262144, kafka_num_consumers = 1, kafka_thread_per_consumer = 1,
-    kafka_handle_error_mode = 'stream';
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_web_events_from_kafka_web_events ON CLUSTER '{cluster}' TO web_events_local AS
-SELECT ts, session_id, shop_id, type, customer_id, product_id, now64(3) AS received_at
-FROM kafka_web_events WHERE length(_error) = 0;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS mv_dead_letters_from_kafka_web_events ON CLUSTER '{cluster}' TO dead_letters_local AS
-SELECT 'web_events' AS stream, _raw_message AS raw, 'KAFKA_PARSE_ERROR' AS error_code, _error AS error_message,
-    'kafka' AS source, now64(3) AS received_at
-FROM kafka_web_events WHERE length(_error) > 0;
-
 CREATE TABLE IF NOT EXISTS dashboards_local ON CLUSTER '{cluster}'
 (
     owner      String,
@@ -281,30 +205,6 @@ TTL toDateTime(stored_at) + INTERVAL 25 HOUR;
 
 CREATE TABLE IF NOT EXISTS idempotency_keys ON CLUSTER '{cluster}' AS idempotency_keys_local
 ENGINE = Distributed('{cluster}', currentDatabase(), 'idempotency_keys_local', cityHash64(scope));
-
-DROP VIEW IF EXISTS mv_trades_from_kafka_trades ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_dead_letters_from_kafka_trades ON CLUSTER '{cluster}';
-
-DROP TABLE IF EXISTS kafka_trades ON CLUSTER '{cluster}';
-
-DROP NAMED COLLECTION IF EXISTS kafka_trades_source ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_orders_from_kafka_orders ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_dead_letters_from_kafka_orders ON CLUSTER '{cluster}';
-
-DROP TABLE IF EXISTS kafka_orders ON CLUSTER '{cluster}';
-
-DROP NAMED COLLECTION IF EXISTS kafka_orders_source ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_web_events_from_kafka_web_events ON CLUSTER '{cluster}';
-
-DROP VIEW IF EXISTS mv_dead_letters_from_kafka_web_events ON CLUSTER '{cluster}';
-
-DROP TABLE IF EXISTS kafka_web_events ON CLUSTER '{cluster}';
-
-DROP NAMED COLLECTION IF EXISTS kafka_web_events_source ON CLUSTER '{cluster}';
 
 CREATE TABLE IF NOT EXISTS candles_1s_local ON CLUSTER '{cluster}'
 (
@@ -595,6 +495,385 @@ SELECT
     uniqExactStateIf(session_id, type = 'purchase') AS purchase_sessions
 FROM web_events_local
 GROUP BY shop_id, bucket, product_id;
+
+CREATE TABLE IF NOT EXISTS customer_refunds_local ON CLUSTER '{cluster}'
+(
+    shop_id        LowCardinality(String),
+    customer_id    String,
+    currency       LowCardinality(FixedString(3)),
+    refunds        SimpleAggregateFunction(sum, Decimal(38, 4)),
+    refunded_cost  SimpleAggregateFunction(sum, Decimal(38, 4)),
+    returned_units SimpleAggregateFunction(sum, UInt64),
+    refund_lines   SimpleAggregateFunction(sum, UInt64),
+    last_refund    SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/customer_refunds_local', '{replica}')
+ORDER BY (shop_id, customer_id, currency)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS customer_refunds ON CLUSTER '{cluster}' AS customer_refunds_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'customer_refunds_local', cityHash64(shop_id));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_customer_refunds_from_orders ON CLUSTER '{cluster}' TO customer_refunds_local AS
+SELECT
+    shop_id,
+    customer_id,
+    currency,
+    sum(quantity * toDecimal128(unit_price, 4)) AS refunds,
+    sum(quantity * toDecimal128(ifNull(unit_cost, 0), 4)) AS refunded_cost,
+    sum(quantity) AS returned_units,
+    count() AS refund_lines,
+    max(ts) AS last_refund
+FROM orders_local
+WHERE status = 'refunded'
+GROUP BY shop_id, customer_id, currency;
+
+CREATE TABLE IF NOT EXISTS data_version_buckets_local ON CLUSTER '{cluster}'
+(
+    source      LowCardinality(String),
+    unit        Enum8('d' = 1, 'h' = 2, 'm' = 3),
+    bucket      DateTime('UTC'),
+    rows        SimpleAggregateFunction(sum, UInt64),
+    last_insert SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
+)
+ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/{shard}/{database}/data_version_buckets_local', '{replica}')
+ORDER BY (source, unit, bucket)
+TTL bucket + INTERVAL 1 DAY DELETE WHERE unit = 'm',
+    bucket + INTERVAL 3 DAY DELETE WHERE unit = 'h'
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS data_version_buckets ON CLUSTER '{cluster}' AS data_version_buckets_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'data_version_buckets_local', cityHash64(source));
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_trades ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'trades' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM trades_local
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_orders ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'orders' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM orders_local
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_web_events ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'web_events' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM web_events_local
+ARRAY JOIN [('d', toStartOfDay(ts)), ('h', toStartOfHour(ts)), ('m', toStartOfMinute(ts))] AS b
+GROUP BY unit, bucket;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_data_version_buckets_from_dead_letters ON CLUSTER '{cluster}' TO data_version_buckets_local AS
+SELECT 'dead_letters' AS source, b.1 AS unit, b.2 AS bucket, count() AS rows, now64(3) AS last_insert
+FROM dead_letters_local
+ARRAY JOIN [('d', toStartOfDay(received_at)), ('h', toStartOfHour(received_at)), ('m', toStartOfMinute(received_at))] AS b
+GROUP BY unit, bucket;
+
+CREATE VIEW IF NOT EXISTS insight_rfm ON CLUSTER '{cluster}' AS
+SELECT
+    shop_id, currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+    r_score, f_score, m_score, intDiv(f_score + m_score + 1, 2) AS fm_score,
+    multiIf(
+        r_score = 5 AND fm_score >= 4, 'champions',
+        r_score >= 3 AND fm_score >= 4, 'loyal',
+        r_score >= 4 AND fm_score >= 2, 'potential_loyalist',
+        r_score = 5, 'new',
+        r_score = 4, 'promising',
+        r_score = 3 AND fm_score = 3, 'need_attention',
+        r_score = 3, 'about_to_sleep',
+        fm_score = 5, 'cant_lose',
+        fm_score >= 3, 'at_risk',
+        r_score = 1 AND fm_score = 1, 'lost',
+        'hibernating') AS segment,
+    transform(segment,
+        ['champions', 'loyal', 'potential_loyalist', 'new', 'promising', 'need_attention', 'about_to_sleep', 'cant_lose', 'at_risk', 'lost', 'hibernating'],
+        ['Champions', 'Loyal Customers', 'Potential Loyalists', 'New Customers', 'Promising', 'Need Attention', 'About to Sleep', 'Can''t Lose Them', 'At Risk', 'Lost', 'Hibernating'],
+        '') AS segment_name
+FROM
+(
+    SELECT
+        shop_id, currency, customer_id, last_purchase, recency_days, frequency, monetary, gross, refunds,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY recency_days DESC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS r_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY frequency ASC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS f_score,
+        toUInt8(1 + intDiv(5 * (rank() OVER (PARTITION BY shop_id, currency ORDER BY monetary ASC) - 1), count() OVER (PARTITION BY shop_id, currency))) AS m_score
+    FROM
+    (
+        SELECT
+            shop_id,
+            toString(currency) AS currency,
+            customer_id,
+            maxIf(ts, status = 'completed') AS last_purchase,
+            toUInt32(intDiv(toUnixTimestamp64Milli({as_of:DateTime64(3, 'UTC')}) - toUnixTimestamp64Milli(last_purchase), 86400000)) AS recency_days,
+            uniqExactIf(order_id, status = 'completed') AS frequency,
+            sumIf(quantity * toDecimal128(unit_price, 4), status = 'completed') AS gross,
+            sumIf(quantity * toDecimal128(unit_price, 4), status = 'refunded') AS refunds,
+            gross - refunds AS monetary
+        FROM orders
+        WHERE {enabled:UInt8} = 1 AND ({shop:String} = '' OR shop_id = {shop:String})
+          AND ts < {as_of:DateTime64(3, 'UTC')} AND status IN ('completed', 'refunded')
+        GROUP BY shop_id, currency, customer_id
+        HAVING frequency > 0
+    )
+);
+
+CREATE DATABASE IF NOT EXISTS insights ON CLUSTER '{cluster}' ENGINE = Atomic;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_baselines ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY shop_id
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id,
+    ifNotFinite(sum(sx) / sum(n), 0) AS mu, ifNotFinite(greatest(sum(sxx) / sum(n) - mu * mu, 0), 1) AS var,
+    ifNotFinite(avgIf(v, n >= 3), var / 2) AS within_var, count() AS customers
+FROM
+(
+    SELECT shop_id, customer_id, count() AS n, sum(x) AS sx, sum(x * x) AS sxx, varPop(x) AS v
+    FROM (SELECT shop_id, customer_id, ln(greatest(quantity * toFloat64(unit_price), 0.01)) AS x FROM default.orders
+          WHERE status != 'refunded' AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC'))
+    GROUP BY shop_id, customer_id
+)
+GROUP BY shop_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_countries ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, country)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, country, uniqExact(customer_id) AS customers
+FROM default.orders
+WHERE status != 'refunded' AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC')
+GROUP BY shop_id, country;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.risk_products ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, product_id)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, product_id, avg(ln(quantity)) AS q_mu, stddevPop(ln(quantity)) AS q_sigma, count() AS q_lines
+FROM default.orders
+WHERE status != 'refunded' AND quantity > 0 AND ts >= now64(3, 'UTC') - INTERVAL 30 DAY AND ts < now64(3, 'UTC')
+GROUP BY shop_id, product_id;
+
+CREATE VIEW IF NOT EXISTS insight_order_risk ON CLUSTER '{cluster}' AS
+WITH
+    {snapshot:UInt8} = 1 AND (SELECT count() FROM insights.risk_baselines WHERE shop_id = {shop:String}) > 0 AS from_snapshot,
+    lines30 AS (
+        SELECT customer_id, product_id, country, quantity, ln(greatest(quantity * toFloat64(unit_price), 0.01)) AS x
+        FROM orders
+        WHERE NOT from_snapshot AND shop_id = {shop:String} AND status != 'refunded'
+          AND ts >= {range_to:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts < {range_to:DateTime64(3, 'UTC')}
+    ),
+    shop_baseline AS (
+        SELECT mu, var, within_var, customers FROM insights.risk_baselines WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
+        SELECT ifNotFinite(sum(sx) / sum(n), 0) AS mu, ifNotFinite(greatest(sum(sxx) / sum(n) - mu * mu, 0), 1) AS var,
+            ifNotFinite(avgIf(v, n >= 3), var / 2) AS within_var, count() AS customers
+        FROM (SELECT customer_id, count() AS n, sum(x) AS sx, sum(x * x) AS sxx, varPop(x) AS v FROM lines30 GROUP BY customer_id)
+        HAVING NOT from_snapshot
+    ),
+    country_share AS (
+        SELECT country, customers FROM insights.risk_countries WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
+        SELECT country, uniqExact(customer_id) AS customers FROM lines30 GROUP BY country
+    ),
+    product_quantity AS (
+        SELECT product_id, q_mu, q_sigma, q_lines FROM insights.risk_products WHERE from_snapshot AND shop_id = {shop:String}
+        UNION ALL
+        SELECT product_id, avg(ln(quantity)) AS q_mu, stddevPop(ln(quantity)) AS q_sigma, count() AS q_lines
+        FROM lines30 WHERE quantity > 0 GROUP BY product_id
+    ),
+    history AS (
+        SELECT
+            order_id, ts, customer_id, product_id, country, quantity, toString(currency) AS currency, toString(status) AS status,
+            quantity * toFloat64(unit_price) AS amount, ln(greatest(amount, 0.01)) AS x, toUnixTimestamp64Milli(ts) AS t,
+            count() OVER settled AS n_prior, sum(x) OVER settled AS sx, sum(x * x) OVER settled AS sxx,
+            uniqExact(order_id) OVER settled AS orders_prior, min(t) OVER settled AS first_t,
+            groupUniqArrayIf(country, country != '') OVER settled AS known_countries,
+            uniqExact(order_id) OVER recent AS orders_10m
+        FROM orders
+        WHERE shop_id = {shop:String} AND status != 'refunded'
+          AND ts >= {range_from:DateTime64(3, 'UTC')} - INTERVAL 365 DAY AND ts < {range_to:DateTime64(3, 'UTC')}
+          AND customer_id IN (
+              SELECT customer_id FROM orders
+              WHERE shop_id = {shop:String} AND status != 'refunded'
+                AND ts >= {range_from:DateTime64(3, 'UTC')} AND ts < {range_to:DateTime64(3, 'UTC')}
+                AND ({customer:String} = '' OR customer_id = {customer:String}))
+        WINDOW
+            settled AS (PARTITION BY customer_id ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND 3600000 PRECEDING),
+            recent AS (PARTITION BY customer_id ORDER BY t RANGE BETWEEN 600000 PRECEDING AND CURRENT ROW)
+    )
+SELECT
+    ts, order_id, product_id, customer_id, country, currency, status, quantity, round(amount, 2) AS amount, score, score >= 80 AS flagged,
+    round(amount_z, 2) AS amount_z, orders_10m, new_country, round(quantity_z, 2) AS quantity_z,
+    arrayFilter(r -> r != '', [
+        if(p_amount >= 0.3, format('amount {}× usual (z {})', toString(round(exp(x - mu_eff), 1)), toString(round(amount_z, 1))), ''),
+        if(p_velocity >= 0.3, format('{} orders in 10 min', toString(orders_10m)), ''),
+        if(p_country >= 0.3, format('{} country {}', if(new_country, 'new', 'rare'), country), ''),
+        if(p_quantity >= 0.3, format('quantity {} (z {})', toString(quantity), toString(round(quantity_z, 1))), '')
+    ]) AS reasons
+FROM
+(
+    SELECT
+        h.ts AS ts, h.order_id AS order_id, h.product_id AS product_id, h.customer_id AS customer_id, h.country AS country,
+        h.currency AS currency, h.status AS status, h.quantity AS quantity, h.amount AS amount, h.x AS x, h.orders_10m AS orders_10m,
+        greatest(b.var - b.within_var, 0.05) AS tau2,
+        greatest(b.within_var, 0.05) AS w,
+        1 / tau2 + h.n_prior / w AS precision,
+        (b.mu / tau2 + h.sx / w) / precision AS mu_eff,
+        (if(h.n_prior = 0, 0, greatest(h.sxx - h.sx * h.sx / h.n_prior, 0)) + 3 * w) / (h.n_prior + 3) AS w_customer,
+        (h.x - mu_eff) / sqrt(w_customer + 1 / precision) AS amount_z,
+        1 / (1 + exp(-1.5 * (amount_z - 4))) AS p_amount,
+        h.orders_prior * 600000 / greatest(h.t - h.first_t, 7 * 86400000) AS expected_10m,
+        1 / (1 + exp(-2.5 * (h.orders_10m - expected_10m - 3.4))) AS p_velocity,
+        greatest(ifNull(c.customers, 0) - 1, 0) < greatest(0.002 * b.customers, 1) AS rare_country,
+        h.country != '' AND h.orders_prior >= 1 AND NOT has(h.known_countries, h.country) AS new_country,
+        multiIf(h.country = '', 0, new_country, if(rare_country, 0.85, 0.45), rare_country, 0.5, 0) AS p_country,
+        (ln(greatest(h.quantity, 1)) - if(p.q_lines >= 20, p.q_mu, 0.3)) / greatest(if(p.q_lines >= 20, p.q_sigma, 0.5), 0.3) AS quantity_z,
+        1 / (1 + exp(-1.5 * (quantity_z - 6))) AS p_quantity,
+        toUInt8(round(100 * (1 - (1 - p_amount) * (1 - p_velocity) * (1 - p_country) * (1 - p_quantity)))) AS score
+    FROM history AS h
+    CROSS JOIN shop_baseline AS b
+    LEFT JOIN product_quantity AS p ON p.product_id = h.product_id
+    LEFT JOIN country_share AS c ON c.country = h.country
+    WHERE h.ts >= {range_from:DateTime64(3, 'UTC')} AND ({customer:String} = '' OR h.customer_id = {customer:String})
+);
+
+CREATE VIEW IF NOT EXISTS insight_forecast ON CLUSTER '{cluster}' AS
+WITH
+    toStartOfInterval(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC'), toIntervalSecond({step_s:UInt32})) AS cutoff,
+    toStartOfDay(toDateTime({as_of:DateTime64(3, 'UTC')}, 'UTC')) AS today,
+    today - toIntervalDay({history_days:UInt32}) AS history_start,
+    intDiv({step_s:UInt32}, 3600) AS k,
+    if({step_s:UInt32} = 86400, 8, 31) AS fitted_params,
+    series AS (
+        SELECT shop_id, toString(currency) AS currency, '' AS product_id, bucket AS hour,
+            toFloat64(sumIf(revenue, status = 'completed') - sumIf(revenue, status = 'refunded')) AS v
+        FROM sales_1h
+        WHERE {enabled:UInt8} = 1 AND {metric:String} = 'revenue' AND ({shop:String} = '' OR shop_id = {shop:String})
+          AND status IN ('completed', 'refunded') AND bucket >= history_start AND bucket < cutoff
+        GROUP BY shop_id, currency, hour
+        UNION ALL
+        SELECT shop_id, toString(currency) AS currency, product_id, bucket AS hour,
+            toFloat64(toInt64(sumIf(units, status = 'completed')) - toInt64(sumIf(units, status = 'refunded'))) AS v
+        FROM product_sales_1h
+        WHERE {enabled:UInt8} = 1 AND {metric:String} = 'units' AND ({shop:String} = '' OR shop_id = {shop:String})
+          AND status IN ('completed', 'refunded')
+          AND ({product:String} = '' OR product_id = {product:String})
+          AND bucket >= history_start AND bucket < cutoff
+        GROUP BY shop_id, currency, product_id, hour
+    ),
+    hourly AS (
+        SELECT shop_id, currency, product_id, min(hour) AS start, arraySort((v, h) -> h, groupArray(v), groupArray(hour)) AS vs
+        FROM
+        (
+            SELECT shop_id, currency, product_id, hour, v
+            FROM
+            (
+                SELECT shop_id, currency, product_id, hour, v FROM series
+                UNION ALL
+                SELECT shop_id, currency, product_id, toStartOfDay(first) AS hour, 0 AS v
+                FROM (SELECT shop_id, currency, product_id, min(hour) AS first FROM series GROUP BY shop_id, currency, product_id)
+                WHERE toStartOfDay(first) != first
+            )
+            ORDER BY shop_id, currency, product_id, hour WITH FILL TO cutoff STEP toIntervalHour(1)
+        )
+        GROUP BY shop_id, currency, product_id
+    )
+SELECT shop_id, currency, product_id, t, round(fit, 4) AS forecast,
+    round(least(fit, greatest(0, fit + q[1] * widen * sqrt(greatest(fit, scale_floor)))), 4) AS lower,
+    round(greatest(fit, fit + q[2] * widen * sqrt(greatest(fit, scale_floor))), 4) AS upper
+FROM
+(
+    SELECT *,
+        intDiv(n_hours, k) AS nb,
+        arrayMap(b -> arraySum(arraySlice(fits, b * k + 1, k)), range(nb + {horizon:UInt32})) AS bucket_fits,
+        arrayMap(b -> arraySum(arraySlice(vs, b * k + 1, k)), range(nb)) AS bucket_actuals,
+        greatest(arrayAvg(arraySlice(bucket_fits, 1, nb)) / 10, 1e-9) AS scale_floor,
+        arrayReduce('quantilesExact(0.1, 0.9)',
+            arrayMap((a, f) -> (a - f) / sqrt(greatest(f, scale_floor)), bucket_actuals, arraySlice(bucket_fits, 1, nb))) AS q,
+        sqrt((nb + fitted_params) / greatest(toInt64(nb) - fitted_params, 1)) AS widen
+    FROM
+    (
+        SELECT *,
+            arrayMap(i -> greatest(0, intercept + slope * (intDiv(i, 24) - n_days))
+                    * factors[(first_dow - 1 + intDiv(i, 24)) % 7 + 1] * shares[i % 24 + 1],
+                range(toUInt32(n_hours + {horizon:UInt32} * k))) AS fits
+        FROM
+        (
+            SELECT *,
+                arrayMap((total, dow) -> total / factors[dow], totals, dows) AS ys,
+                arrayReduce('simpleLinearRegression', arrayMap(d -> toFloat64(d) - n_days, range(n_days)), ys) AS line,
+                if(n_days >= 14, line.1, 0) AS slope,
+                multiIf(n_days >= 14, line.2, n_days > 0, arrayAvg(ys), arraySum(vs) / n_hours * 24) AS intercept,
+                arraySum(vs) AS total_v,
+                arrayMap(h -> if(total_v = 0, 1 / 24, arraySum(arrayFilter((v, i) -> i % 24 = h, vs, range(n_hours))) / total_v), range(24)) AS shares
+            FROM
+            (
+                SELECT *,
+                    arrayMap(i -> if(i >= 3 AND i + 3 < n_days, totals[i + 1] / arrayAvg(arraySlice(totals, i - 2, 7)), nan), range(n_days)) AS ratios,
+                    arrayMap(w -> arrayAvg(arrayFilter((r, dw) -> dw = w AND isFinite(r), ratios, dows)), range(1, 8)) AS ratio_means,
+                    arrayMap(m -> if(isFinite(m), m, 1), ratio_means) AS raw_factors,
+                    if(n_days >= 7, arrayMap(f -> f / arrayAvg(raw_factors), raw_factors), [1, 1, 1, 1, 1, 1, 1]) AS factors
+                FROM
+                (
+                    SELECT *,
+                        length(vs) AS n_hours,
+                        toUInt32(greatest(dateDiff('day', start, today), 0)) AS n_days,
+                        toDayOfWeek(start) AS first_dow,
+                        arrayMap(d -> arraySum(arraySlice(vs, d * 24 + 1, 24)), range(n_days)) AS totals,
+                        arrayMap(d -> (first_dow - 1 + d) % 7 + 1, range(n_days)) AS dows
+                    FROM hourly
+                )
+            )
+        )
+    )
+)
+ARRAY JOIN
+    arrayMap(j -> start + toIntervalSecond((nb + j) * {step_s:UInt32}), range({horizon:UInt32})) AS t,
+    arraySlice(bucket_fits, nb + 1, {horizon:UInt32}) AS fit
+WHERE isFinite(q[1]);
+
+CREATE DATABASE IF NOT EXISTS insights ON CLUSTER '{cluster}' ENGINE = Atomic;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.rfm ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, currency, segment, customer_id)
+AS SELECT now64(3, 'UTC') AS computed_at, *
+FROM default.insight_rfm(shop = '', as_of = now64(3, 'UTC'), enabled = 1);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.forecasts ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, metric, step_s, currency, product_id, t)
+AS SELECT now64(3, 'UTC') AS computed_at, metric, step_s, shop_id, currency, product_id, t, forecast, lower, upper
+FROM
+(
+    SELECT 'revenue' AS metric, toUInt32(3600) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'revenue', product = '', step_s = 3600, horizon = 48, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+    UNION ALL
+    SELECT 'revenue' AS metric, toUInt32(86400) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'revenue', product = '', step_s = 86400, horizon = 14, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+    UNION ALL
+    SELECT 'units' AS metric, toUInt32(3600) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'units', product = '', step_s = 3600, horizon = 48, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+    UNION ALL
+    SELECT 'units' AS metric, toUInt32(86400) AS step_s, * FROM default.insight_forecast(shop = '', metric = 'units', product = '', step_s = 86400, horizon = 14, history_days = 28, as_of = now64(3, 'UTC'), enabled = 1)
+);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.bought_together ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE
+ENGINE = MergeTree ORDER BY (shop_id, product_id, other_id)
+AS SELECT now64(3, 'UTC') AS computed_at, shop_id, p.1 AS product_id, q.1 AS other_id, any(q.2) AS other_category, count() AS orders
+FROM
+(
+    SELECT shop_id, order_id, arrayConcat([('', '')], groupUniqArray((product_id, toString(category)))) AS products
+    FROM default.orders
+    WHERE status = 'completed' AND ts >= now64(3, 'UTC') - INTERVAL 90 DAY AND ts < now64(3, 'UTC')
+    GROUP BY shop_id, order_id
+)
+ARRAY JOIN products AS p
+ARRAY JOIN products AS q
+WHERE (p.1 = '') = (q.1 = '')
+GROUP BY shop_id, product_id, other_id;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS insights.rfm_summary ON CLUSTER '{cluster}'
+REFRESH EVERY 1 MINUTE DEPENDS ON insights.rfm
+ENGINE = MergeTree ORDER BY (shop_id, currency, segment)
+AS SELECT any(computed_at) AS computed_at, shop_id, currency, segment, any(segment_name) AS segment_name, count() AS customers,
+    sum(monetary) AS revenue, round(avg(recency_days), 1) AS avg_recency_days, round(avg(frequency), 2) AS avg_frequency
+FROM insights.rfm
+GROUP BY shop_id, currency, segment;
 
 ALTER TABLE candles_1s_local ON CLUSTER '{cluster}' MODIFY SETTING non_replicated_deduplication_window = 10000;
 

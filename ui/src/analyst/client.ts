@@ -3,6 +3,7 @@
 // used (`default_format`, `query_id`, `cancel_http_readonly_queries_on_client_close`), so
 // the same calls work against the embedded port and a real ClickHouse server.
 import { signOut, token } from '../session.ts'
+import { createLimiter } from './limiter.ts'
 import { createLineSplitter, parseLine, toProgress, type Column, type Progress } from './stream.ts'
 
 export const STREAM_FORMAT = 'JSONCompactEachRowWithProgress'
@@ -25,8 +26,22 @@ export interface SqlRequest {
 // A server whose profile refuses the cancel-on-close setting gets asked without it from then on.
 let askCancelOnClose = true
 
-/** POSTs one statement; a non-2xx answer becomes a SqlError carrying ClickHouse's code and text. */
-export async function post(r: SqlRequest): Promise<Response> {
+/**
+ * The page's requests in flight, held until their answer is read or cancelled: at most the
+ * port's default per-user cap (SQL_MAX_QUERIES_PER_USER, 2), so the schema loading, a query
+ * and a download never get one of them refused with 202; a third waits for a slot.
+ */
+export const MAX_REQUESTS = 2
+const requests = createLimiter(MAX_REQUESTS)
+
+/** A refusal for too many simultaneous queries ran nothing: asked again after these pauses. */
+const busyRetryMs = [100, 300, 900]
+
+/**
+ * POSTs one statement; a non-2xx answer becomes a SqlError carrying ClickHouse's code and text.
+ * Only through the limiter (streamQuery, rows, download), which holds the slot until the answer is read.
+ */
+async function post(r: SqlRequest, attempt = 0): Promise<Response> {
   const qs = new URLSearchParams({ default_format: r.format })
   if (r.queryId) qs.set('query_id', r.queryId)
   if (askCancelOnClose) qs.set(CANCEL_ON_CLOSE, '1')
@@ -40,10 +55,22 @@ export async function post(r: SqlRequest): Promise<Response> {
   const err = await errorOf(res)
   if (askCancelOnClose && err.message.includes(CANCEL_ON_CLOSE)) {
     askCancelOnClose = false
-    return post(r)
+    return post(r, attempt)
+  }
+  // Another tool of the same user, or a cancelled query the server is still stopping, holds the slot.
+  if (err.code === 'CLICKHOUSE_202' && attempt < busyRetryMs.length) {
+    await pause(busyRetryMs[attempt], r.signal)
+    return post(r, attempt + 1)
   }
   throw err
 }
+
+const pause = (ms: number, signal?: AbortSignal) => new Promise<void>((resolve, reject) => {
+  const timer = setTimeout(() => (signal?.removeEventListener('abort', stop), resolve()), ms)
+  const stop = () => (clearTimeout(timer), reject(signal!.reason))
+  if (signal?.aborted) return stop()
+  signal?.addEventListener('abort', stop, { once: true })
+})
 
 async function errorOf(res: Response): Promise<SqlError> {
   if (res.status === 401) signOut()
@@ -82,7 +109,11 @@ const maxTextBytes = 8 * 1024 * 1024
  * Runs a query and streams its rows to `h`. Stopping early (row cap or abort) closes the
  * response, which is what makes ClickHouse cancel the query (with cancel-on-close).
  */
-export async function streamQuery(sql: string, o: { queryId: string; signal: AbortSignal }, h: StreamHandlers): Promise<StreamOutcome> {
+export function streamQuery(sql: string, o: { queryId: string; signal: AbortSignal }, h: StreamHandlers): Promise<StreamOutcome> {
+  return requests.run(() => readStream(sql, o, h), o.signal)
+}
+
+async function readStream(sql: string, o: { queryId: string; signal: AbortSignal }, h: StreamHandlers): Promise<StreamOutcome> {
   const res = await post({ sql, format: STREAM_FORMAT, queryId: o.queryId, signal: o.signal })
   const summaryHeader = res.headers.get('x-clickhouse-summary')
   const outcome: StreamOutcome = {
@@ -164,19 +195,26 @@ async function readText(res: Response): Promise<string> {
 }
 
 /** Runs a small metadata query and returns its rows (whole answer; used for system tables). */
-export async function rows(sql: string, signal?: AbortSignal): Promise<unknown[][]> {
-  const res = await post({ sql, format: 'JSONCompact', signal })
-  return ((await res.json()) as { data: unknown[][] }).data
+export function rows(sql: string, signal?: AbortSignal): Promise<unknown[][]> {
+  return requests.run(async () => {
+    const res = await post({ sql, format: 'JSONCompact', signal })
+    return ((await res.json()) as { data: unknown[][] }).data
+  }, signal)
 }
 
 /** Runs `sql` with `format` (Parquet, CSVWithNames…) and returns the engine's bytes. */
-export async function download(sql: string, format: string, signal?: AbortSignal): Promise<Blob> {
-  const res = await post({ sql, format, signal })
-  const answered = res.headers.get('x-clickhouse-format')
-  if (answered && answered !== format) throw new SqlError('FORMAT_IN_QUERY', `The query asks for ${answered} itself; remove its FORMAT clause to download ${format}.`)
-  const blob = await res.blob()
-  if (format === 'Parquet') await checkParquet(blob)
-  return blob
+export function download(sql: string, format: string, signal?: AbortSignal): Promise<Blob> {
+  return requests.run(async () => {
+    const res = await post({ sql, format, signal })
+    const answered = res.headers.get('x-clickhouse-format')
+    if (answered && answered !== format) {
+      await res.body?.cancel()
+      throw new SqlError('FORMAT_IN_QUERY', `The query asks for ${answered} itself; remove its FORMAT clause to download ${format}.`)
+    }
+    const blob = await res.blob()
+    if (format === 'Parquet') await checkParquet(blob)
+    return blob
+  }, signal)
 }
 
 /** An engine error after the head is appended to the body: a Parquet file must end with its magic. */

@@ -62,6 +62,12 @@ describe('statement to run', () => {
     expect(at('SELECT 1', 0)).toBe('SELECT 1')
   })
 
+  it('is the last statement of a text longer than the parser reads in one slice', () => {
+    const doc = 'SELECT 1;\n'.repeat(2000) + 'SELECT 3'
+    expect(at(doc, doc.length)).toBe('SELECT 3')
+    expect(at(doc, 3)).toBe('SELECT 1')
+  })
+
   it('is the selection when there is one', () => {
     const state = EditorState.create({ doc: 'SELECT 1; SELECT 2', selection: { anchor: 10, head: 18 } })
     expect(statementAt(state)).toBe('SELECT 2')

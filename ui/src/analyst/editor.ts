@@ -2,7 +2,7 @@
 // system tables, Ctrl/Cmd+Enter runs the statement under the cursor (or the selection).
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete'
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands'
-import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting, syntaxTree } from '@codemirror/language'
+import { bracketMatching, ensureSyntaxTree, HighlightStyle, indentOnInput, syntaxHighlighting, syntaxTree } from '@codemirror/language'
 import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state'
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers, placeholder } from '@codemirror/view'
 import { tags as t } from '@lezer/highlight'
@@ -45,6 +45,12 @@ const theme = EditorView.theme({
   '.cm-completionInfo': { whiteSpace: 'pre-wrap', maxWidth: '420px' },
 })
 
+/**
+ * The answer's style nonce (api/http/csp.ts): CodeMirror writes its styles into a <style>
+ * element, which the page's Content-Security-Policy applies only with it.
+ */
+const cspNonce = () => document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.nonce ?? ''
+
 export function createSqlEditor(parent: HTMLElement, o: { doc: string; label: string; onRun: () => void; onChange: (doc: string) => void }): SqlEditor {
   const language = new Compartment()
   const languageFor = (schema?: Schema): Extension => {
@@ -63,6 +69,7 @@ export function createSqlEditor(parent: HTMLElement, o: { doc: string; label: st
         keymap.of([...closeBracketsKeymap, ...completionKeymap, ...defaultKeymap, ...historyKeymap]),
         syntaxHighlighting(highlight), theme, language.of(languageFor()),
         placeholder('SELECT … (Ctrl+Enter runs the statement under the cursor)'),
+        EditorView.cspNonce.of(cspNonce()),
         EditorView.contentAttributes.of({ 'aria-label': o.label, 'aria-multiline': 'true' }),
         EditorView.updateListener.of((u) => u.docChanged && o.onChange(u.state.doc.toString())),
       ],
@@ -88,7 +95,10 @@ export function statementAt(state: EditorState): string {
   const sel = state.selection.main
   if (!sel.empty) return state.sliceDoc(sel.from, sel.to).trim()
   const statements: { from: number; to: number }[] = []
-  for (let node = syntaxTree(state).topNode.firstChild; node; node = node.nextSibling) {
+  // The parser works in time slices: a state's tree may stop short of the end on a long text or a
+  // busy machine, and a statement it has not reached would be run together with the one before.
+  const tree = ensureSyntaxTree(state, state.doc.length, 2000) ?? syntaxTree(state)
+  for (let node = tree.topNode.firstChild; node; node = node.nextSibling) {
     if (node.name === 'Statement' && state.sliceDoc(node.from, node.to).replace(/;\s*$/, '').trim()) statements.push({ from: node.from, to: node.to })
   }
   if (statements.length <= 1) return state.doc.toString().trim()

@@ -53,13 +53,17 @@ export const schemaQueries = {
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v))
 const s = (v: unknown) => (v === null || v === undefined ? '' : String(v))
 
+/**
+ * One query after another: the schema takes one of the user's query slots on the port
+ * (SQL_MAX_QUERIES_PER_USER), never all of them, so a query run meanwhile starts at once.
+ */
 export async function loadSchema(signal?: AbortSignal): Promise<Schema> {
-  const [tables, columns, functions, lexicon] = await Promise.all([
-    rows(schemaQueries.tables, signal),
-    rows(schemaQueries.columns, signal),
-    rows(schemaQueries.functions, signal).catch(() => rows(schemaQueries.functionsPlain, signal)).catch(() => [] as unknown[][]),
-    rows(schemaQueries.lexicon, signal).catch(() => undefined),
-  ])
+  const tables = await rows(schemaQueries.tables, signal)
+  const columns = await rows(schemaQueries.columns, signal)
+  const functions = await rows(schemaQueries.functions, signal).catch(() => rows(schemaQueries.functionsPlain, signal)).catch(() => [] as unknown[][])
+  const lexicon = await rows(schemaQueries.lexicon, signal).catch(() => undefined)
+  // The details degrade to nothing on a refusal; a load that was called off is not a result.
+  signal?.throwIfAborted()
   return { tables: toTables(tables, columns), functions: functions.map(toFunction), lexicon: lexicon && toLexicon(lexicon) }
 }
 

@@ -6,6 +6,8 @@ export interface Column {
   type?: string
   format?: (v: unknown, row: unknown[]) => string
   numeric?: boolean
+  /** Renders the cell as a link-styled button calling this (e.g. open a detail). */
+  action?: (v: unknown, row: unknown[]) => void
 }
 
 /** A sortable, filterable table whose CSV export holds exactly the rows shown. */
@@ -65,7 +67,10 @@ export function DataTable(props: { columns: Column[]; rows: () => unknown[][]; f
             <For each={shown()} fallback={<tr><td colspan={props.columns.length} class="empty">No rows</td></tr>}>
               {(row) => (
                 <tr>
-                  <For each={props.columns}>{(c, i) => <td class={c.numeric ? 'num' : ''}>{c.format ? c.format(row[i()], row) : String(row[i()] ?? '')}</td>}</For>
+                  <For each={props.columns}>{(c, i) => {
+                    const text = () => (c.format ? c.format(row[i()], row) : String(row[i()] ?? ''))
+                    return <td class={c.numeric ? 'num' : ''}>{c.action ? <button type="button" class="link" onClick={() => c.action!(row[i()], row)}>{text()}</button> : text()}</td>
+                  }}</For>
                 </tr>
               )}
             </For>

@@ -5,6 +5,8 @@ export function KpiCard(props: {
   label: string
   value: string
   sub: string
+  /** A second line under the figure (what it is made of). */
+  detail?: string
   /** Colours the line under the figure. */
   tone?: 'up' | 'down' | 'bad'
   loading: boolean
@@ -18,6 +20,7 @@ export function KpiCard(props: {
       <Show when={!props.error} fallback={<p class="error" role="alert">{props.error}</p>}>
         <p class="value" aria-busy={props.loading} data-testid={props.testid}>{props.loading ? '…' : props.value}</p>
         <p class={`growth ${props.tone ?? ''}`}>{props.loading ? '\u00a0' : props.sub}</p>
+        <Show when={props.detail && !props.loading}><p class="detail" data-testid={props.testid && `${props.testid}-detail`}>{props.detail}</p></Show>
       </Show>
       {props.children}
     </section>

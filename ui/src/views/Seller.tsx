@@ -6,12 +6,16 @@ import { Freshness } from '../components/Freshness.tsx'
 import { KpiCard } from '../components/KpiCard.tsx'
 import { Panel } from '../components/Panel.tsx'
 import { Sparkline } from '../components/Sparkline.tsx'
+import { redrawAtBucketEnds, splitOpenBucket } from '../components/open-bucket.ts'
 import { useQuery } from '../components/use-query.ts'
 import { date, int, money, num, pct, share } from '../format.ts'
 import type { LiveStore } from '../live/client.ts'
 import { useChannel } from '../live/use-channel.ts'
 import { claims } from '../session.ts'
 import { palette } from '../theme.ts'
+import { Insights } from '../insights/Insights.tsx'
+import { forecastBand } from '../insights/forecast-band.ts'
+import { selectProduct } from '../insights/selection.ts'
 
 const demoShops = ['shop-1', 'shop-2', 'shop-3', 'shop-4', 'shop-5']
 
@@ -38,16 +42,18 @@ export function Seller() {
         <label>Shop <select value={shop()} onChange={(e) => setPicked(e.currentTarget.value)}>
           <For each={shops()}>{(s) => <option value={s}>{s}</option>}</For>
         </select></label>
-        <small>Last 24 h vs the 24 h before · completed orders · UTC</small>
+        <small>Last 24 h up to now (the current minute so far) vs the 24 h before · revenue net of refunds · UTC</small>
       </div>
       <div class="kpis" data-testid="kpis">
-        <Kpi label="Revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} currency={currency()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} currency={currency()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Avg order value" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} currency={currency()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Unique customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} currency={currency()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Net revenue" testid="kpi-revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} currency={currency()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message}
+          detail={kpi() && `gross ${money(kpi()!.gross_revenue, currency())} − refunds ${money(kpi()!.refunds, currency())}`} />
+        <Kpi label="Orders" testid="kpi-orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} currency={currency()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Avg order value" testid="kpi-aov" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} currency={currency()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} detail="net revenue per order" />
+        <Kpi label="Unique customers" testid="kpi-customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} currency={currency()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
       </div>
+      <p class="note" data-testid="open-bucket-note">Sparklines and the minute chart: solid lines are complete minutes; the dashed end is the current minute, still filling (so far, not projected).</p>
       <div class="grid">
-        <Panel class="wide" title="Revenue and orders per minute" testid="sales-panel" loading={!sales()?.version()} error={sales()?.error()}
+        <Panel class="wide" title="Net revenue and orders per minute" testid="sales-panel" loading={!sales()?.version()} error={sales()?.error()}
           actions={<Show when={sales()}>{(s) => <Freshness at={() => (s().version(), s().newestAt)} />}</Show>}>
           <Show when={sales()} keyed>{(s) => <SalesChart store={s} currency={currency()} />}</Show>
         </Panel>
@@ -56,11 +62,12 @@ export function Seller() {
           <DataTable caption="Top products" sortBy={3} filter filename={`top-products-${shop()}.csv`}
             rows={() => (top()?.version(), top()?.list() ?? [])}
             columns={[
-              { label: 'Product' }, { label: 'Category' }, { label: 'Currency' },
-              { label: 'Revenue', numeric: true, format: (v, r) => money(v, String(r[2])) }, { label: 'Units', numeric: true, format: int }, { label: 'Orders', numeric: true, format: int },
+              { label: 'Product', action: (v) => selectProduct(String(v)) }, { label: 'Category' }, { label: 'Currency' },
+              { label: 'Net revenue', numeric: true, format: (v, r) => money(v, String(r[2])) }, { label: 'Net units', numeric: true, format: int }, { label: 'Orders', numeric: true, format: int },
+              { label: 'Gross', numeric: true, format: (v, r) => money(v, String(r[2])) }, { label: 'Refunds', numeric: true, format: (v, r) => money(v, String(r[2])) },
             ]} />
         </Panel>
-        <Panel title="Categories (24 h)" testid="categories" loading={categories.loading && !categories()} error={categories.error?.message}>
+        <Panel title="Categories (24 h, net)" testid="categories" loading={categories.loading && !categories()} error={categories.error?.message}>
           <ul class="bars">
             <For each={categories()?.rows ?? []}>
               {(r) => (
@@ -81,20 +88,26 @@ export function Seller() {
           <Cohorts rows={cohorts()?.rows ?? []} />
         </Panel>
       </div>
+      <Insights shop={shop()} currency={currency()} />
     </div>
   )
 }
 
-function Kpi(props: { label: string; value: string; growth: unknown; store?: LiveStore; currency: string; col: number; loading: boolean; error?: string }) {
+const minuteMs = 60_000
+
+function Kpi(props: { label: string; testid: string; value: string; growth: unknown; detail?: string; store?: LiveStore; currency: string; col: number; loading: boolean; error?: string }) {
   const g = () => (props.growth == null ? null : Number(props.growth))
+  const [openT, setOpenT] = createSignal<number>()
   return (
-    <KpiCard label={props.label} value={props.value} loading={props.loading} error={props.error}
+    <KpiCard label={props.label} value={props.value} loading={props.loading} error={props.error} testid={props.testid} detail={props.detail}
       sub={g() === null ? 'no previous period' : `${pct(g())} vs previous 24 h`} tone={g() === null ? undefined : g()! >= 0 ? 'up' : 'down'}>
       <Show when={props.store} keyed>
-        {(s) => <Sparkline label={`${props.label} per minute`} subscribe={(f) => s.onChange(f)}
+        {(s) => <Sparkline label={`${props.label} per minute, last hour`} openLabel="current minute so far" openT={openT} subscribe={redrawAtBucketEnds((f) => s.onChange(f), minuteMs)}
           data={() => {
             const b = s.seriesFor([props.currency])
-            return (b ? [b.column(0).subarray(-60), b.column(props.col).subarray(-60)] : [[], []]) as unknown as uPlot.AlignedData // views, no copy
+            const split = splitOpenBucket(b ? b.column(0).subarray(-60) : [], [b ? b.column(props.col).subarray(-60) : []], minuteMs, Date.now())
+            setOpenT(split.openT)
+            return split.data
           }} />}
       </Show>
     </KpiCard>
@@ -102,21 +115,43 @@ function Kpi(props: { label: string; value: string; growth: unknown; store?: Liv
 }
 
 function SalesChart(props: { store: LiveStore; currency: string }) {
+  const [split, setSplit] = createSignal<{ openT?: number; lastClosedT?: number }>({})
   const options = () => {
     const p = palette()
     const b = baseOptions(p)
+    const amount = (_u: uPlot, v: number) => num(v)
+    const count = (_u: uPlot, v: number) => int(v)
     return {
       ...b,
       scales: { x: { time: true } },
-      series: [{}, { label: 'revenue', stroke: p.accent, width: 2, fill: p.accent + '22', value: (_u: uPlot, v: number) => num(v) }, { label: 'orders', stroke: p.accent2, width: 1.5, scale: 'orders', value: (_u: uPlot, v: number) => int(v) }],
+      series: [
+        {},
+        { label: 'net revenue', stroke: p.accent, width: 2, fill: p.accent + '22', value: amount },
+        { label: 'net revenue, this minute so far', stroke: p.accent, width: 2, dash: [6, 4], points: { show: true, size: 5 }, value: amount },
+        { label: 'orders', stroke: p.accent2, width: 1.5, scale: 'orders', value: count },
+        { label: 'orders, this minute so far', stroke: p.accent2, width: 1.5, dash: [6, 4], scale: 'orders', points: { show: true, size: 4 }, value: count },
+      ],
       axes: [b.axes![0], b.axes![1], { ...b.axes![1], scale: 'orders', side: 1, grid: { show: false } }],
+      plugins: [forecastBand(p.accent2)], // the revenue forecast's 80 % band ahead of the live line (insights)
     } as Omit<uPlot.Options, 'width' | 'height'>
   }
   const data = () => {
     const b = props.store.seriesFor([props.currency])
-    return (b ? [b.column(0), b.column(2), b.column(5)] : [[], [], []]) as unknown as uPlot.AlignedData
+    const s = splitOpenBucket(b ? b.column(0) : [], b ? [b.column(2), b.column(5)] : [[], []], minuteMs, Date.now())
+    setSplit({ openT: s.openT, lastClosedT: s.lastClosedT })
+    return s.data
   }
-  return <Chart label="Revenue and orders per minute" options={options} data={data} subscribe={(f) => props.store.onChange(f)} />
+  const hhmm = (t: number) => new Date(t).toISOString().slice(11, 16)
+  return (
+    <figure class="sales-chart" data-testid="sales-chart" data-open-t={split().openT ?? ''} data-last-closed-t={split().lastClosedT ?? ''}>
+      <Chart label="Net revenue and orders per minute; the current minute dashed" options={options} data={data} subscribe={redrawAtBucketEnds((f) => props.store.onChange(f), minuteMs)} />
+      <figcaption class="note">
+        {split().openT !== undefined
+          ? `Dashed: the minute from ${hhmm(split().openT!)} UTC, still filling (so far, not projected). Solid: complete minutes.`
+          : 'Every minute shown is complete.'}
+      </figcaption>
+    </figure>
+  )
 }
 
 const steps = [['Viewed', 6], ['Added to cart', 7], ['Checkout', 8], ['Purchased', 9]] as const

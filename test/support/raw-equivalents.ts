@@ -3,8 +3,23 @@
  * (no rollup), used by the differential test: the catalog must equal these to the
  * last digit. Parameters: from, to (DateTime64), symbol, shop, interval (seconds).
  */
+import { insightRawEquivalents } from '../../api/queries/tests/raw-equivalents.ts'
+
 const range = `ts >= {from:DateTime64(3, 'UTC')} AND ts < {to:DateTime64(3, 'UTC')}`
 const completed = `status = 'completed' AND ({shop:String} = '' OR shop_id = {shop:String})`
+// Net sales from the order lines themselves (docs/api.md, Metrics): completed lines are sales
+// at their time, refunded lines returns at theirs, pending and cancelled lines never count.
+const netLines = `status IN ('completed', 'refunded') AND ({shop:String} = '' OR shop_id = {shop:String})`
+const sale = `status = 'completed'`
+const refund = `status = 'refunded'`
+const amount = 'quantity * toDecimal128(unit_price, 4)'
+const lineCost = 'quantity * toDecimal128(ifNull(unit_cost, 0), 4)'
+/** Net revenue, cost, units and orders per currency and product over the range. */
+const netSums = `sumIf(${amount}, ${sale}) - sumIf(${amount}, ${refund}) AS revenue, sumIf(${amount}, ${sale}) AS gross_revenue,
+  sumIf(${amount}, ${refund}) AS refunds, sumIf(${lineCost}, ${sale}) - sumIf(${lineCost}, ${refund}) AS cost,
+  sumIf(toInt64(quantity), ${sale}) - sumIf(toInt64(quantity), ${refund}) AS units, sumIf(toInt64(quantity), ${refund}) AS returned_units,
+  uniqExactIf(order_id, ${sale}) AS orders
+  FROM orders WHERE ${netLines} AND ${range} GROUP BY currency, product_id`
 
 export const rawEquivalents: Record<string, { params: Record<string, string>; sql: string }> = {
   candles: {
@@ -35,64 +50,59 @@ export const rawEquivalents: Record<string, { params: Record<string, string>; sq
   sales_overview: {
     params: {},
     sql: `WITH toUnixTimestamp64Milli({from:DateTime64(3, 'UTC')}) AS f, toUnixTimestamp64Milli({to:DateTime64(3, 'UTC')}) AS e
-      SELECT currency, revenue, orders, if(orders = 0, NULL, revenue / orders) AS aov, customers, units,
-        prev_revenue, prev_orders, if(prev_orders = 0, NULL, prev_revenue / prev_orders) AS prev_aov, prev_customers, prev_units,
-        if(prev_revenue = 0, NULL, round(toFloat64(revenue - prev_revenue) / toFloat64(prev_revenue) * 100, 4)) AS revenue_growth_pct,
+      SELECT currency, revenue, gross_revenue, refunds, orders, if(orders = 0, NULL, revenue / orders) AS aov, customers, units,
+        prev_revenue, prev_gross_revenue, prev_refunds, prev_orders, if(prev_orders = 0, NULL, prev_revenue / prev_orders) AS prev_aov, prev_customers, prev_units,
+        if(prev_revenue = 0, NULL, round(toFloat64(revenue - prev_revenue) / abs(toFloat64(prev_revenue)) * 100, 4)) AS revenue_growth_pct,
         if(prev_orders = 0, NULL, round((orders - prev_orders) / prev_orders * 100, 4)) AS orders_growth_pct,
         if(prev_customers = 0, NULL, round((customers - prev_customers) / prev_customers * 100, 4)) AS customers_growth_pct,
         if(prev_orders = 0 OR orders = 0 OR prev_revenue = 0, NULL,
-          round((toFloat64(revenue) / orders - toFloat64(prev_revenue) / prev_orders) / (toFloat64(prev_revenue) / prev_orders) * 100, 4)) AS aov_growth_pct
-      FROM (SELECT toString(currency) AS currency,
-        sumIf(quantity * toDecimal128(unit_price, 4), toUnixTimestamp64Milli(ts) >= f) AS revenue,
-        uniqExactIf(order_id, toUnixTimestamp64Milli(ts) >= f) AS orders, uniqExactIf(customer_id, toUnixTimestamp64Milli(ts) >= f) AS customers,
-        sumIf(toUInt64(quantity), toUnixTimestamp64Milli(ts) >= f) AS units,
-        sumIf(quantity * toDecimal128(unit_price, 4), toUnixTimestamp64Milli(ts) < f) AS prev_revenue,
-        uniqExactIf(order_id, toUnixTimestamp64Milli(ts) < f) AS prev_orders, uniqExactIf(customer_id, toUnixTimestamp64Milli(ts) < f) AS prev_customers,
-        sumIf(toUInt64(quantity), toUnixTimestamp64Milli(ts) < f) AS prev_units
-        FROM orders WHERE ${completed} AND toUnixTimestamp64Milli(ts) >= f - (e - f) AND toUnixTimestamp64Milli(ts) < e GROUP BY currency)
+          round((toFloat64(revenue) / orders - toFloat64(prev_revenue) / prev_orders) / abs(toFloat64(prev_revenue) / prev_orders) * 100, 4)) AS aov_growth_pct
+      FROM (SELECT currency, g - r AS revenue, g AS gross_revenue, r AS refunds, o AS orders, c AS customers, u AS units,
+          pg - pr AS prev_revenue, pg AS prev_gross_revenue, pr AS prev_refunds, po AS prev_orders, pc AS prev_customers, pu AS prev_units
+        FROM (SELECT toString(currency) AS currency,
+          sumIf(${amount}, ${sale} AND toUnixTimestamp64Milli(ts) >= f) AS g, sumIf(${amount}, ${refund} AND toUnixTimestamp64Milli(ts) >= f) AS r,
+          uniqExactIf(order_id, ${sale} AND toUnixTimestamp64Milli(ts) >= f) AS o, uniqExactIf(customer_id, ${sale} AND toUnixTimestamp64Milli(ts) >= f) AS c,
+          sumIf(toInt64(quantity), ${sale} AND toUnixTimestamp64Milli(ts) >= f) - sumIf(toInt64(quantity), ${refund} AND toUnixTimestamp64Milli(ts) >= f) AS u,
+          sumIf(${amount}, ${sale} AND toUnixTimestamp64Milli(ts) < f) AS pg, sumIf(${amount}, ${refund} AND toUnixTimestamp64Milli(ts) < f) AS pr,
+          uniqExactIf(order_id, ${sale} AND toUnixTimestamp64Milli(ts) < f) AS po, uniqExactIf(customer_id, ${sale} AND toUnixTimestamp64Milli(ts) < f) AS pc,
+          sumIf(toInt64(quantity), ${sale} AND toUnixTimestamp64Milli(ts) < f) - sumIf(toInt64(quantity), ${refund} AND toUnixTimestamp64Milli(ts) < f) AS pu
+          FROM orders WHERE ${netLines} AND toUnixTimestamp64Milli(ts) >= f - (e - f) AND toUnixTimestamp64Milli(ts) < e GROUP BY currency))
       ORDER BY currency`,
   },
   sales_trend: {
     params: { metric: 'revenue', interval: '1h' },
     sql: `SELECT toStartOfInterval(toDateTime(ts, 'UTC'), toIntervalSecond(3600)) AS t, toString(currency) AS currency,
-      toString(sum(quantity * toDecimal128(unit_price, 4))) AS value
-      FROM orders WHERE ${completed} AND ${range} GROUP BY t, currency ORDER BY t, currency`,
+      toString(sumIf(${amount}, ${sale}) - sumIf(${amount}, ${refund})) AS value
+      FROM orders WHERE ${netLines} AND ${range} GROUP BY t, currency ORDER BY t, currency`,
   },
   top_products: {
     params: { by: 'units', limit: '3' },
-    sql: `SELECT currency, product_id, category, revenue, units, orders, revenue - cost AS profit FROM
-      (SELECT toString(currency) AS currency, product_id, any(category) AS category, sum(quantity * toDecimal128(unit_price, 4)) AS revenue,
-        sum(quantity * toDecimal128(ifNull(unit_cost, 0), 4)) AS cost, sum(toUInt64(quantity)) AS units, uniqExact(order_id) AS orders
-        FROM orders WHERE ${completed} AND ${range} GROUP BY currency, product_id)
+    sql: `SELECT currency, product_id, category, revenue, units, orders, revenue - cost AS profit, gross_revenue, refunds, returned_units FROM
+      (SELECT toString(currency) AS currency, product_id, any(category) AS category, ${netSums})
       ORDER BY currency, toDecimal128(units, 4) DESC, product_id LIMIT 3 BY currency`,
   },
   product_performance: {
     params: {},
-    sql: `SELECT currency, product_id, category, revenue, cost, revenue - cost AS profit,
+    sql: `SELECT currency, product_id, category, revenue, gross_revenue, refunds, cost, revenue - cost AS profit,
       if(revenue = 0, NULL, round(toFloat64(revenue - cost) / toFloat64(revenue) * 100, 4)) AS margin_pct,
-      units, orders, if(units = 0, NULL, revenue / units) AS avg_unit_price,
+      units, returned_units, orders, if(units + returned_units = 0, NULL, gross_revenue / (units + returned_units)) AS avg_unit_price,
       round(toFloat64(revenue) / nullIf(toFloat64(sum(revenue) OVER (PARTITION BY currency)), 0) * 100, 4) AS revenue_share_pct
-      FROM (SELECT toString(currency) AS currency, product_id, any(category) AS category, sum(quantity * toDecimal128(unit_price, 4)) AS revenue,
-        sum(quantity * toDecimal128(ifNull(unit_cost, 0), 4)) AS cost, sum(toUInt64(quantity)) AS units, uniqExact(order_id) AS orders
-        FROM orders WHERE ${completed} AND ${range} GROUP BY currency, product_id)
+      FROM (SELECT toString(currency) AS currency, product_id, any(category) AS category, ${netSums})
       ORDER BY currency, revenue DESC, product_id`,
   },
   category_breakdown: {
     params: {},
-    sql: `SELECT currency, category, revenue, units, orders, revenue - cost AS profit,
+    sql: `SELECT currency, category, revenue, units, orders, revenue - cost AS profit, gross_revenue, refunds,
       round(toFloat64(revenue) / nullIf(toFloat64(sum(revenue) OVER (PARTITION BY currency)), 0) * 100, 4) AS revenue_share_pct
-      FROM (SELECT toString(currency) AS currency, category, sum(quantity * toDecimal128(unit_price, 4)) AS revenue,
-        sum(quantity * toDecimal128(ifNull(unit_cost, 0), 4)) AS cost, sum(toUInt64(quantity)) AS units, uniqExact(order_id) AS orders
-        FROM orders WHERE ${completed} AND ${range} GROUP BY currency, category)
+      FROM (SELECT toString(currency) AS currency, category, ${netSums.replace('product_id', 'category')})
       ORDER BY currency, revenue DESC, category`,
   },
   profitability: {
     params: { interval: '1h' },
-    sql: `SELECT t, currency, revenue, cost, revenue - cost AS profit,
+    sql: `SELECT t, currency, revenue, gross_revenue, refunds, cost, revenue - cost AS profit,
       if(revenue = 0, NULL, round(toFloat64(revenue - cost) / toFloat64(revenue) * 100, 4)) AS margin_pct
-      FROM (SELECT toStartOfInterval(toDateTime(ts, 'UTC'), toIntervalSecond(3600)) AS t, toString(currency) AS currency,
-        sum(quantity * toDecimal128(unit_price, 4)) AS revenue, sum(quantity * toDecimal128(ifNull(unit_cost, 0), 4)) AS cost
-        FROM orders WHERE ${completed} AND ${range} GROUP BY t, currency) ORDER BY t, currency`,
+      FROM (SELECT toStartOfInterval(toDateTime(ts, 'UTC'), toIntervalSecond(3600)) AS t, toString(currency) AS currency, ${netSums.replace('GROUP BY currency, product_id', 'GROUP BY t, currency')})
+      ORDER BY t, currency`,
   },
   funnel: {
     params: {},
@@ -119,13 +129,14 @@ export const rawEquivalents: Record<string, { params: Record<string, string>; sq
   },
   customer_ltv: {
     params: { since: '2000-01-01' },
-    sql: `SELECT cohort, currency, count() AS customers, sum(r) AS revenue, revenue / customers AS avg_ltv,
-      sum(o) AS orders, round(orders / customers, 4) AS avg_orders FROM
-      (SELECT shop_id, customer_id, toString(currency) AS currency, toStartOfMonth(min(ts)) AS cohort,
-        sum(quantity * toDecimal128(unit_price, 4)) AS r, uniqExact(order_id) AS o
-        FROM orders WHERE ${completed} GROUP BY shop_id, customer_id, currency)
+    sql: `SELECT cohort, currency, count() AS customers, sum(g - r) AS revenue, revenue / customers AS avg_ltv,
+      sum(o) AS orders, round(orders / customers, 4) AS avg_orders, sum(g) AS gross_revenue, sum(r) AS refunds FROM
+      (SELECT shop_id, customer_id, toString(currency) AS currency, toStartOfMonth(minIf(ts, ${sale})) AS cohort,
+        sumIf(${amount}, ${sale}) AS g, sumIf(${amount}, ${refund}) AS r, uniqExactIf(order_id, ${sale}) AS o
+        FROM orders WHERE ${netLines} GROUP BY shop_id, customer_id, currency HAVING countIf(${sale}) > 0)
       GROUP BY cohort, currency ORDER BY cohort, currency`,
   },
+  ...insightRawEquivalents,
   dead_letters_summary: {
     params: {},
     sql: `SELECT stream, source, error_code, count() AS count FROM dead_letters
