@@ -79,12 +79,9 @@ describe('live channel scope on the WebSocket, every channel', { timeout: 120_00
     // In scope: a snapshot, no error.
     scoped.subscribe(1, name, c.params(entity.A))
     await eventually(() => expect(scoped.subs.get(1)).toBeDefined(), { timeoutMs: 30_000 })
-    // Out of scope: a denial for that sid and no data. The gateway answers 4007 FORBIDDEN for it
-    // today; once it asks api/access.ts it is 4014 NOT_ENTITLED. Either way code and reason agree.
+    // Out of scope: 4014 NOT_ENTITLED for that sid (api/access.ts decides), and no data.
     scoped.subscribe(2, name, c.params(entity.B))
-    const denied = await errorFor(scoped, 2)
-    expect(['FORBIDDEN', 'NOT_ENTITLED']).toContain(denied.reason)
-    expect(denied.code).toBe(denials[denied.reason as 'FORBIDDEN' | 'NOT_ENTITLED'].ws)
+    expect(await errorFor(scoped, 2)).toMatchObject({ reason: 'NOT_ENTITLED', code: denials.NOT_ENTITLED.ws })
     expect(scoped.frames.filter((f) => (f.type === S.SNAPSHOT || f.type === S.DELTA) && 'sid' in f && f.sid === 2)).toEqual([])
     expect(scoped.subs.has(2)).toBe(false)
     // The same params with an unscoped token of the role: allowed (the data is there; the denial was scope).

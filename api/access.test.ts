@@ -39,11 +39,11 @@ describe('access: live channels', () => {
     expect(code(access.channel(principal(['admin']), kind, c.params))).toBe('ok') // admin: every role, and (from its token) every symbol and shop
   })
 
-  it.each(Object.entries(channelCases))('%s: agrees with the channel\'s own authorize() (until the gateway calls this module)', (kind, c) => {
+  it.each(Object.entries(channelCases))('%s: the rule reads the parameters as the channel parses them (what the gateway passes)', (kind, c) => {
     const spec = channels.get(kind)!
     for (const p of [c.inScope, c.outOfScope, principal([c.role === 'trader' ? 'seller' : 'trader'], '*', '*')]) {
-      const params = spec.parse(c.params, p)
-      expect([kind, access.channel(p, kind, params).ok]).toEqual([kind, spec.authorize(p, params)])
+      const parsed = spec.parse(c.params, p) as Record<string, unknown>
+      expect([kind, code(access.channel(p, kind, parsed))]).toEqual([kind, code(access.channel(p, kind, c.params))])
     }
   })
 
@@ -121,12 +121,25 @@ describe('access: one code per denial on every surface', () => {
     }
   })
 
-  it('numbers WebSocket codes without reusing one the protocol gives another meaning', () => {
-    expect(access.denials.FORBIDDEN.ws).toBe(ErrorCodes.FORBIDDEN)
-    const taken = new Map<number, string>(Object.entries(ErrorCodes).map(([k, v]) => [v, k]))
-    expect(taken.get(access.denials.NOT_ENTITLED.ws)).toBeUndefined()
-    const closes = new Set<number>(Object.values(CloseCodes))
-    for (const c of Object.values(access.tokenCloseCodes)) expect(closes.has(c) || taken.has(c)).toBe(false)
-    expect(new Set(Object.values(access.tokenCloseCodes)).size).toBe(2)
+  it('answers each denial on the WebSocket with its own protocol code, and closes for the token with codes of their own', () => {
+    expect([access.denials.FORBIDDEN.ws, access.denials.NOT_ENTITLED.ws]).toEqual([ErrorCodes.FORBIDDEN, ErrorCodes.NOT_ENTITLED])
+    expect(access.tokenCloseCodes).toEqual({ TOKEN_EXPIRED: CloseCodes.TOKEN_EXPIRED, TOKEN_REVOKED: CloseCodes.TOKEN_REVOKED })
+    const errors = Object.values(ErrorCodes)
+    const closes = Object.values(CloseCodes)
+    expect(new Set(errors).size).toBe(errors.length)
+    expect(new Set(closes).size).toBe(closes.length)
+    expect(closes.filter((c) => (errors as number[]).includes(c))).toEqual([])
+  })
+
+  it('never renumbers a code: every number ever given keeps its meaning (append new ones here)', () => {
+    // 4007 meant both denials before issue 13; a scope denial is 4014 since, and 4007 keeps "role".
+    const given: Record<number, string> = {
+      4000: 'BAD_FRAME', 4001: 'UNKNOWN_OP', 4002: 'BAD_ARGUMENT', 4003: 'FRAME_TOO_LARGE', 4004: 'RATE_LIMITED',
+      4005: 'TOO_MANY_SUBSCRIPTIONS', 4006: 'UNKNOWN_CHANNEL', 4007: 'FORBIDDEN', 4008: 'ALREADY_SUBSCRIBED', 4009: 'NOT_SUBSCRIBED',
+      4010: 'UNAVAILABLE', 4011: 'INTERNAL', 4012: 'TOO_MANY_CHANNELS', 4013: 'NEVER_SEEN', 4014: 'NOT_ENTITLED',
+    }
+    const closes: Record<number, string> = { 1001: 'SHUTDOWN', 1009: 'TOO_BIG', 4400: 'ABUSE', 4401: 'TOKEN_EXPIRED', 4403: 'TOKEN_REVOKED', 4408: 'TOO_SLOW' }
+    expect(Object.fromEntries(Object.entries(ErrorCodes).map(([k, v]) => [v, k]))).toEqual(given)
+    expect(Object.fromEntries(Object.entries(CloseCodes).map(([k, v]) => [v, k]))).toEqual(closes)
   })
 })

@@ -5,6 +5,7 @@
 // principal and the thing asked about; revocation and expiry are api/auth.ts's.
 import { AppError } from '../core/errors.ts'
 import { hasRole, mayAccess, type Principal, type Role } from '../core/roles.ts'
+import { CloseCodes, ErrorCodes } from './protocol/index.ts'
 
 export type DenialCode = 'FORBIDDEN' | 'NOT_ENTITLED'
 
@@ -14,8 +15,8 @@ export type DenialCode = 'FORBIDDEN' | 'NOT_ENTITLED'
  * port answers as ClickHouse does (497 ACCESS_DENIED) and names the code in its message.
  */
 export const denials: Record<DenialCode, { status: 403; ws: number; clickhouse: 497 }> = {
-  FORBIDDEN: { status: 403, ws: 4007, clickhouse: 497 },
-  NOT_ENTITLED: { status: 403, ws: 4014, clickhouse: 497 },
+  FORBIDDEN: { status: 403, ws: ErrorCodes.FORBIDDEN, clickhouse: 497 },
+  NOT_ENTITLED: { status: 403, ws: ErrorCodes.NOT_ENTITLED, clickhouse: 497 },
 }
 
 /**
@@ -23,7 +24,7 @@ export const denials: Record<DenialCode, { status: 403; ws: number; clickhouse: 
  * (docs/auth.md): 4401 at `exp` (get a fresh token, reconnect and resume), 4403 when
  * revoked (do not reconnect with this token). SSE streams simply end.
  */
-export const tokenCloseCodes = { TOKEN_EXPIRED: 4401, TOKEN_REVOKED: 4403 } as const
+export const tokenCloseCodes = { TOKEN_EXPIRED: CloseCodes.TOKEN_EXPIRED, TOKEN_REVOKED: CloseCodes.TOKEN_REVOKED } as const
 
 export type Verdict =
   | { ok: true }
@@ -186,7 +187,10 @@ export function sql(p: Principal, engine: { rowPolicies: boolean }): Verdict {
   const byRole = role(p, surfaceRoles.sql)
   if (!byRole.ok) return byRole
   if (sqlScope(p) && !engine.rowPolicies) {
-    return deny('NOT_ENTITLED', 'this token is scoped to some symbols or shops and this engine cannot narrow SQL to them; use the REST API or an unscoped token', { reason: 'row-policies' })
+    return deny('NOT_ENTITLED',
+      'this token is scoped to some symbols or shops, and the embedded engine has no row policies to show only those rows; ' +
+      'use the REST API, or a token with symbols and shops "*", or a deployment with a ClickHouse server and CLICKHOUSE_ANALYST_SCOPED_USER (deploy/clickhouse/users.xml)',
+      { reason: 'row-policies' })
   }
   return allow
 }

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { getFreePort } from '../../test/support/ports.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
+import { eventually } from '../../test/support/eventually.ts'
+import { C, CloseCodes, S } from '../protocol/index.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
 let sqlUrl: string
@@ -39,5 +41,40 @@ describe('a revoked token, every surface', { timeout: 120_000 }, () => {
     // Other tokens are untouched.
     expect((await sql(await tokenFor(['analyst']))).status).toBe(200)
     expect(await upgrade(await tokenFor(['trader']))).toBe('open')
+  })
+})
+
+/** Resolves with the close code once the socket is closed. */
+const closed = (c: LiveClient) => new Promise<number>((resolve) => (c.closeCode !== undefined ? resolve(c.closeCode) : c.ws.once('close', (code: number) => resolve(code))))
+
+const revoke = async (token: string) => {
+  const r = await fetch(`${gw.url}/api/v1/auth/revoke`, { method: 'POST', body: JSON.stringify({ token }), headers: { authorization: `Bearer ${await tokenFor(['admin'])}`, 'content-type': 'application/json' } })
+  expect(r.status).toBe(200)
+}
+
+describe('a live WebSocket whose token stops being valid', { timeout: 120_000 }, () => {
+  it('is closed with 4403 TOKEN_REVOKED inside the revocation itself; other connections stay', async () => {
+    const victim = await LiveClient.connect(gw.url, { token: await tokenFor(['trader']) })
+    const bystander = await LiveClient.connect(gw.url, { token: await tokenFor(['trader']) })
+    const victimToken = await tokenFor(['seller'])
+    const socket = await LiveClient.connect(gw.url, { token: victimToken })
+    const ended = closed(socket)
+    const watched = gw.tokenWatch.size()
+    await revoke(victimToken)
+    // Unwatched (its close handler ran) before the admin's answer was even sent: within the same tick.
+    expect(gw.tokenWatch.size()).toBe(watched - 1)
+    expect(await ended).toBe(CloseCodes.TOKEN_REVOKED)
+    for (const c of [victim, bystander]) {
+      c.send({ op: C.PING, id: 7 })
+      await eventually(() => expect(c.frames.some((f) => f.type === S.PONG)).toBe(true))
+      expect(c.closeCode).toBeUndefined()
+      c.close()
+    }
+  })
+
+  it('is closed with 4401 TOKEN_EXPIRED once the token reaches exp', async () => {
+    const socket = await LiveClient.connect(gw.url, { token: await tokenFor(['trader'], {}, '3s') })
+    // Whatever the machine's speed: a token already past exp when the socket opens is closed at once, with the same code.
+    expect(await closed(socket)).toBe(CloseCodes.TOKEN_EXPIRED)
   })
 })

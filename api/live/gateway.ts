@@ -5,6 +5,7 @@
 // watchers (watch.ts). Frames are built by the protocol module (api/protocol).
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Auth } from '../auth.ts'
+import type { TokenWatch } from '../auth/token-watch.ts'
 import type { Logger } from '../log.ts'
 import { deltaFrame, type Change, type Limits } from '../protocol/index.ts'
 import type { Server } from '../transport/uws.ts'
@@ -62,7 +63,7 @@ export interface LiveGateway {
   onPublish?: (lq: LiveQuery, frame: Uint8Array) => void
 }
 
-export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient; tickClients?: ClickHouseClient[]; auth: Auth; log: Logger }): LiveGateway {
+export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient; tickClients?: ClickHouseClient[]; auth: Auth; tokenWatch: TokenWatch; log: Logger }): LiveGateway {
   let server: Server | undefined
   let connections = 0
   const limits: Limits = {

@@ -3,6 +3,7 @@
 // gateway leads the channel, so something it triggers happens once, not once per replica.
 import { ZodError } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import * as access from '../access.ts'
 import type { Principal } from '../../core/roles.ts'
 import type { Logger } from '../log.ts'
 import { changeOf, decodeServerFrame, S, type Change } from '../protocol/index.ts'
@@ -76,8 +77,8 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
     /**
      * Watches `channel` with `params` as `principal` (its entitlements apply): `onChange` gets
      * the current rows first (all in `append`), then every change in sequence order, while this
-     * gateway leads the channel. Throws AppError UNKNOWN_CHANNEL (404), BAD_ARGUMENT (400) or
-     * FORBIDDEN (403).
+     * gateway leads the channel. Throws AppError UNKNOWN_CHANNEL (404), BAD_ARGUMENT (400),
+     * FORBIDDEN or NOT_ENTITLED (403, api/access.ts decides).
      */
     watch(channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch {
       const spec = channels.get(channel)
@@ -89,7 +90,7 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
         const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
         throw new AppError(400, 'BAD_ARGUMENT', detail.slice(0, 200), { cause: e })
       }
-      if (!spec.authorize(principal, p)) throw new AppError(403, 'FORBIDDEN', 'not entitled to this channel')
+      access.enforce(access.channel(principal, spec.name, p as Record<string, unknown>))
       const x: Watcher = { topic: spec.topic(p), onChange, primed: false, closed: false, retries: 0 }
       join(x, spec, p)
       return {
