@@ -6,6 +6,8 @@ import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { removeDir, startGateway, testSecret, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { LiveClient } from '../../test/support/live-client.ts'
+import { CloseCodes } from '../protocol/index.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
@@ -115,14 +117,18 @@ describe('with AUTH_SECRET set', { timeout: 300_000 }, () => {
 })
 
 describe('replicas sharing Redis', { timeout: 300_000 }, () => {
-  it('a token revoked on one replica is refused by the other', async () => {
+  it('a token revoked on one replica is refused by the other, and its WebSocket there is closed', async () => {
     const namespace = `test-auth-${process.pid}-${Date.now()}`
     const env = { REDIS_URL: redisUrl!, CACHE_NAMESPACE: namespace }
     const [a, b] = await Promise.all([start(env), start(env)])
     const admin = await tokenFor(['admin'])
     const victim = await tokenFor(['trader'])
     expect((await get(b, '/api/v1/auth/me', victim)).status).toBe(200)
+    const socket = await LiveClient.connect(b.url, { token: victim })
+    const closed = new Promise<number>((resolve) => socket.ws.once('close', (code: number) => resolve(code)))
     expect((await post(a, '/api/v1/auth/revoke', { token: victim }, admin)).status).toBe(200)
+    // Closed by replica b when the pub/sub message arrives (api/auth/token-watch.ts).
+    expect(await closed).toBe(CloseCodes.TOKEN_REVOKED)
     expect(await errorCode(await get(a, '/api/v1/auth/me', victim))).toEqual([401, 'TOKEN_REVOKED'])
     // The other replica hears it through pub/sub, a round trip later.
     await eventually(async () => expect(await errorCode(await get(b, '/api/v1/auth/me', victim))).toEqual([401, 'TOKEN_REVOKED']))
