@@ -159,6 +159,16 @@ export function alertRule(p: Principal, r: RuleAccess): Verdict {
   return channel(p, r.channel, r.params)
 }
 
+/**
+ * A fired alert, to a stream of the token reading now (SSE, the WebSocket `alerts` channel,
+ * the history): its rule as above, and the row it fired on (a ticker rule of several symbols
+ * fires per symbol) within the token's scope.
+ */
+export function firedAlert(p: Principal, a: RuleAccess & { entity: Record<string, unknown> }): Verdict {
+  const { symbol: s, shop: sh } = a.entity
+  return all(alertRule(p, a), typeof s === 'string' ? symbol(p, s) : allow, typeof sh === 'string' ? shop(p, sh) : allow)
+}
+
 /** A dashboard widget: the catalog query it runs with its saved parameters. */
 export function widget(p: Principal, q: QueryAccess, params: Record<string, unknown>): Verdict {
   return query(p, q, params)

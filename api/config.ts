@@ -84,6 +84,8 @@ export const configSchema = z.object({
   DEMO_RATE: z.coerce.number().min(0).max(1_000_000).default(2000)
     .describe('Demo generator events/s (0 = off)'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log level'),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000)
+    .describe('On SIGTERM/SIGINT: how long a graceful stop (flush batches, close connections) may take before the process exits anyway'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl.describe('OTLP endpoint for traces; unset = tracing off'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024)
     .describe('Largest accepted HTTP request body (after gzip decoding, per request)'),
@@ -104,7 +106,7 @@ export const configSchema = z.object({
   LIVE_TICK_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections a live tick runs its queries on, in parallel'),
   RATE_LIMIT_TOKEN_PER_S: z.coerce.number().int().min(0).default(100)
-    .describe('Requests per second per token subject on every authenticated /api/v1 route: catalog, SQL, dashboards (0 = unlimited); 429 with Retry-After above'),
+    .describe('Requests per second per token subject on every authenticated /api/v1 route: catalog, SQL, dashboards, alerts (0 = unlimited); 429 with Retry-After above'),
   RATE_LIMIT_IP_PER_S: z.coerce.number().int().min(0).default(200)
     .describe('Requests per second per TCP peer address on the same routes, counted before authentication (0 = unlimited); behind a proxy every client shares its address'),
   CORS_ORIGINS: z.string().trim().default('')
@@ -167,6 +169,23 @@ export const configSchema = z.object({
     .describe('Channels of never-seen symbols or shops over all tokens: the live queries they may cost (0 = unlimited)'),
   LIVE_TICK_BUDGET_MS: z.coerce.number().int().min(10).max(600_000).default(1000)
     .describe('A live tick starts no new read after this long; the queries it did not reach are read first in the next tick'),
+  // Alerts (api/alerts/, docs/api.md#alerts).
+  ALERT_MAX_RULES_PER_USER: z.coerce.number().int().min(1).max(100_000).default(1000)
+    .describe('Alert rules one user may own; creating more answers 429 TOO_MANY_RULES'),
+  ALERT_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10)
+    .describe('Open alert SSE streams per user on one gateway; more answer 429 TOO_MANY_STREAMS'),
+  ALERT_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false', '1', '0', '']).default('false').transform((v) => v === 'true' || v === '1')
+    .describe('Let alert webhooks reach loopback, private, link-local (metadata) and reserved addresses'),
+  ALERT_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000)
+    .describe('Time one webhook attempt may take (connect to last byte)'),
+  ALERT_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5)
+    .describe('Attempts per webhook delivery (network errors, 5xx and 429 are retried)'),
+  ALERT_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1000)
+    .describe('Wait before the first webhook retry, doubling per attempt'),
+  ALERT_ANOMALY_REFRESH_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000)
+    .describe('How often the anomaly bands (same hour on previous days) are recomputed in ClickHouse'),
+  ALERT_RULES_RELOAD_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000)
+    .describe('How often a gateway reloads every rule from ClickHouse (changes on other replicas also arrive through Redis at once)'),
 })
 
 export type Config = z.infer<typeof configSchema> & { embedded: boolean }

@@ -17,6 +17,7 @@ import { createObservability, type ConsumerRow, type Metrics } from './observabi
 import { serve, type Server } from './transport/uws.ts'
 import { createLiveGateway, type LiveGateway } from './live/gateway.ts'
 import { createReplication } from './live/replication.ts'
+import { createAlerts, type Alerts } from './alerts/index.ts'
 import { createHistory } from './history/index.ts'
 import { createSqlProxyRoutes } from './ui/sql-proxy.ts'
 import { createSqlPort } from './sql/index.ts'
@@ -29,7 +30,7 @@ import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
 import { createDeadLetterRoutes } from './ingest/dead-letters.ts'
 import { createClickHouseIdempotencyStore, createRedisIdempotencyStore } from './ingest/idempotency.ts'
-import { redisKeyPrefix } from './cache/redis.ts'
+import { breakerClosed, redisKeyPrefix } from './cache/redis.ts'
 import type { EventSink } from '../ingest/sink.ts'
 
 /** The built UI (`npm run build`), served at `/`. */
@@ -53,6 +54,7 @@ export interface Livehouse {
   clickhouse: (workload: Workload, lane?: number) => ClickHouseClient
   ingestor: Ingestor
   live: LiveGateway
+  alerts: Alerts
   /** The Prometheus registry behind /metrics (api/observability/metrics.ts). */
   metrics: Metrics
   /** The analysts' ClickHouse HTTP interface, when SQL_PORT is not 0. */
@@ -117,12 +119,16 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       ? createRedisIdempotencyStore(config.REDIS_URL, redisKeyPrefix(config.CACHE_NAMESPACE))
       : createClickHouseIdempotencyStore(clickhouse('ops'))
     stops.push(() => idempotency.close())
+    // Rules ride on the gateway's live ticks, and the gateway serves the alerts channel: the gateway comes next.
+    let live: LiveGateway | undefined
+    const alerts = await createAlerts({ config, auth, tokenWatch: authSetup.tokenWatch, log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
+    stops.push(() => alerts.stop())
     const routes: Hono<AppEnv>[] = [createAuthRoutes({ auth, revocations, publicConfig: authSetup.publicConfig }),
       createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
-      createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes,
+      createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes, alerts.routes,
       createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics, csp: { identityProvider: config.AUTH_OIDC_ISSUER } })
-    const live = createLiveGateway({
+    live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
       auth, tokenWatch: authSetup.tokenWatch, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,
       snapshotBuckets: config.LIVE_SNAPSHOT_BUCKETS, maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS,
@@ -132,15 +138,17 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       maxChannelsPerToken: config.LIVE_MAX_CHANNELS_PER_TOKEN, maxUnseenChannelsPerToken: config.LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN,
       maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS, tickBudgetMs: config.LIVE_TICK_BUDGET_MS,
       onTick: obs.metrics.observeTick,
+      pushChannels: [alerts.channel],
       // With Redis, gateway replicas share live queries: one leader per channel (api/live/replication.ts).
       ...(config.REDIS_URL && { createScheduler: createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) }),
     })
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
     live.attach(server)
-    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => history.cache.breaker.state !== 'closed', kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
+    obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => !breakerClosed(history.cache.breaker), kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
     live.start()
     stops.push(() => live.stop())
+    await alerts.start()
 
     if (config.DEMO_RATE > 0) {
       const { createDemoGenerator } = await import('../ingest/demo/generator.ts')
@@ -151,7 +159,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: sql.fetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
-    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, tokenWatch: authSetup.tokenWatch, demoTokens, clickhouse, ingestor, live, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
+    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, tokenWatch: authSetup.tokenWatch, demoTokens, clickhouse, ingestor, live, alerts, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
   } catch (e) {
     await stop().catch(() => {})
     throw e

@@ -1,6 +1,7 @@
 import { loadConfig } from './config.ts'
 import { startLivehouse } from './livehouse.ts'
 import { createLogger } from './log.ts'
+import { exitOnSignals } from './shutdown.ts'
 import { secretsOutOfEnvironment } from './sql/secret-env.ts'
 
 // The gateway runs analyst SQL in-process: it runs without secrets in its environment (api/sql/secret-env.ts).
@@ -30,15 +31,4 @@ if (livehouse.demoTokens) {
 }
 console.log('')
 
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    log.info('stopping', { signal })
-    livehouse.stop().then(
-      () => process.exit(0),
-      (e: Error) => (log.error('stop failed', { error: e }), process.exit(1)),
-    )
-  })
-}
+exitOnSignals({ stop: livehouse.stop, log, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, exit: (code) => process.exit(code), signals: process })

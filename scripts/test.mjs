@@ -12,6 +12,7 @@ import { ROOT, say, seconds, getFreePort, isAlive, readJson, writeJson, aptInsta
 import { ensureKafkaJars, startKafka, stopKafka } from './kafka.mjs';
 import { ensureRedisServer, startRedis, stopRedis } from './redis.mjs';
 import { burnerCount, loadAverage, startBurners, stopBurners } from './lib/stress.mjs';
+import { ensurePromtool } from './promtool.mjs';
 
 const RUNS = join(ROOT, '.cache/test-runs'); // one file per live `npm test`, so a crashed run's leftovers can be found
 const CHROMIUM = '/usr/bin/chromium';
@@ -115,7 +116,7 @@ async function main(argv) {
       return code;
     }
   }
-  const [chromium] = await Promise.all([ensureBrowser(), ensureKafkaJars(), ensureRedisServer()]);
+  const [chromium, , , promtool] = await Promise.all([ensureBrowser(), ensureKafkaJars(), ensureRedisServer(), ensurePromtool()]);
 
   const [kafkaPort, redisPort] = [await getFreePort(), await getFreePort()];
   started.kafkaDir = join(ROOT, '.cache/kafka', `test-${process.pid}`);
@@ -136,6 +137,7 @@ async function main(argv) {
     LIVEHOUSE_TEST_KAFKA_DIR: kafka.dataDir,
     LIVEHOUSE_TEST_REDIS_URL: redis.url,
     ...(chromium && { LIVEHOUSE_TEST_CHROMIUM: chromium }),
+    LIVEHOUSE_TEST_PROMTOOL: promtool,
   };
   // With no arguments an empty suite passes; with a filter, matching nothing should fail loudly.
   const args = ['run', ...(vitestArgs.length ? vitestArgs : ['--passWithNoTests'])];

@@ -27,11 +27,11 @@ describe('read-through cache (in-process L1)', () => {
     expect((await cache.get('short', 5, load)).outcome).toBe('MISS')
     now += 4_999
     expect([(await cache.get('long', 3600, load)).outcome, (await cache.get('short', 5, load)).outcome]).toEqual(['HIT', 'HIT'])
-    now += 1
+    now += 2 // an entry strictly older than its TTL is gone
     expect((await cache.get('short', 5, load)).outcome).toBe('MISS')
-    now += 54_999 // 59.999 s after the first load
+    now += 54_998 // 59.999 s after the first load
     expect((await cache.get('long', 3600, load)).value).toBe('1')
-    now += 1
+    now += 2
     expect((await cache.get('long', 3600, load))).toMatchObject({ value: '4', outcome: 'MISS' })
   })
 })

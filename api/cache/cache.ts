@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis'
-import { createBreaker, type Breaker } from './breaker.ts'
+import { BrokenCircuitError, type CircuitBreakerPolicy } from 'cockatiel'
 import { createLru } from './lru.ts'
-import { redisKeyPrefix } from './redis.ts'
+import { createRedisBreaker, redisKeyPrefix } from './redis.ts'
 
 export type CacheOutcome = 'HIT' | 'MISS'
 
@@ -22,7 +22,7 @@ export interface CacheEntry {
 export interface Cache {
   get(key: string, ttlS: number, load: () => Promise<string>): Promise<CacheEntry & { outcome: CacheOutcome }>
   check(): Promise<{ ok: boolean; detail?: string }>
-  readonly breaker: Breaker
+  readonly breaker: CircuitBreakerPolicy
 }
 
 export interface CacheOptions {
@@ -60,30 +60,26 @@ interface Flight {
 export function createCache(options: CacheOptions = {}): Cache {
   const { redis } = options
   const l1 = createLru<CacheEntry>(options.l1MaxEntries ?? 10_000, options.now)
-  const breaker = createBreaker()
+  const breaker = createRedisBreaker()
   const flights = new Map<string, Promise<Flight>>()
   const ns = redisKeyPrefix(options.namespace)
   const observe = options.observe ?? ignore
 
   async function redisGet(key: string): Promise<string | null> {
-    if (!redis || !breaker.allow()) return null
+    if (!redis) return null
     try {
-      const v = await redis.get(ns + key)
-      breaker.success()
-      return v
-    } catch {
-      observe.error('redis')
-      breaker.failure()
+      return await breaker.execute(() => redis.get(ns + key))
+    } catch (e) {
+      if (!(e instanceof BrokenCircuitError)) observe.error('redis')
       return null
     }
   }
 
   function redisSet(key: string, value: string, ttlS: number) {
-    if (!redis || !breaker.allow()) return
-    redis.set(ns + key, value, 'EX', ttlS).then(
-      () => breaker.success(),
-      () => (observe.error('redis'), breaker.failure()),
-    )
+    if (!redis) return
+    breaker.execute(() => redis.set(ns + key, value, 'EX', ttlS)).catch((e) => {
+      if (!(e instanceof BrokenCircuitError)) observe.error('redis')
+    })
   }
 
   async function fill(key: string, ttlS: number, load: () => Promise<string>): Promise<Flight> {

@@ -15,10 +15,18 @@ describe('LRU with per-entry expiry', () => {
     let now = 1_000
     const lru = createLru<string>(10, () => now)
     lru.set('k', 'v', 500)
-    now += 499
-    expect(lru.get('k')).toBe('v')
+    now += 500
+    expect(lru.get('k')).toBe('v') // lru-cache: stale once strictly older than its ttl
     now += 1
     expect(lru.get('k')).toBeUndefined()
+  })
+
+  it('keeps no entry whose ttl is zero or less (a token that expires now)', () => {
+    const lru = createLru<string>(10, () => 1_000)
+    lru.set('a', 'v', 60_000)
+    lru.set('a', 'v', 0)
+    lru.set('b', 'v', -5)
+    expect([lru.get('a'), lru.get('b')]).toEqual([undefined, undefined])
   })
 
   it('holds nothing with no room', () => {

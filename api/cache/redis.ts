@@ -1,3 +1,4 @@
+import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel'
 import { Redis } from 'ioredis'
 
 /**
@@ -20,3 +21,15 @@ export function createRedis(url: string, { commandTimeoutMs = 100 } = {}): Redis
 
 /** Prefix of every Redis key this gateway writes (`CACHE_NAMESPACE`), so environments sharing one Redis stay apart. */
 export const redisKeyPrefix = (namespace: string | undefined) => (namespace ? `${namespace}:` : '')
+
+/**
+ * The circuit breaker in front of Redis (cockatiel): 3 consecutive failures open it for
+ * 1 s, then one probe goes through; while open, `execute` throws at once and callers go on
+ * without Redis (uncached answer, in-process rate limits).
+ */
+export function createRedisBreaker({ failureThreshold = 3, cooldownMs = 1000 } = {}): CircuitBreakerPolicy {
+  return circuitBreaker(handleAll, { halfOpenAfter: cooldownMs, breaker: new ConsecutiveBreaker(failureThreshold) })
+}
+
+/** Whether the breaker lets calls to Redis through (for /metrics and /ready). */
+export const breakerClosed = (b: CircuitBreakerPolicy) => b.state === CircuitState.Closed

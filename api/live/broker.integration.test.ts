@@ -34,12 +34,15 @@ interface Node {
   broker: LiveBroker
   checker: InvariantChecker
   clients: Map<string, Map<string, Cell[]>>
+  /** Per topic, the ticks onTicked reported: changed or not, and the seq each saw. */
+  ticks: Map<string, { changed: number; idle: number; seqs: number[] }>
   subscribe(topic: string, params: unknown): Promise<LiveQuery>
 }
 
 function node(make: BrokerFactory, ch: ClickHouseClient): Node {
   const checker = new InvariantChecker()
   const clients = new Map<string, Map<string, Cell[]>>()
+  const ticks: Node['ticks'] = new Map()
   const cids = new Map<number, string>()
   const key = (r: Cell[]) => JSON.stringify([r[0], r[1]])
   const receive = (topic: string, f: ServerFrame) => {
@@ -55,11 +58,20 @@ function node(make: BrokerFactory, ch: ClickHouseClient): Node {
   const broker = make({
     ch, tickClients: [ch], tickMs: 20, snapshotBuckets: 10, latenessMs: 2 * minute, tapeMaxPerS: 50,
     onChange: (lq, change) => deliver(lq, deltaFrame(lq.cid, lq.seq, change, 0, Date.now())),
+    onTicked: (lq, change) => {
+      const topic = cids.get(lq.cid)
+      if (!topic) return
+      if (!ticks.has(topic)) ticks.set(topic, { changed: 0, idle: 0, seqs: [] })
+      const t = ticks.get(topic)!
+      if (change) t.changed++
+      else t.idle++
+      t.seqs.push(lq.seq)
+    },
     deliver,
   })
   broker.start()
   return {
-    broker, checker, clients,
+    broker, checker, clients, ticks,
     async subscribe(topic, params) {
       const w = broker.acquire(spec, params, topic)
       await w.ready
@@ -145,6 +157,33 @@ for (const [name, make] of Object.entries(brokers)) {
         }
         expect(again.lq.currentRows().map((r) => r[2])).toEqual([7])
       })
+    })
+
+    it('reports every tick of a channel to the gateway leading it, null when nothing changed, and nothing where it only mirrors', async () => {
+      const { ch, put } = fakeClickHouse()
+      const nodes = cluster(2, ch)
+      const shop = `shop-${name}-${++shopNo}`
+      const base = Math.floor(Date.now() / minute) * minute - minute
+      put(shop, base, 'USD', 1)
+      const params = { shop, interval: '1m' }
+      const topic = spec.topic(params)
+      for (const n of nodes) await n.subscribe(topic, params)
+      const leaders = nodes.filter((n) => leadsChannel(n.broker, topic))
+      const followers = nodes.filter((n) => !leadsChannel(n.broker, topic))
+      expect(leaders.length).toBeGreaterThan(0)
+      // Nothing changes: the ticks go on all the same.
+      await eventually(() => leaders.forEach((n) => expect(n.ticks.get(topic)?.idle).toBeGreaterThanOrEqual(3)))
+      put(shop, base + minute, 'USD', 2)
+      await eventually(() => leaders.forEach((n) => expect(n.ticks.get(topic)?.changed).toBe(1)))
+      const after = leaders.map((n) => n.ticks.get(topic)!.seqs.length)
+      await eventually(() => leaders.forEach((n, i) => expect(n.ticks.get(topic)!.seqs.length).toBeGreaterThan(after[i] + 2)))
+      for (const n of leaders) {
+        // One tick changed the channel (seq 1): the ticks before it saw seq 0, every one after it seq 1.
+        const seqs = n.ticks.get(topic)!.seqs
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
+        expect([seqs[0], seqs.at(-1), new Set(seqs).size]).toEqual([0, 1, 2])
+      }
+      for (const n of followers) expect(n.ticks.get(topic)).toBeUndefined()
     })
 
     it('has exactly one gateway leading each channel', async () => {

@@ -13,7 +13,9 @@ export interface LiveBroker extends Scheduler {
 /**
  * What a broker gets from the gateway. `onChange` receives the changes this process computes;
  * `deliver` fans an encoded DELTA of `lq` out to this gateway's watchers (a broker that relays
- * frames, like replication, calls it for every change on every gateway).
+ * frames, like replication, calls it for every change on every gateway). `onTicked` hears
+ * every tick of a channel this gateway leads, changed or not, and only those (replicas that
+ * mirror a channel never call it for that channel).
  */
 export type BrokerOptions = SchedulerOptions & { deliver(lq: LiveQuery, frame: Uint8Array): void }
 

@@ -1,7 +1,9 @@
 // Per-connection state of a live WebSocket: who it is, its subscriptions, its inbound frame
 // budget (token bucket) and its error strikes. No socket I/O beyond a guarded send.
 import type { Principal } from '../../core/roles.ts'
+import type { ChannelMeta } from '../protocol/index.ts'
 import type { SendResult, Socket } from '../transport/websocket.ts'
+import type { PushSource } from './push-channel.ts'
 import type { Watched } from './scheduler.ts'
 
 export interface ConnectionLimits {
@@ -11,17 +13,40 @@ export interface ConnectionLimits {
   maxStrikesPerMin: number
 }
 
-/** One subscription of a connection: `pending` until its snapshot is sent, `stale` while conflated. */
+/** One subscription of a connection to a live query: `pending` until its snapshot is sent, `stale` while conflated. */
 export interface Subscription {
+  kind: 'query'
   sid: number
   w: Watched
   conn: Connection
   state: 'pending' | 'live' | 'stale'
 }
 
+/**
+ * A subscription to a pushed channel (push-channel.ts): its own `cid` and `seq` (frames go to
+ * this socket only), `pending` while a snapshot is read, `stale` while conflated.
+ */
+export interface PushSubscription {
+  kind: 'push'
+  sid: number
+  conn: Connection
+  state: 'pending' | 'live' | 'stale'
+  topic: string
+  meta: ChannelMeta
+  cid: number
+  seq: number
+  /** Time of the newest row sent: a conflated client's next snapshot starts there. */
+  newest: number
+  source?: PushSource
+}
+
+export type AnySubscription = Subscription | PushSubscription
+
+export const topicOf = (s: AnySubscription) => (s.kind === 'push' ? s.topic : s.w.lq.topic)
+
 export class Connection {
   socket?: Socket<Connection>
-  readonly subs = new Map<number, Subscription>()
+  readonly subs = new Map<number, AnySubscription>()
   closed = false
   /** Stops watching the token's expiry and revocation (set once open). */
   unwatch?: () => void
@@ -58,8 +83,8 @@ export class Connection {
   }
 
   /** The subscription of this connection watching `topic`, if any. */
-  watching(topic: string): Subscription | undefined {
-    for (const s of this.subs.values()) if (s.w.lq.topic === topic) return s
+  watching(topic: string): AnySubscription | undefined {
+    for (const s of this.subs.values()) if (topicOf(s) === topic) return s
     return undefined
   }
 }

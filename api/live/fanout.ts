@@ -1,8 +1,9 @@
 // Fan-out of a live query's frames to the sockets that watch it, with conflation: a client
 // too far behind misses deltas and gets one fresh snapshot once it drains; one further
-// behind is disconnected. One DELTA is published once to the channel's uWS topic.
-import { CloseCodes, snapshotFrame, type Block } from '../protocol/index.ts'
-import type { Subscription } from './connection.ts'
+// behind is disconnected. One DELTA is published once to the channel's uWS topic. Pushed
+// channels' rows (push-channel.ts) go to one subscription at a time, under the same rules.
+import { baseOf, CloseCodes, deltaFrame, snapshotFrame, toBlock, type Block, type Cell } from '../protocol/index.ts'
+import type { AnySubscription, Connection, PushSubscription, Subscription } from './connection.ts'
 import type { LiveQuery } from './live-query.ts'
 
 export interface FanoutOptions {
@@ -25,8 +26,26 @@ export function createFanout(o: FanoutOptions) {
     sub.state = 'live'
   }
 
-  function recover(sub: Subscription) {
-    if (!sub.conn.closed && sub.conn.socket!.bufferedBytes() < o.slowClientBytes / 2) goLive(sub)
+  /** A stale subscription whose client drained: a fresh snapshot (pushed: the rows since the newest it got). */
+  function recover(sub: AnySubscription) {
+    if (sub.conn.closed || sub.conn.socket!.bufferedBytes() >= o.slowClientBytes / 2) return
+    if (sub.kind === 'query') return goLive(sub)
+    sub.state = 'pending'
+    sub.source?.resync(sub.newest === -Infinity ? null : sub.newest)
+  }
+
+  /** Whether `conn` may get one more delta now; a slow one is disconnected or, below that, conflated. */
+  function keepsUp(conn: Connection, conflate: () => void): boolean {
+    const buffered = conn.socket!.bufferedBytes()
+    if (buffered > o.maxClientBufferBytes) {
+      counts.disconnectedSlow++
+      conn.socket!.end(CloseCodes.TOO_SLOW, 'client too slow')
+      return false
+    }
+    if (buffered <= o.slowClientBytes) return true
+    counts.conflated++
+    conflate()
+    return false
   }
 
   function deliver(lq: LiveQuery, frame: Uint8Array, subs: Iterable<Subscription> = []) {
@@ -34,21 +53,36 @@ export function createFanout(o: FanoutOptions) {
     for (const sub of subs) {
       if (sub.state === 'stale') stale.push(sub)
       if (sub.state !== 'live' || sub.conn.closed) continue
-      const buffered = sub.conn.socket!.bufferedBytes()
-      if (buffered > o.maxClientBufferBytes) {
-        counts.disconnectedSlow++
-        sub.conn.socket!.end(CloseCodes.TOO_SLOW, 'client too slow')
-      } else if (buffered > o.slowClientBytes) {
-        sub.state = 'stale'
-        counts.conflated++
-        sub.conn.socket!.unsubscribe(lq.topic)
-      }
+      keepsUp(sub.conn, () => ((sub.state = 'stale'), sub.conn.socket!.unsubscribe(lq.topic)))
     }
     o.publish(lq.topic, frame)
     for (const sub of stale) if (sub.state === 'stale') recover(sub)
   }
 
-  return { goLive, recover, deliver, stats: () => ({ ...counts }) }
+  const newestOf = (sub: PushSubscription, rows: Cell[][]) => {
+    if (sub.meta.time >= 0) for (const r of rows) sub.newest = Math.max(sub.newest, r[sub.meta.time] as number)
+  }
+
+  /** A pushed channel's snapshot to its subscription, which goes live (or stale, when the socket refused it). */
+  function pushSnapshot(sub: PushSubscription, rows: Cell[][], since: number | null) {
+    if (sub.conn.closed) return
+    const time = sub.meta.time
+    const block = toBlock(rows, time, baseOf([rows], time, Date.now()))
+    if (sub.conn.send(snapshotFrame(sub.sid, sub.cid, sub.seq, sub.meta, block, since)) === 'dropped') return void (sub.state = 'stale')
+    newestOf(sub, rows)
+    sub.state = 'live'
+  }
+
+  /** New rows of a pushed channel: one DELTA to its subscription. A slow client misses it and recovers from a snapshot. */
+  function pushRows(sub: PushSubscription, rows: Cell[][]) {
+    if (sub.state !== 'live' || sub.conn.closed || !rows.length) return
+    if (!keepsUp(sub.conn, () => (sub.state = 'stale'))) return
+    const frame = deltaFrame(sub.cid, ++sub.seq, { append: rows, replace: [], remove: [] }, sub.meta.time, Date.now())
+    if (sub.conn.send(frame) === 'dropped') return void (sub.state = 'stale')
+    newestOf(sub, rows)
+  }
+
+  return { goLive, recover, deliver, pushSnapshot, pushRows, stats: () => ({ ...counts }) }
 }
 
 export type Fanout = ReturnType<typeof createFanout>

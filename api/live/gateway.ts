@@ -2,7 +2,8 @@
 // protocol session per connection (session.ts, connection.ts), the subscription registry and
 // its limits (registry.ts, entities.ts), the broker that runs live queries (broker.ts: in
 // process, or replication.ts across replicas), fan-out to sockets (fanout.ts) and server-side
-// watchers (watch.ts). Frames are built by the protocol module (api/protocol).
+// watchers (watch.ts). Channels pushed per subscription (`alerts`) plug in as PushChannels
+// (push-channel.ts). Frames are built by the protocol module (api/protocol).
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Auth } from '../auth.ts'
 import type { TokenWatch } from '../auth/token-watch.ts'
@@ -14,10 +15,11 @@ import { createMemoryBroker, type BrokerFactory, type BrokerOptions, type LiveBr
 import type { Connection } from './connection.ts'
 import { createEntityIndex } from './entities.ts'
 import { createFanout } from './fanout.ts'
+import type { PushChannel } from './push-channel.ts'
 import type { LiveQuery } from './live-query.ts'
 import { createRegistry, type AdmissionLimits } from './registry.ts'
 import { createSession } from './session.ts'
-import { createWatches, type Watch, type WatchListener } from './watch.ts'
+import { createWatches, type TickListener, type Watch, type WatchListener } from './watch.ts'
 import type { Principal } from '../../core/roles.ts'
 
 export interface LiveGatewayOptions extends AdmissionLimits {
@@ -40,6 +42,8 @@ export interface LiveGatewayOptions extends AdmissionLimits {
   onTick?(ms: number): void
   /** A tick starts no read after this long (scheduler.ts). */
   tickBudgetMs?: number
+  /** Channels whose rows are pushed per subscription rather than read by a live query (`alerts`: api/alerts/channel.ts). */
+  pushChannels?: PushChannel[]
 }
 
 /** What a broker gets from the gateway (kept under its former name). */
@@ -55,6 +59,11 @@ export interface LiveGateway {
    * rows first, then every change, on the gateway that leads the channel only.
    */
   watch(channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch
+  /**
+   * As `watch`, but `onTick` is called on every tick of the channel on the gateway that leads it,
+   * with the tick's change or null (alert rules: `for_s` and closed buckets need time to move).
+   */
+  watchTicks(channel: string, params: Record<string, unknown>, principal: Principal, onTick: TickListener): Watch
   stats(): {
     connections: number; liveQueries: number; effectiveTickMs: number; lastTickMs: number; conflated: number; disconnectedSlow: number
     watchers: number; unseenChannels: number
@@ -85,11 +94,13 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
   const broker: LiveBroker = (o.createScheduler ?? createMemoryBroker)({
     ...o,
     onChange: (lq, change) => deliver(lq, deltaFrame(lq.cid, lq.seq, change, lq.spec.meta.time, Date.now()), change),
+    onTicked: (lq, change) => watches.ticked(lq, change),
     onError: (lq, error) => o.log.warn('live query failed', { topic: lq.topic, error }),
     deliver: (lq, frame) => deliver(lq, frame),
   })
 
-  const session = createSession({ ...o, limits, registry, fanout, entities, broker: () => broker })
+  const pushChannels = new Map((o.pushChannels ?? []).map((c) => [c.name, c]))
+  const session = createSession({ ...o, limits, registry, fanout, entities, broker: () => broker, pushChannels })
   const websocket: WebSocketHandler<Connection> = {
     ...session,
     open: (socket) => (connections++, session.open(socket)),
@@ -102,6 +113,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
     start: () => (entities.start(), broker.start()),
     stop: async () => (entities.stop(), await broker.stop()),
     watch: (channel, params, principal, onChange) => watches.watch(channel, params, principal, onChange),
+    watchTicks: (channel, params, principal, onTick) => watches.watchTicks(channel, params, principal, onTick),
     stats: () => ({
       connections, ...fanout.stats(), ...broker.stats(), watchers: watches.count(), unseenChannels: registry.stats().unseenChannels,
     }),

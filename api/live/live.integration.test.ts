@@ -182,10 +182,33 @@ describe('server-side watch (LiveGateway.watch)', () => {
     await eventually(() => expect(gw.live.stats()).toMatchObject({ watchers: 0, liveQueries: before }))
   })
 
+  it('watchTicks: called on every tick, null when nothing changed; the changes and the rows in the query equal the raw trades', async () => {
+    const symbol = 'WATCH-T'
+    await ingest(gw, 'trades', [trade(symbol, 0, 40)])
+    await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(1))
+    const before = gw.live.stats().liveQueries
+    const ticks: { seq: number; changed: boolean }[] = []
+    let current: (string | number | null)[][] = []
+    const w = gw.live.watchTicks('candles', { symbol, interval: '1s' }, principal([symbol]), (lq, change) => {
+      ticks.push({ seq: lq.seq, changed: change !== null })
+      current = lq.currentRows()
+    })
+    await eventually(() => expect(ticks.filter((t) => !t.changed).length).toBeGreaterThanOrEqual(3))
+    await ingest(gw, 'trades', [trade(symbol, 1000, 41), trade(symbol, 300, 45)]) // a new bucket and a late trade
+    await eventually(async () => expect(current).toEqual(await candlesFromRaw(symbol)))
+    // Every changed tick moves the sequence by one, an unchanged one keeps it.
+    for (let i = 1; i < ticks.length; i++) expect(ticks[i].seq - ticks[i - 1].seq).toBe(ticks[i].changed ? 1 : 0)
+    expect(ticks.some((t) => t.changed)).toBe(true)
+    expect(gw.live.stats().watchers).toBe(1)
+    w.close()
+    await eventually(() => expect(gw.live.stats()).toMatchObject({ watchers: 0, liveQueries: before }))
+  })
+
   it('checks channel, parameters and entitlements as a subscription does', () => {
     const noop = () => {}
     expect(() => gw.live.watch('nope', {}, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'UNKNOWN_CHANNEL', status: 404 }))
     expect(() => gw.live.watch('candles', { symbol: 'X', interval: '5m' }, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', status: 400 }))
     expect(() => gw.live.watch('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
+    expect(() => gw.live.watchTicks('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
   })
 })

@@ -63,7 +63,8 @@ function createReplicatedBroker(r: ReplicationOptions, o: BrokerOptions): LiveBr
   const store = createLeaseStore(redis, { prefix: `${redisKeyPrefix(r.namespace)}livehouse:live:`, me, leaseMs, stateTtlMs: Math.max(60_000, 10 * leaseMs) })
   const entries = new Map<string, Entry>()
   const byChannel = new Map<string, Entry>()
-  const inner = createScheduler({ ...o, onChange: publish })
+  // Ticks of the channels this gateway leads reach tick watchers at once; changes go round Redis.
+  const inner = createScheduler({ ...o, onChange: publish, onTicked: (lq, change) => leading(lq) && o.onTicked?.(lq, change) })
   const roles = createRoles({ store, inner, log: r.log, me, followTimeoutMs, enqueue })
   let nextCid = 1
   let timer: NodeJS.Timeout | undefined
@@ -77,10 +78,12 @@ function createReplicatedBroker(r: ReplicationOptions, o: BrokerOptions): LiveBr
     e.queue = e.queue.then(async () => void (await job())).catch((error) => r.log.warn('live replication failed', { topic: e.topic, error }))
   }
 
+  const leading = (lq: LiveQuery) => entries.get(lq.topic)?.leading?.lq === lq
+
   /** Leader: the scheduler's change goes to Redis with the state; it reaches watchers when Redis relays it back. */
   function publish(lq: LiveQuery, change: Change) {
     const e = entries.get(lq.topic)
-    if (!e || e.leading?.lq !== lq) return
+    if (!e || !leading(lq)) return
     store.publish(e.topic, lq.exportState(), deltaFrame(lq.cid, lq.seq, change, lq.spec.meta.time, Date.now()))
       .then((ok) => ok || enqueue(e, () => roles.demote(e)))
       .catch((error) => r.log.warn('live publish failed', { topic: e.topic, error }))

@@ -23,6 +23,11 @@ export interface SchedulerOptions extends LiveQueryOptions {
    */
   tickClients?: ClickHouseClient[]
   onChange(lq: LiveQuery, change: Change): void
+  /**
+   * After every tick's read of a live query this scheduler runs, with its change (already
+   * passed to onChange) or null when nothing changed: time moved on all the same (watch.ts tick watchers).
+   */
+  onTicked?(lq: LiveQuery, change: Change | null): void
   onError?(lq: LiveQuery, error: unknown): void
   /** Every tick's duration (all live queries of the tick), for the tick-time histogram. */
   onTick?(ms: number): void
@@ -123,6 +128,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       try {
         const change = w.lq.apply(rows)
         if (change) o.onChange(w.lq, change)
+        o.onTicked?.(w.lq, change)
       } catch (e) {
         o.onError?.(w.lq, e)
       }

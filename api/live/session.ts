@@ -1,6 +1,6 @@
 // The live protocol session: WebSocket events in (upgrade, frames, close), protocol frames
-// out. Connections are admitted against the registry's limits here; subscriptions in
-// subscriptions.ts.
+// out. Connections are admitted against the registry's limits here; subscriptions (to live
+// queries and to pushed channels alike) in subscriptions.ts.
 import { AppError, isAppError } from '../../core/errors.ts'
 import * as access from '../access.ts'
 import type { Auth } from '../auth.ts'
@@ -16,6 +16,7 @@ import { Connection, type ConnectionLimits } from './connection.ts'
 import type { EntityIndex } from './entities.ts'
 import type { Fanout } from './fanout.ts'
 import { hardFrameBytes, transportFrameCapBytes } from './frame-limits.ts'
+import type { PushChannel } from './push-channel.ts'
 import type { Registry } from './registry.ts'
 import { createSubscriptions } from './subscriptions.ts'
 import { authenticateUpgrade } from './upgrade.ts'
@@ -33,6 +34,7 @@ export interface SessionOptions extends ConnectionLimits {
   fanout: Fanout
   entities: EntityIndex
   broker: () => LiveBroker
+  pushChannels?: ReadonlyMap<string, PushChannel>
   now?: () => number
 }
 
@@ -49,7 +51,7 @@ export function createSession(o: SessionOptions): WebSocketHandler<Connection> {
     if (conn.strike(now()) && !conn.closed) conn.socket?.end(CloseCodes.ABUSE, 'too many protocol errors')
   }
 
-  const { subscribe, drop } = createSubscriptions({ ...o, strike, sendError })
+  const { subscribe, drop, resync } = createSubscriptions({ ...o, strike, sendError })
 
   function handle(conn: Connection, f: ClientFrame) {
     if (f.op === C.PING) return void conn.send(pongFrame(f.id, now()))
@@ -60,7 +62,7 @@ export function createSession(o: SessionOptions): WebSocketHandler<Connection> {
       drop(sub)
       return void conn.send(unsubscribedFrame(f.sid))
     }
-    if (sub.state === 'live') o.fanout.goLive(sub) // RESYNC: a fresh snapshot
+    resync(sub)
   }
 
   return {

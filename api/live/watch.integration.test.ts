@@ -1,11 +1,12 @@
 // Server-side watchers on gateway replicas (watch.ts over the Redis broker, a real Redis and
-// a fake ClickHouse): a watched channel's changes reach the watchers of the gateway that
-// leads it only, so an alert rule fires once; when the lead moves, the new leader's watchers
-// get the current state first, then the changes.
+// a fake ClickHouse): a watched channel's changes, and its ticks, reach the watchers of the
+// gateway that leads it only, so an alert rule fires once; when the lead moves, the new
+// leader's watchers get the current state first, then the changes (tick watchers: the ticks,
+// continuing the sequence).
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../log.ts'
-import { deltaFrame, type Change } from '../protocol/index.ts'
+import { deltaFrame, type Cell, type Change } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { fakeClickHouse } from '../../test/support/fake-clickhouse.ts'
 import { leadsChannel, type LiveBroker } from './broker.ts'
@@ -32,6 +33,7 @@ function replica(ch: ReturnType<typeof fakeClickHouse>['ch']) {
   broker = createReplication({ redisUrl: redisUrl!, namespace, log, leaseMs: 300 })({
     ch, tickClients: [ch], tickMs: 20, snapshotBuckets: 10, latenessMs: 120_000, tapeMaxPerS: 50,
     onChange: (lq, change) => deliver(lq, deltaFrame(lq.cid, lq.seq, change, 0, Date.now()), change),
+    onTicked: (lq, change) => watches.ticked(lq, change),
     deliver: (lq, frame) => deliver(lq, frame),
   })
   broker.start()
@@ -70,6 +72,37 @@ describe('watch on replicas', () => {
     expect(heard.b[0].append.map((r) => r[2]).sort()).toEqual([1, 11, 12, 13, 14])
     put(shop, base + 5 * minute, 'USD', 15)
     await eventually(() => expect(heard.b.at(-1)!.append.map((r) => r[2])).toEqual([15]))
+    await b.broker.stop()
+  })
+
+  it('calls tick watchers on every tick of the leading gateway only, changed or not; the next leader continues the sequence', async () => {
+    const { ch, put } = fakeClickHouse()
+    const shop = 'watch-ticks-shop'
+    const params = { shop, interval: '1m' }
+    const topic = `sales/1m/${shop}`
+    const base = Math.floor(Date.now() / minute) * minute - 3 * minute
+    put(shop, base, 'USD', 1)
+    const [a, b] = [replica(ch), replica(ch)]
+    type Tick = { seq: number; values: Cell[] | null; rows: number }
+    const heard = { a: [] as Tick[], b: [] as Tick[] }
+    const listener = (into: Tick[]) => (lq: LiveQuery, c: Change | null) =>
+      into.push({ seq: lq.seq, values: c && [...c.append, ...c.replace].map((r) => r[2]), rows: lq.currentRows().length })
+    a.watches.watchTicks('sales', params, seller, listener(heard.a))
+    // Nothing changes, and a is called all the same, with the state in the query.
+    await eventually(() => expect(heard.a.length).toBeGreaterThanOrEqual(3))
+    expect(heard.a.slice(0, 3)).toEqual([0, 1, 2].map(() => ({ seq: 0, values: null, rows: 1 })))
+    b.watches.watchTicks('sales', params, seller, listener(heard.b))
+    await eventually(() => expect([leadsChannel(a.broker, topic), leadsChannel(b.broker, topic)]).toEqual([true, false]))
+
+    put(shop, base + minute, 'USD', 11)
+    await eventually(() => expect(heard.a.filter((t) => t.values)).toEqual([{ seq: 1, values: [11], rows: 2 }]))
+    expect(heard.b).toEqual([]) // b mirrors the channel but does not lead it
+
+    await a.broker.stop() // a gives the lease up; b takes it over and ticks from the state a published
+    await eventually(() => expect(heard.b.length).toBeGreaterThanOrEqual(2))
+    expect(heard.b[0]).toEqual({ seq: 1, values: null, rows: 2 })
+    put(shop, base + 2 * minute, 'USD', 12)
+    await eventually(() => expect(heard.b.filter((t) => t.values)).toEqual([{ seq: 2, values: [12], rows: 3 }]))
     await b.broker.stop()
   })
 })

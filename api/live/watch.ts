@@ -1,6 +1,8 @@
 // Server-side watchers of live queries (alert rules, say): they ride a channel's live query
 // like a socket subscriber, without a socket. With replicas a watcher hears only while its
 // gateway leads the channel, so something it triggers happens once, not once per replica.
+// A change watcher hears the state, then every change; a tick watcher hears every tick, even
+// one that changed nothing, for answers that depend on time as well as on rows.
 import { ZodError } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import * as access from '../access.ts'
@@ -14,6 +16,13 @@ import type { Watched } from './scheduler.ts'
 
 export type WatchListener = (lq: LiveQuery, change: Change) => void
 
+/**
+ * Called once per tick of the channel on the gateway leading it, with the tick's change or null
+ * when nothing changed. `lq.seq` numbers the change; a jump of more than one means ticks ran on
+ * another replica meanwhile, and `lq.currentRows()` is the whole state after this tick.
+ */
+export type TickListener = (lq: LiveQuery, change: Change | null) => void
+
 export interface Watch {
   close(): void
 }
@@ -21,7 +30,9 @@ export interface Watch {
 interface Watcher {
   topic: string
   w?: Watched
-  onChange: WatchListener
+  /** Exactly one of the two. */
+  onChange?: WatchListener
+  onTick?: TickListener
   /** The current state was handed over since this gateway (last) took the lead. */
   primed: boolean
   closed: boolean
@@ -35,9 +46,10 @@ const stateAsChange = (lq: LiveQuery): Change => ({ append: lq.currentRows(), re
 export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
   const byCid = new Map<number, Set<Watcher>>()
 
-  function call(x: Watcher, lq: LiveQuery, change: Change) {
+  function call(x: Watcher, lq: LiveQuery, change: Change | null) {
     try {
-      x.onChange(lq, change)
+      if (x.onTick) x.onTick(lq, change)
+      else if (change) x.onChange!(lq, change)
     } catch (error) {
       o.log.error('live watcher failed', { topic: x.topic, error })
     }
@@ -46,7 +58,7 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
   /** Hands over the current state once this gateway leads; later changes follow one by one. */
   function prime(x: Watcher) {
     const lq = x.w!.lq
-    if (x.closed || x.primed || !lq.loaded || !leadsChannel(o.broker(), x.topic)) return
+    if (x.onTick || x.closed || x.primed || !lq.loaded || !leadsChannel(o.broker(), x.topic)) return
     x.primed = true
     call(x, lq, stateAsChange(lq))
   }
@@ -73,6 +85,30 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
     x.primed = false
   }
 
+  /** Parses and authorises as a SUBSCRIBE does, then joins the channel's live query. */
+  function open(channel: string, params: Record<string, unknown>, principal: Principal, listener: Pick<Watcher, 'onChange' | 'onTick'>): Watch {
+    const spec = channels.get(channel)
+    if (!spec) throw new AppError(404, 'UNKNOWN_CHANNEL', `no live channel ${channel}`)
+    let p: unknown
+    try {
+      p = spec.parse(params, principal)
+    } catch (e) {
+      const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
+      throw new AppError(400, 'BAD_ARGUMENT', detail.slice(0, 200), { cause: e })
+    }
+    access.enforce(access.channel(principal, spec.name, p as Record<string, unknown>))
+    const x: Watcher = { topic: spec.topic(p), ...listener, primed: false, closed: false, retries: 0 }
+    join(x, spec, p)
+    return {
+      close() {
+        if (x.closed) return
+        x.closed = true
+        clearTimeout(x.timer)
+        leave(x)
+      },
+    }
+  }
+
   return {
     /**
      * Watches `channel` with `params` as `principal` (its entitlements apply): `onChange` gets
@@ -80,28 +116,17 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
      * gateway leads the channel. Throws AppError UNKNOWN_CHANNEL (404), BAD_ARGUMENT (400),
      * FORBIDDEN or NOT_ENTITLED (403, api/access.ts decides).
      */
-    watch(channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch {
-      const spec = channels.get(channel)
-      if (!spec) throw new AppError(404, 'UNKNOWN_CHANNEL', `no live channel ${channel}`)
-      let p: unknown
-      try {
-        p = spec.parse(params, principal)
-      } catch (e) {
-        const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
-        throw new AppError(400, 'BAD_ARGUMENT', detail.slice(0, 200), { cause: e })
-      }
-      access.enforce(access.channel(principal, spec.name, p as Record<string, unknown>))
-      const x: Watcher = { topic: spec.topic(p), onChange, primed: false, closed: false, retries: 0 }
-      join(x, spec, p)
-      return {
-        close() {
-          if (x.closed) return
-          x.closed = true
-          clearTimeout(x.timer)
-          leave(x)
-        },
-      }
-    },
+    watch: (channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch =>
+      open(channel, params, principal, { onChange }),
+
+    /**
+     * As `watch`, but `onTick` is called on every tick of the channel while this gateway leads
+     * it (TickListener), changed or not, straight from the tick: no state first, and with
+     * replicas no round trip through Redis. For rules that need time to move (`for_s`, buckets
+     * that close) as well as rows to change.
+     */
+    watchTicks: (channel: string, params: Record<string, unknown>, principal: Principal, onTick: TickListener): Watch =>
+      open(channel, params, principal, { onTick }),
 
     /** A published DELTA of `lq` (with its change when the caller has it). */
     deliver(lq: LiveQuery, frame: Uint8Array, change?: Change) {
@@ -110,6 +135,7 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
       const leading = leadsChannel(o.broker(), lq.topic)
       let c = change
       for (const x of set) {
+        if (x.onTick) continue // ticks come from ticked()
         if (!leading) x.primed = false
         else if (!x.primed) prime(x) // the state handed over already holds this change
         else {
@@ -121,6 +147,13 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
           call(x, lq, c)
         }
       }
+    },
+
+    /** A tick's read of `lq`, which this gateway runs (leads), with its change or null. */
+    ticked(lq: LiveQuery, change: Change | null) {
+      const set = byCid.get(lq.cid)
+      if (!set || !leadsChannel(o.broker(), lq.topic)) return
+      for (const x of set) if (x.onTick && !x.closed) call(x, lq, change)
     },
 
     count: () => [...byCid.values()].reduce((n, s) => n + s.size, 0),

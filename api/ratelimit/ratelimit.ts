@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis'
-import { createBreaker } from '../cache/breaker.ts'
-import { redisKeyPrefix } from '../cache/redis.ts'
+import { createRedisBreaker, redisKeyPrefix } from '../cache/redis.ts'
 
 /**
  * Fixed-window request limits (per token, per IP), shared by every replica through
@@ -40,7 +39,7 @@ const syncIntervalMs = 20
 
 export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
   const { redis, now = Date.now } = options
-  const breaker = createBreaker()
+  const breaker = createRedisBreaker()
   const prefix = `${redisKeyPrefix(options.namespace)}lh:rl:`
   let counters = new Map<string, Counter>()
   let window = 0
@@ -50,7 +49,7 @@ export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
     timer = undefined
     const owned = counters
     const batch = [...owned].filter(([, c]) => c.local > c.synced).map(([key, c]) => ({ key, c, upTo: c.local, added: c.local - c.synced }))
-    if (!redis || !batch.length || !breaker.allow()) return
+    if (!redis || !batch.length) return
     const pipeline = redis.pipeline()
     for (const b of batch) {
       const redisKey = `${prefix}${b.key}:${window}`
@@ -58,15 +57,14 @@ export function createRateLimiter(options: RateLimitOptions = {}): RateLimiter {
       b.c.synced = b.upTo
     }
     try {
-      const replies = (await pipeline.exec()) ?? []
-      breaker.success()
+      const replies = (await breaker.execute(() => pipeline.exec())) ?? []
       if (owned !== counters) return // the window moved on while we waited
       batch.forEach((b, i) => {
         const total = Number(replies[i * 2]?.[1] ?? 0)
         b.c.others = Math.max(b.c.others, total - b.upTo)
       })
     } catch {
-      breaker.failure()
+      // Redis failed or its breaker is open: these counts go with the next sync.
       for (const b of batch) b.c.synced -= b.added
     }
   }

@@ -1,5 +1,5 @@
 // Every authenticated API is rate-limited, against the real gateway: the analysts' SQL door
-// (/api/v1/sql) and the dashboards API, per token and per peer address.
+// (/api/v1/sql), the dashboards API and the alerts API, per token and per peer address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auth, removeDir, startGateway, startInProcess, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 
@@ -43,6 +43,19 @@ describe('per token', () => {
     for (const [code] of limited) expect(code).toBe('RATE_LIMITED')
   })
 
+  it('limits the alerts API, the SSE stream included', async () => {
+    for (const path of ['/api/v1/alerts/rules', '/api/v1/alerts/history']) {
+      const token = await auth.sign({ sub: `rl-alerts${path}`, roles: ['trader'] }, '1h') // a budget of its own per path
+      const { statuses, limited } = await burst(40, () => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } }))
+      expect([path, statuses.has(200), limited.length > 0]).toEqual([path, true, true])
+      for (const [code] of limited) expect(code).toBe('RATE_LIMITED')
+    }
+    // EventSource sends the token in the URL: counted per token all the same.
+    const token = await tokenFor(['trader'])
+    const streams = await burst(40, () => fetch(`${gw.url}/api/v1/alerts/stream?access_token=${token}`).then(async (r) => (r.status === 200 && (await r.body?.cancel()), r)))
+    expect(streams.limited.map(([code]) => code)).toContain('RATE_LIMITED')
+  })
+
   it('counts per token subject: another user is not limited by the first one', async () => {
     const [a, b] = await Promise.all(['rl-a', 'rl-b'].map((sub) => auth.sign({ sub, roles: ['seller'] }, '1h')))
     const { limited } = await burst(40, () => fetch(`${gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${a}` } }))
@@ -64,7 +77,7 @@ describe('per peer address, before authentication', () => {
   })
 
   it('refuses floods of unauthenticated requests to /api/v1/sql and the dashboards with 429', async () => {
-    for (const path of ['/api/v1/sql?query=SELECT%201', '/api/v1/dashboards']) {
+    for (const path of ['/api/v1/sql?query=SELECT%201', '/api/v1/dashboards', '/api/v1/alerts/rules']) {
       const { statuses, limited } = await burst(40, () => fetch(`${strict.url}${path}`))
       expect([path, statuses.has(200)]).toEqual([path, false])
       expect([path, limited.length > 0]).toEqual([path, true])

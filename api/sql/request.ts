@@ -65,7 +65,7 @@ export async function readSqlRequest(req: Request, limits: RequestLimits): Promi
   const header = (name: string) => req.headers.get(name) ?? undefined
   out.format = header('x-clickhouse-format') ?? out.format
   out.database = header('x-clickhouse-database') ?? out.database
-  readCredentials(req, out)
+  Object.assign(out, headerCredentials(req.headers))
   if (req.method === 'POST') {
     const type = header('content-type') ?? ''
     if (type.startsWith('multipart/form-data')) {
@@ -84,12 +84,14 @@ export async function readSqlRequest(req: Request, limits: RequestLimits): Promi
   return out
 }
 
-function readCredentials(req: Request, out: SqlRequest) {
-  const user = req.headers.get('x-clickhouse-user')
-  const key = req.headers.get('x-clickhouse-key')
+/** The credentials a ClickHouse client sends in headers: X-ClickHouse-User/-Key, Basic, or a Bearer token (as the password). */
+export function headerCredentials(headers: Headers): { user?: string; password?: string } {
+  const out: { user?: string; password?: string } = {}
+  const user = headers.get('x-clickhouse-user')
+  const key = headers.get('x-clickhouse-key')
   if (user) out.user = user
   if (key) out.password = key
-  const auth = req.headers.get('authorization') ?? ''
+  const auth = headers.get('authorization') ?? ''
   const basic = /^Basic\s+(\S+)$/i.exec(auth)
   if (basic) {
     const decoded = Buffer.from(basic[1], 'base64').toString()
@@ -98,6 +100,7 @@ function readCredentials(req: Request, out: SqlRequest) {
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth)
   if (bearer) out.password = bearer[1]
+  return out
 }
 
 type Decoder = (b: Buffer, o: zlib.ZlibOptions) => Promise<Buffer>

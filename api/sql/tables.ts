@@ -9,6 +9,7 @@ export const internalTables: Record<string, string> = {
   livehouse_migrations: 'is the migration bookkeeping',
   dead_letters: 'holds other producers\' rejected payloads',
   alert_rules: 'holds every user\'s alert rules',
+  alerts: 'holds every user\'s fired alerts (read yours with /api/v1/alerts/history)',
   idempotency_keys: 'is ingestion bookkeeping',
   ingest_keys: 'holds every producer\'s idempotency keys and where each unit came from',
   dead_letter_replays: 'is the dead-letter replay bookkeeping (who replayed what)',

@@ -7,6 +7,7 @@ import { Hono, type MiddlewareHandler } from 'hono'
 import type { Auth } from '../auth.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import type { RateLimits } from '../ratelimit/middleware.ts'
+import { headerCredentials } from '../sql/request.ts'
 
 /** Headers the port reads; nothing else (cookies, forwarding headers) is passed on. */
 const forwarded = ['authorization', 'content-type', 'content-encoding', 'accept-encoding', 'x-clickhouse-format', 'x-clickhouse-database']
@@ -30,13 +31,10 @@ export function createSqlProxyRoutes(o: { sqlFetch: (request: Request) => Respon
   return app
 }
 
-/** Sets `principal` when the request carries a valid token (Bearer, or Basic with it as password). */
+/** Sets `principal` when the request carries a valid token where the SQL port reads one (Bearer, Basic password, X-ClickHouse-Key). */
 function knownPrincipal(auth: Auth): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? ''
-    const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1]
-    const basic = /^Basic\s+(\S+)$/i.exec(header)?.[1]
-    const token = bearer ?? (basic && Buffer.from(basic, 'base64').toString().split(':').slice(1).join(':'))
+    const token = headerCredentials(c.req.raw.headers).password
     if (token) {
       try {
         c.set('principal', auth.verifySync(token))

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { makeFixtures } from '../../test/support/history-fixtures.ts'
+import { dashboardSellers, dashboardWidgets } from './dashboard.ts'
 import { auth, ingest, removeDir, startGateway, tokenFor } from '../../test/support/gateway.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median } from '../lib/stats.ts'
@@ -90,14 +91,8 @@ export async function historyScenario(options: HistoryScenarioOptions) {
     await loadFixtures(gw, base)
     const admin = await tokenFor(['admin'])
     // 50 sellers over 5 shop scopes, each loading the same 8-widget dashboard.
-    const shopsOf = [['shop-a'], ['shop-b'], ['shop-a', 'shop-b'], ['*'], ['shop-a']]
-    const sellers = await Promise.all(Array.from({ length: 50 }, (_, u) => auth.sign({ sub: `seller-${u}`, roles: ['seller', 'trader'], symbols: ['*'], shops: shopsOf[u % 5] }, '1h')))
-    const widgets = [
-      '/api/v1/q/sales_overview?from=-24h&to=now', '/api/v1/q/sales_trend?metric=revenue&interval=1h&from=-24h&to=now',
-      '/api/v1/q/top_products?by=revenue&from=-7d&to=now', '/api/v1/q/category_breakdown?from=-7d&to=now',
-      '/api/v1/q/funnel?from=-24h&to=now', '/api/v1/q/profitability?from=-7d&to=now&interval=1d',
-      '/api/v1/q/candles?symbol=BTC-USD&interval=1m&from=-6h&to=now', '/api/v1/q/symbol_stats',
-    ]
+    const sellers = await dashboardSellers()
+    const widgets = dashboardWidgets
     const iso = (ms: number) => new Date(ms).toISOString()
     const overview = `/api/v1/q/sales_overview?from=${iso(base)}&to=${iso(base + 2 * hour)}`
     const perRun: { run: number; load1Before: number; load1After: number; cached: LoadResult; alone: LoadResult; uncached: LoadResult; mix: LoadResult }[] = []

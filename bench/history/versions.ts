@@ -15,6 +15,7 @@ import { createClickHouse } from '../../api/clickhouse/client.ts'
 import { applyMigrations } from '../../api/clickhouse/migrate.ts'
 import { createDataVersions } from '../../api/cache/versions.ts'
 import { makeFixtures } from '../../test/support/history-fixtures.ts'
+import { dashboardSellers, dashboardWidgets } from './dashboard.ts'
 import { auth, ingest, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { runTsxJson } from '../lib/child.ts'
 import { exitCleanlyOnSignals, onInterrupt, stopOnInterrupt } from '../lib/interrupt.ts'
@@ -113,14 +114,8 @@ async function gatewayRun(redisUrl: string, pollMs: number, measureVisibility: b
     for (const [stream, events] of [['trades', f.trades], ['orders', f.orders], ['web_events', f.webEvents]] as const) {
       for (let i = 0; i < events.length; i += 5000) await post(gw, stream, events.slice(i, i + 5000))
     }
-    const shopsOf = [['shop-a'], ['shop-b'], ['shop-a', 'shop-b'], ['*'], ['shop-a']]
-    const sellers = await Promise.all(Array.from({ length: 50 }, (_, u) => auth.sign({ sub: `seller-${u}`, roles: ['seller', 'trader'], symbols: ['*'], shops: shopsOf[u % 5] }, '1h')))
-    const widgets = [
-      '/api/v1/q/sales_overview?from=-24h&to=now', '/api/v1/q/sales_trend?metric=revenue&interval=1h&from=-24h&to=now',
-      '/api/v1/q/top_products?by=revenue&from=-7d&to=now', '/api/v1/q/category_breakdown?from=-7d&to=now',
-      '/api/v1/q/funnel?from=-24h&to=now', '/api/v1/q/profitability?from=-7d&to=now&interval=1d',
-      '/api/v1/q/candles?symbol=BTC-USD&interval=1m&from=-6h&to=now', '/api/v1/q/symbol_stats',
-    ]
+    const sellers = await dashboardSellers()
+    const widgets = dashboardWidgets
     // A closed range too: yesterday's sales, which only a late event should recompute.
     const closed = `/api/v1/q/sales_overview?from=${iso(base - 24 * hour)}&to=${iso(base)}`
     const targets = [...widgets, closed].flatMap((path) => sellers.map((_, u) => ({ path, token: u })))

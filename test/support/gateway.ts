@@ -35,7 +35,11 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
     cwd: root,
     env: { ...process.env, PORT: '0', SQL_PORT: '0', DATA_DIR: dir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: the launcher re-spawns the gateway without secrets (api/sql/secret-env.ts), and stop() must see both gone.
+    detached: true,
   })
+  running.add(child)
+  child.once('exit', () => waitGroupGone(child).then(() => running.delete(child)))
   let out = ''
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))
@@ -61,13 +65,43 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
   return gateway
 }
 
+const running = new Set<ChildProcess>()
+// A test process that ends without stopping its gateways (a crash, a timeout) takes them with it.
+process.once('exit', () => running.forEach((c) => signalGroup(c, 'SIGKILL')))
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal)
+  } catch {
+    // Already gone.
+  }
+}
+
+function groupAlive(child: ChildProcess) {
+  try {
+    process.kill(-child.pid!, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Resolves once no process of the child's group is left (the gateway holds its data directory's lock until then). */
+async function waitGroupGone(child: ChildProcess) {
+  const killAt = Date.now() + 15_000
+  while (groupAlive(child)) {
+    if (Date.now() > killAt) signalGroup(child, 'SIGKILL')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 function stopChild(child: ChildProcess, hard: boolean): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  return new Promise((resolveStop) => {
-    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    child.once('exit', () => (clearTimeout(killer), resolveStop()))
-    child.kill(hard ? 'SIGKILL' : 'SIGTERM')
-  })
+  if (child.exitCode === null && child.signalCode === null) {
+    // The launcher forwards SIGTERM to the gateway and mirrors its exit; a hard stop kills both at once.
+    if (hard) signalGroup(child, 'SIGKILL')
+    else child.kill('SIGTERM')
+  }
+  return waitGroupGone(child)
 }
 
 export function removeDir(dir: string) {

@@ -1,6 +1,8 @@
 import { createSignal, lazy, Match, onCleanup, Show, Suspense, Switch } from 'solid-js'
 import { SignIn } from './components/SignIn.tsx'
 import { Status } from './components/Status.tsx'
+import { AlertsBell } from './alerts/Bell.tsx'
+import { RuleFormDialog } from './alerts/RuleForm.tsx'
 import { claims, hasRole, signOutEverywhere, startSession, token, type Role } from './session.ts'
 import { setTheme, theme } from './theme.ts'
 import { Trader } from './views/Trader.tsx'
@@ -47,6 +49,7 @@ export function App() {
         </nav>
         <div class="spacer" />
         <Status />
+        <Show when={hasRole(claims(), 'trader', 'seller')}><AlertsBell /></Show>
         <button type="button" class="icon" aria-label={`Switch to ${theme() === 'dark' ? 'light' : 'dark'} theme`} onClick={() => setTheme(theme() === 'dark' ? 'light' : 'dark')}>
           {theme() === 'dark' ? '☀' : '☾'}
         </button>
@@ -66,6 +69,7 @@ export function App() {
           </Suspense>
         </Show>
       </main>
+      <RuleFormDialog />
     </Show>
     </Show>
   )

@@ -29,8 +29,14 @@ beforeAll(async () => {
   const to = Math.floor(Date.now() / hour) * hour
   const lines = [...shopHistory({ seed: 11, fromMs: to - 9 * 24 * hour, toMs: to, ordersPerHour: 25 })].flatMap((b) => b.orders)
   await post('orders', lines)
-  const analyst = await tokenFor(['analyst'])
-  const sql = async (query: string) => (await (await fetch(`${gw.url}/api/v1/sql?query=${encodeURIComponent(`${query} FORMAT TSV`)}`, { headers: { authorization: `Bearer ${analyst}` } })).text()).trim()
+  // The snapshots live in the `insights` database, which the SQL port shows operators only.
+  const operator = await tokenFor(['admin'])
+  const sql = async (query: string) => {
+    const r = await fetch(`${gw.url}/api/v1/sql?query=${encodeURIComponent(`${query} FORMAT TSV`)}`, { headers: { authorization: `Bearer ${operator}` } })
+    const text = (await r.text()).trim()
+    expect(r.status, text).toBe(200)
+    return text
+  }
   await eventually(async () => expect(Number(await sql("SELECT count() FROM orders WHERE shop_id = 'shop-1'"))).toBe(lines.length), { timeoutMs: 60_000 })
   // The panels' default answers come from the snapshots ClickHouse refreshes every minute (clickhouse/views/023): wait for one taken after the load.
   const loaded = await sql("SELECT toUnixTimestamp64Milli(max(received_at)) FROM orders WHERE shop_id = 'shop-1'")

@@ -206,6 +206,55 @@ TTL toDateTime(stored_at) + INTERVAL 25 HOUR;
 CREATE TABLE IF NOT EXISTS idempotency_keys ON CLUSTER '{cluster}' AS idempotency_keys_local
 ENGINE = Distributed('{cluster}', currentDatabase(), 'idempotency_keys_local', cityHash64(scope));
 
+CREATE TABLE IF NOT EXISTS alert_rules_local ON CLUSTER '{cluster}'
+(
+    owner         String,
+    id            UUID,
+    name          String,
+    channel       LowCardinality(String),
+    params        String,
+    condition     String,
+    for_s         UInt32,
+    cooldown_s    UInt32,
+    notify        String,
+    access        String,
+    muted         UInt8,
+    snoozed_until DateTime64(3, 'UTC'),
+    acked_at      DateTime64(3, 'UTC'),
+    version       UInt64,
+    deleted       UInt8,
+    created_at    DateTime64(3, 'UTC'),
+    updated_at    DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/alert_rules_local', '{replica}', version, deleted)
+ORDER BY (owner, id);
+
+CREATE TABLE IF NOT EXISTS alert_rules ON CLUSTER '{cluster}' AS alert_rules_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'alert_rules_local', cityHash64(owner));
+
+CREATE TABLE IF NOT EXISTS alerts_local ON CLUSTER '{cluster}'
+(
+    owner      String,
+    seq        UInt64,
+    id         UUID,
+    rule_id    UUID,
+    rule_name  String,
+    channel    LowCardinality(String),
+    params     String,
+    entity     String,
+    condition  String,
+    value      Float64,
+    at         DateTime64(3, 'UTC'),
+    fired_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/alerts_local', '{replica}')
+PARTITION BY toYYYYMM(fired_at)
+ORDER BY (owner, seq)
+TTL toDateTime(fired_at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS alerts ON CLUSTER '{cluster}' AS alerts_local
+ENGINE = Distributed('{cluster}', currentDatabase(), 'alerts_local', cityHash64(owner));
+
 CREATE TABLE IF NOT EXISTS candles_1s_local ON CLUSTER '{cluster}'
 (
     symbol       LowCardinality(String),

@@ -1,8 +1,10 @@
-import { createEffect, on, onCleanup, onMount } from 'solid-js'
+import { createEffect, on, onCleanup, onMount, Show } from 'solid-js'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import { markDirty } from '../live/frame-loop.ts'
 import { theme } from '../theme.ts'
+import { AlertMeButton } from '../alerts/AlertMe.tsx'
+import type { RulePrefill } from '../alerts/state.ts'
 
 export interface ChartProps {
   /** Options without width/height; called once per chart (and again after a theme change). */
@@ -12,6 +14,8 @@ export interface ChartProps {
   subscribe?: (redraw: () => void) => () => void
   height?: number
   label: string
+  /** Shows "alert me", opening the rule form with what this returns (the chart's channel, column, last value). */
+  alertMe?: () => RulePrefill | undefined
 }
 
 /**
@@ -57,7 +61,12 @@ export function Chart(props: ChartProps) {
       u = undefined
     })
   })
-  return <div class="chart" ref={el} role="img" aria-label={props.label} />
+  return (
+    <>
+      <div class="chart" ref={el} role="img" aria-label={props.label} />
+      <Show when={props.alertMe}>{(f) => <AlertMeButton prefill={f()} label={`Alert me: ${props.label}`} />}</Show>
+    </>
+  )
 }
 
 /** Axes and grid in the theme's colours, times in UTC. */

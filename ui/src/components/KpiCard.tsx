@@ -1,4 +1,6 @@
 import { Show, type JSX } from 'solid-js'
+import { AlertMeButton } from '../alerts/AlertMe.tsx'
+import type { RulePrefill } from '../alerts/state.ts'
 
 /** One figure with a line under it (growth, detail) and an optional sparkline. */
 export function KpiCard(props: {
@@ -13,6 +15,8 @@ export function KpiCard(props: {
   error?: string
   testid?: string
   children?: JSX.Element
+  /** Shows "alert me", opening the rule form with what this returns. */
+  alertMe?: () => RulePrefill | undefined
 }) {
   return (
     <section class="kpi panel" aria-label={props.label}>
@@ -23,6 +27,7 @@ export function KpiCard(props: {
         <Show when={props.detail && !props.loading}><p class="detail" data-testid={props.testid && `${props.testid}-detail`}>{props.detail}</p></Show>
       </Show>
       {props.children}
+      <Show when={props.alertMe}>{(f) => <AlertMeButton prefill={f()} label={`Alert me: ${props.label}`} />}</Show>
     </section>
   )
 }

@@ -45,11 +45,11 @@ export function Seller() {
         <small>Last 24 h up to now (the current minute so far) vs the 24 h before · revenue net of refunds · UTC</small>
       </div>
       <div class="kpis" data-testid="kpis">
-        <Kpi label="Net revenue" testid="kpi-revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} currency={currency()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message}
+        <Kpi label="Net revenue" testid="kpi-revenue" value={money(kpi()?.revenue, currency())} growth={kpi()?.revenue_growth_pct} store={sales()} currency={currency()} shop={shop()} col={2} loading={overview.loading && !kpi()} error={overview.error?.message}
           detail={kpi() && `gross ${money(kpi()!.gross_revenue, currency())} − refunds ${money(kpi()!.refunds, currency())}`} />
-        <Kpi label="Orders" testid="kpi-orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} currency={currency()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
-        <Kpi label="Avg order value" testid="kpi-aov" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} currency={currency()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} detail="net revenue per order" />
-        <Kpi label="Unique customers" testid="kpi-customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} currency={currency()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Orders" testid="kpi-orders" value={int(kpi()?.orders)} growth={kpi()?.orders_growth_pct} store={sales()} currency={currency()} shop={shop()} col={5} loading={overview.loading && !kpi()} error={overview.error?.message} />
+        <Kpi label="Avg order value" testid="kpi-aov" value={money(kpi()?.aov, currency())} growth={kpi()?.aov_growth_pct} store={sales()} currency={currency()} shop={shop()} col={7} loading={overview.loading && !kpi()} error={overview.error?.message} detail="net revenue per order" />
+        <Kpi label="Unique customers" testid="kpi-customers" value={int(kpi()?.customers)} growth={kpi()?.customers_growth_pct} store={sales()} currency={currency()} shop={shop()} col={6} loading={overview.loading && !kpi()} error={overview.error?.message} />
       </div>
       <p class="note" data-testid="open-bucket-note">Sparklines and the minute chart: solid lines are complete minutes; the dashed end is the current minute, still filling (so far, not projected).</p>
       <div class="grid">
@@ -94,12 +94,15 @@ export function Seller() {
 }
 
 const minuteMs = 60_000
+/** Column names of the `sales` channel by index (docs/protocol.md). */
+const salesColumns = ['t', 'currency', 'revenue', 'cost', 'units', 'orders', 'customers', 'aov', 'gross_revenue', 'refunds']
 
-function Kpi(props: { label: string; testid: string; value: string; growth: unknown; detail?: string; store?: LiveStore; currency: string; col: number; loading: boolean; error?: string }) {
+function Kpi(props: { label: string; testid: string; value: string; growth: unknown; detail?: string; store?: LiveStore; currency: string; col: number; loading: boolean; error?: string; shop?: string }) {
   const g = () => (props.growth == null ? null : Number(props.growth))
   const [openT, setOpenT] = createSignal<number>()
   return (
     <KpiCard label={props.label} value={props.value} loading={props.loading} error={props.error} testid={props.testid} detail={props.detail}
+      alertMe={() => props.shop ? { channel: 'sales', params: { shop: props.shop, interval: '1m' }, column: salesColumns[props.col], op: 'anomaly', value: 3, direction: 'below' } : undefined}
       sub={g() === null ? 'no previous period' : `${pct(g())} vs previous 24 h`} tone={g() === null ? undefined : g()! >= 0 ? 'up' : 'down'}>
       <Show when={props.store} keyed>
         {(s) => <Sparkline label={`${props.label} per minute, last hour`} openLabel="current minute so far" openT={openT} subscribe={redrawAtBucketEnds((f) => s.onChange(f), minuteMs)}

@@ -114,7 +114,8 @@ function CandleChart(props: { store: LiveStore; symbol: string; interval: Interv
   }
   return (
     <>
-      <Chart label={`${props.symbol} candlestick chart with volume`} options={options} data={data} subscribe={(f) => s.onChange(f)} height={320} />
+      <Chart label={`${props.symbol} candlestick chart with volume`} options={options} data={data} subscribe={(f) => s.onChange(f)} height={320}
+        alertMe={() => ({ channel: 'candles', params: { symbol: props.symbol, interval: props.interval }, column: 'close', op: 'crosses_above', value: s.series?.last(4) })} />
       <div class="chart-tools">
         <button type="button" onClick={loadOlder} disabled={older() === 'loading'}>◀ Load older</button>
         <small>Drag to zoom, double-click to follow live. Times UTC.</small>

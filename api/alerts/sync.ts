@@ -1,0 +1,44 @@
+// Keeps this gateway's evaluator holding every rule: all of them at start, a rule another
+// replica changed as soon as Redis says so, and everything again every `reloadMs` (a missed
+// message, a replica that was down). Rules are evaluated only where their channel is led.
+import type { Logger } from '../log.ts'
+import type { AlertBus } from './bus.ts'
+import type { Evaluator } from './evaluator.ts'
+import type { RuleStore } from './store.ts'
+
+export function createRuleSync(o: { store: RuleStore; evaluator: Evaluator; bus: AlertBus; log: Logger; reloadMs: number }) {
+  const known = new Map<string, number>()
+  let timer: NodeJS.Timeout | undefined
+  let loading: Promise<void> | undefined
+
+  async function loadAll() {
+    const rules = await o.store.allRules()
+    const seen = new Set<string>()
+    for (const r of rules) {
+      seen.add(r.id)
+      if (known.get(r.id) === r.version && o.evaluator.has(r.id)) continue
+      known.set(r.id, r.version)
+      o.evaluator.upsert(r)
+    }
+    for (const id of [...known.keys()]) if (!seen.has(id)) (known.delete(id), o.evaluator.remove(id))
+  }
+
+  async function reloadOne(owner: string, id: string) {
+    const [rule] = await o.store.rules(owner, id)
+    if (rule) (known.set(id, rule.version), o.evaluator.upsert(rule))
+    else (known.delete(id), o.evaluator.remove(id))
+  }
+
+  const reload = () => (loading ??= loadAll().catch((error) => o.log.warn('alert rules reload failed', { error })).finally(() => (loading = undefined)))
+
+  return {
+    async start() {
+      await loadAll()
+      o.bus.onRuleChanged((owner, id) => void reloadOne(owner, id).catch((error) => o.log.warn('alert rule reload failed', { id, error })))
+      timer = setInterval(reload, o.reloadMs)
+      timer.unref()
+    },
+    reload,
+    stop: () => clearInterval(timer),
+  }
+}

@@ -1,0 +1,46 @@
+// In-process cost of evaluating rules: the evaluator fed by a fake live feed, ticks of 1 s
+// candles on `channels` channels, with 0 and with N rules (the scenario's mix), timed in
+// the same process and run. ClickHouse and the network play no part: this is the CPU that
+// rules add to each live tick, without the noise of a shared machine's other work.
+import { performance } from 'node:perf_hooks'
+import { createEvaluator } from '../../api/alerts/evaluator.ts'
+import type { LiveFeed, TickListener } from '../../api/alerts/feed.ts'
+import type { Rule } from '../../api/alerts/schema.ts'
+import { createLogger } from '../../api/log.ts'
+import type { Cell } from '../../api/protocol/index.ts'
+import { median, percentile } from '../lib/stats.ts'
+
+export interface CostResult { rules: number; channels: number; ticks: number; msPerTickP50: number | null; msPerTickP99: number | null; usPerRuleEvaluation: number | null }
+
+/** `rules` rules over `channels` candle channels; each tick appends one candle to every channel. */
+export function evaluationCost(rules: number, channels: number, ticks: number, rule: (k: number, symbols: string[]) => Omit<Rule, 'id' | 'owner' | 'access' | 'muted' | 'snoozedUntil' | 'ackedAt' | 'version' | 'createdAt' | 'updatedAt' | 'notify' | 'for_s' | 'cooldown_s'> & Partial<Rule>): CostResult {
+  const listeners: TickListener[] = []
+  const feed: LiveFeed = { watch: (_c, _p, _pr, l) => (listeners.push(l), { close() {} }) }
+  let clock = Date.parse('2026-11-23T10:00:00Z')
+  const ev = createEvaluator({ feed, log: createLogger('silent'), now: () => clock, onFire: () => {}, bands: { watch: () => ({ get: () => ({ mean: 1, sd: 1, n: 100 }), close() {} }) } })
+  const symbols = Array.from({ length: channels }, (_, i) => `SYM${i}`)
+  // Through JSON, as rules reach the evaluator (from ClickHouse rows and request bodies).
+  for (let k = 0; k < rules; k++) {
+    ev.upsert(JSON.parse(JSON.stringify({ id: `r${k}`, owner: `u${k % 100}`, notify: [], for_s: 0, cooldown_s: 60, access: { roles: ['trader'], symbols: '*', shops: '*', expiresAt: clock + 86_400_000 },
+      muted: false, snoozedUntil: 0, ackedAt: 0, version: 1, createdAt: 0, updatedAt: 0, ...rule(k, symbols) })) as Rule)
+  }
+  if (!rules) for (const symbol of symbols) ev.upsert({ id: symbol, owner: 'u', name: 'one', channel: 'candles', params: { symbol, interval: '1s' }, condition: { column: 'close', op: '>', value: 1e9 }, notify: [], for_s: 0, cooldown_s: 60, access: { roles: ['trader'], symbols: '*', shops: '*', expiresAt: clock + 86_400_000 }, muted: false, snoozedUntil: 0, ackedAt: 0, version: 1, createdAt: 0, updatedAt: 0 })
+  const rows = listeners.map(() => [] as Cell[][])
+  const times: number[] = []
+  for (let t = 0; t < ticks; t++) {
+    clock += 1000
+    const bucket = Math.floor(clock / 1000) * 1000
+    const t0 = performance.now()
+    listeners.forEach((l, i) => {
+      const row: Cell[] = [bucket, 100, 101 + (t % 7), 99, 100 + (t % 10) / 10, 5 + (t % 3), 3, 100.2]
+      rows[i].push(row)
+      l({ topic: `t${i}`, seq: t + 1, rows: () => rows[i] }, t === 0 ? null : { append: [row], replace: [], remove: [] })
+    })
+    times.push(performance.now() - t0)
+  }
+  const measured = times.slice(Math.floor(ticks / 5)).sort((a, b) => a - b)
+  const p50 = percentile(measured, 50)
+  return { rules, channels, ticks, msPerTickP50: p50 === null ? null : Math.round(p50 * 1000) / 1000, msPerTickP99: percentile(measured, 99), usPerRuleEvaluation: rules && p50 !== null ? Math.round((p50 * 1000 / rules) * 1000) / 1000 : null }
+}
+
+export { median }

@@ -1,0 +1,116 @@
+// Alerts in real headless Chromium against the real gateway: "alert me" on the trader chart
+// opens a prefilled rule form, the rule fires when ingested trades drive the price over the
+// level, the bell counts it, and ack clears it. The bell is on every view.
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { eventually } from '../../test/support/eventually.ts'
+import { auth, ingest, removeDir, startGateway, type TestGateway } from '../../test/support/gateway.ts'
+import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+
+let gw: TestGateway
+let browser: Browser
+const opened: OpenPage[] = []
+let lastTs = 0
+const trade = (symbol: string, price: number) => ({ id: `ui-${symbol}-${price}-${lastTs}`, ts: (lastTs = Math.max(lastTs + 1, Date.now())), symbol, price, qty: 1, side: 'buy' })
+
+beforeAll(async () => {
+  buildUi()
+  browser = await launch()
+  gw = await startGateway({ DEMO_RATE: '0', LIVE_TICK_MS: '200' })
+}, 180_000)
+
+afterAll(async () => {
+  for (const o of opened) await o.context.close().catch(() => {})
+  await browser?.close()
+  await gw?.stop()
+  if (gw) removeDir(gw.dataDir)
+})
+
+async function open(token: string, path: string): Promise<OpenPage> {
+  const p = await openPage(browser, gw.url, { token })
+  opened.push(p)
+  await p.page.goto(path)
+  return p
+}
+
+const rulesOf = async (token: string) => ((await (await fetch(`${gw.url}/api/v1/alerts/rules`, { headers: { authorization: `Bearer ${token}` } })).json()) as { rules: any[] }).rules
+
+describe('alerts in the UI (headless Chromium)', () => {
+  it('creates a rule from a chart, sees it fire from ingested trades, and acks it', async () => {
+    const token = await auth.sign({ sub: 'ui-alerts-trader', roles: ['trader'], symbols: ['ALRT'], shops: [] }, '1h')
+    expect((await ingest(gw, 'trades', [trade('ALRT', 100)])).status).toBe(200)
+    const { page, errors } = await open(token, '/#/trader')
+    const panel = page.getByTestId('candles-panel')
+    await eventually(async () => expect(await panel.locator('canvas').count()).toBeGreaterThan(0), { timeoutMs: 45_000, intervalMs: 200 })
+    await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'), { timeoutMs: 30_000 })
+    await expect(page.getByTestId('alerts-unread').count()).resolves.toBe(0)
+
+    await panel.getByTestId('alert-me').click()
+    const form = page.getByTestId('rule-form')
+    await form.waitFor()
+    expect(await form.getByTestId('rule-channel').textContent()).toBe('candles ALRT 1s')
+    expect(await form.getByLabel('Column').inputValue()).toBe('close')
+    expect(await form.getByLabel('Condition').inputValue()).toBe('crosses_above')
+    await eventually(async () => expect(Number(await form.getByLabel('Value').inputValue())).toBe(100)) // the chart's last close
+    await form.getByLabel('Condition').selectOption('>')
+    await form.getByLabel('Value').fill('105')
+    await screenshot(page, 'alerts-rule-form')
+    await form.getByRole('button', { name: 'Create rule' }).click()
+    await form.waitFor({ state: 'hidden' })
+    const [rule] = await rulesOf(token)
+    expect(rule).toMatchObject({ channel: 'candles', params: { symbol: 'ALRT', interval: '1s' }, condition: { column: 'close', op: '>', value: 105 }, acked_at: null })
+
+    expect((await ingest(gw, 'trades', [trade('ALRT', 110)])).status).toBe(200)
+    await eventually(async () => expect(await page.getByTestId('alerts-unread').textContent()).toBe('1'), { timeoutMs: 30_000, intervalMs: 200 })
+    await page.getByTestId('alerts-bell').click()
+    const item = page.getByTestId('alerts-panel').getByTestId('alert-item')
+    await eventually(async () => expect(await item.count()).toBe(1))
+    expect(await item.textContent()).toContain(rule.name)
+    expect(await item.getByTestId('alert-value').textContent()).toBe('110')
+    await screenshot(page, 'alerts-panel')
+    await item.getByRole('button', { name: 'Ack' }).click()
+    await eventually(async () => expect(await page.getByTestId('alerts-unread').count()).toBe(0))
+    expect((await rulesOf(token))[0].acked_at).not.toBeNull()
+    // The ack is the server's: a reload still shows nothing unread, and the alert itself.
+    await page.reload()
+    await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'), { timeoutMs: 30_000 })
+    await page.getByTestId('alerts-bell').click()
+    await eventually(async () => expect(await page.getByTestId('alerts-panel').getByTestId('alert-item').count()).toBe(1))
+    expect(await page.getByTestId('alerts-unread').count()).toBe(0)
+    expect(errors).toEqual([])
+  })
+
+  it('shows the bell on every view, snoozes from the panel, and "alert me" on a KPI prefills a sales rule', async () => {
+    const token = await auth.sign({ sub: 'ui-alerts-both', roles: ['trader', 'seller'], symbols: ['ALRT2'], shops: ['shop-ui'] }, '1h')
+    expect((await ingest(gw, 'trades', [trade('ALRT2', 50)])).status).toBe(200)
+    const created = await fetch(`${gw.url}/api/v1/alerts/rules`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'ALRT2 above 60', channel: 'trades', params: { symbol: 'ALRT2' }, condition: { column: 'price', op: '>', value: 60 } }),
+    })
+    expect(created.status).toBe(201)
+    const { page, errors } = await open(token, '/#/seller')
+    await page.getByTestId('seller-view').waitFor()
+    expect((await ingest(gw, 'trades', [trade('ALRT2', 70)])).status).toBe(200)
+    for (const view of ['seller', 'dashboards', 'trader']) {
+      await page.goto(`/#/${view}`)
+      await eventually(async () => expect(await page.getByTestId('alerts-unread').textContent()).toBe('1'), { timeoutMs: 30_000, intervalMs: 200 })
+    }
+    await page.getByTestId('alerts-bell').click()
+    await page.getByTestId('alerts-panel').getByRole('button', { name: 'Snooze 1 h' }).click()
+    await eventually(async () => expect(Date.parse((await rulesOf(token))[0].snoozed_until)).toBeGreaterThan(Date.now() + 3_000_000))
+    await page.getByTestId('alerts-panel').getByRole('button', { name: /^Rules/ }).click()
+    expect(await page.getByTestId('alerts-panel').getByTestId('rule-item').textContent()).toContain('snoozed until')
+    await page.keyboard.press('Escape')
+
+    await page.goto('/#/seller')
+    await page.getByRole('region', { name: 'Revenue' }).getByTestId('alert-me').click()
+    const form = page.getByTestId('rule-form')
+    await form.waitFor()
+    expect(await form.getByTestId('rule-channel').textContent()).toBe('sales shop-ui 1m')
+    expect([await form.getByLabel('Column').inputValue(), await form.getByLabel('Condition').inputValue(), await form.getByLabel('Value').inputValue()]).toEqual(['revenue', 'anomaly', '3'])
+    await form.getByRole('button', { name: 'Create rule' }).click()
+    await form.waitFor({ state: 'hidden' })
+    await eventually(async () => expect((await rulesOf(token)).map((r) => [r.channel, r.condition.op, r.condition.direction])).toContainEqual(['sales', 'anomaly', 'below']))
+    expect(errors).toEqual([])
+  })
+})
