@@ -5,30 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../test/support/eventually.ts'
 import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.ts'
 import { LiveClient } from '../test/support/live-client.ts'
-import type { Role } from '../core/roles.ts'
+import { channelCases, scopeEntities } from '../test/support/channel-scope-cases.ts'
 import { denials } from './access.ts'
 import { makeFixtures } from '../test/support/history-fixtures.ts'
-import { channels } from './live/channels.ts'
 import { S } from './protocol/index.ts'
 
-const symbols = { A: 'BTC-USD', B: 'ETH-USD' }
-const shops = { A: 'shop-a', B: 'shop-b' }
+const { symbols, shops } = scopeEntities
+const cases = channelCases
 
-interface ChannelCase {
-  role: Role
-  scope: 'symbols' | 'shops'
-  /** Params naming the in-scope (A) or out-of-scope (B) entity. */
-  params(entity: string): Record<string, unknown>
-}
-
-const cases: Record<string, ChannelCase> = {
-  candles: { role: 'trader', scope: 'symbols', params: (s) => ({ symbol: s, interval: '1m' }) },
-  trades: { role: 'trader', scope: 'symbols', params: (s) => ({ symbol: s }) },
-  ticker: { role: 'trader', scope: 'symbols', params: (s) => ({ symbols: [s] }) },
-  sales: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s, interval: '1m' }) },
-  top_products: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s, window: '24h' }) },
-  funnel: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s }) },
-  risk: { role: 'seller', scope: 'shops', params: (s) => ({ shop: s, min_score: 0 }) },
+/**
+ * Pushed channels: who may subscribe (here), and which rows each subscription gets, which for
+ * `alerts` is the owner's own alerts within the token's scope now: a narrower token of the same
+ * user gets only its symbols' alerts (api/alerts/alerts.integration.test.ts, "a narrower token").
+ */
+const pushedCases: Record<string, { roles: ['trader', 'seller'] }> = {
+  alerts: { roles: ['trader', 'seller'] },
 }
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
@@ -70,7 +61,7 @@ const errorFor = (c: LiveClient, sid: number) => eventually(() => {
 
 describe('live channel scope on the WebSocket, every channel', { timeout: 120_000 }, () => {
   it('has a scope case for every channel the gateway serves, and only for those', () => {
-    expect(Object.keys(cases).sort()).toEqual([...channels.keys()].sort())
+    expect([...Object.keys(cases), ...Object.keys(pushedCases)].sort()).toEqual(gw.live.channelNames().sort())
   })
 
   it.each(Object.entries(cases))('%s', async (name, c) => {
@@ -92,5 +83,17 @@ describe('live channel scope on the WebSocket, every channel', { timeout: 120_00
     const other = await connect(tokens[c.role === 'trader' ? 'seller' : 'trader'])
     other.subscribe(4, name, c.params(entity.A))
     expect(await errorFor(other, 4)).toMatchObject({ reason: 'FORBIDDEN', code: denials.FORBIDDEN.ws })
+  })
+})
+
+describe('pushed channels on the WebSocket', { timeout: 120_000 }, () => {
+  it.each(Object.entries(pushedCases))('%s: every role it is for subscribes; no token of another role gets past the upgrade', async (name, c) => {
+    for (const [i, role] of c.roles.entries()) {
+      const client = await connect(tokens[role])
+      client.subscribe(i + 1, name, {})
+      await eventually(() => expect(client.subs.get(i + 1)).toBeDefined(), { timeoutMs: 30_000 })
+      expect(client.errors()).toEqual([])
+    }
+    await expect(connect(await tokenFor(['analyst']))).rejects.toMatchObject({ status: 403 })
   })
 })

@@ -93,6 +93,21 @@ describe('access: alert rules', () => {
     expect(code(access.alertRule(principal(['trader'], ['ETH-USD']), rule))).toBe('NOT_ENTITLED')
     expect(code(access.alertRule(principal(['seller'], '*', '*'), rule))).toBe('FORBIDDEN')
   })
+
+  it('a fired alert: its rule, and the row it fired on within the scope of the token reading now', () => {
+    const ticker = { owner: 'u1', channel: 'ticker', params: { symbols: ['BTC-USD', 'ETH-USD'] } }
+    const wide = principal(['trader'], ['BTC-USD', 'ETH-USD'])
+    expect(code(access.firedAlert(wide, { ...ticker, entity: { symbol: 'ETH-USD' } }))).toBe('ok')
+    // A token of the same user narrowed to one symbol: the rule's channel is out of its scope now.
+    expect(code(access.firedAlert(principal(['trader'], ['BTC-USD']), { ...ticker, entity: { symbol: 'BTC-USD' } }))).toBe('NOT_ENTITLED')
+    // A row on a symbol the rule's params do not name (a ticker of every symbol) is judged by itself.
+    const all = { owner: 'u1', channel: 'ticker', params: { symbols: '*' } }
+    expect(code(access.firedAlert(principal(['trader'], '*'), { ...all, entity: { symbol: 'SOL-USD' } }))).toBe('ok')
+    const sales = { owner: 'u1', channel: 'sales', params: { shop: 'shop-1', interval: '1m' } }
+    expect(code(access.firedAlert(principal(['seller'], [], ['shop-1']), { ...sales, entity: { currency: 'EUR' } }))).toBe('ok')
+    expect(code(access.firedAlert(principal(['seller'], [], ['shop-1']), { ...sales, entity: { shop: 'shop-2' } }))).toBe('NOT_ENTITLED')
+    expect(code(access.firedAlert(principal(['trader'], '*', [], 'u2'), { ...ticker, entity: { symbol: 'BTC-USD' } }))).toBe('FORBIDDEN')
+  })
 })
 
 describe('access: SQL port', () => {

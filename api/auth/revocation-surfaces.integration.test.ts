@@ -6,6 +6,7 @@ import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { getFreePort } from '../../test/support/ports.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { eventually } from '../../test/support/eventually.ts'
+import { openSse } from '../../test/support/sse-client.ts'
 import { C, CloseCodes, S } from '../protocol/index.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
@@ -76,5 +77,35 @@ describe('a live WebSocket whose token stops being valid', { timeout: 120_000 },
     const socket = await LiveClient.connect(gw.url, { token: await tokenFor(['trader'], {}, '3s') })
     // Whatever the machine's speed: a token already past exp when the socket opens is closed at once, with the same code.
     expect(await closed(socket)).toBe(CloseCodes.TOKEN_EXPIRED)
+  })
+})
+
+describe('an alerts stream (SSE) whose token stops being valid', { timeout: 120_000 }, () => {
+  const stream = (token: string) => openSse(`${gw.url}/api/v1/alerts/stream`, { token })
+
+  it('ends inside the revocation itself, and the same token cannot open it again; other streams stay', async () => {
+    const victimToken = await tokenFor(['trader'])
+    const bystander = await stream(await tokenFor(['seller']))
+    const victim = await stream(victimToken)
+    expect([victim.status, bystander.status]).toEqual([200, 200])
+    let ended = false
+    void victim.closed.then(() => (ended = true))
+    const watched = gw.tokenWatch.size()
+    await revoke(victimToken)
+    // Unwatched before the admin's answer was sent, and only this one: the bystander's stream is still watched.
+    expect(gw.tokenWatch.size()).toBe(watched - 1)
+    await victim.closed
+    expect(ended).toBe(true)
+    expect((await stream(victimToken)).status).toBe(401)
+    bystander.close()
+    await eventually(() => expect(gw.tokenWatch.size()).toBe(watched - 2))
+  })
+
+  it('ends once the token reaches exp', async () => {
+    const s = await stream(await tokenFor(['trader'], {}, '3s'))
+    expect(s.status).toBe(200)
+    // Resolves only when the server ends the body (the client never aborts it here): else the test times out.
+    await s.closed
+    expect(s.events.filter((e) => e.event === 'alert')).toEqual([])
   })
 })

@@ -18,6 +18,7 @@ import { createFanout } from './fanout.ts'
 import type { PushChannel } from './push-channel.ts'
 import type { LiveQuery } from './live-query.ts'
 import { createRegistry, type AdmissionLimits } from './registry.ts'
+import { channels } from './channels.ts'
 import { createSession } from './session.ts'
 import { createWatches, type TickListener, type Watch, type WatchListener } from './watch.ts'
 import type { Principal } from '../../core/roles.ts'
@@ -51,6 +52,8 @@ export type LiveSchedulerOptions = BrokerOptions
 
 export interface LiveGateway {
   websocket: WebSocketHandler<Connection>
+  /** Every channel a client may SUBSCRIBE to, live queries and pushed ones (the scope tests hold each to a case). */
+  channelNames(): string[]
   attach(server: Server): void
   start(): void
   stop(): Promise<void>
@@ -109,6 +112,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
 
   const gateway: LiveGateway = {
     websocket,
+    channelNames: () => [...channels.keys(), ...pushChannels.keys()],
     attach: (s) => void (server = s),
     start: () => (entities.start(), broker.start()),
     stop: async () => (entities.stop(), await broker.stop()),

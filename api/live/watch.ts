@@ -67,7 +67,9 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
     const w = (x.w = o.broker().acquire(spec, params, x.topic))
     if (!byCid.has(w.lq.cid)) byCid.set(w.lq.cid, new Set())
     byCid.get(w.lq.cid)!.add(x)
-    w.ready.then(() => ((x.retries = 0), prime(x)), (error) => {
+    // A watcher closed (or re-joined) before this query loaded has let go of it: nothing to do.
+    w.ready.then(() => void (x.w === w && ((x.retries = 0), prime(x))), (error) => {
+      if (x.w !== w) return
       // The broker forgot the channel; join again later, doubling the wait up to 30 s.
       o.log.warn('live watch could not start; retrying', { topic: x.topic, error })
       leave(x)
