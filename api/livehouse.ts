@@ -121,7 +121,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => idempotency.close())
     // Rules ride on the gateway's live ticks, and the gateway serves the alerts channel: the gateway comes next.
     let live: LiveGateway | undefined
-    const alerts = await createAlerts({ config, auth, tokenWatch: authSetup.tokenWatch, log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
+    const alerts = await createAlerts({ config, auth, tokenWatch: authSetup.tokenWatch, isRevoked: (jti) => revocations.isRevoked(jti), log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
     stops.push(() => alerts.stop())
     const routes: Hono<AppEnv>[] = [createAuthRoutes({ auth, revocations, publicConfig: authSetup.publicConfig }),
       createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),

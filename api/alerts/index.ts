@@ -71,6 +71,8 @@ export async function createAlerts(o: {
   auth: Auth
   /** Ends an alert stream when its token expires or is revoked. */
   tokenWatch: TokenWatch
+  /** A rule saved with a token revoked since stops firing (api/auth/revocations.ts). */
+  isRevoked(jti: string): boolean
   log: Logger
   clickhouse: (w: Workload, lane?: number) => ClickHouseClient
   /** The live gateway whose ticks rules ride on; first read when a rule is watched (start(), or a rule saved over HTTP). */
@@ -104,7 +106,7 @@ export async function createAlerts(o: {
   const bands = createBands({ ch: o.clickhouse('ops', 2), log, refreshMs: config.ALERT_ANOMALY_REFRESH_MS })
   const evaluator = createEvaluator({
     feed, log, bands, onFire: (alert, rule) => recorder.record(alert, rule), onEvaluate: metrics.evaluated,
-    lastFired: (ruleId, entityKey) => lastFired.get(entityKeyOf(ruleId, entityKey)),
+    lastFired: (ruleId, entityKey) => lastFired.get(entityKeyOf(ruleId, entityKey)), isRevoked: o.isRevoked,
   })
   const service = createRuleService({ store, evaluator, bus, channels, policy, maxRulesPerUser: config.ALERT_MAX_RULES_PER_USER })
   const sync = createRuleSync({ store, evaluator, bus, log, reloadMs: config.ALERT_RULES_RELOAD_MS })

@@ -79,7 +79,7 @@ function conditionIssues(input: RuleInput, spec: ChannelSpec): Issue[] {
 /** What a token allows, kept with the rule so it can be checked again when the rule fires. */
 export function accessOf(p: Principal, expiresAt: number): Access {
   const scope = (s: Principal['symbols']) => (s === '*' ? '*' : [...s].sort())
-  return { roles: [...p.roles].sort(), symbols: scope(p.symbols), shops: scope(p.shops), expiresAt }
+  return { roles: [...p.roles].sort(), symbols: scope(p.symbols), shops: scope(p.shops), expiresAt, ...(p.jti !== undefined && { jti: p.jti }) }
 }
 
 export function principalOf(owner: string, a: Access): Principal {

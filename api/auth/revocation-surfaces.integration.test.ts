@@ -2,7 +2,7 @@
 // the WebSocket upgrade (verified synchronously), the analysts' SQL port and its /api/v1/sql
 // proxy. Each refuses it right after the revocation, on the same gateway.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { auth, ingest, startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { getFreePort } from '../../test/support/ports.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { eventually } from '../../test/support/eventually.ts'
@@ -107,5 +107,30 @@ describe('an alerts stream (SSE) whose token stops being valid', { timeout: 120_
     // Resolves only when the server ends the body (the client never aborts it here): else the test times out.
     await s.closed
     expect(s.events.filter((e) => e.event === 'alert')).toEqual([])
+  })
+})
+
+describe('alert rules saved with a token revoked since', { timeout: 120_000 }, () => {
+  const call = async (method: string, path: string, token: string, body?: unknown) => {
+    const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+    return (await r.json()) as Record<string, any>
+  }
+  let lastTs = 0
+  const trade = (symbol: string, price: number) => ({ id: crypto.randomUUID(), ts: (lastTs = Math.max(lastTs + 1, Date.now())), symbol, price, qty: 1, side: 'buy' })
+  const tapeRule = (symbol: string) => ({ name: `${symbol} above 100`, channel: 'trades', params: { symbol }, condition: { column: 'price', op: '>', value: 100 }, cooldown_s: 0 })
+
+  it('stop firing, while the same user\'s rule saved with a live token fires on the same trade', async () => {
+    const sub = `revoked-rules-${process.pid}`
+    const sign = () => auth.sign({ sub, roles: ['trader'], symbols: ['REV-A'], shops: [] }, '1h')
+    const [saving, current] = [await sign(), await sign()]
+    expect((await ingest(gw, 'trades', [trade('REV-A', 90)])).status).toBe(200)
+    const victim = await call('POST', '/api/v1/alerts/rules', saving, tapeRule('REV-A'))
+    const control = await call('POST', '/api/v1/alerts/rules', current, tapeRule('REV-A'))
+    expect([victim.id, control.id].every((id) => typeof id === 'string')).toBe(true)
+    await revoke(saving)
+    expect((await ingest(gw, 'trades', [trade('REV-A', 150)])).status).toBe(200)
+    // Both rules watch the same tape: once the control rule's alert is recorded, the other saw the crossing too.
+    await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${control.id}`, current)).alerts).toHaveLength(1), { timeoutMs: 30_000 })
+    expect((await call('GET', `/api/v1/alerts/history?rule=${victim.id}`, current)).alerts).toEqual([])
   })
 })
