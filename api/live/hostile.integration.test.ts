@@ -1,35 +1,19 @@
 // Negative tests of the live surface: unauthenticated, forbidden, malformed, oversized, floods.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { C, decodeServerFrame, encode, encodeClientFrame, ErrorCodes, S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
-import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { tokenFor } from '../../test/support/gateway.ts'
+import { liveGatewayForFile } from '../../test/support/live-file.ts'
 import { rawWebSocket } from '../../test/support/raw-socket.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
 let trader: string
-const clients: LiveClient[] = []
-const connect = async (token: string | null = trader, via?: 'header' | 'query' | 'protocol') => {
-  const c = await LiveClient.connect(gw.url, { token: token ?? undefined, via })
-  clients.push(c)
-  return c
-}
+const live = liveGatewayForFile({ LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '20', LIVE_MAX_SUBSCRIPTIONS: '3' }, async () => {
+  trader = await tokenFor(['trader'], { symbols: ['BTC-USD'] })
+})
+const connect = (token: string | null = trader, via?: 'header' | 'query' | 'protocol') => live.connect({ token: token ?? undefined, via })
 const lastError = (c: LiveClient) => c.errors().at(-1)
 const reasons = (c: LiveClient) => c.errors().map((e) => e.reason)
-
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '20', LIVE_MAX_SUBSCRIPTIONS: '3' })
-  trader = await tokenFor(['trader'], { symbols: ['BTC-USD'] })
-}, 60_000)
-afterAll(() => {
-  // Every frame every client of this file received kept the protocol's invariants.
-  expect(LiveClient.violations).toEqual([])
-})
-afterAll(async () => {
-  for (const c of clients) c.close()
-  await gw?.stop()
-})
 
 describe('auth on upgrade', () => {
   it('refuses an upgrade without a token, with a bad token, or without a live role', async () => {
@@ -47,7 +31,7 @@ describe('auth on upgrade', () => {
   })
 
   it('never echoes the bearer.<jwt> subprotocol: it answers livehouse.v1 wherever it was offered, or no subprotocol', async () => {
-    const port = Number(new URL(gw.url).port)
+    const port = Number(new URL(live.gw.url).port)
     const offered = [`bearer.${trader}, livehouse.v1`, `livehouse.v1, bearer.${trader}`, `bearer.${trader}`]
     const answered = await Promise.all(offered.map(async (protocols) => {
       const ws = await rawWebSocket(port, { 'Sec-WebSocket-Protocol': protocols })
@@ -81,7 +65,7 @@ describe('upgrade', () => {
   // memory as an HTTP response asking to close (1006 on both ends, ~1 run in 6 of this file).
   // `Connection: close` makes the misread deterministic: the stale HTTP state says close.
   it('keeps a freshly upgraded connection open, whatever the HTTP state left in its memory', async () => {
-    const port = Number(new URL(gw.url).port)
+    const port = Number(new URL(live.gw.url).port)
     for (let i = 0; i < 10; i++) {
       // A token never verified before: no cached answer, the slow path of authentication.
       const token = await tokenFor(['trader'], { symbols: [`UPG-${i}`] })

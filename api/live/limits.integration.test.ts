@@ -6,6 +6,7 @@ import { S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, startInProcess } from '../../test/support/gateway.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
+import { checkInvariantsAfterFile } from '../../test/support/live-file.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -30,10 +31,7 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.close()
   await eventually(() => expect(gw.live.stats().connections).toBe(0))
 })
-afterAll(() => {
-  // Every frame every client of this file received kept the protocol's invariants.
-  expect(LiveClient.violations).toEqual([])
-})
+checkInvariantsAfterFile()
 afterAll(async () => {
   await gw?.stop()
 })

@@ -1,31 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { ingest, rows, tokenFor } from '../../test/support/gateway.ts'
+import { liveGatewayForFile } from '../../test/support/live-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
 let trader: string
-const clients: LiveClient[] = []
-const connect = async (token = trader) => {
-  const c = await LiveClient.connect(gw.url, { token })
-  clients.push(c)
-  return c
-}
-
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000' })
+const live = liveGatewayForFile({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000' }, async () => {
   trader = await tokenFor(['trader'])
-}, 60_000)
-afterAll(() => {
-  // Every frame every client of this file received kept the protocol's invariants.
-  expect(LiveClient.violations).toEqual([])
 })
-afterAll(async () => {
-  for (const c of clients) c.close()
-  await gw?.stop()
-})
+const connect = (token = trader) => live.connect({ token })
 
 const second = 1000
 const base = Math.floor(Date.now() / second) * second - 20 * second
@@ -35,7 +19,7 @@ const trade = (symbol: string, offsetMs: number, price: number, qty = 1) =>
 
 /** 1s candles straight from the raw trades: the historical truth the live state must equal. */
 const candlesFromRaw = (symbol: string) =>
-  rows<{ row: (number | string)[] }>(gw.clickhouse('ops'), `
+  rows<{ row: (number | string)[] }>(live.gw.clickhouse('ops'), `
     SELECT [toFloat64(toUnixTimestamp(toStartOfSecond(ts)) * 1000), toFloat64(argMin(price, (ts, id))), toFloat64(max(price)), toFloat64(min(price)),
             toFloat64(argMax(price, (ts, id))), toFloat64(sum(qty)), toFloat64(count()),
             toFloat64(sum(toDecimal128(price, 8) * qty) / sum(qty))] AS row
@@ -45,16 +29,16 @@ const candlesFromRaw = (symbol: string) =>
 describe('live candles', () => {
   it('builds from snapshot + deltas the same candles as a query over the raw trades, late trades included', async () => {
     const symbol = 'LIVE-A'
-    await ingest(gw, 'trades', [trade(symbol, 0, 100), trade(symbol, 200, 101.5, 2)])
+    await ingest(live.gw, 'trades', [trade(symbol, 0, 100), trade(symbol, 200, 101.5, 2)])
     await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(1))
     const c = await connect()
     c.subscribe(1, 'candles', { symbol, interval: '1s' })
     await eventually(() => expect(c.subs.get(1)?.rows.size).toBe(1))
     // A burst over several buckets, in several requests, then a late trade for the first bucket.
     for (let b = 0; b < 5; b++) {
-      await ingest(gw, 'trades', Array.from({ length: 20 }, (_, i) => trade(symbol, 1000 + b * 1000 + i * 37, 100 + ((i * 7 + b) % 13) * 0.25, 0.5 + (i % 3))))
+      await ingest(live.gw, 'trades', Array.from({ length: 20 }, (_, i) => trade(symbol, 1000 + b * 1000 + i * 37, 100 + ((i * 7 + b) % 13) * 0.25, 0.5 + (i % 3))))
     }
-    await ingest(gw, 'trades', [trade(symbol, 999, 250, 3)])
+    await ingest(live.gw, 'trades', [trade(symbol, 999, 250, 3)])
     await eventually(async () => expect(c.rows(1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 10_000 })
     const deltas = c.frames.filter((f) => f.type === S.DELTA)
     expect(deltas.length).toBeGreaterThan(0)
@@ -68,9 +52,9 @@ describe('live candles', () => {
     symbols.forEach((symbol, i) => c.subscribe(i + 1, 'candles', { symbol, interval: '1s' }))
     await eventually(() => expect(symbols.every((_, i) => c.subs.has(i + 1))).toBe(true))
     for (let b = 0; b < 3; b++) {
-      await ingest(gw, 'trades', symbols.flatMap((symbol, k) => Array.from({ length: 10 }, (_, i) => trade(symbol, b * 1000 + i * 53, 50 + k + ((i * 3 + b) % 7) * 0.5, 1 + (i % 2)))))
+      await ingest(live.gw, 'trades', symbols.flatMap((symbol, k) => Array.from({ length: 10 }, (_, i) => trade(symbol, b * 1000 + i * 53, 50 + k + ((i * 3 + b) % 7) * 0.5, 1 + (i % 2)))))
     }
-    await ingest(gw, 'trades', [trade('LIVE-M2', 10, 999, 1)])
+    await ingest(live.gw, 'trades', [trade('LIVE-M2', 10, 999, 1)])
     for (const [i, symbol] of symbols.entries()) {
       await eventually(async () => expect(c.rows(i + 1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 10_000 })
     }
@@ -79,15 +63,15 @@ describe('live candles', () => {
   it('shares one live query between all watchers of a channel and stops it when nobody watches', async () => {
     const symbol = 'LIVE-B'
     const [a, b] = [await connect(), await connect()]
-    const before = gw.live.stats().liveQueries
+    const before = live.gw.live.stats().liveQueries
     a.subscribe(1, 'candles', { symbol, interval: '1m' })
     b.subscribe(7, 'candles', { symbol, interval: '1m' })
     await eventually(() => expect(a.subs.has(1) && b.subs.has(7)).toBe(true))
-    expect(gw.live.stats().liveQueries).toBe(before + 1)
+    expect(live.gw.live.stats().liveQueries).toBe(before + 1)
     expect(a.subs.get(1)!.cid).toBe(b.subs.get(7)!.cid)
     a.close()
     b.close()
-    await eventually(() => expect(gw.live.stats().liveQueries).toBe(before))
+    await eventually(() => expect(live.gw.live.stats().liveQueries).toBe(before))
   })
 
   it('answers a sequence gap with a fresh snapshot', async () => {
@@ -98,7 +82,7 @@ describe('live candles', () => {
     c.dropNextDelta = true
     let i = 0
     await eventually(async () => {
-      await ingest(gw, 'trades', [trade(symbol, 2000 + i++ * 150, 10 + i)])
+      await ingest(live.gw, 'trades', [trade(symbol, 2000 + i++ * 150, 10 + i)])
       expect(c.subs.get(1)!.snapshots).toBeGreaterThanOrEqual(2)
     }, { intervalMs: 300 })
     expect(c.subs.get(1)!.gaps).toBeGreaterThanOrEqual(1)
@@ -107,14 +91,14 @@ describe('live candles', () => {
 
   it('resumes from the last bucket a client saw with what it missed, read from ClickHouse', async () => {
     const symbol = 'LIVE-D'
-    await ingest(gw, 'trades', [trade(symbol, 0, 5), trade(symbol, 1000, 6)])
+    await ingest(live.gw, 'trades', [trade(symbol, 0, 5), trade(symbol, 1000, 6)])
     const a = await connect()
     a.subscribe(1, 'candles', { symbol, interval: '1s' })
     await eventually(() => expect(a.subs.get(1)?.rows.size).toBe(2))
     const kept = a.subs.get(1)!
     const last = a.rows(1).at(-1)![0] as number
     a.close()
-    await ingest(gw, 'trades', [trade(symbol, 1500, 7), trade(symbol, 3000, 8), trade(symbol, 4000, 9)])
+    await ingest(live.gw, 'trades', [trade(symbol, 1500, 7), trade(symbol, 3000, 8), trade(symbol, 4000, 9)])
     await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(4))
     const b = await connect()
     b.subs.set(1, { ...kept, rows: new Map(kept.rows) })
@@ -129,11 +113,11 @@ describe('live candles', () => {
 describe('other channels', () => {
   it('streams ticker, trade tape, sales, top products and funnel', async () => {
     const now = Date.now()
-    await ingest(gw, 'trades', [trade('TICK-A', 15_000, 10), trade('TICK-A', 16_000, 12, 2)])
+    await ingest(live.gw, 'trades', [trade('TICK-A', 15_000, 10), trade('TICK-A', 16_000, 12, 2)])
     const order = (id: string, product: string, qty: number, price: number) =>
       ({ order_id: id, ts: now - 1000, shop_id: 'shop-1', customer_id: `c-${id}`, product_id: product, category: 'toys', quantity: qty, unit_price: price, status: 'completed' })
-    await ingest(gw, 'orders', [order('o1', 'p1', 2, 10.25), order('o2', 'p2', 1, 99.99), order('o2', 'p1', 1, 10.25)])
-    await ingest(gw, 'web_events', [{ ts: now - 1000, session_id: 's1', shop_id: 'shop-1', type: 'view' }, { ts: now - 900, session_id: 's1', shop_id: 'shop-1', type: 'purchase' }])
+    await ingest(live.gw, 'orders', [order('o1', 'p1', 2, 10.25), order('o2', 'p2', 1, 99.99), order('o2', 'p1', 1, 10.25)])
+    await ingest(live.gw, 'web_events', [{ ts: now - 1000, session_id: 's1', shop_id: 'shop-1', type: 'view' }, { ts: now - 900, session_id: 's1', shop_id: 'shop-1', type: 'purchase' }])
     const seller = await connect(await tokenFor(['seller'], { shops: ['shop-1'] }))
     const c = await connect(await tokenFor(['trader'], { symbols: ['TICK-A'] }))
     c.subscribe(1, 'ticker', {})
@@ -148,7 +132,7 @@ describe('other channels', () => {
       expect(seller.rows(4).sort((x, y) => (y[3] as number) - (x[3] as number)).map((r) => [r[0], r[3], r[4], r[5]])).toEqual([['p2', 99.99, 1, 1], ['p1', 30.75, 3, 2]])
       expect(seller.rows(5).map((r) => r.slice(1, 6))).toEqual([[1, 0, 0, 1, 1]])
     })
-    await ingest(gw, 'trades', [trade('TICK-A', 17_000, 11, 1)])
+    await ingest(live.gw, 'trades', [trade('TICK-A', 17_000, 11, 1)])
     await eventually(() => {
       expect(c.rows(1)).toEqual([['TICK-A', 11, 10, 1, 10, 4, 3]])
       expect(c.rows(2).map((r) => r[2])).toEqual([10, 12, 11])
@@ -161,54 +145,54 @@ describe('server-side watch (LiveGateway.watch)', () => {
 
   it('hands over the current rows, then every change; what it rebuilds equals the raw trades; close() lets the live query go', async () => {
     const symbol = 'WATCH-A'
-    await ingest(gw, 'trades', [trade(symbol, 0, 20), trade(symbol, 1000, 21)])
+    await ingest(live.gw, 'trades', [trade(symbol, 0, 20), trade(symbol, 1000, 21)])
     await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(2))
-    const before = gw.live.stats().liveQueries
+    const before = live.gw.live.stats().liveQueries
     const calls: { append: number; replace: number; seq: number }[] = []
     const state = new Map<number, (string | number | null)[]>()
-    const w = gw.live.watch('candles', { symbol, interval: '1s' }, principal([symbol]), (lq, change) => {
+    const w = live.gw.live.watch('candles', { symbol, interval: '1s' }, principal([symbol]), (lq, change) => {
       calls.push({ append: change.append.length, replace: change.replace.length, seq: lq.seq })
       for (const row of [...change.append, ...change.replace]) state.set(row[0] as number, row)
     })
     await eventually(() => expect(calls[0]).toMatchObject({ append: 2, replace: 0 }))
-    await ingest(gw, 'trades', [trade(symbol, 2000, 22), trade(symbol, 500, 30)]) // a new bucket and a late trade
+    await ingest(live.gw, 'trades', [trade(symbol, 2000, 22), trade(symbol, 500, 30)]) // a new bucket and a late trade
     const rows = () => [...state.values()].sort((a, b) => (a[0] as number) - (b[0] as number))
     await eventually(async () => expect(rows()).toEqual(await candlesFromRaw(symbol)))
     // After the state, changes come one sequence number at a time.
     const seqs = calls.slice(1).map((c) => c.seq)
     expect(seqs).toEqual(seqs.map((_, i) => calls[0].seq + 1 + i))
-    expect(gw.live.stats().watchers).toBe(1)
+    expect(live.gw.live.stats().watchers).toBe(1)
     w.close()
-    await eventually(() => expect(gw.live.stats()).toMatchObject({ watchers: 0, liveQueries: before }))
+    await eventually(() => expect(live.gw.live.stats()).toMatchObject({ watchers: 0, liveQueries: before }))
   })
 
   it('watchTicks: called on every tick, null when nothing changed; the changes and the rows in the query equal the raw trades', async () => {
     const symbol = 'WATCH-T'
-    await ingest(gw, 'trades', [trade(symbol, 0, 40)])
+    await ingest(live.gw, 'trades', [trade(symbol, 0, 40)])
     await eventually(async () => expect((await candlesFromRaw(symbol)).length).toBe(1))
-    const before = gw.live.stats().liveQueries
+    const before = live.gw.live.stats().liveQueries
     const ticks: { seq: number; changed: boolean }[] = []
     let current: (string | number | null)[][] = []
-    const w = gw.live.watchTicks('candles', { symbol, interval: '1s' }, principal([symbol]), (lq, change) => {
+    const w = live.gw.live.watchTicks('candles', { symbol, interval: '1s' }, principal([symbol]), (lq, change) => {
       ticks.push({ seq: lq.seq, changed: change !== null })
       current = lq.currentRows()
     })
     await eventually(() => expect(ticks.filter((t) => !t.changed).length).toBeGreaterThanOrEqual(3))
-    await ingest(gw, 'trades', [trade(symbol, 1000, 41), trade(symbol, 300, 45)]) // a new bucket and a late trade
+    await ingest(live.gw, 'trades', [trade(symbol, 1000, 41), trade(symbol, 300, 45)]) // a new bucket and a late trade
     await eventually(async () => expect(current).toEqual(await candlesFromRaw(symbol)))
     // Every changed tick moves the sequence by one, an unchanged one keeps it.
     for (let i = 1; i < ticks.length; i++) expect(ticks[i].seq - ticks[i - 1].seq).toBe(ticks[i].changed ? 1 : 0)
     expect(ticks.some((t) => t.changed)).toBe(true)
-    expect(gw.live.stats().watchers).toBe(1)
+    expect(live.gw.live.stats().watchers).toBe(1)
     w.close()
-    await eventually(() => expect(gw.live.stats()).toMatchObject({ watchers: 0, liveQueries: before }))
+    await eventually(() => expect(live.gw.live.stats()).toMatchObject({ watchers: 0, liveQueries: before }))
   })
 
   it('checks channel, parameters and entitlements as a subscription does', () => {
     const noop = () => {}
-    expect(() => gw.live.watch('nope', {}, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'UNKNOWN_CHANNEL', status: 404 }))
-    expect(() => gw.live.watch('candles', { symbol: 'X', interval: '5m' }, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', status: 400 }))
-    expect(() => gw.live.watch('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
-    expect(() => gw.live.watchTicks('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
+    expect(() => live.gw.live.watch('nope', {}, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'UNKNOWN_CHANNEL', status: 404 }))
+    expect(() => live.gw.live.watch('candles', { symbol: 'X', interval: '5m' }, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', status: 400 }))
+    expect(() => live.gw.live.watch('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
+    expect(() => live.gw.live.watchTicks('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
   })
 })

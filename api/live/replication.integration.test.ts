@@ -13,6 +13,7 @@ import { eventually } from '../../test/support/eventually.ts'
 import { ingest, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { getFreePort } from '../../test/support/ports.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
+import { checkInvariantsAfterFile } from '../../test/support/live-file.ts'
 
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
 if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test starts a Redis)')
@@ -48,10 +49,7 @@ beforeAll(async () => {
   trader = await tokenFor(['trader'])
 }, 120_000)
 
-afterAll(() => {
-  // Every frame every client of this file received kept the protocol's invariants.
-  expect(LiveClient.violations).toEqual([])
-})
+checkInvariantsAfterFile()
 afterAll(async () => {
   for (const c of clients) c.close()
   await Promise.all([a, b].map((g) => g?.stop()))

@@ -1,36 +1,24 @@
 // Slow clients: a client whose socket stops reading is conflated (no deltas, one fresh
 // snapshot once it drains) and disconnected past the hard limit.
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { C, S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { ingest, tokenFor } from '../../test/support/gateway.ts'
+import { liveGatewayForFile } from '../../test/support/live-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
-const clients: LiveClient[] = []
 const symbol = 'SLOW-A'
 const start = Math.floor(Date.now() / 1000) * 1000 - 250_000
 
-beforeAll(async () => {
-  gw = await startInProcess({
-    LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '10000', LIVE_SLOW_CLIENT_BYTES: '65536', LIVE_MAX_CLIENT_BUFFER_BYTES: '50331648',
-  })
+const live = liveGatewayForFile({
+  LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '10000', LIVE_SLOW_CLIENT_BYTES: '65536', LIVE_MAX_CLIENT_BUFFER_BYTES: '50331648',
+}, async (gw) => {
   // 240 one-second buckets: a ~20 KB snapshot per RESYNC; loopback TCP buffers here absorb ~37 MB first.
   await ingest(gw, 'trades', Array.from({ length: 240 }, (_, i) => ({ id: `s${i}`, ts: start + i * 1000, symbol, price: 100 + i / 8, qty: 1 + i, side: 'buy' })))
-}, 60_000)
-afterAll(() => {
-  // Every frame every client of this file received kept the protocol's invariants.
-  expect(LiveClient.violations).toEqual([])
-})
-afterAll(async () => {
-  for (const c of clients) c.close()
-  await gw?.stop()
 })
 
 async function stalledClient(resyncs: number) {
-  const c = await LiveClient.connect(gw.url, { token: await tokenFor(['trader']) })
-  clients.push(c)
+  const c = await live.connect({ token: await tokenFor(['trader']) })
   c.subscribe(1, 'candles', { symbol, interval: '1s' })
   await eventually(() => expect(c.subs.get(1)?.rows.size).toBeGreaterThanOrEqual(240), { timeoutMs: 120_000 })
   const socket = (c.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
@@ -41,11 +29,11 @@ async function stalledClient(resyncs: number) {
 
 it('conflates a stalled client and catches it up with a snapshot once it drains', async () => {
   const { c, resume } = await stalledClient(2500)
-  const before = gw.live.stats().conflated
+  const before = live.gw.live.stats().conflated
   let i = 0
   await eventually(async () => {
-    await ingest(gw, 'trades', [{ id: `x${i}`, ts: Date.now() - 500, symbol, price: 50 + i++, qty: 1, side: 'sell' }])
-    expect(gw.live.stats().conflated).toBeGreaterThan(before)
+    await ingest(live.gw, 'trades', [{ id: `x${i}`, ts: Date.now() - 500, symbol, price: 50 + i++, qty: 1, side: 'sell' }])
+    expect(live.gw.live.stats().conflated).toBeGreaterThan(before)
   }, { intervalMs: 200, timeoutMs: 120_000 })
   const deltasBefore = c.frames.length
   resume()
@@ -60,11 +48,11 @@ it('conflates a stalled client and catches it up with a snapshot once it drains'
 
 it('disconnects a client that stays over the hard limit', async () => {
   const { c, resume } = await stalledClient(6000)
-  const before = gw.live.stats().disconnectedSlow
+  const before = live.gw.live.stats().disconnectedSlow
   let i = 0
   await eventually(async () => {
-    await ingest(gw, 'trades', [{ id: `y${i++}`, ts: Date.now() - 500, symbol, price: 70, qty: 1, side: 'sell' }])
-    expect(gw.live.stats().disconnectedSlow).toBeGreaterThan(before)
+    await ingest(live.gw, 'trades', [{ id: `y${i++}`, ts: Date.now() - 500, symbol, price: 70, qty: 1, side: 'sell' }])
+    expect(live.gw.live.stats().disconnectedSlow).toBeGreaterThan(before)
   }, { intervalMs: 200, timeoutMs: 120_000 })
   resume()
   // The client first reads everything the kernel buffered while it was paused: minutes on a loaded machine.

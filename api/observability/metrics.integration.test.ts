@@ -5,6 +5,7 @@ import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
 import { lagSql } from './clickhouse-metrics.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
+import { checkInvariantsAfterFile } from '../../test/support/live-file.ts'
 
 type Gateway = Awaited<ReturnType<typeof startInProcess>>
 let gw: Gateway
@@ -13,10 +14,7 @@ let client: LiveClient | undefined
 beforeAll(async () => {
   gw = await startInProcess({ LIVE_TICK_MS: '100' })
 }, 60_000)
-afterAll(() => {
-  // Every frame every client of this file received kept the protocol's invariants.
-  expect(LiveClient.violations).toEqual([])
-})
+checkInvariantsAfterFile()
 afterAll(async () => {
   client?.close()
   await gw?.stop()
