@@ -121,6 +121,19 @@ describe('access: SQL port', () => {
     expect([access.sqlScope(unscoped), access.sqlScope(scoped)]).toEqual([undefined, { symbols: ['BTC-USD'], shops: '*' }])
     expect([access.isOperator(principal(['admin'])), access.isOperator(unscoped)]).toEqual([true, false])
   })
+
+  it('tables: analysts read data tables, never Livehouse\'s own or unlisted system tables (FORBIDDEN); operators every table', () => {
+    const analyst = principal(['analyst'], '*', '*')
+    const admin = principal(['admin'])
+    for (const [db, table] of [['default', 'trades'], ['default', 'candles_1m'], ['system', 'tables'], ['information_schema', 'columns']]) {
+      expect([table, code(access.sqlTable(analyst, db, table))]).toEqual([table, 'ok'])
+    }
+    for (const [db, table] of [['default', 'dashboards'], ['default', 'alert_rules'], ['default', 'livehouse_migrations'], ['default', 'kafka_trades'], ['system', 'processes'], ['other', 'x']]) {
+      expect([table, code(access.sqlTable(analyst, db, table)), code(access.sqlTable(admin, db, table))]).toEqual([table, 'FORBIDDEN', 'ok'])
+    }
+    expect(code(access.sqlTable({ operator: false }, 'default', 'dashboards'))).toBe('FORBIDDEN')
+    expect(code(access.sqlTable({ operator: true }, 'default', 'dashboards'))).toBe('ok')
+  })
 })
 
 describe('access: one code per denial on every surface', () => {

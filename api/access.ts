@@ -6,6 +6,7 @@
 import { AppError } from '../core/errors.ts'
 import { hasRole, mayAccess, type Principal, type Role } from '../core/roles.ts'
 import { CloseCodes, ErrorCodes } from './protocol/index.ts'
+import { tableRefusal } from './sql/tables.ts'
 
 export type DenialCode = 'FORBIDDEN' | 'NOT_ENTITLED'
 
@@ -207,3 +208,15 @@ export function sql(p: Principal, engine: { rowPolicies: boolean }): Verdict {
 
 /** Operators (admin) read every table on the SQL port; analysts only what is not internal. */
 export const isOperator = (p: Principal) => p.roles.has('admin')
+
+/**
+ * A table on the SQL port (the statement gate asks for every table a statement names):
+ * operators read every one; analysts the data tables and the system tables a schema browser
+ * needs, never Livehouse's own (the lists, with why each is refused, are api/sql/tables.ts).
+ * The gate judges statements without the principal (its verdicts are cached per kind of
+ * caller), hence `{ operator }` as well as a principal.
+ */
+export function sqlTable(who: Principal | { operator: boolean }, db: string, table: string): Verdict {
+  const why = tableRefusal(db, table, 'operator' in who ? who.operator : isOperator(who))
+  return why ? deny('FORBIDDEN', why, { table: `${db}.${table}` }) : allow
+}
