@@ -232,5 +232,8 @@ describe('scoped analysts (issue 13 item 4)', () => {
     const trader = await sql(await tokenFor(['trader']), 'SELECT 1')
     expect([trader.status, trader.code]).toEqual([403, '497'])
     expect(trader.body).toMatch(/^Code: 497\. DB::Exception: FORBIDDEN: .*analyst/)
+    const internal = await sql(await tokenFor(['analyst']), 'SELECT count() FROM dashboards')
+    expect([internal.status, internal.code]).toEqual([403, '497'])
+    expect(internal.body).toMatch(/^Code: 497\. DB::Exception: FORBIDDEN: .*internal/)
   })
 })
