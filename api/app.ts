@@ -1,6 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono'
 import { secureHeaders } from 'hono/secure-headers'
-import { contentSecurityPolicy } from './http/csp.ts'
+import { contentSecurityPolicy, type PolicyOptions } from './http/csp.ts'
 import { AppError } from '../core/errors.ts'
 import type { AppEnv } from './http/middleware.ts'
 import type { Logger } from './log.ts'
@@ -19,6 +19,8 @@ export interface AppOptions {
   observe?: MiddlewareHandler<AppEnv>
   /** Serves GET /metrics (Prometheus text). */
   metrics?: { contentType: string; render(): Promise<string> }
+  /** Origins the UI's Content-Security-Policy must also allow (the OpenID Connect provider). */
+  csp?: PolicyOptions
 }
 
 /** The Hono app behind every HTTP route: one error handler, request ids, health and readiness. */
@@ -36,7 +38,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   })
   if (options.observe) app.use('*', options.observe)
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }))
-  app.use('*', contentSecurityPolicy())
+  app.use('*', contentSecurityPolicy(options.csp))
   app.onError((err, c) => {
     const known = err instanceof AppError ? err : undefined
     const error = known ?? new AppError(500, 'INTERNAL', 'internal error', { cause: err })

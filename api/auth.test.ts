@@ -15,7 +15,7 @@ describe('auth: verified tokens are remembered until they expire', () => {
 
   it('a cached token fails with TOKEN_EXPIRED once past exp', async () => {
     let now = Date.now()
-    const auth = createAuth(secret, { now: () => now })
+    const auth = createAuth(secret, { now: () => now, clockToleranceS: 0 })
     const token = await auth.sign({ sub: 'u', roles: ['trader'] }, '1s')
     const first = await auth.verify(token)
     expect(await auth.verify(token)).toBe(first)
@@ -43,6 +43,19 @@ describe('auth: verified tokens are remembered until they expire', () => {
   })
 })
 
+describe('auth: signing', () => {
+  const secret = 'a-secret-which-is-long-enough-for-hs256'
+  it('signs a fresh jti each time, takes ttl like 90s/15m/7d, and a negative one for an expired token', async () => {
+    const auth = createAuth(secret)
+    const [a, b] = await Promise.all([auth.sign({ sub: 'u', roles: ['trader'] }, '7d'), auth.sign({ sub: 'u', roles: ['trader'] }, '90s')])
+    const [pa, pb] = await Promise.all([auth.verify(a), auth.verify(b)])
+    expect(pa.jti).not.toBe(pb.jti)
+    expect(Math.round((pa.expiresAtMs! - Date.now()) / 3600_000)).toBe(168)
+    await expect(auth.verify(await auth.sign({ sub: 'u', roles: ['trader'] }, '-1s'))).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' })
+    for (const bad of ['', '7', 'soon', '0s', '401d', '-x']) await expect(auth.sign({ sub: 'u', roles: [] }, bad)).rejects.toMatchObject({ code: 'INVALID_PARAMETER' })
+  })
+})
+
 describe('auth: claims', () => {
   const secret = 'a-secret-which-is-long-enough-for-hs256'
   /** A correctly signed HS256 token with any payload, built by hand so a library cannot refuse to sign it. */
@@ -57,11 +70,11 @@ describe('auth: claims', () => {
     expect(p.sub).toBe('u')
   })
 
-  it('refuses a token whose sub is not a string (it would become "[object Object]")', async () => {
+  it('refuses a token whose sub is not a string (it would become "[object Object]"): INVALID_CLAIMS naming it', async () => {
     const auth = createAuth(secret)
     for (const sub of [{ a: 1 }, 42, ['x'], '']) {
       const token = hs256({ sub, roles: ['trader'], exp: Math.floor(Date.now() / 1000) + 60 })
-      await expect(auth.verify(token)).rejects.toMatchObject({ code: 'INVALID_TOKEN' })
+      await expect(auth.verify(token)).rejects.toMatchObject({ code: 'INVALID_CLAIMS', details: { claim: 'sub' } })
     }
   })
 })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isRole, roles, type Role } from '../core/roles.ts'
 
 /**
  * Every environment variable Livehouse reads, with its default and meaning. The
@@ -12,6 +13,24 @@ const optionalUrl = z
   .pipe(z.url().optional())
 
 const port = z.coerce.number().int().min(0).max(65535)
+
+/** A comma-separated list; empty items dropped. */
+const list = z.string().trim().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+
+/** `a=trader,b=admin` → { a: 'trader', b: 'admin' }, each target a known role. */
+function parseRoleMap(v: string, ctx: z.RefinementCtx): Record<string, Role> {
+  const map: Record<string, Role> = {}
+  for (const pair of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const i = pair.lastIndexOf('=')
+    const target = pair.slice(i + 1).trim()
+    if (i <= 0 || !isRole(target)) {
+      ctx.addIssue({ code: 'custom', message: `expected idp-role=livehouse-role with one of ${roles.join(', ')}: ${pair}` })
+      return z.NEVER
+    }
+    map[pair.slice(0, i).trim()] = target
+  }
+  return map
+}
 
 export const configSchema = z.object({
   PORT: port.default(8080).describe('HTTP + WebSocket port of the gateway'),
@@ -32,7 +51,36 @@ export const configSchema = z.object({
   KAFKA_TOPIC_PREFIX: z.string().regex(/^[\w.-]*$/).default('livehouse.')
     .describe('Prefix of the per-stream Kafka topics (<prefix>trades, …)'),
   REDIS_URL: optionalUrl.describe('Redis URL for the shared cache, rate limits and live-query fan-out'),
-  AUTH_SECRET: z.string().default('').describe('HS256 secret for JWTs; embedded mode generates one when unset'),
+  // Authentication (docs/auth.md): HS256 with a shared secret, and/or an identity provider's JWKS.
+  AUTH_SECRET: z.string().default('')
+    .describe('HS256 secret for Livehouse\'s own tokens (npm run token); embedded mode without it generates one and keeps it in DATA_DIR/auth-secret'),
+  AUTH_JWKS_URL: optionalUrl.describe('JWKS URL of an identity provider: RS256/ES256 tokens are verified against its keys (cached; refetched for an unknown kid)'),
+  AUTH_ISSUER: z.string().trim().default('').describe('Required `iss` of identity-provider tokens (needed with AUTH_JWKS_URL)'),
+  AUTH_AUDIENCE: z.string().trim().default('').describe('Required `aud` of identity-provider tokens (comma-separated: any of them; needed with AUTH_JWKS_URL)'),
+  AUTH_ALGORITHMS: list.pipe(z.array(z.enum(['RS256', 'ES256', 'PS256'])).min(1)).default(['RS256', 'ES256'])
+    .describe('Signature algorithms accepted from the identity provider (HS256 is only ever checked against AUTH_SECRET)'),
+  AUTH_CLAIM_SUB: z.string().trim().min(1).default('sub').describe('Claim holding the user id (dashboards and alerts are kept per user)'),
+  AUTH_CLAIM_ROLES: list.pipe(z.array(z.string().min(1)).min(1)).default(['roles'])
+    .describe('Claims holding role names, comma-separated, dotted paths allowed: roles, realm_access.roles, https://example.com/roles'),
+  AUTH_CLAIM_SYMBOLS: z.string().trim().min(1).default('symbols').describe('Claim holding the market symbols a token may see (array, or ["*"])'),
+  AUTH_CLAIM_SHOPS: z.string().trim().min(1).default('shops').describe('Claim holding the shops a token may see (array, or ["*"])'),
+  AUTH_ROLE_MAP: z.string().trim().default('')
+    .transform((v, ctx) => parseRoleMap(v, ctx))
+    .describe('Identity-provider role names to Livehouse roles, e.g. lh-traders=trader,lh-ops=admin (unmapped names are used as they are)'),
+  AUTH_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(600).default(30)
+    .describe('Clock skew allowed on exp, nbf and iat, in seconds'),
+  AUTH_MAX_TOKEN_BYTES: z.coerce.number().int().min(512).max(1024 * 1024).default(16 * 1024)
+    .describe('Longest accepted token; a longer one is refused before it is parsed (401 TOKEN_TOO_LARGE)'),
+  AUTH_JWKS_REFRESH_MS: z.coerce.number().int().min(1000).default(600_000)
+    .describe('How often the JWKS is fetched again; on failure the keys already fetched stay in use'),
+  AUTH_JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000).describe('Timeout of one JWKS fetch'),
+  AUTH_OIDC_ISSUER: optionalUrl.describe('OpenID Connect issuer the UI signs in with (authorization code + PKCE); unset = no such button'),
+  AUTH_OIDC_CLIENT_ID: z.string().trim().default('').describe('The UI\'s client id at AUTH_OIDC_ISSUER (a public client, redirect URI = the UI\'s origin + /)'),
+  AUTH_OIDC_SCOPE: z.string().trim().default('openid profile').describe('Scopes the UI asks for (add offline_access where the provider needs it for refresh tokens)'),
+  AUTH_OIDC_PARAMS: z.string().trim().default('')
+    .describe('Extra query of the authorization request, e.g. audience=https://api.example.com (Auth0) or resource=urn:livehouse (RFC 8707)'),
+  AUTH_DEMO: z.enum(['auto', 'on', 'off']).default('auto')
+    .describe('One-click demo sign-in per role in the UI (hands out tokens to anyone who can reach the port); auto = on in embedded mode without AUTH_SECRET or AUTH_JWKS_URL'),
   DEMO_RATE: z.coerce.number().min(0).max(1_000_000).default(2000)
     .describe('Demo generator events/s (0 = off)'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info').describe('Log level'),
@@ -151,8 +199,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`invalid configuration:\n${lines.join('\n')}`)
   }
   const config = { ...parsed.data, embedded: !parsed.data.CLICKHOUSE_URL }
-  if (!config.embedded && !config.AUTH_SECRET) {
-    throw new Error('invalid configuration:\n  AUTH_SECRET: required when CLICKHOUSE_URL is set (distributed mode)')
-  }
+  const problems = authProblems(config)
+  if (problems.length) throw new Error(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`)
   return config
+}
+
+/** Combinations of AUTH_* keys that cannot work. */
+function authProblems(c: Config): string[] {
+  const out: string[] = []
+  if (!c.embedded && !c.AUTH_SECRET && !c.AUTH_JWKS_URL) out.push('AUTH_SECRET: AUTH_SECRET or AUTH_JWKS_URL is required when CLICKHOUSE_URL is set (distributed mode)')
+  if (c.AUTH_JWKS_URL && !c.AUTH_ISSUER) out.push('AUTH_ISSUER: required with AUTH_JWKS_URL (tokens of any other issuer must be refused)')
+  if (c.AUTH_JWKS_URL && !c.AUTH_AUDIENCE) out.push('AUTH_AUDIENCE: required with AUTH_JWKS_URL (tokens meant for other services must be refused)')
+  if (c.AUTH_OIDC_ISSUER && !c.AUTH_OIDC_CLIENT_ID) out.push('AUTH_OIDC_CLIENT_ID: required with AUTH_OIDC_ISSUER')
+  if (c.AUTH_OIDC_ISSUER && !c.AUTH_JWKS_URL) out.push('AUTH_JWKS_URL: required with AUTH_OIDC_ISSUER (the gateway must verify the tokens the UI gets)')
+  if (c.AUTH_DEMO === 'on' && (c.AUTH_JWKS_URL || !c.embedded)) out.push('AUTH_DEMO: on only in embedded mode without an identity provider')
+  return out
 }

@@ -2,7 +2,11 @@ import { fileURLToPath } from 'node:url'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Hono } from 'hono'
 import { createApp, type ReadinessCheck } from './app.ts'
-import { createAuth, createDemoTokens, generateSecret, type Auth } from './auth.ts'
+import { type Auth } from './auth.ts'
+import { createAuthRoutes } from './auth/routes.ts'
+import type { Revocations } from './auth/revocations.ts'
+import type { TokenWatch } from './auth/token-watch.ts'
+import { setupAuth } from './auth/setup.ts'
 import { type Role } from '../core/roles.ts'
 import { createClickHouse, type Workload } from './clickhouse/client.ts'
 import { applyMigrations } from './clickhouse/migrate.ts'
@@ -41,6 +45,10 @@ export interface Livehouse {
   server: Server
   url: string
   auth: Auth
+  /** Revoked token ids, and the hook surfaces with open connections subscribe to (onRevoked). */
+  revocations: Revocations
+  /** Ends a WebSocket or SSE connection at its token's exp or revocation (docs/auth.md, Revocation). */
+  tokenWatch: TokenWatch
   demoTokens?: Record<Role, string>
   /** `lane`: a further connection of the same workload (live ticks run several at once). */
   clickhouse: (workload: Workload, lane?: number) => ClickHouseClient
@@ -76,9 +84,9 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const applied = await applyMigrations(clickhouse('migrations'), { kafka: kafka && { ...kafka, groupName: kafkaGroup }, log: log.info })
     log.info('migrations up to date', { applied: applied.length, engine: config.embedded ? 'chdb' : 'server' })
 
-    const secret = config.AUTH_SECRET || generateSecret()
-    const auth = createAuth(secret)
-    const demoTokens = config.AUTH_SECRET ? undefined : await createDemoTokens(auth)
+    const authSetup = await setupAuth(config, log)
+    stops.push(() => authSetup.close())
+    const { auth, revocations, demoTokens } = authSetup
 
     const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
     // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
@@ -113,15 +121,16 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => idempotency.close())
     // Rules ride on the gateway's live ticks, and the gateway serves the alerts channel: the gateway comes next.
     let live: LiveGateway | undefined
-    const alerts = await createAlerts({ config, auth, log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
+    const alerts = await createAlerts({ config, auth, tokenWatch: authSetup.tokenWatch, isRevoked: (jti) => revocations.isRevoked(jti), log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
     stops.push(() => alerts.stop())
-    const routes: Hono<AppEnv>[] = [createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
+    const routes: Hono<AppEnv>[] = [createAuthRoutes({ auth, revocations, publicConfig: authSetup.publicConfig }),
+      createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
       createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes, alerts.routes,
       createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
-    const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics })
+    const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics, csp: { identityProvider: config.AUTH_OIDC_ISSUER } })
     live = createLiveGateway({
       ch: clickhouse('live'), tickClients: Array.from({ length: config.LIVE_TICK_CONNECTIONS }, (_, lane) => clickhouse('live', lane + 1)),
-      auth, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,
+      auth, tokenWatch: authSetup.tokenWatch, log, tickMs: config.LIVE_TICK_MS, latenessMs: config.LIVE_LATENESS_MS,
       snapshotBuckets: config.LIVE_SNAPSHOT_BUCKETS, maxSubscriptions: config.LIVE_MAX_SUBSCRIPTIONS,
       maxFrameBytes: config.LIVE_MAX_FRAME_BYTES, maxFramesPerS: config.LIVE_MAX_FRAMES_PER_S, tapeMaxPerS: config.LIVE_TAPE_MAX_PER_S,
       slowClientBytes: config.LIVE_SLOW_CLIENT_BYTES, maxClientBufferBytes: config.LIVE_MAX_CLIENT_BUFFER_BYTES, maxStrikesPerMin: 10,
@@ -150,7 +159,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: sql.fetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
-    return { config, server, url: `http://${host}:${server.port}`, auth, demoTokens, clickhouse, ingestor, live, alerts, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
+    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, tokenWatch: authSetup.tokenWatch, demoTokens, clickhouse, ingestor, live, alerts, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
   } catch (e) {
     await stop().catch(() => {})
     throw e

@@ -13,6 +13,10 @@ export interface Principal {
   roles: ReadonlySet<Role>
   symbols: Scope
   shops: Scope
+  /** The token's `jti`, when it has one: what revocation names. */
+  jti?: string
+  /** The token's `exp` in epoch ms: surfaces that outlive a request (WebSocket, SSE) end there. */
+  expiresAtMs?: number
 }
 
 export const isRole = (r: unknown): r is Role => typeof r === 'string' && (roles as readonly string[]).includes(r)

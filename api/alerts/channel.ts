@@ -1,10 +1,10 @@
 // The `alerts` WebSocket channel (docs/protocol.md): a client already connected for live
 // data subscribes to its own fired alerts on the same socket. No live query polls it: it is a
-// pushed channel (api/live/push-channel.ts). This file decides who may subscribe and which
-// rows each subscription gets (a snapshot of recent alerts from the history, then each alert
+// pushed channel (api/live/push-channel.ts). Who may subscribe is api/access.ts's; this file
+// decides which rows each subscription gets (a snapshot of recent alerts from the history, then each alert
 // as it is recorded, api/alerts/bus.ts); the gateway admits, counts, frames and sends them.
 import { z } from 'zod'
-import { hasRole, type Principal } from '../../core/roles.ts'
+import type { Principal } from '../../core/roles.ts'
 import type { PushChannel, PushSink } from '../live/push-channel.ts'
 import type { Cell, ChannelMeta } from '../protocol/index.ts'
 import type { AlertBus } from './bus.ts'
@@ -42,7 +42,6 @@ export function createAlertsChannel(o: {
     name: 'alerts',
     meta: alertsMeta,
     parse: (raw) => noParams.parse(raw),
-    authorize: (p) => hasRole(p, ['trader', 'seller']),
     topic: (p) => `alerts/${p.sub}`,
     open: ({ principal, since }, sink) => openSubscription(o, principal, since, sink),
   }

@@ -3,6 +3,7 @@
 // rows for all of them. Firing is edge-triggered: a condition must become true, hold for
 // `for_s`, and a rule fires again only after the condition was false and `cooldown_s` passed.
 import { randomUUID } from 'node:crypto'
+import * as access from '../access.ts'
 import type { ChannelSpec } from '../live/channels.ts'
 import { channels as liveChannels } from '../live/channels.ts'
 import type { Logger } from '../log.ts'
@@ -31,6 +32,8 @@ export interface EvaluatorOptions {
   lastFired?: (ruleId: string, entityKey: string) => number | undefined
   /** Time spent evaluating, per tick of a channel (metrics). */
   onEvaluate?(ms: number): void
+  /** Whether a token id was revoked (api/auth/revocations.ts): a rule saved with it stops firing. */
+  isRevoked?(jti: string): boolean
 }
 
 export interface Evaluator {
@@ -107,12 +110,14 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   const channels = o.channels ?? liveChannels
   const now = o.now ?? Date.now
   const byRule = new Map<string, RuleState>()
+  const revoked = (r: Rule) => r.access.jti !== undefined && (o.isRevoked?.(r.access.jti) ?? false)
   const topics = new Map<string, Topic>()
 
   function topicFor(rule: Rule, spec: ChannelSpec): Topic {
     const principal = principalOf(rule.owner, rule.access)
     const params = spec.parse(rule.params, principal)
-    if (!spec.authorize(principal, params)) throw new Error(`not entitled to ${rule.channel} with these params`)
+    const verdict = access.channel(principal, rule.channel, params as Record<string, unknown>)
+    if (!verdict.ok) throw new Error(`${verdict.code}: ${verdict.message}`)
     const key = spec.topic(params)
     const known = topics.get(key)
     if (known) return known
@@ -341,6 +346,10 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       rs.inactive = 'the token that saved the rule has expired'
       return void o.log.info('alert rule not fired: its access expired', { rule: r.id })
     }
+    if (revoked(r)) {
+      rs.inactive = 'the token that saved the rule was revoked'
+      return void o.log.info('alert rule not fired: the token that saved it was revoked', { rule: r.id })
+    }
     if (r.muted || r.snoozedUntil > t || t - e.lastFiredAt < r.cooldown_s * 1000) return
     e.lastFiredAt = t
     o.onFire({
@@ -398,7 +407,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       if (existing && definitionOf(existing.rule) === definitionOf(rule)) {
         existing.rule = rule
         // Saved again with a current token: an access that had expired is renewed.
-        if (rule.access.expiresAt > now()) existing.inactive = undefined
+        if (rule.access.expiresAt > now() && !revoked(rule)) existing.inactive = undefined
         return
       }
       remove(rule.id)

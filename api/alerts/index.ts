@@ -4,8 +4,10 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Hono } from 'hono'
 import type { Registry } from 'prom-client'
-import { mayAccess, type Principal } from '../../core/roles.ts'
+import type { Principal } from '../../core/roles.ts'
+import * as access from '../access.ts'
 import type { Auth } from '../auth.ts'
+import type { TokenWatch } from '../auth/token-watch.ts'
 import type { Workload } from '../clickhouse/client.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import { channels } from '../live/channels.ts'
@@ -51,22 +53,26 @@ export interface Alerts {
   stats(): { rules: number; channels: number; pendingWrites: number; pendingWebhooks: number }
 }
 
-/** Whether `p`'s token may see this alert: its channel with its params, and the row's symbol. */
+/** Whether `p`'s token may see this alert (api/access.ts firedAlert): its own rule's, on a channel and row in scope. */
 export function mayReceive(p: Principal, a: Alert): boolean {
   const spec = channels.get(a.channel)
   if (!spec) return false
+  let params: Record<string, unknown>
   try {
-    if (!spec.authorize(p, spec.parse(a.params, p))) return false
+    params = spec.parse(a.params, p) as Record<string, unknown>
   } catch {
     return false
   }
-  const symbol = a.entity.symbol
-  return typeof symbol !== 'string' || mayAccess(p.symbols, symbol)
+  return access.firedAlert(p, { owner: a.owner, channel: a.channel, params, entity: a.entity }).ok
 }
 
 export async function createAlerts(o: {
   config: AlertsConfig
   auth: Auth
+  /** Ends an alert stream when its token expires or is revoked. */
+  tokenWatch: TokenWatch
+  /** A rule saved with a token revoked since stops firing (api/auth/revocations.ts). */
+  isRevoked(jti: string): boolean
   log: Logger
   clickhouse: (w: Workload, lane?: number) => ClickHouseClient
   /** The live gateway whose ticks rules ride on; first read when a rule is watched (start(), or a rule saved over HTTP). */
@@ -100,12 +106,12 @@ export async function createAlerts(o: {
   const bands = createBands({ ch: o.clickhouse('ops', 2), log, refreshMs: config.ALERT_ANOMALY_REFRESH_MS })
   const evaluator = createEvaluator({
     feed, log, bands, onFire: (alert, rule) => recorder.record(alert, rule), onEvaluate: metrics.evaluated,
-    lastFired: (ruleId, entityKey) => lastFired.get(entityKeyOf(ruleId, entityKey)),
+    lastFired: (ruleId, entityKey) => lastFired.get(entityKeyOf(ruleId, entityKey)), isRevoked: o.isRevoked,
   })
   const service = createRuleService({ store, evaluator, bus, channels, policy, maxRulesPerUser: config.ALERT_MAX_RULES_PER_USER })
   const sync = createRuleSync({ store, evaluator, bus, log, reloadMs: config.ALERT_RULES_RELOAD_MS })
   const routes = createAlertRoutes({
-    auth: o.auth, limits: o.limits, service, store, recent, bus, mayReceive, maxStreamsPerUser: config.ALERT_MAX_STREAMS_PER_USER,
+    auth: o.auth, tokenWatch: o.tokenWatch, limits: o.limits, service, store, recent, bus, mayReceive, maxStreamsPerUser: config.ALERT_MAX_STREAMS_PER_USER,
     // Replicas' clocks differ: a resume repeats what other replicas recorded in the 2 s before the last event seen.
     resumeGraceUs: config.REDIS_URL ? 2_000_000 : 0,
     onStreams: (d) => (streams += d),

@@ -6,7 +6,9 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { decodeJwt } from 'jose'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import * as access from '../access.ts'
 import type { Auth } from '../auth.ts'
+import type { TokenWatch } from '../auth/token-watch.ts'
 import { readBody } from '../http/body.ts'
 import { checkRole, getBearerToken, type AppEnv } from '../http/middleware.ts'
 import type { RateLimits } from '../ratelimit/middleware.ts'
@@ -20,6 +22,8 @@ import type { RecentAlerts } from './recent.ts'
 
 export interface AlertRoutesOptions {
   auth: Auth
+  /** Ends a stream when its token expires or is revoked (api/auth/token-watch.ts). */
+  tokenWatch: TokenWatch
   /** Per address before authentication, per token after it. */
   limits?: RateLimits
   service: RuleService
@@ -36,7 +40,7 @@ export interface AlertRoutesOptions {
   onError(error: unknown): void
 }
 
-const roles = ['trader', 'seller'] as const
+const roles = access.surfaceRoles.alerts
 
 const snoozeSchema = z.union([
   z.object({ until: z.union([z.iso.datetime({ offset: true }), z.number().int().positive(), z.null()]) }).strict(),
@@ -148,6 +152,8 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> & { close
     const request = c.req.raw.signal
     if (request.aborted) ender.abort()
     else request.addEventListener('abort', () => ender.abort(), { once: true })
+    // The token expires or is revoked: the stream ends (a reconnect with it is refused 401).
+    const unwatch = o.tokenWatch.watch(p, () => ender.abort())
     const body = alertStream({
       principal: p, bus: o.bus, store: o.store, recent: o.recent, mayReceive: o.mayReceive, lastEventId: last === undefined ? undefined : Number(last),
       graceUs: o.resumeGraceUs, heartbeatMs: o.heartbeatMs ?? 15_000, maxBufferedBytes: 1024 * 1024, signal: ender.signal,
@@ -155,6 +161,7 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> & { close
       onClose: () => {
         if (released) return
         released = true
+        unwatch()
         open.delete(ender)
         o.onStreams?.(-1)
         const n = (streams.get(p.sub) ?? 1) - 1

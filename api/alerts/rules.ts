@@ -3,6 +3,7 @@
 // 400 INVALID_RULE naming the field; a channel outside the token's entitlements is 403.
 import { ZodError } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import * as access from '../access.ts'
 import { type Principal } from '../../core/roles.ts'
 import type { ChannelSpec } from '../live/channels.ts'
 import { anomalyColumns } from './anomaly-sql.ts'
@@ -37,7 +38,9 @@ export function parseParams(spec: ChannelSpec, params: Record<string, unknown>, 
     if (e instanceof ZodError) throw invalid(zodIssues(e, 'params'))
     throw invalid([{ path: 'params', message: 'not valid for this channel' }])
   }
-  if (!spec.authorize(principal, parsed)) throw new AppError(403, 'NOT_ENTITLED', `not entitled to the ${spec.name} channel with these params`)
+  // The channel's role (FORBIDDEN) and its symbol or shop (NOT_ENTITLED), as a WebSocket SUBSCRIBE is judged.
+  const verdict = access.channel(principal, spec.name, parsed as Record<string, unknown>)
+  if (!verdict.ok) access.enforce({ ...verdict, message: `${spec.name} channel: ${verdict.message}`, details: { ...verdict.details, path: 'params' } })
   return parsed
 }
 
@@ -76,7 +79,7 @@ function conditionIssues(input: RuleInput, spec: ChannelSpec): Issue[] {
 /** What a token allows, kept with the rule so it can be checked again when the rule fires. */
 export function accessOf(p: Principal, expiresAt: number): Access {
   const scope = (s: Principal['symbols']) => (s === '*' ? '*' : [...s].sort())
-  return { roles: [...p.roles].sort(), symbols: scope(p.symbols), shops: scope(p.shops), expiresAt }
+  return { roles: [...p.roles].sort(), symbols: scope(p.symbols), shops: scope(p.shops), expiresAt, ...(p.jti !== undefined && { jti: p.jti }) }
 }
 
 export function principalOf(owner: string, a: Access): Principal {

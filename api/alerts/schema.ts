@@ -55,6 +55,8 @@ export interface Access {
   shops: string[] | '*'
   /** Epoch ms; a rule stops firing after it until saved again with a current token. */
   expiresAt: number
+  /** The saving token's id: once it is revoked the rule stops firing too (rules saved before this field have none). */
+  jti?: string
 }
 
 export interface Rule {

@@ -47,6 +47,20 @@ describe('dashboards', () => {
     expect((await call('GET', `/api/v1/dashboards/${id}`, t)).body).toMatchObject({ name: winner.name, version: winner.version })
   })
 
+  it('refuses a widget its owner may not run: the role as FORBIDDEN, a shop outside the token as NOT_ENTITLED (api/access.ts)', async () => {
+    const t = await tokenFor(['seller'], { shops: ['shop-a'] })
+    const role = await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [{ ...widget, query: 'candles', params: { symbol: 'BTC-USD' } }] })
+    expect([role.status, role.body!.error.code, role.body!.error.details.path]).toEqual([403, 'FORBIDDEN', 'widgets.w1.query'])
+    const scope = await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [{ ...widget, params: { ...widget.params, shop: 'shop-b' } }] })
+    expect([scope.status, scope.body!.error.code, scope.body!.error.details]).toEqual([403, 'NOT_ENTITLED', { shop: 'shop-b', param: 'shop', path: 'widgets.w1.params.shop' }])
+    const mine = await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [{ ...widget, params: { ...widget.params, shop: 'shop-a' } }] })
+    expect(mine.status).toBe(201)
+    const created = await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [widget] }) // no shop: every shop the token may see
+    expect(created.status).toBe(201)
+    const put = await call('PUT', `/api/v1/dashboards/${created.body!.id}`, t, { name: 'x', widgets: [{ ...widget, params: { shop: 'shop-z' } }] })
+    expect([put.status, put.body!.error.code]).toEqual([403, 'NOT_ENTITLED'])
+  })
+
   it('refuses unauthenticated, malformed and invalid dashboards', async () => {
     const t = await tokenFor(['seller'])
     expect((await fetch(`${gw.url}/api/v1/dashboards`)).status).toBe(401)
@@ -58,7 +72,7 @@ describe('dashboards', () => {
     const missing = await call('GET', `/api/v1/dashboards/${crypto.randomUUID()}`, t)
     expect([missing.status, missing.body!.error.code]).toEqual([404, 'DASHBOARD_NOT_FOUND'])
     expect((await call('POST', '/api/v1/dashboards', t, { name: '', widgets: [] })).body!.error.code).toBe('INVALID_DASHBOARD')
-    expect((await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [{ ...widget, query: 'candles' }] })).body!.error.code).toBe('INVALID_DASHBOARD')
+    expect((await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [{ ...widget, query: 'no_such_query' }] })).body!.error.code).toBe('INVALID_DASHBOARD')
     expect((await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: Array.from({ length: 51 }, (_, i) => ({ ...widget, id: `w${i}` })) })).status).toBe(400)
     expect((await call('GET', "/api/v1/dashboards/' OR 1=1 --", t)).status).toBe(404)
   })

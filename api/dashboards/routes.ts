@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Hono } from 'hono'
 import { type Auth } from '../auth.ts'
-import { hasRole, type Principal } from '../../core/roles.ts'
+import { type Principal } from '../../core/roles.ts'
+import * as access from '../access.ts'
 import { AppError } from '../../core/errors.ts'
 import type { CatalogQuery } from '../history/catalog.ts'
 import { formatTime, isoFromClickHouse } from '../history/params.ts'
@@ -20,7 +21,7 @@ export interface DashboardOptions {
   limits?: RateLimits
 }
 
-const dashboardRoles = ['trader', 'seller', 'analyst'] as const
+const dashboardRoles = access.surfaceRoles.dashboards
 
 interface Row {
   id: string
@@ -80,7 +81,13 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     if (!parsed.success) throw new AppError(400, 'INVALID_DASHBOARD', 'the dashboard is not valid', { details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) })
     for (const w of parsed.data.widgets) {
       const q = o.catalog.get(w.query)
-      if (!q || !hasRole(p, q.roles)) throw new AppError(400, 'INVALID_DASHBOARD', `widget ${w.id}: unknown catalog query ${w.query}`, { details: [{ path: `widgets.${w.id}.query` }] })
+      if (!q) throw new AppError(400, 'INVALID_DASHBOARD', `widget ${w.id}: unknown catalog query ${w.query}`, { details: [{ path: `widgets.${w.id}.query` }] })
+      // The same verdict the catalog gives when the widget runs: a saved widget must not promise what its owner may not see.
+      const verdict = access.widget(p, q, w.params)
+      if (!verdict.ok) {
+        const param = verdict.details?.param
+        access.enforce({ ...verdict, message: `widget ${w.id}: ${verdict.message}`, details: { ...verdict.details, path: param ? `widgets.${w.id}.params.${String(param)}` : `widgets.${w.id}.query` } })
+      }
     }
     return parsed.data
   }

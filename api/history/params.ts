@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
-import { mayAccess, type Principal } from '../../core/roles.ts'
+import type { Principal } from '../../core/roles.ts'
 import { AppError } from '../../core/errors.ts'
+import * as access from '../access.ts'
 import { formatInterval, parseInterval, type CatalogQuery, type Covers, type ParamSpec } from './catalog.ts'
 import { identifiers } from '../../core/identifiers.ts'
 
@@ -113,15 +114,9 @@ function checkValue(p: ParamSpec, raw: string): string | number {
   }
 }
 
-/** Entitlements: an explicitly requested symbol or shop must be in scope; the SQL filters the rest. */
+/** Entitlements (api/access.ts): an explicitly requested symbol or shop must be in scope; the SQL filters the rest. */
 function addScope(q: CatalogQuery, bound: Record<string, unknown>, principal: Principal) {
-  for (const p of q.params) {
-    const value = bound[p.name] as string
-    const scope = p.type === 'Symbol' ? principal.symbols : p.type === 'Shop' ? principal.shops : undefined
-    if (scope && value !== '' && !mayAccess(scope, value)) {
-      throw new AppError(403, 'NOT_ENTITLED', `you are not entitled to ${p.type.toLowerCase()} ${value}`, { details: { param: p.name } })
-    }
-  }
+  access.enforce(access.query(principal, q, bound))
   if (q.scopes.symbols) Object.assign(bound, scopeParams('symbols', principal.symbols))
   if (q.scopes.shops) Object.assign(bound, scopeParams('shops', principal.shops))
 }

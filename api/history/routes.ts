@@ -1,7 +1,8 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { Hono } from 'hono'
 import { type Auth } from '../auth.ts'
-import { hasRole, type Principal } from '../../core/roles.ts'
+import type { Principal } from '../../core/roles.ts'
+import * as access from '../access.ts'
 import type { Cache } from '../cache/cache.ts'
 import type { DataVersions } from '../cache/versions.ts'
 import { createLru } from '../cache/lru.ts'
@@ -86,7 +87,7 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   }))
   app.get('/api/v1/q', byIp, authenticated, byToken, (c) => {
     const p = c.get('principal')
-    return c.json({ queries: listing.filter((q) => hasRole(p, q.roles)).map((q) => q.entry) })
+    return c.json({ queries: listing.filter((q) => access.role(p, q.roles).ok).map((q) => q.entry) })
   })
 
   app.get('/api/v1/q/:name', byIp, authenticated, byToken, async (c) => {

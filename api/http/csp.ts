@@ -12,8 +12,18 @@ import type { MiddlewareHandler } from 'hono'
  */
 export const noncePlaceholder = 'livehouse-csp-nonce'
 
+/**
+ * Origins besides our own the page talks to: an OpenID Connect provider (the UI fetches its
+ * discovery document and token endpoint, and may renew in a hidden iframe of our own page
+ * that the provider redirects back into).
+ */
+export interface PolicyOptions {
+  identityProvider?: string
+}
+
 /** The policy for a page whose inline scripts hash to `scriptHashes` (base64 SHA-256). */
-export function policyFor(scriptHashes: string[], styleNonce?: string): string {
+export function policyFor(scriptHashes: string[], styleNonce?: string, o: PolicyOptions = {}): string {
+  const idp = o.identityProvider ? new URL(o.identityProvider).origin : undefined
   return [
     "default-src 'self'",
     `script-src 'self'${scriptHashes.map((h) => ` 'sha256-${h}'`).join('')}`,
@@ -22,12 +32,14 @@ export function policyFor(scriptHashes: string[], styleNonce?: string): string {
     `style-src 'self'${styleNonce ? ` 'nonce-${styleNonce}'` : ''}`,
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
-    "connect-src 'self'",
+    `connect-src 'self'${idp ? ` ${idp}` : ''}`,
+    ...(idp ? [`frame-src 'self' ${idp}`] : []),
     "worker-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",
-    "frame-ancestors 'none'",
+    // Silent renewal loads our own page in an iframe of our own page; nothing else may frame it.
+    idp ? "frame-ancestors 'self'" : "frame-ancestors 'none'",
   ].join('; ')
 }
 
@@ -46,7 +58,7 @@ export function inlineScriptHashes(html: string): string[] {
  * changes with every build; its hashes are computed once per distinct page). A page with the
  * nonce placeholder gets a fresh nonce per answer, in the page and in the policy.
  */
-export function contentSecurityPolicy(): MiddlewareHandler {
+export function contentSecurityPolicy(o: PolicyOptions = {}): MiddlewareHandler {
   const byPage = new Map<string, string[]>()
   return async (c, next) => {
     await next()
@@ -59,13 +71,13 @@ export function contentSecurityPolicy(): MiddlewareHandler {
     }
     const placeholder = `nonce="${noncePlaceholder}"`
     if (!html.includes(placeholder)) {
-      c.res.headers.set('content-security-policy', policyFor(hashes))
+      c.res.headers.set('content-security-policy', policyFor(hashes, undefined, o))
       return
     }
     const nonce = randomBytes(18).toString('base64')
     const headers = new Headers(c.res.headers)
     headers.delete('content-length')
-    headers.set('content-security-policy', policyFor(hashes, nonce))
+    headers.set('content-security-policy', policyFor(hashes, nonce, o))
     const { status, statusText } = c.res
     c.res = undefined
     c.res = new Response(c.req.method === 'HEAD' ? null : html.replaceAll(placeholder, `nonce="${nonce}"`), { status, statusText, headers })

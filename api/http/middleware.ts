@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { type Auth } from '../auth.ts'
-import { hasRole, type Principal, type Role } from '../../core/roles.ts'
+import { type Principal, type Role } from '../../core/roles.ts'
 import { AppError } from '../../core/errors.ts'
+import * as access from '../access.ts'
 
 export type AppEnv = {
   Bindings: { remoteAddress?: string }
@@ -15,7 +16,7 @@ export function getBearerToken(c: Context): string | undefined {
   return match ? match[1] : undefined
 }
 
-/** Requires a valid JWT and sets `principal`; what it may do is checked after it. */
+/** Requires a valid JWT (api/auth.ts: signature, expiry, revocation) and sets `principal`; what it may do is checked after it. */
 export function authenticate(auth: Auth): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getBearerToken(c)
@@ -25,9 +26,9 @@ export function authenticate(auth: Auth): MiddlewareHandler<AppEnv> {
   }
 }
 
-/** 403 FORBIDDEN unless `p` has one of `allowed` (admin passes every check). */
+/** 403 FORBIDDEN unless `p` has one of `allowed` (admin passes every check): api/access.ts decides. */
 export function checkRole(p: Principal, allowed: readonly Role[]): void {
-  if (!hasRole(p, allowed)) throw new AppError(403, 'FORBIDDEN', `this needs one of the roles: ${allowed.join(', ')}`)
+  access.enforce(access.role(p, allowed))
 }
 
 /** Requires a valid JWT carrying one of `allowed`. */

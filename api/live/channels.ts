@@ -1,7 +1,7 @@
 // Channels: each is one SQL query over the rollups, parameterised with {name:Type}.
 // ClickHouse aggregates; TypeScript only validates parameters, authorises and diffs rows.
 import { z } from 'zod'
-import { hasRole, mayAccess, type Principal, type Role } from '../../core/roles.ts'
+import type { Principal } from '../../core/roles.ts'
 import type { ChannelMeta } from '../protocol/index.ts'
 import { identifierSchema } from '../../core/identifiers.ts'
 import { riskChannel } from './risk-channel.ts'
@@ -16,7 +16,6 @@ export interface ChannelSpec<P = any> {
   name: string
   /** Validates client parameters; `principal` fills defaults such as the entitled symbols. */
   parse(raw: Record<string, unknown>, principal: Principal): P
-  authorize(principal: Principal, p: P): boolean
   /** Canonical identity of a live query: one per distinct topic however many watch it. */
   topic(p: P): string
   /** The symbols or shops the channel is about (api/live/entities.ts: never-seen ones are capped); none = all. */
@@ -44,8 +43,6 @@ const shop = identifierSchema('shop')
 const intervals = { '1s': 1_000, '1m': 60_000, '1h': 3_600_000 } as const
 const since = "toDateTime(intDiv({since:Int64}, 1000), 'UTC')"
 
-const market: readonly Role[] = ['trader']
-const shops: readonly Role[] = ['seller']
 const strict = <T extends z.ZodRawShape>(shape: T) => z.object(shape).strict()
 
 const candleColumns = `toUnixTimestamp(bucket) * 1000, toFloat64(argMinMerge(open)), toFloat64(max(high)), toFloat64(min(low)),
@@ -54,7 +51,6 @@ const candleParams = strict({ symbol, interval: z.enum(['1s', '1m', '1h']) })
 const candles: ChannelSpec<z.infer<typeof candleParams>> = {
   name: 'candles',
   parse: (raw) => candleParams.parse(raw),
-  authorize: (pr, p) => hasRole(pr, market) && mayAccess(pr.symbols, p.symbol),
   topic: (p) => `candles/${p.interval}/${p.symbol}`,
   about: (p) => ({ kind: 'symbol', ids: [p.symbol] }),
   meta: { columns: ['t', 'open', 'high', 'low', 'close', 'volume', 'trades', 'vwap'], key: [0], time: 0 },
@@ -85,7 +81,6 @@ const ticker: ChannelSpec<{ symbols: string[] | '*' }> = {
     const p = tickerParams.parse(raw)
     return { symbols: p.symbols ? [...new Set(p.symbols)].sort() : pr.symbols === '*' ? '*' : [...pr.symbols].sort() }
   },
-  authorize: (pr, p) => hasRole(pr, market) && (p.symbols === '*' ? pr.symbols === '*' : p.symbols.every((s) => mayAccess(pr.symbols, s))),
   topic: (p) => `ticker/${p.symbols === '*' ? '*' : p.symbols.join(',')}`,
   about: (p) => ({ kind: 'symbol', ids: p.symbols === '*' ? [] : p.symbols }),
   meta: { columns: ['symbol', 'last', 'open_24h', 'change', 'change_pct', 'volume_24h', 'trades_24h'], key: [0], time: -1 },
@@ -105,7 +100,6 @@ const tapeParams = strict({ symbol })
 const tape: ChannelSpec<z.infer<typeof tapeParams>> = {
   name: 'trades',
   parse: (raw) => tapeParams.parse(raw),
-  authorize: (pr, p) => hasRole(pr, market) && mayAccess(pr.symbols, p.symbol),
   topic: (p) => `trades/${p.symbol}`,
   about: (p) => ({ kind: 'symbol', ids: [p.symbol] }),
   meta: { columns: ['t', 'id', 'price', 'qty', 'side'], key: [1], time: 0 },
@@ -134,7 +128,6 @@ const salesParams = strict({ shop, interval: z.enum(['1m', '1h']) })
 const sales: ChannelSpec<z.infer<typeof salesParams>> = {
   name: 'sales',
   parse: (raw) => salesParams.parse(raw),
-  authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `sales/${p.interval}/${p.shop}`,
   about: (p) => ({ kind: 'shop', ids: [p.shop] }),
   // revenue is net (gross_revenue - refunds, docs/api.md Metrics); the two parts come last so column positions stay.
@@ -161,7 +154,6 @@ const topParams = strict({ shop, window: z.enum(['1h', '24h', '7d']), n: z.numbe
 const topProducts: ChannelSpec<z.infer<typeof topParams>> = {
   name: 'top_products',
   parse: (raw) => topParams.parse(raw),
-  authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `top_products/${p.window}/${p.n}/${p.shop}`,
   about: (p) => ({ kind: 'shop', ids: [p.shop] }),
   // revenue and units are net (docs/api.md Metrics); gross_revenue and refunds come last so column positions stay.
@@ -184,7 +176,6 @@ const funnelParams = strict({ shop })
 const funnel: ChannelSpec<z.infer<typeof funnelParams>> = {
   name: 'funnel',
   parse: (raw) => funnelParams.parse(raw),
-  authorize: (pr, p) => hasRole(pr, shops) && mayAccess(pr.shops, p.shop),
   topic: (p) => `funnel/${p.shop}`,
   about: (p) => ({ kind: 'shop', ids: [p.shop] }),
   meta: {

@@ -48,6 +48,8 @@ export class Connection {
   socket?: Socket<Connection>
   readonly subs = new Map<number, AnySubscription>()
   closed = false
+  /** Stops watching the token's expiry and revocation (set once open). */
+  unwatch?: () => void
   private tokens: number
   private refilledAt: number
   private strikes = 0

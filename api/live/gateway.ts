@@ -6,6 +6,7 @@
 // (push-channel.ts). Frames are built by the protocol module (api/protocol).
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Auth } from '../auth.ts'
+import type { TokenWatch } from '../auth/token-watch.ts'
 import type { Logger } from '../log.ts'
 import { deltaFrame, type Change, type Limits } from '../protocol/index.ts'
 import type { Server } from '../transport/uws.ts'
@@ -17,6 +18,7 @@ import { createFanout } from './fanout.ts'
 import type { PushChannel } from './push-channel.ts'
 import type { LiveQuery } from './live-query.ts'
 import { createRegistry, type AdmissionLimits } from './registry.ts'
+import { channels } from './channels.ts'
 import { createSession } from './session.ts'
 import { createWatches, type TickListener, type Watch, type WatchListener } from './watch.ts'
 import type { Principal } from '../../core/roles.ts'
@@ -50,6 +52,8 @@ export type LiveSchedulerOptions = BrokerOptions
 
 export interface LiveGateway {
   websocket: WebSocketHandler<Connection>
+  /** Every channel a client may SUBSCRIBE to, live queries and pushed ones (the scope tests hold each to a case). */
+  channelNames(): string[]
   attach(server: Server): void
   start(): void
   stop(): Promise<void>
@@ -71,7 +75,7 @@ export interface LiveGateway {
   onPublish?: (lq: LiveQuery, frame: Uint8Array) => void
 }
 
-export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient; tickClients?: ClickHouseClient[]; auth: Auth; log: Logger }): LiveGateway {
+export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient; tickClients?: ClickHouseClient[]; auth: Auth; tokenWatch: TokenWatch; log: Logger }): LiveGateway {
   let server: Server | undefined
   let connections = 0
   const limits: Limits = {
@@ -108,6 +112,7 @@ export function createLiveGateway(o: LiveGatewayOptions & { ch: ClickHouseClient
 
   const gateway: LiveGateway = {
     websocket,
+    channelNames: () => [...channels.keys(), ...pushChannels.keys()],
     attach: (s) => void (server = s),
     start: () => (entities.start(), broker.start()),
     stop: async () => (entities.stop(), await broker.stop()),

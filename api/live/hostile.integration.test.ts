@@ -41,7 +41,7 @@ describe('auth on upgrade', () => {
     expect(answered).toEqual([[101, 'livehouse.v1'], [101, 'livehouse.v1'], [101, undefined]])
   })
 
-  it('refuses channels outside the entitlements with FORBIDDEN frames', async () => {
+  it('refuses channels outside the role with FORBIDDEN frames and outside the scope with NOT_ENTITLED ones', async () => {
     const c = await connect()
     c.subscribe(1, 'candles', { symbol: 'ETH-USD', interval: '1m' })
     c.subscribe(2, 'sales', { shop: 'shop-1', interval: '1m' })
@@ -50,8 +50,8 @@ describe('auth on upgrade', () => {
     seller.subscribe(1, 'sales', { shop: 'shop-2', interval: '1m' })
     seller.subscribe(2, 'candles', { symbol: 'BTC-USD', interval: '1m' })
     await eventually(() => {
-      expect(c.errors().map((e) => [e.sid, e.code])).toEqual([[1, ErrorCodes.FORBIDDEN], [2, ErrorCodes.FORBIDDEN], [3, ErrorCodes.FORBIDDEN]])
-      expect(seller.errors().map((e) => [e.sid, e.reason])).toEqual([[1, 'FORBIDDEN'], [2, 'FORBIDDEN']])
+      expect(c.errors().map((e) => [e.sid, e.code])).toEqual([[1, ErrorCodes.NOT_ENTITLED], [2, ErrorCodes.FORBIDDEN], [3, ErrorCodes.NOT_ENTITLED]])
+      expect(seller.errors().map((e) => [e.sid, e.reason])).toEqual([[1, 'NOT_ENTITLED'], [2, 'FORBIDDEN']])
     })
     c.subscribe(4, 'candles', { symbol: 'BTC-USD', interval: '1m' })
     seller.subscribe(3, 'sales', { shop: 'shop-1', interval: '1m' })
@@ -119,7 +119,7 @@ describe('hostile input', () => {
     const flooder = await connect()
     for (let i = 1; i <= 200; i++) flooder.subscribe(i, 'candles', { symbol: `S${i}`, interval: '1m' })
     await eventually(() => expect(flooder.closeCode).toBe(4400))
-    expect(reasons(flooder)).toContain('FORBIDDEN')
+    expect(reasons(flooder)).toContain('NOT_ENTITLED')
     bystander.send({ op: C.PING, id: 1 })
     await eventually(() => expect(bystander.frames.some((f) => f.type === S.PONG)).toBe(true))
     expect(bystander.closeCode).toBeUndefined()

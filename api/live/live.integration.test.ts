@@ -192,7 +192,7 @@ describe('server-side watch (LiveGateway.watch)', () => {
     const noop = () => {}
     expect(() => live.gw.live.watch('nope', {}, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'UNKNOWN_CHANNEL', status: 404 }))
     expect(() => live.gw.live.watch('candles', { symbol: 'X', interval: '5m' }, principal('*'), noop)).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT', status: 400 }))
-    expect(() => live.gw.live.watch('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', status: 403 }))
-    expect(() => live.gw.live.watchTicks('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'FORBIDDEN', status: 403 }))
+    expect(() => live.gw.live.watch('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
+    expect(() => live.gw.live.watchTicks('candles', { symbol: 'X', interval: '1m' }, principal(['Y']), noop)).toThrow(expect.objectContaining({ code: 'NOT_ENTITLED', status: 403 }))
   })
 })

@@ -24,10 +24,10 @@ const slowClientBytes = 1000
 function fakeChannel() {
   const opened: { sink: PushSink; since: number | null; resyncs: (number | null)[]; closed: boolean }[] = []
   const channel: PushChannel<Record<string, never>> = {
-    name: 'pushed',
+    // Named as a channel api/access.ts has a rule for (trader or seller, no scope): who may subscribe is the module's.
+    name: 'alerts',
     meta: { columns: ['t', 'id', 'v'], key: [1], time: 0 },
     parse: (raw) => z.object({}).strict().parse(raw),
-    authorize: (p) => p.roles.has('trader'),
     topic: (p) => `pushed/${p.sub}`,
     open({ since }, sink) {
       const o = { sink, since, resyncs: [] as (number | null)[], closed: false }
@@ -43,7 +43,7 @@ function setup() {
   const registry = createRegistry(limits)
   const fanout = createFanout({ slowClientBytes, maxClientBufferBytes: 100_000, publish: () => {} })
   const session = createSession({
-    auth: undefined as never, log: createLogger('silent'), maxFramesPerS: 1000, maxStrikesPerMin: 100, maxSubscriptions: 10, maxFrameBytes: 4096,
+    auth: undefined as never, tokenWatch: { watch: () => () => {}, size: () => 0, close() {} }, log: createLogger('silent'), maxFramesPerS: 1000, maxStrikesPerMin: 100, maxSubscriptions: 10, maxFrameBytes: 4096,
     maxClientBufferBytes: 100_000, registry, fanout, entities: { seen: () => true, refresh: async () => {}, start() {}, stop() {} },
     broker: () => ({}) as LiveBroker, pushChannels: new Map([[channel.name, channel]]),
     limits: { maxSubscriptions: 10, maxFrameBytes: 4096, maxFramesPerSecond: 1000, tickMs: 100, snapshotBuckets: 10, maxChannelsPerToken: 2, maxUnseenChannelsPerToken: 0 },
@@ -79,7 +79,7 @@ function setup() {
 const trader = (sub = 'u'): Principal => ({ sub, roles: new Set(['trader']), symbols: '*', shops: '*' })
 const row = (t: number, id: string, v: number): Cell[] => [t, id, v]
 const subscribe = (sid: number, params: Record<string, unknown> = {}, resume?: { seq: number; t: number }): ClientFrame =>
-  ({ op: C.SUBSCRIBE, sid, channel: 'pushed', params, resume })
+  ({ op: C.SUBSCRIBE, sid, channel: 'alerts', params, resume })
 
 describe('pushed channels in the live session', () => {
   it('sends the snapshot, then each push as a DELTA with the subscription\'s own cid and seq', () => {
@@ -116,9 +116,9 @@ describe('pushed channels in the live session', () => {
     const { opened, registry, connect } = setup()
     const c = connect(trader())
     c.send(subscribe(1, { owner: 'someone-else' }))
-    const seller = connect({ ...trader('s'), roles: new Set(['seller']) })
-    seller.send(subscribe(1))
-    expect(seller.errors()).toEqual([[1, 'FORBIDDEN']])
+    const analyst = connect({ ...trader('s'), roles: new Set(['analyst']) })
+    analyst.send(subscribe(1))
+    expect(analyst.errors()).toEqual([[1, 'FORBIDDEN']])
     c.send(subscribe(2))
     c.send(subscribe(3))
     expect(c.errors()).toEqual([[1, 'BAD_ARGUMENT'], [3, 'ALREADY_SUBSCRIBED']])

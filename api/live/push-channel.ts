@@ -1,7 +1,8 @@
 // Channels whose rows are pushed to each subscription as they happen (the `alerts` channel,
 // api/alerts/channel.ts) rather than read by a live query every tick. They are admitted,
 // counted, fanned out and framed like every other channel (subscriptions.ts, registry.ts,
-// fanout.ts, api/protocol); a PushChannel only says who may subscribe and produces the rows.
+// fanout.ts, api/protocol); who may subscribe is api/access.ts's (its channelRules name every
+// channel), a PushChannel only produces the rows.
 import type { Principal } from '../../core/roles.ts'
 import type { Cell, ChannelMeta } from '../protocol/index.ts'
 
@@ -10,8 +11,6 @@ export interface PushChannel<P = unknown> {
   meta: ChannelMeta
   /** The client's params; throws when invalid (a ZodError names the field): ERROR BAD_ARGUMENT. */
   parse(raw: Record<string, unknown>, principal: Principal): P
-  /** ERROR FORBIDDEN when false. */
-  authorize(principal: Principal, params: P): boolean
   /** What the token's channel limit counts: the same topic on several connections counts once. */
   topic(principal: Principal, params: P): string
   /** One subscription's rows: a snapshot first (rows from `since`, or the recent ones), then each new row. */

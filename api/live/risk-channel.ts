@@ -6,7 +6,6 @@
 // live path dearly. Older flagged lines come from the order_risk catalog query. The shop's
 // baselines come from the minutely snapshot (as order_risk's for a range ending now).
 import { z } from 'zod'
-import { hasRole, mayAccess } from '../../core/roles.ts'
 import { identifierSchema } from '../../core/identifiers.ts'
 import type { ChannelSpec } from './channels.ts'
 
@@ -20,7 +19,6 @@ const windowMinutes = 2
 export const riskChannel: ChannelSpec<z.infer<typeof riskParams>> = {
   name: 'risk',
   parse: (raw) => riskParams.parse(raw),
-  authorize: (pr, p) => hasRole(pr, ['seller']) && mayAccess(pr.shops, p.shop),
   topic: (p) => `risk/${p.min_score}/${p.shop}`,
   meta: { columns: ['t', 'order_id', 'product_id', 'customer_id', 'score', 'amount', 'currency', 'country', 'reasons'], key: [1, 2], time: 0 },
   mode: 'tape',

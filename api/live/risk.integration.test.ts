@@ -56,7 +56,7 @@ describe('risk channel', () => {
     other.subscribe(2, 'risk', { shop: 'shop-x', min_score: 101 })
     other.subscribe(3, 'risk', { shop: 'shop-x', min_score: 50 })
     await eventually(() => {
-      expect(other.errors().map((e) => [e.sid, e.reason]).sort()).toEqual([[1, 'FORBIDDEN'], [2, 'BAD_ARGUMENT']])
+      expect(other.errors().map((e) => [e.sid, e.reason]).sort()).toEqual([[1, 'NOT_ENTITLED'], [2, 'BAD_ARGUMENT']])
       expect(other.subs.has(3)).toBe(true)
     })
   })

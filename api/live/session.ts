@@ -2,7 +2,9 @@
 // out. Connections are admitted against the registry's limits here; subscriptions (to live
 // queries and to pushed channels alike) in subscriptions.ts.
 import { AppError, isAppError } from '../../core/errors.ts'
+import * as access from '../access.ts'
 import type { Auth } from '../auth.ts'
+import type { TokenWatch } from '../auth/token-watch.ts'
 import type { Logger } from '../log.ts'
 import {
   C, CloseCodes, decodeClientFrame, errorFrame, helloFrame, pongFrame, ProtocolError, SUBPROTOCOL, unsubscribedFrame,
@@ -21,6 +23,8 @@ import { authenticateUpgrade } from './upgrade.ts'
 
 export interface SessionOptions extends ConnectionLimits {
   auth: Auth
+  /** Ends a connection when its token expires or is revoked (api/auth/token-watch.ts). */
+  tokenWatch: TokenWatch
   log: Logger
   limits: Limits
   maxSubscriptions: number
@@ -81,6 +85,10 @@ export function createSession(o: SessionOptions): WebSocketHandler<Connection> {
       conn.socket = socket
       o.registry.openConnection(conn.principal.sub, conn.remoteAddress)
       conn.send(helloFrame(o.limits, conn.principal.sub))
+      // Revoked: closed inside the revocation itself; expired: at exp (docs/auth.md, "Revocation").
+      conn.unwatch = o.tokenWatch.watch(conn.principal, (why) => {
+        if (!conn.closed) socket.end(access.tokenCloseCodes[why], why)
+      })
     },
     message(socket, bytes, isBinary) {
       const conn = socket.data
@@ -102,6 +110,7 @@ export function createSession(o: SessionOptions): WebSocketHandler<Connection> {
     close(socket) {
       const conn = socket.data
       conn.closed = true
+      conn.unwatch?.()
       o.registry.closeConnection(conn.principal.sub, conn.remoteAddress)
       for (const sub of [...conn.subs.values()]) drop(sub)
     },

@@ -3,6 +3,7 @@
 // letting it all go again. Pushed channels (push-channel.ts) are admitted the same way; their
 // rows come from the channel's source instead of a live query.
 import { ZodError } from 'zod'
+import * as access from '../access.ts'
 import type { Logger } from '../log.ts'
 import type { C, ClientFrame, ErrorReason, Limits } from '../protocol/index.ts'
 import type { LiveBroker } from './broker.ts'
@@ -59,7 +60,8 @@ export function createSubscriptions(o: SubscriptionsOptions) {
       const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
       return { error: ['BAD_ARGUMENT', detail.slice(0, 200)] }
     }
-    if (!spec.authorize(conn.principal, params)) return { error: ['FORBIDDEN', 'not entitled to this channel'] }
+    const verdict = access.channel(conn.principal, spec.name, params as Record<string, unknown>)
+    if (!verdict.ok) return { error: [verdict.code, verdict.message] }
     const topic = pushed ? pushed.topic(conn.principal, params) : (spec as ChannelSpec).topic(params)
     if (conn.watching(topic)) return { error: ['ALREADY_SUBSCRIBED', 'already subscribed to this channel'] }
     const refused = o.registry.admitChannel(conn.principal.sub, topic, !pushed && unseen(spec as ChannelSpec, params))

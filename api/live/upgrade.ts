@@ -1,5 +1,6 @@
 import { type Auth } from '../auth.ts'
-import { hasRole, type Principal } from '../../core/roles.ts'
+import type { Principal } from '../../core/roles.ts'
+import * as access from '../access.ts'
 import { AppError, isAppError } from '../../core/errors.ts'
 import { TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/index.ts'
 
@@ -24,7 +25,7 @@ export function authenticateUpgrade(auth: Auth, request: Request): Principal | A
     const token = getUpgradeToken(request)
     if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
     const principal = auth.verifySync(token)
-    if (!hasRole(principal, ['trader', 'seller'])) throw new AppError(403, 'FORBIDDEN', 'live channels need the role trader or seller')
+    access.enforce(access.role(principal, access.surfaceRoles.live))
     return principal
   } catch (e) {
     return isAppError(e) ? e : new AppError(500, 'INTERNAL', 'internal error')

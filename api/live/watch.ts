@@ -5,6 +5,7 @@
 // one that changed nothing, for answers that depend on time as well as on rows.
 import { ZodError } from 'zod'
 import { AppError } from '../../core/errors.ts'
+import * as access from '../access.ts'
 import type { Principal } from '../../core/roles.ts'
 import type { Logger } from '../log.ts'
 import { changeOf, decodeServerFrame, S, type Change } from '../protocol/index.ts'
@@ -66,7 +67,9 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
     const w = (x.w = o.broker().acquire(spec, params, x.topic))
     if (!byCid.has(w.lq.cid)) byCid.set(w.lq.cid, new Set())
     byCid.get(w.lq.cid)!.add(x)
-    w.ready.then(() => ((x.retries = 0), prime(x)), (error) => {
+    // A watcher closed (or re-joined) before this query loaded has let go of it: nothing to do.
+    w.ready.then(() => void (x.w === w && ((x.retries = 0), prime(x))), (error) => {
+      if (x.w !== w) return
       // The broker forgot the channel; join again later, doubling the wait up to 30 s.
       o.log.warn('live watch could not start; retrying', { topic: x.topic, error })
       leave(x)
@@ -95,7 +98,7 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
       const detail = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ') : 'invalid'
       throw new AppError(400, 'BAD_ARGUMENT', detail.slice(0, 200), { cause: e })
     }
-    if (!spec.authorize(principal, p)) throw new AppError(403, 'FORBIDDEN', 'not entitled to this channel')
+    access.enforce(access.channel(principal, spec.name, p as Record<string, unknown>))
     const x: Watcher = { topic: spec.topic(p), ...listener, primed: false, closed: false, retries: 0 }
     join(x, spec, p)
     return {
@@ -112,8 +115,8 @@ export function createWatches(o: { broker: () => LiveBroker; log: Logger }) {
     /**
      * Watches `channel` with `params` as `principal` (its entitlements apply): `onChange` gets
      * the current rows first (all in `append`), then every change in sequence order, while this
-     * gateway leads the channel. Throws AppError UNKNOWN_CHANNEL (404), BAD_ARGUMENT (400) or
-     * FORBIDDEN (403).
+     * gateway leads the channel. Throws AppError UNKNOWN_CHANNEL (404), BAD_ARGUMENT (400),
+     * FORBIDDEN or NOT_ENTITLED (403, api/access.ts decides).
      */
     watch: (channel: string, params: Record<string, unknown>, principal: Principal, onChange: WatchListener): Watch =>
       open(channel, params, principal, { onChange }),

@@ -46,14 +46,18 @@ export const ErrorCodes = {
   INTERNAL: 4011,
   TOO_MANY_CHANNELS: 4012,
   NEVER_SEEN: 4013,
+  NOT_ENTITLED: 4014,
 } as const
 export type ErrorReason = keyof typeof ErrorCodes
 
 /** Errors after which the same request may succeed later (the frame's `temporary`). */
 export const temporaryErrors: ReadonlySet<ErrorReason> = new Set(['RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL', 'TOO_MANY_CHANNELS', 'NEVER_SEEN'])
 
-/** WebSocket close codes the gateway uses. */
-export const CloseCodes = { ABUSE: 4400, TOO_SLOW: 4408, SHUTDOWN: 1001, TOO_BIG: 1009 } as const
+/**
+ * WebSocket close codes the gateway uses. TOKEN_EXPIRED and TOKEN_REVOKED end a connection
+ * whose token stops being valid while it is open (docs/auth.md, "Revocation").
+ */
+export const CloseCodes = { ABUSE: 4400, TOKEN_EXPIRED: 4401, TOKEN_REVOKED: 4403, TOO_SLOW: 4408, SHUTDOWN: 1001, TOO_BIG: 1009 } as const
 
 export interface Limits {
   maxSubscriptions: number

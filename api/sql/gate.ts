@@ -1,7 +1,8 @@
 import { type AstNode, walk } from './ast.ts'
 import { sqlError } from './errors.ts'
 import { allowedTableFunctions, type FunctionPolicy } from './functions.ts'
-import { tableRefusal, allowedDatabases } from './tables.ts'
+import * as access from '../access.ts'
+import { allowedDatabases } from './tables.ts'
 
 /**
  * The statement gate of the analyst port, over the tree ClickHouse's own parser gives
@@ -84,6 +85,7 @@ function checkTable(text: string, ctx: GateContext) {
   const name = text.replace(/`/g, '')
   const dot = name.indexOf('.')
   const [db, table] = dot < 0 ? [ctx.database, name] : [name.slice(0, dot), name.slice(dot + 1)]
-  const refusal = tableRefusal(db, table, ctx.internalTables)
-  if (refusal) throw sqlError('ACCESS_DENIED', `Not enough privileges: ${refusal}`)
+  // Who may read which table is api/access.ts's answer; the port words it as ClickHouse would.
+  const verdict = access.sqlTable({ operator: Boolean(ctx.internalTables) }, db, table)
+  if (!verdict.ok) throw sqlError('ACCESS_DENIED', `${verdict.code}: Not enough privileges: ${verdict.message}`)
 }

@@ -227,5 +227,13 @@ describe('scoped analysts (issue 13 item 4)', () => {
     const r = await sql(scoped, 'SELECT count() FROM trades')
     expect([r.status, r.code]).toEqual([403, '497'])
     expect(r.body).toMatch(/scoped.*row policies/)
+    // The same denial names the same code as on every other surface (api/access.ts): scope NOT_ENTITLED, role FORBIDDEN.
+    expect(r.body).toMatch(/^Code: 497\. DB::Exception: NOT_ENTITLED: /)
+    const trader = await sql(await tokenFor(['trader']), 'SELECT 1')
+    expect([trader.status, trader.code]).toEqual([403, '497'])
+    expect(trader.body).toMatch(/^Code: 497\. DB::Exception: FORBIDDEN: .*analyst/)
+    const internal = await sql(await tokenFor(['analyst']), 'SELECT count() FROM dashboards')
+    expect([internal.status, internal.code]).toEqual([403, '497'])
+    expect(internal.body).toMatch(/^Code: 497\. DB::Exception: FORBIDDEN: .*internal/)
   })
 })

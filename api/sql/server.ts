@@ -1,6 +1,7 @@
 import { Hono, type Context } from 'hono'
 import { type Auth } from '../auth.ts'
-import { hasRole, type Principal } from '../../core/roles.ts'
+import type { Principal } from '../../core/roles.ts'
+import * as access from '../access.ts'
 import type { EngineResult, SqlEngine } from './engine.ts'
 import { codes, reasonPhrase, SqlError, sqlError, toSqlError } from './errors.ts'
 import { contentType } from './formats.ts'
@@ -57,8 +58,11 @@ export function createSqlServer(o: SqlServerOptions) {
       query = r.query
       const principal = await authenticate(o.auth, r.user, r.password)
       user = principal.sub
+      // The role, and a scoped token only where row policies narrow it: api/access.ts decides.
+      const verdict = access.sql(principal, { rowPolicies: o.engine.rowPolicies })
+      if (!verdict.ok) throw refusal(principal, verdict)
       const scope = scopeOf(principal)
-      if (scope && !o.engine.rowPolicies) throw scopedRefusal(principal)
+      const operator = access.isOperator(principal)
       if (!r.query.trim()) throw sqlError('SYNTAX_ERROR', 'Empty query')
       const id = r.queryId || queryId
       base['x-clickhouse-query-id'] = id
@@ -70,8 +74,8 @@ export function createSqlServer(o: SqlServerOptions) {
       const session = r.sessionId ? sessions.acquire(user, r.sessionId, r.sessionTimeoutS ?? o.sessionTimeoutS, r.sessionCheck) : undefined
       const database = r.database ?? session?.state.database ?? 'default'
       // Operators (replicas migrating and reading through the port, monitoring) are not counted against analysts' caps.
-      release = principal.roles.has('admin') ? () => session?.release() : admit(user, session?.release)
-      const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal, scope, operator: principal.roles.has('admin') })
+      release = operator ? () => session?.release() : admit(user, session?.release)
+      const result = await o.engine.run({ sql: r.query, params: r.params, settings: clientSettings, format: r.format ?? 'TabSeparated', database, user, queryId: id, signal: req.signal, scope, operator })
       if (result.useDatabase && session) session.state.database = result.useDatabase
       const done = release
       release = undefined
@@ -130,22 +134,21 @@ export function createSqlServer(o: SqlServerOptions) {
 async function authenticate(auth: Auth, user: string, password: string): Promise<Principal> {
   const failed = () => sqlError('AUTHENTICATION_FAILED', `${user}: Authentication failed: password is incorrect, or there is no user with such name`)
   if (!password) throw failed()
-  const principal = await auth.verify(password).catch(() => Promise.reject(failed()))
-  if (!hasRole(principal, ['analyst'])) throw sqlError('ACCESS_DENIED', `${user}: Not enough privileges. To execute this query, it's necessary to have the role analyst`)
-  return principal
+  return auth.verify(password).catch(() => Promise.reject(failed()))
 }
 
-/** A scoped token's rows for the engine's row policies; undefined for a token that sees everything. */
+/** A scoped token's rows for the engine's row policies (api/access.ts sqlScope); undefined for a token that sees everything. */
 function scopeOf(p: Principal): { symbols: string; shops: string } | undefined {
-  if (p.symbols === '*' && p.shops === '*') return undefined
-  const list = (s: Principal['symbols']) => (s === '*' ? '*' : [...s].filter((v) => !v.includes(',')).join(','))
-  return { symbols: list(p.symbols), shops: list(p.shops) }
+  const scope = access.sqlScope(p)
+  if (!scope) return undefined
+  // The policies take one comma-separated list: an id holding a comma could name two, so it is left out (it matches no row).
+  const list = (s: '*' | string[]) => (s === '*' ? '*' : s.filter((v) => !v.includes(',')).join(','))
+  return { symbols: list(scope.symbols), shops: list(scope.shops) }
 }
 
-function scopedRefusal(p: Principal): SqlError {
-  return new SqlError(codes.ACCESS_DENIED, 'ACCESS_DENIED',
-    `${p.sub}: Not enough privileges. This token is scoped to some symbols or shops, and the embedded engine has no row policies to show only those rows; ` +
-    'use the REST API, or a token with symbols and shops "*", or a deployment with a ClickHouse server and CLICKHOUSE_ANALYST_SCOPED_USER (deploy/clickhouse/users.xml)')
+/** A denial as ClickHouse answers it (497 ACCESS_DENIED), its message led by the code every surface uses for it. */
+function refusal(p: Principal, v: Extract<access.Verdict, { ok: false }>): SqlError {
+  return new SqlError(codes.ACCESS_DENIED, 'ACCESS_DENIED', `${v.code}: ${p.sub}: Not enough privileges: ${v.message}`)
 }
 
 async function* upgradeNative(chunks: AsyncIterable<Uint8Array>, revision: number): AsyncIterable<Uint8Array> {

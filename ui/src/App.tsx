@@ -3,7 +3,7 @@ import { SignIn } from './components/SignIn.tsx'
 import { Status } from './components/Status.tsx'
 import { AlertsBell } from './alerts/Bell.tsx'
 import { RuleFormDialog } from './alerts/RuleForm.tsx'
-import { claims, hasRole, signOut, token, type Role } from './session.ts'
+import { claims, hasRole, signOutEverywhere, startSession, token, type Role } from './session.ts'
 import { setTheme, theme } from './theme.ts'
 import { Trader } from './views/Trader.tsx'
 import { Seller } from './views/Seller.tsx'
@@ -22,6 +22,11 @@ const routes: { id: Route; label: string; roles: Role[] }[] = [
 ]
 
 export function App() {
+  // A redirect back from the identity provider is completed before anything renders; inside
+  // the silent-renewal iframe nothing renders at all.
+  const [starting, setStarting] = createSignal(new URL(location.href).searchParams.has('state'))
+  const [inRenewalFrame, setInRenewalFrame] = createSignal(false)
+  void startSession().then((render) => (setInRenewalFrame(!render), setStarting(false)))
   const [hash, setHash] = createSignal(location.hash)
   const onHash = () => setHash(location.hash)
   window.addEventListener('hashchange', onHash)
@@ -32,6 +37,7 @@ export function App() {
     return allowed().find((r) => r.id === wanted)?.id ?? allowed()[0]?.id
   }
   return (
+    <Show when={!inRenewalFrame() && !starting()} fallback={<p class="loading">Signing in…</p>}>
     <Show when={token()} fallback={<SignIn />}>
       <a class="skip" href="#main">Skip to content</a>
       <header class="top">
@@ -48,10 +54,10 @@ export function App() {
           {theme() === 'dark' ? '☀' : '☾'}
         </button>
         <span class="who" title={claims()?.roles.join(', ')}>{claims()?.sub}</span>
-        <button type="button" onClick={signOut}>Sign out</button>
+        <button type="button" onClick={() => void signOutEverywhere()}>Sign out</button>
       </header>
       <main id="main" tabindex="-1">
-        <Show when={route()} fallback={<p class="empty">This token has no role with a view here (roles: {claims()?.roles.join(', ') || 'none'}).</p>}>
+        <Show when={route()} fallback={claims() ? <p class="empty">This token has no role with a view here (roles: {claims()?.roles.join(', ') || 'none'}).</p> : <p class="loading">Loading…</p>}>
           <Suspense fallback={<p class="loading">Loading…</p>}>
             <Switch>
               <Match when={route() === 'trader'}><Trader /></Match>
@@ -64,6 +70,7 @@ export function App() {
         </Show>
       </main>
       <RuleFormDialog />
+    </Show>
     </Show>
   )
 }

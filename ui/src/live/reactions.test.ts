@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { CloseCodes, ErrorCodes } from '../../../api/protocol/index.ts'
-import { backoffMs, errorReaction, reconnectDelayMs } from './reactions.ts'
+import { backoffMs, closedForGood, errorReaction, reconnectDelayMs } from './reactions.ts'
 
 describe('live error reactions (docs/protocol.md)', () => {
   it('resubscribes after UNAVAILABLE from 1 s, doubling to 30 s', () => {
@@ -15,7 +15,7 @@ describe('live error reactions (docs/protocol.md)', () => {
 
   it('retries other temporary errors with backoff and never a permanent one', () => {
     expect(errorReaction(ErrorCodes.RATE_LIMITED, true, 1)).toEqual({ do: 'resubscribe', afterMs: 2000 })
-    for (const code of [ErrorCodes.FORBIDDEN, ErrorCodes.BAD_ARGUMENT, ErrorCodes.UNKNOWN_CHANNEL, ErrorCodes.TOO_MANY_SUBSCRIPTIONS]) {
+    for (const code of [ErrorCodes.FORBIDDEN, ErrorCodes.NOT_ENTITLED, ErrorCodes.BAD_ARGUMENT, ErrorCodes.UNKNOWN_CHANNEL, ErrorCodes.TOO_MANY_SUBSCRIPTIONS]) {
       expect(errorReaction(code, false, 0)).toEqual({ do: 'nothing' })
     }
   })
@@ -26,6 +26,11 @@ describe('live error reactions (docs/protocol.md)', () => {
     expect(reconnectDelayMs(CloseCodes.SHUTDOWN, 3, 0)).toBe(2000)
     expect(reconnectDelayMs(1006, 50, 0)).toBe(10_000)
     expect(reconnectDelayMs(1006, 50, 0.999)).toBeGreaterThanOrEqual(5000)
+  })
+
+  it('stops at close 4403 (token revoked) and reconnects after 4401 (expired: the renewed token is used)', () => {
+    expect(closedForGood(CloseCodes.TOKEN_REVOKED)).toBe(true)
+    for (const code of [CloseCodes.TOKEN_EXPIRED, CloseCodes.ABUSE, CloseCodes.SHUTDOWN, 1006]) expect(closedForGood(code)).toBe(false)
   })
 
   it('jitter takes at most half off', () => {

@@ -14,6 +14,9 @@ export function reconnectDelayMs(closeCode: number, attempt: number, jitter = Ma
   return closeCode === CloseCodes.ABUSE ? Math.max(30_000, ms) : ms
 }
 
+/** A socket closed because its token was revoked: reconnecting with that token can only be refused. */
+export const closedForGood = (closeCode: number) => closeCode === CloseCodes.TOKEN_REVOKED
+
 export type ErrorReaction =
   /** Subscribe again after `afterMs` (the `retries`-th retry of this subscription). */
   | { do: 'resubscribe'; afterMs: number }

@@ -8,7 +8,7 @@ import {
 } from '../../../api/protocol/index.ts'
 import { absoluteTimes, deltaRows, newestTime } from './columns.ts'
 import type { ConnectionState, FromWorker, ToWorker } from './messages.ts'
-import { errorReaction, reconnectDelayMs } from './reactions.ts'
+import { closedForGood, errorReaction, reconnectDelayMs } from './reactions.ts'
 
 declare const self: DedicatedWorkerGlobalScope
 
@@ -69,6 +69,7 @@ function connect() {
     if (ws !== socket) return
     ws = undefined
     byCid.clear()
+    if (closedForGood(e.code)) return void state('unauthorized')
     // An upgrade refused before opening is most often a bad or expired token: probe once to tell.
     if (!opened && attempt >= 2) return void probeAuth().then((ok) => (ok ? retry(e.code) : state('unauthorized')))
     retry(e.code)
