@@ -23,6 +23,7 @@ import { sqlScenario } from './sql/scenario.ts'
 import { floodScenario } from './live/flood.ts'
 import { insightsScenario } from './insights/scenario.ts'
 import { quietScenario } from './quiet/scenario.ts'
+import { compressionScenario } from './compression/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 import { runTsx } from './lib/child.ts'
@@ -119,6 +120,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
       env: Object.fromEntries((values.env ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
     }),
   },
+  compression: { about: 'bytes per answer identity vs gzip vs br: catalog JSON/CSV/MessagePack, OpenAPI, UI files; µs to compress an answer (3 runs)', run: () => compressionScenario({ name: values.name ?? 'compression', runs: num(values.runs, 3) }) },
   insights: { about: 'insights on a shop of ~1M order lines: order_risk precision/recall, forecast backtest vs seasonal naive, uncached p50/p99 per query (3 runs)', run: () => insightsScenario({ name: values.name ?? 'insights', runs: num(values.runs, 3) }) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
   'go-client': {
