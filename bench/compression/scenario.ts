@@ -62,7 +62,7 @@ export async function compressionScenario(o: { name: string; runs: number }) {
       '/api/v1/q/trades?symbol=BTC-USD&from=-6h&to=now&limit=500', '/api/v1/q',
     ]
     const targets = [
-      ...paths.flatMap((p) => (p === '/api/v1/q' ? [p] : [p, `${p}&format=csv`, `${p}&format=msgpack`])).map((p) => ({ what: p.replace('/api/v1/q/', ''), kind: 'catalog' as const, path: p })),
+      ...paths.flatMap((p) => (p === '/api/v1/q' ? [p] : [p, `${p}${p.includes('?') ? '&' : '?'}format=csv`, `${p}${p.includes('?') ? '&' : '?'}format=msgpack`])).map((p) => ({ what: p.replace('/api/v1/q/', ''), kind: 'catalog' as const, path: p })),
       { what: 'openapi.json', kind: 'openapi' as const, path: '/api/v1/openapi.json' },
     ]
     for (const t of targets) {
