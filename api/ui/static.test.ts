@@ -3,13 +3,15 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import { Hono } from 'hono'
+import { contentSecurityPolicy, noncePlaceholder } from '../http/csp.ts'
 import { createStaticRoutes } from './static.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'livehouse-static-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 mkdirSync(join(dir, 'assets'))
 const js = `export const rows = ${JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ i, label: `row ${i}` })))}\n`
-writeFileSync(join(dir, 'index.html'), `<!doctype html><title>x</title>${'<div class="panel"></div>'.repeat(100)}`)
+writeFileSync(join(dir, 'index.html'), `<!doctype html><title>x</title><meta name="csp-nonce" nonce="${noncePlaceholder}"><script>document.documentElement.dataset.theme = 'dark'</script>${'<div class="panel"></div>'.repeat(100)}`)
 writeFileSync(join(dir, 'assets', 'app-abc.js'), js)
 writeFileSync(join(dir, 'assets', 'logo.png'), Buffer.alloc(4096, 7))
 const app = createStaticRoutes({ dir })
@@ -34,15 +36,28 @@ describe('UI files compressed when the client accepts it', () => {
     expect(plain.body.toString()).toBe(js)
   })
 
-  it('compresses index.html for client routes, never images, and re-reads a rebuilt file', async () => {
+  it('leaves HTML (the CSP middleware writes a nonce into it) and images as they are, and re-reads a rebuilt file', async () => {
     const page = await get('/some/client/route', 'br')
-    expect(page.res.headers.get('content-encoding')).toBe('br')
-    expect(brotliDecompressSync(page.body).toString()).toMatch(/^<!doctype html>/)
+    expect(page.res.headers.get('content-encoding')).toBeNull()
+    expect(page.body.toString()).toMatch(/^<!doctype html>/)
     const png = await get('/assets/logo.png', 'br')
     expect(png.res.headers.get('content-encoding')).toBeNull()
     expect(png.body.length).toBe(4096)
     const rebuilt = `${js}// rebuilt, longer\n`
     writeFileSync(join(dir, 'assets', 'app-abc.js'), rebuilt)
     expect(brotliDecompressSync((await get('/assets/app-abc.js', 'br')).body).toString()).toBe(rebuilt)
+  })
+
+  it('HTML still gets its per-answer CSP nonce when the client accepts br (a compressed page would hide it)', async () => {
+    const withCsp = new Hono()
+    withCsp.use('*', contentSecurityPolicy())
+    withCsp.route('/', createStaticRoutes({ dir }))
+    const res = await withCsp.request('/', { headers: { 'accept-encoding': 'gzip, deflate, br' } })
+    const html = await res.text()
+    const nonce = /nonce="([^"]+)"/.exec(html)?.[1]
+    expect(nonce).toBeDefined()
+    expect(nonce).not.toBe(noncePlaceholder)
+    expect(res.headers.get('content-security-policy')).toContain(`'nonce-${nonce}'`)
+    expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/)
   })
 })

@@ -20,8 +20,12 @@ const missingPage = `<!doctype html><meta charset="utf-8"><title>Livehouse: UI n
 <p>Run <code>npm run build</code> (or <code>npm start</code>, which builds it when missing), then reload.</p>
 <p>The API is up: <a href="/health">/health</a>, <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p></body>`
 
-/** Types worth compressing (text); images and fonts are compressed already. */
-const compressible = new Set(['.html', '.js', '.mjs', '.css', '.json', '.svg', '.map', '.txt', '.webmanifest'])
+/**
+ * Types worth compressing (text); images and fonts are compressed already. Not HTML: the CSP
+ * middleware (api/http/csp.ts) reads each HTML answer and writes a fresh nonce into it, and
+ * index.html is 1 KiB.
+ */
+const compressible = new Set(['.js', '.mjs', '.css', '.json', '.svg', '.map', '.txt', '.webmanifest'])
 
 interface StaticFile {
   path: string
