@@ -89,8 +89,12 @@ export const configSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl.describe('OTLP endpoint for traces; unset = tracing off'),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024)
     .describe('Largest accepted HTTP request body (after gzip decoding, per request)'),
-  INGEST_FLUSH_MS: z.coerce.number().int().min(1).max(10_000).default(50)
-    .describe('Longest wait before a batch is written: an INSERT (embedded, and dead letters) or a Kafka send (KAFKA_BROKERS set)'),
+  INGEST_FLUSH_MS: z.coerce.number().int().min(0).max(10_000).default(0)
+    .describe('Longest wait before a batch is written: an INSERT (embedded, and dead letters) or a Kafka send (KAFKA_BROKERS set); 0 = follow the live tick: batches are stored just before each LIVE_TICK_MS tick while a live channel is watched, every INGEST_QUIET_FLUSH_MS otherwise (a Kafka send, which makes no part, waits 50 ms)'),
+  INGEST_QUIET_FLUSH_MS: z.coerce.number().int().min(10).max(10_000).default(500)
+    .describe('With INGEST_FLUSH_MS=0, the flush slot while no live channel is watched (rounded up to a multiple of LIVE_TICK_MS): fewer INSERTs, so fewer parts to write and merge, at the cost of freshness'),
+  INGEST_FLUSH_ROWS: z.coerce.number().int().min(1).default(20_000)
+    .describe('Rows pending for one stream that are written at once without waiting for the flush slot (high rates fill batches by size)'),
   INGEST_BATCH_ROWS: z.coerce.number().int().min(1).default(50_000)
     .describe('Rows per write at most: one INSERT or one Kafka send (many messages)'),
   INGEST_MAX_PENDING_ROWS: z.coerce.number().int().min(1).default(500_000)

@@ -63,6 +63,9 @@ export interface Livehouse {
 }
 
 /** Everything the gateway needs, wired once; stop() undoes it in reverse order. */
+/** Wait before a Kafka send with INGEST_FLUSH_MS=0 (the fixed wait before slots existed). */
+const kafkaSendFlushMs = 50
+
 export async function startLivehouse(config: Config, log: Logger = createLogger(config.LOG_LEVEL)): Promise<Livehouse> {
   const clients = new Map<string, ClickHouseClient>()
   const clickhouse = (w: Workload, lane = 0) => {
@@ -88,12 +91,19 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => authSetup.close())
     const { auth, revocations, demoTokens } = authSetup
 
-    const batching = { flushMs: config.INGEST_FLUSH_MS, batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite }
+    // Flush slots follow the live tick while someone watches a live channel, a quieter slot otherwise (ingest/batcher.ts).
+    let watched = () => false
+    const quietSlotMs = Math.ceil(config.INGEST_QUIET_FLUSH_MS / config.LIVE_TICK_MS) * config.LIVE_TICK_MS
+    const batching = {
+      flushMs: config.INGEST_FLUSH_MS, slotMs: () => (watched() ? config.LIVE_TICK_MS : quietSlotMs), fillRows: config.INGEST_FLUSH_ROWS,
+      batchRows: config.INGEST_BATCH_ROWS, maxPendingRows: config.INGEST_MAX_PENDING_ROWS, onWrite: obs.metrics.observeWrite,
+    }
     // One pool of INSERT lanes (lane i = ingest connection i) for the stream and dead-letter batchers.
     const lanes = createLanePool(config.INGEST_CONNECTIONS)
     const ingestClients = Array.from({ length: config.INGEST_CONNECTIONS }, (_, lane) => clickhouse('ingest', lane))
     const dedup = config.INGEST_DEDUPLICATION === 'on'
-    const kafkaSink = kafka ? await createKafkaSink({ ...batching, ...kafka }) : undefined
+    // A Kafka send makes no part (the consumer's INSERTs do): slots would only add latency to it.
+    const kafkaSink = kafka ? await createKafkaSink({ ...batching, flushMs: config.INGEST_FLUSH_MS || kafkaSendFlushMs, ...kafka }) : undefined
     const sink: EventSink = kafkaSink ?? createClickHouseSink(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => sink.close())
     const deadLetters = createDeadLetterBatcher(ingestClients, { ...batching, lanes, dedup })
@@ -145,6 +155,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const server = await serve({ host: config.HOST, port: config.PORT, fetch: app.fetch, maxBodyBytes: config.MAX_BODY_BYTES, websocket: live.websocket })
     stops.push(() => server.close())
     live.attach(server)
+    watched = () => live.stats().liveQueries > 0
     obs.watch({ clickhouse: clickhouse('ops'), live, cacheBreakerOpen: () => !breakerClosed(history.cache.breaker), kafkaConsumers: consumer && (() => consumer.stats().map(consumerRow)) })
     live.start()
     stops.push(() => live.stop())
@@ -152,7 +163,11 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
 
     if (config.DEMO_RATE > 0) {
       const { createDemoGenerator } = await import('../ingest/demo/generator.ts')
-      const demo = createDemoGenerator({ ratePerSecond: config.DEMO_RATE, send: (stream, events) => ingestor.events(stream, events) })
+      // One batch per stream and live tick, with room for two seconds of them in flight (a send waits for its flush slot).
+      const demo = createDemoGenerator({
+        ratePerSecond: config.DEMO_RATE, send: (stream, events) => ingestor.events(stream, events),
+        tickMs: config.LIVE_TICK_MS, maxInFlight: 3 * Math.ceil(2000 / config.LIVE_TICK_MS),
+      })
       demo.start()
       stops.push(() => demo.stop())
     }

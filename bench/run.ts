@@ -9,6 +9,9 @@
 //   --tick-ms MS                              live: the gateway's LIVE_TICK_MS
 //   --concurrency N --log-level LEVEL         history: connections of the cached and mix phases; gateway LOG_LEVEL
 //   --cpu-prof DIR                            live, history: write a V8 CPU profile of the gateway to DIR
+//   --rates R1,R2,… --warmup S --probe S     quiet: demo rates (events/s; 0 = idle), warm-up and freshness-probe seconds
+//   --baseline DIR                            quiet, ingest: also measure the checkout at DIR in the same runs ("before")
+//   --env K=V,K=V                             quiet: extra gateway environment for every code measured
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
@@ -19,6 +22,8 @@ import { historyScenario } from './history/scenario.ts'
 import { sqlScenario } from './sql/scenario.ts'
 import { floodScenario } from './live/flood.ts'
 import { insightsScenario } from './insights/scenario.ts'
+import { quietScenario } from './quiet/scenario.ts'
+import { compressionScenario } from './compression/scenario.ts'
 import { machine, writeReport } from './lib/report.ts'
 import { exitCleanlyOnSignals, onInterrupt } from './lib/interrupt.ts'
 import { runTsx } from './lib/child.ts'
@@ -42,6 +47,11 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'log-level': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    rates: { type: 'string' },
+    warmup: { type: 'string' },
+    probe: { type: 'string' },
+    baseline: { type: 'string' },
+    env: { type: 'string' },
   },
 })
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v))
@@ -102,6 +112,15 @@ const scenarios: Record<string, { about: string; run: Part }> = {
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
   flood: { about: "live: issue 10's flood (20 connections × 45 made-up symbols) vs a real symbol's watcher; no flood, default limits, limits off; 3 runs × 15 s", run: () => floodScenario({ runs: num(values.runs, 3), seconds: num(values.seconds, 15), name: values.name }) },
+  quiet: {
+    about: 'the whole gateway at rest and under the demo (0, 2k, 20k, 100k events/s), no client: CPU per event, cores, parts and merges per second, freshness; --baseline DIR adds older code in the same runs; 3 runs × 30 s',
+    run: () => quietScenario({
+      name: values.name ?? 'quiet', runs: num(values.runs, 3), seconds: num(values.seconds, 30), warmupS: num(values.warmup, 20), probeS: num(values.probe, 10),
+      rates: (values.rates ?? '0,2000,20000,100000').split(',').map(Number), baseline: values.baseline && resolve(values.baseline),
+      env: Object.fromEntries((values.env ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+    }),
+  },
+  compression: { about: 'bytes per answer identity vs gzip vs br: catalog JSON/CSV/MessagePack, OpenAPI, UI files; µs to compress an answer (3 runs)', run: () => compressionScenario({ name: values.name ?? 'compression', runs: num(values.runs, 3) }) },
   insights: { about: 'insights on a shop of ~1M order lines: order_risk precision/recall, forecast backtest vs seasonal naive, uncached p50/p99 per query (3 runs)', run: () => insightsScenario({ name: values.name ?? 'insights', runs: num(values.runs, 3) }) },
   ui: { about: 'UI in Chromium: fps, p95 frame time and JS heap at 100k points/s; bundle size; first paint (60 s)', run: parts.ui(num(values.seconds, 60)) },
   'go-client': {

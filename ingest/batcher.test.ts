@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBatcher, createLanePool, type Part, type Refusal } from './batcher.ts'
+import { createBatcher, createLanePool, msToSlot, type Part, type Refusal } from './batcher.ts'
 
 /** A write that records its lane and rows and finishes when `release` is called. */
 function gatedWrites() {
@@ -129,5 +129,40 @@ describe('batchers sharing one lane pool (the ingest connections)', () => {
     calls[1].release()
     await Promise.all([l, draining])
     expect(letters.pendingRows).toBe(0)
+  })
+})
+
+describe('flushing follows the load', () => {
+  it('times a write to be stored by the next slot boundary, starting as early as writes recently took', () => {
+    expect(msToSlot(1010, 250, 0)).toBe(240)
+    expect(msToSlot(1010, 250, 20)).toBe(220)
+    // Too late for the boundary at 1250 with a 20 ms write: the one after.
+    expect(msToSlot(1240, 250, 20)).toBe(240)
+    // A lead is never more than half a slot.
+    expect(msToSlot(1000, 250, 400)).toBe(125)
+    expect(msToSlot(1000, 500, 0)).toBe(0)
+  })
+
+  it('gathers everything added within one slot into one write', async () => {
+    const writes: Part[][] = []
+    const b = createBatcher(async (parts) => (writes.push(parts), parts.map(() => [])), { flushMs: 0, slotMs: () => 60_000, batchRows: 1000, maxPendingRows: 10_000 })
+    const added = [b.add([{ n: 1 }]), b.add([{ n: 2 }]), b.add([{ n: 3 }])]
+    await tick(20)
+    expect(writes).toHaveLength(0) // the slot is a minute away: nothing written yet
+    await b.drain()
+    await Promise.all(added)
+    expect(writes.map((w) => w.length)).toEqual([3])
+  })
+
+  it('writes at once, without waiting for the slot, when fillRows are pending (high rates fill by size)', async () => {
+    const writes: Part[][] = []
+    const b = createBatcher(async (parts) => (writes.push(parts), parts.map(() => [])), { flushMs: 0, slotMs: () => 60_000, fillRows: 3, batchRows: 1000, maxPendingRows: 10_000 })
+    const full = [b.add([{ n: 1 }, { n: 2 }]), b.add([{ n: 3 }])]
+    await Promise.all(full) // resolves long before the minute's slot
+    const later = b.add([{ n: 4 }])
+    await tick(20)
+    expect(writes.map((w) => w.flatMap((p) => p.rows).length)).toEqual([3])
+    await b.drain()
+    await later
   })
 })

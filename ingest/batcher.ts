@@ -3,7 +3,18 @@ import { AppError, isAppError } from '../core/errors.ts'
 import { activeContext, linkTo, withSpan } from '../core/tracing.ts'
 
 export interface BatcherOptions {
+  /** Fixed wait (ms) before a batch is written; 0 = write in slots (`slotMs`). */
   flushMs: number
+  /**
+   * With `flushMs` 0: the current slot (ms). A batch is written so that it is stored by the next
+   * multiple of the slot on the wall clock (the live scheduler ticks on multiples of LIVE_TICK_MS),
+   * starting that long before it as its recent writes took. Read per batch: it may follow whether
+   * anyone watches (api/livehouse.ts). Default 250.
+   */
+  slotMs?: () => number
+  /** Rows worth writing at once, without waiting for the slot (high rates fill by size); default batchRows. */
+  fillRows?: number
+  /** Rows per write at most (the sink splits a larger batch). */
   batchRows: number
   maxPendingRows: number
   /** Names each write's span (e.g. clickhouse.insert) and labels its metric (sink, stream). */
@@ -69,9 +80,23 @@ export function createLanePool(count: number): LanePool {
   }
 }
 
+/** Slot used when none is given: the default live tick. */
+const defaultSlotMs = 250
+
 /**
- * Collects rows for one destination and writes them in batches: a flush happens after
- * `flushMs` or at `batchRows`, whichever comes first, one write per free lane of its pool.
+ * Ms from `nowMs` until a write taking `leadMs` should start to be stored by a multiple of `slotMs`:
+ * the first such boundary that can still be met.
+ */
+export function msToSlot(nowMs: number, slotMs: number, leadMs: number): number {
+  const lead = Math.min(Math.max(0, leadMs), slotMs / 2)
+  return Math.ceil((nowMs + lead) / slotMs) * slotMs - lead - nowMs
+}
+
+/**
+ * Collects rows for one destination and writes them in batches, one write per free lane of its
+ * pool. When: at `fillRows` pending (high rates fill by size), else after `flushMs`, or with
+ * `flushMs` 0 in time for the next slot boundary (low rates: one write per slot, aligned with the
+ * live tick; each INSERT costs its tables a part each, whatever its size, so fewer is cheaper).
  * `add` resolves only once `write` has stored its rows (with the rows the engine refused,
  * if any), so an accepted event is durable. Past `maxPendingRows` waiting, `add` fails with
  * 503 instead of queueing without bound.
@@ -82,11 +107,15 @@ export function createBatcher(write: BatchWrite, options: BatcherOptions) {
   let queuedRows = 0
   let timer: NodeJS.Timeout | undefined
   const lanes = options.lanes ?? createLanePool(1)
+  const fillRows = Math.min(options.fillRows ?? options.batchRows, options.batchRows)
+  /** Recent write duration (ms, moving average): how early before a slot boundary to start. */
+  let writeMs = 0
   /** drain() callers, resolved once nothing is queued. */
   const drainers: (() => void)[] = []
 
+  const delayMs = () => (options.flushMs > 0 ? options.flushMs : msToSlot(Date.now(), options.slotMs?.() ?? defaultSlotMs, writeMs))
   const schedule = () => {
-    if (!timer) timer = setTimeout(flush, options.flushMs)
+    if (!timer) timer = setTimeout(flush, delayMs())
   }
 
   function flush() {
@@ -108,7 +137,7 @@ export function createBatcher(write: BatchWrite, options: BatcherOptions) {
       .finally(() => {
         queuedRows -= batch.rows
         lanes.release(lane)
-        if (pending.rows >= options.batchRows || (drainers.length > 0 && pending.rows > 0)) flush()
+        if (pending.rows >= fillRows || (drainers.length > 0 && pending.rows > 0)) flush()
         else if (pending.rows > 0) schedule()
         if (queuedRows === 0) for (const resolve of drainers.splice(0)) resolve()
       })
@@ -130,7 +159,9 @@ export function createBatcher(write: BatchWrite, options: BatcherOptions) {
       ok = true
       return refused
     } finally {
-      options.onWrite?.({ attributes, rows: batch.rows, seconds: (performance.now() - started) / 1000, ok })
+      const ms = performance.now() - started
+      writeMs = writeMs === 0 ? ms : 0.8 * writeMs + 0.2 * ms
+      options.onWrite?.({ attributes, rows: batch.rows, seconds: ms / 1000, ok })
     }
   }
 
@@ -146,7 +177,7 @@ export function createBatcher(write: BatchWrite, options: BatcherOptions) {
       pending.rows += rows.length
       const ctx = activeContext()
       const done = new Promise<Refusal[]>((resolve, reject) => pending.waiters.push({ resolve, reject, ctx }))
-      if (pending.rows >= options.batchRows) flush()
+      if (pending.rows >= fillRows) flush()
       else schedule()
       return done
     },

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { describe, expect, it } from 'vitest'
+import { eventually } from '../../test/support/eventually.ts'
 import { createDataVersions, zoneStarts } from './versions.ts'
 
 const hour = 3_600_000
@@ -78,5 +79,27 @@ describe('data versions', () => {
     fail.now = true
     now += 5001 // polls failing since: the reading is too old to trust
     expect(v.tag(['orders'])).toMatch(/^stale:/)
+  })
+
+  it('stops polling while nobody tags a key, and polls again at the first tag', async () => {
+    let now = now0
+    let clockReads = 0
+    let polls = 0
+    const ch = { query: async () => (polls++, { json: async () => [['orders', 1 * day, 'd', 1]] }) } as unknown as ClickHouseClient
+    const v = createDataVersions({ clickhouse: ch, pollMs: 1, graceMs: 0, idleAfterMs: 60_000, now: () => (clockReads++, now) })
+    v.start()
+    try {
+      await eventually(() => expect(polls).toBeGreaterThan(2))
+      now += 60_001 // a minute without a tag
+      await eventually(() => expect(clockReads).toBeGreaterThan(0))
+      const [pollsAtPause, readsAtPause] = [polls, clockReads]
+      await eventually(() => expect(clockReads).toBeGreaterThan(readsAtPause + 20)) // the loop kept going…
+      expect(polls - pollsAtPause).toBeLessThanOrEqual(1) // …without reading (one may have been in flight)
+      expect(v.tag(['orders'])).toMatch(/^stale:/) // the last reading is a minute old: not trusted
+      await eventually(() => expect(polls).toBeGreaterThan(pollsAtPause + 1)) // the tag woke the polls
+      await eventually(() => expect(v.tag(['orders'])).toBe('orders=1'))
+    } finally {
+      v.stop()
+    }
   })
 })

@@ -32,6 +32,12 @@ export interface DataVersionsOptions {
   staleEpochMs?: number
   now?: () => number
   onError?: (e: unknown) => void
+  /**
+   * Polls pause once no key has been tagged for this long (default a minute): an idle server
+   * does not read versions nobody asks for. The first tag after a pause polls at once and is
+   * `stale:` until that reading is a grace period old (a key that lives a few seconds).
+   */
+  idleAfterMs?: number
 }
 
 /** One source's buckets (start ms, ascending) with running totals, for O(log n) range sums. */
@@ -84,8 +90,11 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
   const staleEpochMs = o.staleEpochMs ?? 5000
   let current: Reading | undefined
   const pending: Reading[] = []
+  const idleAfterMs = o.idleAfterMs ?? 60_000
   let timer: ReturnType<typeof setTimeout> | undefined
   let running = false
+  let looping = false
+  let taggedAt = now()
 
   /** Adopts the newest pending reading that is at least graceMs old. */
   const adopt = () => {
@@ -108,11 +117,14 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
   }
 
   const loop = async () => {
+    timer = undefined
+    looping = true
     try {
-      await poll()
+      if (now() - taggedAt <= idleAfterMs) await poll()
     } catch (e) {
       o.onError?.(e)
     }
+    looping = false
     if (running) timer = setTimeout(loop, pollMs)
   }
 
@@ -128,8 +140,14 @@ export function createDataVersions(o: DataVersionsOptions): DataVersions {
       clearTimeout(timer)
     },
     tag(sources, range) {
-      adopt()
       const t = now()
+      const paused = t - taggedAt > idleAfterMs
+      taggedAt = t
+      if (paused && running && !looping) {
+        clearTimeout(timer)
+        void loop()
+      }
+      adopt()
       const r = current
       if (!r || t - r.at > maxStaleMs) return `stale:${Math.floor(t / staleEpochMs)}`
       const [from, to] = range ?? [-Infinity, Infinity]

@@ -9,6 +9,7 @@ import { createLru } from '../cache/lru.ts'
 import { AppError } from '../../core/errors.ts'
 import { authenticate, checkRole, type AppEnv } from '../http/middleware.ts'
 import { bytesBody } from '../http/raw-body.ts'
+import { encodedBody } from '../http/compression.ts'
 import type { RateLimiter } from '../ratelimit/ratelimit.ts'
 import { createRateLimits } from '../ratelimit/middleware.ts'
 import type { CatalogQuery } from './catalog.ts'
@@ -50,7 +51,9 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   const now = o.now ?? Date.now
   const settings = catalogSettings(o.queryTimeoutS ?? 30)
-  const openapi = JSON.stringify(buildOpenApi(o.catalog))
+  const openapi = new TextEncoder().encode(JSON.stringify(buildOpenApi(o.catalog)))
+  /** The OpenAPI document compressed per encoding, once (it never changes while the process runs). */
+  const openapiEncoded = new Map<string, Uint8Array>()
   // Resolved calls by query, raw query string and caller scope, reused while their time
   // buckets hold: a dashboard repeats the same requests, and resolving (parsing, hashing)
   // was a large part of a cached answer.
@@ -75,7 +78,10 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   const authenticated = authenticate(o.auth)
   const { byIp, byToken } = createRateLimits(o.limiter, o.limits)
 
-  app.get('/api/v1/openapi.json', (c) => c.body(openapi, 200, { 'content-type': contentTypes.json }))
+  app.get('/api/v1/openapi.json', (c) => {
+    const { bytes, headers } = encodedBody(openapi, c.req.header('accept-encoding'), openapiEncoded, 'once')
+    return bytesBody(c, bytes, 200, { ...headers, 'content-type': contentTypes.json })
+  })
 
   const listing = [...o.catalog.values()].map((q) => ({
     roles: q.roles,
@@ -87,7 +93,9 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   }))
   app.get('/api/v1/q', byIp, authenticated, byToken, (c) => {
     const p = c.get('principal')
-    return c.json({ queries: listing.filter((q) => access.role(p, q.roles).ok).map((q) => q.entry) })
+    const json = utf8.encode(JSON.stringify({ queries: listing.filter((q) => access.role(p, q.roles).ok).map((q) => q.entry) }))
+    const { bytes, headers } = encodedBody(json, c.req.header('accept-encoding'))
+    return bytesBody(c, bytes, 200, { ...headers, 'content-type': contentTypes.json })
   })
 
   app.get('/api/v1/q/:name', byIp, authenticated, byToken, async (c) => {
@@ -106,10 +114,11 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     const { value, views, outcome } = await o.cache.get(key, call.ttlS, async () => JSON.stringify((loaded = await run(o.clickhouse, q, call.bound, settings))))
     const headers: Record<string, string> = { 'x-cache': outcome, 'cache-control': `private, max-age=${call.ttlS}`, 'content-type': contentTypes[format] }
     if (format === 'csv') headers['content-disposition'] = `attachment; filename="${q.name}.csv"`
-    // Encoded once per cached result and format; an L1 hit re-sends the same bytes.
-    let bytes = views.get(format)
-    if (!bytes) views.set(format, (bytes = encode(format, value, loaded)))
-    return bytesBody(c, bytes, 200, headers)
+    // Encoded (and compressed, per accepted encoding) once per cached result and format; an L1 hit re-sends the same bytes.
+    let plain = views.get(format)
+    if (!plain) views.set(format, (plain = encode(format, value, loaded)))
+    const { bytes, headers: encoding } = encodedBody(plain, c.req.header('accept-encoding'), views, 'answer', `${format}.`)
+    return bytesBody(c, bytes, 200, { ...headers, ...encoding })
   })
   return app
 }

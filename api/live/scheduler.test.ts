@@ -4,7 +4,7 @@ import { eventually } from '../../test/support/eventually.ts'
 import type { Cell } from '../protocol/index.ts'
 import { channels } from './channels.ts'
 import type { Change, LiveQuery } from './live-query.ts'
-import { createScheduler, type Scheduler } from './scheduler.ts'
+import { alignedWaitMs, createScheduler, type Scheduler } from './scheduler.ts'
 
 /** A connection whose queries stay in flight until the test releases them; it answers `rows`. */
 function gatedConnection(name: string, rows: (query: string) => Cell[][]) {
@@ -124,5 +124,18 @@ describe('a tick is bounded whatever clients ask', () => {
       await eventually(() => expect(order.length).toBe(3 + i))
     }
     expect(order).toEqual(['AAA', 'BBB', 'CCC', 'AAA'])
+  })
+})
+
+describe('tick alignment', () => {
+  it('ticks on multiples of the tick on the wall clock, never skipping one for a late timer', () => {
+    // Started on time at 1000: the next at 1250.
+    expect(alignedWaitMs(1005, 1000 + 250, 250)).toBe(245)
+    // The timer fired 30 ms late (started at 1030): still 1250, not 1500.
+    expect(alignedWaitMs(1040, 1030 + 250, 250)).toBe(210)
+    // A stretched tick (effective 600 ms from 1000) lands on a boundary too.
+    expect(alignedWaitMs(1300, 1000 + 600, 250)).toBe(200)
+    // Already past the boundary: at once.
+    expect(alignedWaitMs(1300, 1000 + 250, 250)).toBe(0)
   })
 })

@@ -50,6 +50,16 @@ export interface Scheduler {
 type Read = { w: Watched; rows: Cell[][] }
 type Job = (ch: ClickHouseClient, reads: Read[]) => Promise<void>
 
+/**
+ * Ticks fall on multiples of `tickMs` of the wall clock: ingestion writes its batches to be stored
+ * by those instants (ingest/batcher.ts, slots), so a tick reads what was written for it instead of
+ * up to a tick later. The next tick is the boundary nearest `dueMs` (the last start plus the
+ * effective tick) within half a tick, so a timer firing a little late never skips one; ms from now.
+ */
+export function alignedWaitMs(nowMs: number, dueMs: number, tickMs: number): number {
+  return Math.max(0, Math.ceil((dueMs - tickMs / 2) / tickMs) * tickMs - nowMs)
+}
+
 export function createScheduler(o: SchedulerOptions): Scheduler {
   const byTopic = new Map<string, Watched>()
   let nextCid = 1
@@ -138,6 +148,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
   async function run() {
     while (running) {
       const started = clock()
+      const startedWallMs = Date.now()
       if (byTopic.size) await tickAll()
       lastTickMs = clock() - started
       o.onTick?.(lastTickMs)
@@ -145,7 +156,7 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
       if (!running) break
       await new Promise<void>((resolve) => {
         wake = resolve
-        timer = setTimeout(resolve, effectiveTickMs - lastTickMs)
+        timer = setTimeout(resolve, alignedWaitMs(Date.now(), startedWallMs + effectiveTickMs, o.tickMs))
       })
     }
   }

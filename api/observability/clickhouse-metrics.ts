@@ -1,8 +1,9 @@
 // Series read from ClickHouse at scrape time through the `ops` client: Kafka engine
-// consumers (system.kafka_consumers) and data freshness. Two cheap queries per scrape,
-// shared by every gauge; a failed or slow read sets livehouse_clickhouse_scrape_ok 0.
+// consumers (system.kafka_consumers), data freshness, and what storing costs the engine (parts
+// written per table, merges). Three cheap queries per scrape, shared by every series; a failed
+// or slow read sets livehouse_clickhouse_scrape_ok 0.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { Gauge, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 
 /**
  * One row per Kafka engine consumer. ClickHouse 26.7 has no lag column: the lag comes
@@ -40,6 +41,24 @@ WHERE _part IN (SELECT name FROM system.parts WHERE database = currentDatabase()
   `SELECT 'candles_1s' AS table, toUnixTimestamp(maxOrNull(bucket)) * 1000 AS newest_ms FROM candles_1s WHERE bucket >= now() - INTERVAL 1 DAY`,
 ].join('\nUNION ALL\n')
 
+/**
+ * What storing costs, per table of the application's database: the highest block number of its
+ * parts (every part an INSERT writes takes the next one, in this engine's MergeTree: parts
+ * written so far); the merges running now on them, and merges started since the engine started.
+ */
+export const storageCostSql = `
+SELECT 'parts' AS kind, table, toFloat64(max(max_block_number)) AS value FROM system.parts WHERE database = currentDatabase() GROUP BY table
+UNION ALL
+SELECT 'merging' AS kind, '' AS table, toFloat64(count()) AS value FROM system.merges WHERE database = currentDatabase()
+UNION ALL
+SELECT 'merges' AS kind, '' AS table, toFloat64(sum(value)) AS value FROM system.events WHERE event = 'Merge'`
+
+interface StorageCost {
+  partsWritten: Map<string, number>
+  mergesRunning: number
+  mergesStarted: number
+}
+
 export interface ConsumerRow {
   database: string
   table: string
@@ -59,6 +78,7 @@ interface Snapshot {
   ok: boolean
   consumers: ConsumerRow[]
   newestMs: Map<string, number>
+  cost?: StorageCost
   atMs: number
 }
 
@@ -106,6 +126,31 @@ export function registerClickHouseMetrics(registry: Registry, ch: ClickHouseClie
   perConsumer('livehouse_kafka_consumer_recent_exceptions', 'Exceptions the consumer holds (ClickHouse keeps the 10 most recent).', (r) => r.recent_exceptions)
   perConsumer('livehouse_kafka_consumer_last_exception_timestamp_seconds', 'Unix time of the consumer\'s most recent exception (0 = none).', (r) => r.last_exception_s)
   perConsumer('livehouse_kafka_consumer_last_poll_timestamp_seconds', 'Unix time of the consumer\'s most recent poll.', (r) => r.last_poll_s)
+  new Counter({
+    name: 'livehouse_clickhouse_parts_written_total',
+    help: 'Parts written into each table of the application database since it was created (its highest block number: one per INSERT reaching it, directly or through a materialized view). Its rate is parts created per second, what merges must later pay for.',
+    labelNames: ['table'] as const, registers,
+    async collect() {
+      this.reset()
+      for (const [table, n] of (await snapshot()).cost?.partsWritten ?? []) this.inc({ table }, n)
+    },
+  })
+  new Gauge({
+    name: 'livehouse_clickhouse_merges_running', help: 'Merges the engine is running now on the application\'s tables.', registers,
+    async collect() {
+      this.reset()
+      const cost = (await snapshot()).cost
+      if (cost) this.set(cost.mergesRunning)
+    },
+  })
+  new Counter({
+    name: 'livehouse_clickhouse_merges_total', help: 'Merges the engine has started since it started (ProfileEvents Merge).', registers,
+    async collect() {
+      this.reset()
+      const cost = (await snapshot()).cost
+      if (cost) this.inc(cost.mergesStarted)
+    },
+  })
   new Gauge({
     name: 'livehouse_data_freshness_seconds',
     help: 'Now minus the newest received_at of a raw table, or the newest bucket of candles_1s: how far behind the data is.',
@@ -118,16 +163,17 @@ export function registerClickHouseMetrics(registry: Registry, ch: ClickHouseClie
   })
 }
 
-async function read(ch: ClickHouseClient, timeoutMs: number): Promise<{ consumers: ConsumerRow[]; newestMs: Map<string, number> }> {
+async function read(ch: ClickHouseClient, timeoutMs: number): Promise<{ consumers: ConsumerRow[]; newestMs: Map<string, number>; cost: StorageCost }> {
   // No clickhouse_settings: they would stick to the shared ops session (docs/architecture.md, ClickHouse connections); 64-bit numbers may arrive quoted.
   const query = async <T>(sql: string) => (await ch.query({ query: sql, format: 'JSONEachRow' })).json<T>()
-  const both = Promise.all([query<ConsumerRow>(kafkaConsumersSql), query<{ table: string; newest_ms: number | null }>(freshnessSql)])
+  const both = Promise.all([query<ConsumerRow>(kafkaConsumersSql), query<{ table: string; newest_ms: number | null }>(freshnessSql), query<{ kind: string; table: string; value: number | string }>(storageCostSql)])
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)))
   try {
-    const [consumers, fresh] = await Promise.race([both, timeout])
+    const [consumers, fresh, costRows] = await Promise.race([both, timeout])
     const newestMs = new Map(fresh.filter((r) => r.newest_ms !== null && Number(r.newest_ms) > 0).map((r) => [r.table, Number(r.newest_ms)]))
-    return { consumers, newestMs }
+    const of = (kind: string) => new Map(costRows.filter((r) => r.kind === kind).map((r) => [r.table, Number(r.value)]))
+    return { consumers, newestMs, cost: { partsWritten: of('parts'), mergesRunning: of('merging').get('') ?? 0, mergesStarted: of('merges').get('') ?? 0 } }
   } finally {
     clearTimeout(timer)
   }

@@ -87,6 +87,32 @@ describe('/metrics after real traffic', () => {
     expect(m.value('livehouse_kafka_consumer_lag_messages')).toBeUndefined()
   })
 
+  it('reports what storing costs: parts written per table, merges, CPU seconds per event', async () => {
+    const before = await scrape()
+    const parts = (m: typeof before, table: string) => m.value('livehouse_clickhouse_parts_written_total', { table }) ?? 0
+    expect(before.text).toContain('# TYPE livehouse_clickhouse_parts_written_total counter')
+    expect(before.value('livehouse_clickhouse_merges_running')).toBeGreaterThanOrEqual(0)
+    expect(before.value('livehouse_clickhouse_merges_total')).toBeGreaterThanOrEqual(0)
+    expect((await ingest(gw, 'trades', trades(5, 'COST'))).status).toBe(200) // answered once stored: one INSERT
+    const after = await eventually(async () => {
+      const m = await scrape()
+      expect(parts(m, 'trades')).toBeGreaterThan(parts(before, 'trades'))
+      return m
+    })
+    // The INSERT reached the rollups through their views: a part each, and none in unrelated tables.
+    expect(parts(after, 'candles_1s')).toBeGreaterThan(parts(before, 'candles_1s'))
+    expect(parts(after, 'orders')).toBe(parts(before, 'orders'))
+    // CPU per event needs two scrapes at least 10 s apart with events between them.
+    let n = 0
+    const cost = await eventually(async () => {
+      await ingest(gw, 'trades', trades(1, `CPU${n++}`))
+      const v = (await scrape()).value('livehouse_cpu_seconds_per_event')
+      expect(v).toBeGreaterThan(0)
+      return v!
+    }, { timeoutMs: 90_000, intervalMs: 500 })
+    expect(cost).toBeLessThan(60) // seconds per event: a sane ratio, not a total
+  })
+
   it('sums librdkafka consumer_lag over real partitions, skipping the internal one and unknown lags', async () => {
     // The shape of system.kafka_consumers.rdkafka_stat (librdkafka STATISTICS.md): topics → partitions → consumer_lag.
     const stat = JSON.stringify({ topics: { a: { partitions: { '0': { consumer_lag: 5 }, '1': { consumer_lag: -1 }, '-1': { consumer_lag: 99 } } }, b: { partitions: { '3': { consumer_lag: 7 } } } } })

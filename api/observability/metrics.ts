@@ -110,6 +110,26 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   liveGauge('livehouse_live_last_tick_seconds', 'Duration of the last live scheduler tick.', (s) => s.lastTickMs / 1000)
   liveGauge('livehouse_live_effective_tick_seconds', 'Current live tick interval (LIVE_TICK_MS, stretched to 2x the tick time under load).', (s) => s.effectiveTickMs / 1000)
 
+  // CPU per stored event: the whole process (Node and the embedded engine's threads, merges
+  // included) against the accepted events, between this scrape and one 10 s to 2 min older.
+  let acceptedTotal = 0
+  const cpuSamples: { atMs: number; cpuS: number; events: number }[] = []
+  new Gauge({
+    name: 'livehouse_cpu_seconds_per_event',
+    help: 'CPU seconds of the whole process (JS and the embedded engine, merges included) per accepted event, over the last 10 s to 2 min between scrapes; absent while no event was accepted in that window.',
+    registers,
+    collect() {
+      this.reset()
+      const { user, system } = process.cpuUsage()
+      const now = { atMs: Date.now(), cpuS: (user + system) / 1e6, events: acceptedTotal }
+      while (cpuSamples.length > 1 && now.atMs - cpuSamples[1].atMs >= 10_000) cpuSamples.shift() // keep the newest sample ≥ 10 s old first
+      const from = cpuSamples[0]
+      if (from && now.atMs - from.atMs >= 10_000 && now.atMs - from.atMs <= 120_000 && now.events > from.events) this.set((now.cpuS - from.cpuS) / (now.events - from.events))
+      if (from && now.atMs - from.atMs > 120_000) cpuSamples.length = 0
+      cpuSamples.push(now)
+    },
+  })
+
   // The history cache (api/cache/cache.ts reports through `cache` below).
   const cacheLookups = new Counter({
     name: 'livehouse_history_cache_requests_total',
@@ -166,6 +186,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     /** For `createIngestor`'s onResult. */
     countIngest(stream: string, accepted: number, rejected: number) {
       if (accepted) ingestEvents.inc({ stream, outcome: 'accepted' }, accepted)
+      acceptedTotal += accepted
       if (rejected) ingestEvents.inc({ stream, outcome: 'rejected' }, rejected)
     },
     /** For the batcher's onWrite: one observation per INSERT or Kafka send. */

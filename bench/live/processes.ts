@@ -74,14 +74,58 @@ export function spawnProc(argv: string[], env: Record<string, string> = {}, labe
   return proc
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
-  } catch {
-    return NaN
+/** A process and its descendants, from /proc (each thread's `children` list). */
+export function processTree(pid: number): number[] {
+  const out = [pid]
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim()
+        if (kids) out.push(...kids.split(/\s+/).map(Number))
+      }
+    } catch { /* gone */ }
   }
+  return out
+}
+
+/**
+ * CPU seconds (user + system) a process and its descendants have used so far, from /proc. The
+ * gateway's entry point re-spawns itself without secrets in its environment (api/sql/secret-env.ts):
+ * the process a bench starts is a launcher, the gateway its child, and both count.
+ */
+export function cpuSeconds(pid: number): number {
+  let total = 0
+  for (const p of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
+      total += (Number(fields[11]) + Number(fields[12])) / 100
+    } catch {
+      if (p === pid) return NaN
+    }
+  }
+  return total
+}
+
+/**
+ * CPU seconds per thread name (digits at the end dropped: pool threads count as one) over a
+ * process tree: which of Node's main thread, chDB's merges (MergeMutate), its background schedule
+ * pool (refreshable views) etc. the time went to.
+ */
+export function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const p of processTree(pid)) {
+    let tasks: string[] = []
+    try { tasks = readdirSync(`/proc/${p}/task`) } catch { continue }
+    for (const t of tasks) {
+      try {
+        const stat = readFileSync(`/proc/${p}/task/${t}/stat`, 'utf8')
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d:]+$/, '') || '?'
+        const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+        out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100)
+      } catch { /* thread gone */ }
+    }
+  }
+  return out
 }
 
 export interface GatewayProc extends Proc {
@@ -89,10 +133,13 @@ export interface GatewayProc extends Proc {
   port: number
 }
 
-/** The real gateway (`api/main.ts`) on a fresh data directory, nothing but the live tick tuned. */
-export async function startGatewayProc(env: Record<string, string>, nodeArgs: string[] = []): Promise<GatewayProc> {
+/**
+ * The real gateway (`api/main.ts`) on a fresh data directory, nothing but the live tick tuned.
+ * `checkout`: another checkout's gateway (a same-run baseline of older code; bench/quiet).
+ */
+export async function startGatewayProc(env: Record<string, string>, nodeArgs: string[] = [], checkout = root): Promise<GatewayProc & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-bench-live-'))
-  const p = spawnNode(join(root, 'api/main.ts'), [], {
+  const p = spawnNode(join(checkout, 'api/main.ts'), [], {
     PORT: '0', SQL_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...env,
   }, nodeArgs)
   const deadline = Date.now() + 90_000
@@ -107,7 +154,7 @@ export async function startGatewayProc(env: Record<string, string>, nodeArgs: st
   }
   const url = m[1].replace('localhost', '127.0.0.1')
   const stop = p.stop
-  return stopOnInterrupt({ ...p, url, port: Number(new URL(url).port), stop: async (s?: NodeJS.Signals) => (await stop(s), rmSync(dataDir, { recursive: true, force: true })) })
+  return stopOnInterrupt({ ...p, url, port: Number(new URL(url).port), dataDir, stop: async (s?: NodeJS.Signals) => (await stop(s), rmSync(dataDir, { recursive: true, force: true })) })
 }
 
 /**

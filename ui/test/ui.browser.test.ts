@@ -260,6 +260,11 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
       expect(await page.getByTestId('worst-freshness').textContent()).toMatch(/\d/)
     }, patient)
     expect(await page.locator('[data-testid="op-http"] tbody tr th.route').count()).toBeGreaterThan(0)
+    // What storing costs: the demo's INSERTs write parts into trades and its rollups; CPU per event once 10 s of scrapes are in.
+    await eventually(async () => {
+      expect(await page.locator('[data-testid="op-cost"] [data-testid="parts-row"] th').allTextContents()).toContain('trades')
+      expect(await page.getByTestId('op-cost').locator('dd').first().textContent()).toMatch(/\d/)
+    }, patient)
     // Two more polls, so the sparklines have a line to draw.
     for (let i = 0; i < 2; i++) await page.waitForResponse((r) => new URL(r.url()).pathname === '/metrics', { timeout: patient.timeoutMs })
     await eventually(async () => expect(await page.locator('.operator .kpi canvas').count()).toBe(2), patient)

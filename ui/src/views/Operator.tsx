@@ -33,6 +33,8 @@ interface Derived {
   worstFreshness?: number
   scrapeOk?: number
   process: { rss?: number; heapUsed?: number; heapTotal?: number; loopLagP99?: number; cpu?: number; startedAt?: number; fds?: number }
+  /** What storing costs: parts written per second (in all and per table), merges, CPU per event. */
+  cost: { cpuPerEvent?: number; parts?: number; tables: { table: string; parts: number }[]; mergesRunning?: number; merges?: number }
 }
 
 /** Everything the page shows, from the newest scrape, the previous one (rates) and one about WINDOW_MS old (quantiles). */
@@ -106,6 +108,15 @@ function derive(cur: Scrape, prev: Scrape | undefined, old: Scrape | undefined):
     freshness,
     worstFreshness: freshness.length ? Math.max(...freshness.map((f) => f.seconds)) : undefined,
     scrapeOk: cur.sum(`${P}clickhouse_scrape_ok`),
+    cost: {
+      cpuPerEvent: cur.sum(`${P}cpu_seconds_per_event`),
+      parts: r(`${P}clickhouse_parts_written_total`),
+      tables: [...new Set(cur.select(`${P}clickhouse_parts_written_total`).map((s) => s.labels.table))]
+        .map((table) => ({ table, parts: r(`${P}clickhouse_parts_written_total`, { table }) ?? 0 }))
+        .filter((t) => t.parts > 0).sort((a, b) => b.parts - a.parts || a.table.localeCompare(b.table)).slice(0, 6),
+      mergesRunning: cur.sum(`${P}clickhouse_merges_running`),
+      merges: r(`${P}clickhouse_merges_total`),
+    },
     process: {
       rss: cur.sum(`${P}process_resident_memory_bytes`),
       heapUsed: cur.sum(`${P}nodejs_heap_size_used_bytes`),
@@ -128,6 +139,7 @@ const mb = unit('megabyte', 0)
 const dur = (s: number | undefined) => (s === undefined || !Number.isFinite(s) ? '–' : s < 1 ? ms(s < 0.01 ? s * 1000 : Math.round(s * 1000)) : sec(s))
 const perSec = (v: number | undefined) => (v === undefined ? '–' : `${num(v, v > 0 && v < 1 ? 2 : v < 10 ? 1 : 0)}/s`)
 const bytes = (v: number | undefined) => mb(v === undefined ? undefined : v / 1e6)
+const us = unit('microsecond', 0)
 function uptime(s: number): string {
   if (s < 120) return unit('second', 0)(s)
   if (s < 7200) return unit('minute', 0)(s / 60)
@@ -288,6 +300,25 @@ export function Operator() {
               </tbody>
             </table>
           </Show>
+        </Panel>
+        <Panel title="Storage cost" testid="op-cost" loading={loading()}>
+          <dl class="stats">
+            <Item label="CPU per event" bad={(v()?.cost.cpuPerEvent ?? 0) > 0.001}>{v()?.cost.cpuPerEvent === undefined ? '–' : us(v()!.cost.cpuPerEvent! * 1e6)}</Item>
+            <Item label="Parts written" bad={(v()?.cost.parts ?? 0) > 200}>{perSec(v()?.cost.parts)}</Item>
+            <Item label="Merges running">{int(v()?.cost.mergesRunning)}</Item>
+            <Item label="Merges started">{perSec(v()?.cost.merges)}</Item>
+          </dl>
+          <Show when={v()?.cost.tables.length}>
+            <table class="compact">
+              <thead><tr><th scope="col">Table</th><th scope="col" class="num">Parts written</th></tr></thead>
+              <tbody>
+                <For each={v()?.cost.tables ?? []}>
+                  {(t) => <tr data-testid="parts-row"><th scope="row">{t.table}</th><td class="num">{perSec(t.parts)}</td></tr>}
+                </For>
+              </tbody>
+            </table>
+          </Show>
+          <p class="note">Every INSERT writes a part into each table it reaches; merges pay for them later (docs/operations.md).</p>
         </Panel>
         <Panel title="Process" testid="op-process" loading={loading()}>
           <dl class="stats">
