@@ -1,7 +1,6 @@
 // How batches of rows become INSERTs (shared by the embedded sink, dead letters and the Kafka
 // consumer): split by partition so a backfill never passes ClickHouse's partition limit, a
 // deduplication token on every INSERT, and an engine refusal isolated to the rows it concerns.
-import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Part, Refusal } from './batcher.ts'
 
@@ -30,51 +29,7 @@ export async function insertRows(ch: ClickHouseClient, table: string, rows: obje
   const clickhouse_settings = token === undefined
     ? { insert_deduplicate: 0 as const }
     : { insert_deduplicate: 1 as const, insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 as const }
-  const tsv = toTabSeparated(rows)
-  if (!tsv) return void (await ch.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings }))
-  await ch.insert({ table, columns: tsv.columns, values: Readable.from([tsv.body], { objectMode: false }), format: 'TabSeparated', clickhouse_settings })
-}
-
-/**
- * Rows as a TabSeparated body over the union of their keys (first seen first), or undefined when a
- * value is not a scalar (JSONEachRow then). Validated rows carry decimals and times as exact text,
- * which TabSeparated passes through as it is; the engine parses it for about two thirds of
- * JSONEachRow's CPU (bench/results/2026-12-05-ingest-formats.md: ~1.5x the rows per CPU-second at
- * 10k-50k-row batches, the same at 1k). Objects and ill-formed UTF-16 go as JSONEachRow. A key a row lacks is `\N`: the column's default, as an
- * absent JSON key (input_format_null_as_default), and NULL in a Nullable column, as before.
- */
-export function toTabSeparated(rows: readonly object[]): { columns: [string, ...string[]]; body: string } | undefined {
-  const columns: string[] = []
-  const seen = new Set<string>()
-  for (const row of rows) {
-    for (const [k, v] of Object.entries(row)) {
-      if (v !== null && v !== undefined && typeof v === 'object') return undefined
-      // A lone surrogate would become U+FFFD on the way to UTF-8, stored altered; in JSON the engine refuses it (a clear error).
-      if (typeof v === 'string' && !v.isWellFormed()) return undefined
-      if (!seen.has(k)) (seen.add(k), columns.push(k))
-    }
-  }
-  if (!columns.length) return undefined
-  let body = ''
-  for (const row of rows) {
-    const r = row as Record<string, string | number | boolean | null | undefined>
-    body += tsvField(r[columns[0]])
-    for (let c = 1; c < columns.length; c++) body += `\t${tsvField(r[columns[c]])}`
-    body += '\n'
-  }
-  return { columns: columns as [string, ...string[]], body }
-}
-
-// eslint-disable-next-line no-control-regex -- exactly the characters TabSeparated escapes
-const tsvSpecial = /[\\\t\n\r\u0000\u0008\u000c]/g
-const tsvEscapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\u0000': '\\0', '\b': '\\b', '\f': '\\f' }
-
-/** One TabSeparated field: `\N` for a missing value, the special characters backslash-escaped. */
-function tsvField(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return '\\N'
-  const s = String(v)
-  tsvSpecial.lastIndex = 0
-  return tsvSpecial.test(s) ? s.replace(tsvSpecial, (ch) => tsvEscapes[ch]) : s
+  await ch.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings })
 }
 
 /** A part's rows of one UTC day (one partition), never split across INSERTs. */
