@@ -9,12 +9,13 @@ export type AppEnv = {
   Variables: { principal: Principal; requestId: string }
 }
 
-/** Bearer token from the Authorization header. */
-export function getBearerToken(c: Context): string | undefined {
-  const header = c.req.header('authorization')
-  const match = header && /^Bearer\s+(\S+)$/i.exec(header)
-  return match ? match[1] : undefined
+/** The token of an `Authorization: Bearer <token>` header value (REST, the WebSocket upgrade, the SQL port). */
+export function bearerToken(authorization: string | null | undefined): string | undefined {
+  return (authorization && /^Bearer\s+(\S+)$/i.exec(authorization)?.[1]) || undefined
 }
+
+/** Bearer token from the Authorization header. */
+export const getBearerToken = (c: Context): string | undefined => bearerToken(c.req.header('authorization'))
 
 /** Requires a valid JWT (api/auth.ts: signature, expiry, revocation) and sets `principal`; what it may do is checked after it. */
 export function authenticate(auth: Auth): MiddlewareHandler<AppEnv> {

@@ -3,6 +3,7 @@ import type { Principal } from '../../core/roles.ts'
 import * as access from '../access.ts'
 import { AppError, isAppError } from '../../core/errors.ts'
 import { TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/index.ts'
+import { bearerToken } from '../http/middleware.ts'
 
 /**
  * The JWT of a WebSocket upgrade, from (in this order) `Authorization: Bearer`, a
@@ -10,9 +11,8 @@ import { TOKEN_SUBPROTOCOL_PREFIX } from '../protocol/index.ts'
  * browsers cannot set headers on a WebSocket.
  */
 export function getUpgradeToken(request: Request): string | undefined {
-  const header = request.headers.get('authorization')
-  const bearer = header && /^Bearer\s+(\S+)$/i.exec(header)
-  if (bearer) return bearer[1]
+  const bearer = bearerToken(request.headers.get('authorization'))
+  if (bearer) return bearer
   const protocols = (request.headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim())
   const fromProtocol = protocols.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))
   if (fromProtocol) return fromProtocol.slice(TOKEN_SUBPROTOCOL_PREFIX.length)

@@ -1,6 +1,7 @@
 import { promisify } from 'node:util'
 import * as zlib from 'node:zlib'
 import { sqlError } from './errors.ts'
+import { bearerToken } from '../http/middleware.ts'
 
 /** What one HTTP request to the port asks for, read the way ClickHouse's HTTP interface reads it. */
 export interface SqlRequest {
@@ -98,8 +99,8 @@ export function headerCredentials(headers: Headers): { user?: string; password?:
     const i = decoded.indexOf(':')
     ;[out.user, out.password] = i < 0 ? [decoded, ''] : [decoded.slice(0, i), decoded.slice(i + 1)]
   }
-  const bearer = /^Bearer\s+(\S+)$/i.exec(auth)
-  if (bearer) out.password = bearer[1]
+  const bearer = bearerToken(auth)
+  if (bearer) out.password = bearer
   return out
 }
 

@@ -3,15 +3,11 @@
 import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve } from 'node:path'
 import { Hono, type Context } from 'hono'
+import { getMimeType } from 'hono/utils/mime'
 import type { AppEnv } from '../http/middleware.ts'
 import { encodedBody } from '../http/compression.ts'
 import { bytesBody } from '../http/raw-body.ts'
 
-const types: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-  '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8', '.webmanifest': 'application/manifest+json',
-}
 /** Paths that belong to the API even when nothing answered them: they keep the JSON 404. */
 const apiPrefixes = ['/api/', '/v1/', '/ws', '/metrics', '/health', '/ready']
 
@@ -66,13 +62,13 @@ export function createStaticRoutes(o: { dir: string }): Hono<AppEnv> {
     if (hit) {
       const immutable = path.startsWith('/assets/')
       return send(c, hit, {
-        'content-type': types[extname(hit.path)] ?? 'application/octet-stream',
+        'content-type': getMimeType(hit.path) ?? 'application/octet-stream',
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
       })
     }
     // A missing asset is a 404, not the app: a stale index.html would otherwise load HTML as JS.
     if (extname(path) && !path.endsWith('.html')) return next()
-    return send(c, index, { 'content-type': types['.html'], 'cache-control': 'no-cache' })
+    return send(c, index, { 'content-type': getMimeType(index.path)!, 'cache-control': 'no-cache' })
   })
   return app
 }
