@@ -2,10 +2,11 @@
 // opens a prefilled rule form, the rule fires when ingested trades drive the price over the
 // level, the bell counts it, and ack clears it. The bell is on every view.
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, removeDir, startGateway, type TestGateway } from '../../test/support/gateway.ts'
+import { auth, ingest, startGateway, type TestGateway } from '../../test/support/gateway.ts'
 import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
 let browser: Browser
@@ -19,12 +20,7 @@ beforeAll(async () => {
   gw = await startGateway({ DEMO_RATE: '0', LIVE_TICK_MS: '200' })
 }, 180_000)
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {})
-  await browser?.close()
-  await gw?.stop()
-  if (gw) removeDir(gw.dataDir)
-})
+closeAfterFile(() => ({ opened, browser, gateways: [gw] }))
 
 async function open(token: string, path: string): Promise<OpenPage> {
   const p = await openPage(browser, gw.url, { token })

@@ -2,11 +2,12 @@
 // embedded engine: completion fed from system tables, large answers, downloads, cancel.
 import { readFileSync } from 'node:fs'
 import type { Browser, Page, Request } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { toCsv } from '../src/csv.ts'
 import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
 let browser: Browser
@@ -23,12 +24,7 @@ beforeAll(async () => {
   operator = await tokenFor(['admin'])
 }, 180_000)
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {})
-  await browser?.close()
-  await gw?.stop()
-  if (gw) removeDir(gw.dataDir)
-})
+closeAfterFile(() => ({ opened, browser, gateways: [gw] }))
 
 /** The analyst view with its schema loaded (the schema browser lists `trades`). */
 async function openAnalyst(theme: 'light' | 'dark' = 'light'): Promise<OpenPage> {

@@ -5,9 +5,10 @@ import { createServer } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { startOidcProvider, type TestOidcProvider } from '../../test/oidc/provider.ts'
 import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { closeAfterFile } from './browser-file.ts'
 
 // Waits are for events with deadlines far above a quiet run's: the machine may be loaded.
 const patient = { timeoutMs: 120_000, intervalMs: 200 }
@@ -27,15 +28,8 @@ beforeAll(async () => {
   buildUi()
   browser = await launch()
 }, 600_000)
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {})
-  await browser?.close()
-  for (const gw of gateways) {
-    await gw.stop()
-    removeDir(gw.dataDir)
-  }
-  await op?.close()
-})
+afterAll(async () => op?.close())
+closeAfterFile(() => ({ opened, browser, gateways }))
 
 async function open(gw: TestGateway, token?: string): Promise<OpenPage> {
   const p = await openPage(browser, gw.url, { token })

@@ -3,10 +3,11 @@
 // (live charts over the WebSocket, the worker, styles, the SQL editor's nonce'd styles) with no
 // violation reported.
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { buildUi, launch, openPage, type OpenPage } from './browser.ts'
+import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
 let browser: Browser
@@ -18,12 +19,7 @@ beforeAll(async () => {
   gw = await startGateway({ DEMO_RATE: '300', LIVE_TICK_MS: '250' })
 }, 180_000)
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {})
-  await browser?.close()
-  await gw?.stop()
-  if (gw) removeDir(gw.dataDir)
-})
+closeAfterFile(() => ({ opened, browser, gateways: [gw] }))
 
 describe('content security policy', () => {
   it('is sent with the UI page', async () => {

@@ -2,11 +2,12 @@
 // engine), on nine days of one demo shop ingested over HTTP (ingest/demo/history.ts).
 import { readFileSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { shopHistory } from '../../ingest/demo/history.ts'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { ingest, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
 let browser: Browser
@@ -47,12 +48,7 @@ beforeAll(async () => {
   }, { timeoutMs: 150_000, intervalMs: 1000 })
 }, 400_000)
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {})
-  await browser?.close()
-  await gw?.stop()
-  if (gw) removeDir(gw.dataDir)
-})
+closeAfterFile(() => ({ opened, browser, gateways: [gw] }))
 
 async function open(theme: 'light' | 'dark' = 'light') {
   const p = await openPage(browser, gw.url, { token: seller, theme })

@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { ingest, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
 let browser: Browser
@@ -32,13 +33,9 @@ beforeAll(async () => {
   trickle = setInterval(() => void ingest(gw, 'orders', [line('ui-open', `t${n++}`, Date.now(), 1, 0.01, 'completed', 'p-trickle')]).catch(() => {}), 1000)
 }, 180_000)
 
-afterAll(async () => {
-  clearInterval(trickle)
-  for (const o of opened) await o.context.close().catch(() => {})
-  await browser?.close()
-  await gw?.stop()
-  if (gw) removeDir(gw.dataDir)
-})
+closeAfterFile(() => ({ opened, browser, gateways: [gw] }))
+// Registered last, so it runs first: no trickle request at a gateway being stopped.
+afterAll(() => clearInterval(trickle))
 
 async function sellerPage(shops: string[]) {
   const p = await openPage(browser, gw.url, { token: await tokenFor(['seller'], { shops }) })

@@ -2,11 +2,12 @@
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { Scrape } from '../src/lib/prom.ts'
 import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
 let browser: Browser
@@ -33,12 +34,7 @@ beforeAll(async () => {
   tokens.admin = await tokenFor(['admin'])
 }, 600_000)
 
-afterAll(async () => {
-  for (const o of opened) await o.context.close().catch(() => {})
-  await browser?.close()
-  await gw?.stop()
-  if (gw) removeDir(gw.dataDir)
-})
+closeAfterFile(() => ({ opened, browser, gateways: [gw] }))
 
 /** A page at `path`; with `clock`, the page's timers run on Playwright's clock (the test can stop time). */
 async function open(o: Parameters<typeof openPage>[2] & { clock?: boolean }, path: string): Promise<OpenPage> {
