@@ -21,8 +21,8 @@ const forbid = {
     message: 'production code must not import tests or test support',
   },
   serverCode: {
-    regex: `${up}(api|core|ingest)/(?!protocol/|dashboards/schema\\.ts$|csv\\.ts$)`,
-    message: 'the browser imports only the shared protocol (api/protocol/), schemas (api/dashboards/schema.ts) and the one CSV writer (core/csv.ts)',
+    regex: `${up}(api|core|ingest)/(?!protocol/|dashboards/schema\\.ts$|alerts/schema\\.ts$|csv\\.ts$)`,
+    message: 'the browser imports only the shared protocol (api/protocol/), schemas (api/dashboards/schema.ts, api/alerts/schema.ts) and the one CSV writer (core/csv.ts)',
   },
 }
 

@@ -1,5 +1,5 @@
 import { createEffect, createSignal, For, Show } from 'solid-js'
-import { alertsApi, type RuleBody } from './api.ts'
+import { alertsApi, type Condition, type RuleBody } from './api.ts'
 import { describeChannel, numericColumns, ops } from './columns.ts'
 import { closeRuleForm, prefill, putRule, type RulePrefill } from './state.ts'
 import './alerts.css'
@@ -21,7 +21,7 @@ export function RuleFormDialog() {
 function RuleForm(props: { prefill: RulePrefill }) {
   const p = props.prefill
   const [column, setColumn] = createSignal(p.column)
-  const [op, setOp] = createSignal(p.op ?? '>')
+  const [op, setOp] = createSignal<Condition['op']>(p.op ?? '>')
   const [value, setValue] = createSignal(p.value === undefined ? '' : String(round(p.value)))
   const [name, setName] = createSignal(p.name ?? '')
   const [windowS, setWindowS] = createSignal('60')
@@ -67,7 +67,7 @@ function RuleForm(props: { prefill: RulePrefill }) {
         <label>When <select value={column()} onChange={(e) => setColumn(e.currentTarget.value)} aria-label="Column">
           <For each={numericColumns[p.channel] ?? [p.column]}>{(c) => <option value={c}>{c}</option>}</For>
         </select></label>
-        <label>Condition <select value={op()} onChange={(e) => setOp(e.currentTarget.value)} aria-label="Condition">
+        <label>Condition <select value={op()} onChange={(e) => setOp(e.currentTarget.value as Condition['op'])} aria-label="Condition">
           <For each={ops}>{(o) => <option value={o.op}>{o.label}</option>}</For>
         </select></label>
         <label>Value <input type="number" step="any" required value={value()} onInput={(e) => setValue(e.currentTarget.value)} aria-label="Value" /></label>

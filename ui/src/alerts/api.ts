@@ -1,39 +1,12 @@
 // The alerts API (docs/api.md#alerts) as the UI calls it.
+import type { z } from 'zod'
+import type { Condition, ruleInputSchema, ruleJson } from '../../../api/alerts/schema.ts'
 import { api } from '../api.ts'
 
-export interface Condition {
-  column: string
-  op: string
-  value: number
-  window_s?: number
-  bucket?: 'open' | 'closed'
-  direction?: 'above' | 'below' | 'both'
-}
-
-export interface RuleJson {
-  id: string
-  name: string
-  channel: string
-  params: Record<string, unknown>
-  condition: Condition
-  for_s: number
-  cooldown_s: number
-  notify: { type: 'webhook'; url: string; secret: string }[]
-  muted: boolean
-  snoozed_until: string | null
-  acked_at: string | null
-  version: number
-}
-
-export interface RuleBody {
-  name: string
-  channel: string
-  params: Record<string, unknown>
-  condition: Condition
-  for_s?: number
-  cooldown_s?: number
-  notify?: { type: 'webhook'; url: string }[]
-}
+// The shapes the server defines (api/alerts/schema.ts): the JSON it answers and the body it takes.
+export type { Condition }
+export type RuleJson = ReturnType<typeof ruleJson>
+export type RuleBody = z.input<typeof ruleInputSchema>
 
 const base = '/api/v1/alerts/rules'
 export const alertsApi = {

@@ -10,7 +10,7 @@ export interface RulePrefill {
   channel: string
   params: Record<string, unknown>
   column: string
-  op?: string
+  op?: Condition['op']
   value?: number
   name?: string
   bucket?: Condition['bucket']
