@@ -127,7 +127,7 @@ export async function startInProcess(env: Record<string, string> = {}): Promise<
   const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SQL_PORT: '0', DATA_DIR: dataDir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'silent', ...env })
   const livehouse = await startLivehouse(config, createLogger('silent'))
-  return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), dataDir }
+  return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), sqlUrl: livehouse.sqlUrl?.replace('localhost', '127.0.0.1'), dataDir }
 }
 
 /** Rows of a query, for assertions. */

@@ -1,0 +1,70 @@
+// Per-test-file set-up of a gateway in this process: started (and made ready) before the file's
+// tests, stopped after them. One gateway per file: chDB allows one data directory per process.
+import { afterAll, beforeAll, expect } from 'vitest'
+import type { Stream } from '../../core/events.ts'
+import { eventually } from './eventually.ts'
+import { ingest, rows, startInProcess } from './gateway.ts'
+import { getFreePort } from './ports.ts'
+
+export type InProcessGateway = Awaited<ReturnType<typeof startInProcess>>
+type Env = Record<string, string>
+
+export interface GatewayFile {
+  /** The file's gateway; reading it before the beforeAll started one throws. */
+  readonly gw: InProcessGateway
+  /** Its analysts' SQL port (env from `withSqlPort`); reading it when the port is off throws. */
+  readonly sqlUrl: string
+}
+
+/**
+ * A gateway (`env`, or what `env()` resolves to when the env needs a port or a server started
+ * first) for this file, ready after `setUp`, stopped after the file. A gateway that does not
+ * start, or a `setUp` that throws, fails the beforeAll and with it every test of the file.
+ * afterAll hooks the file registers after this call run before the gateway stops (vitest runs
+ * after-hooks as a stack).
+ */
+export function gatewayForFile(env: Env | (() => Promise<Env>) = {}, setUp?: (gw: InProcessGateway) => Promise<void>, { timeoutMs = 120_000 } = {}): GatewayFile {
+  let started: InProcessGateway | undefined
+  beforeAll(async () => {
+    started = await startInProcess(typeof env === 'function' ? await env() : env)
+    await setUp?.(started)
+  }, timeoutMs)
+  afterAll(async () => {
+    await started?.stop()
+  })
+  return {
+    get gw() {
+      if (!started) throw new Error('the gateway of this test file is not running (see the error of its beforeAll)')
+      return started
+    },
+    get sqlUrl() {
+      const url = this.gw.sqlUrl
+      if (!url) throw new Error('this test file\'s gateway has no SQL port (start it with withSqlPort)')
+      return url
+    },
+  }
+}
+
+/** Env without request limits, for files whose many requests are about something else. */
+export const noRateLimits: Env = { RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' }
+
+/** `env` plus the analysts' SQL port on a free port (SQL_PORT 0 means no port at all). */
+export const withSqlPort = (env: Env = {}) => async (): Promise<Env> => ({ SQL_PORT: String(await getFreePort()), ...env })
+
+/**
+ * Posts each stream's lines, every line of which must be accepted, and waits until its table
+ * holds them all (rows of the stream posted before count as well).
+ */
+export async function ingestStored(gw: InProcessGateway, batches: Partial<Record<Stream, object[]>>, { timeoutMs = 60_000 } = {}) {
+  const count = async (stream: Stream) => Number((await rows<{ n: string }>(gw.clickhouse('ops'), `SELECT count() AS n FROM ${stream}`))[0].n)
+  const expected: [Stream, number][] = []
+  for (const [stream, lines] of Object.entries(batches) as [Stream, object[]][]) {
+    const before = await count(stream)
+    const res = await ingest(gw, stream, lines)
+    expect([stream, res.status, ((await res.json()) as { accepted?: number }).accepted]).toEqual([stream, 200, lines.length])
+    expected.push([stream, before + lines.length])
+  }
+  await eventually(async () => {
+    expect(await Promise.all(expected.map(async ([stream]) => [stream, await count(stream)]))).toEqual(expected)
+  }, { timeoutMs })
+}
