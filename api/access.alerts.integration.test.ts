@@ -3,19 +3,16 @@
 // and FORBIDDEN with a token of the other role, the same answers a WebSocket SUBSCRIBE gives
 // (api/access.ts decides both). A channel added without a case fails the first test. Which
 // fired alerts each stream gets is api/alerts/alerts.integration.test.ts ("a narrower token").
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Role } from '../core/roles.ts'
 import { channelCases, scopeEntities } from '../test/support/channel-scope-cases.ts'
-import { auth, startInProcess } from '../test/support/gateway.ts'
+import { auth } from '../test/support/gateway.ts'
+import { gatewayForFile, noRateLimits } from '../test/support/gateway-file.ts'
 import { openSse } from '../test/support/sse-client.ts'
 import { numericColumns } from './alerts/columns.ts'
 import { channels } from './live/channels.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
-beforeAll(async () => {
-  gw = await startInProcess({ RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
-}, 120_000)
-afterAll(async () => gw?.stop())
+const file = gatewayForFile(noRateLimits)
 
 let users = 0
 const token = (roles: Role[], scope: { symbols?: string[]; shops?: string[] } = {}) =>
@@ -23,7 +20,7 @@ const token = (roles: Role[], scope: { symbols?: string[]; shops?: string[] } = 
 
 const save = async (t: string, channel: string, params: Record<string, unknown>) => {
   const column = numericColumns(channels.get(channel)!)[0]
-  const r = await fetch(`${gw.url}/api/v1/alerts/rules`, {
+  const r = await fetch(`${file.gw.url}/api/v1/alerts/rules`, {
     method: 'POST',
     headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: `${channel} scope`, channel, params, condition: { column, op: '>', value: 1 }, cooldown_s: 0 }),
@@ -50,9 +47,9 @@ describe('alert rules: scope on every channel', { timeout: 120_000 }, () => {
 
   it('the alerts API and stream need trader or seller: FORBIDDEN otherwise', async () => {
     const analyst = await token(['analyst'])
-    const r = await fetch(`${gw.url}/api/v1/alerts/rules`, { headers: { authorization: `Bearer ${analyst}` } })
+    const r = await fetch(`${file.gw.url}/api/v1/alerts/rules`, { headers: { authorization: `Bearer ${analyst}` } })
     expect([r.status, ((await r.json()) as { error: { code: string } }).error.code]).toEqual([403, 'FORBIDDEN'])
-    const stream = await openSse(`${gw.url}/api/v1/alerts/stream`, { token: analyst })
+    const stream = await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token: analyst })
     expect(stream.status).toBe(403)
   })
 })

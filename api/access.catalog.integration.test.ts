@@ -1,9 +1,9 @@
 // The catalog's scope on REST, table-driven against the real gateway and engine: every
 // catalog query runs with an in-scope and an out-of-scope token over data of both. A query
 // added to api/queries/ without a row here fails the first test.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually } from '../test/support/eventually.ts'
-import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.ts'
+import { describe, expect, it } from 'vitest'
+import { tokenFor } from '../test/support/gateway.ts'
+import { gatewayForFile, ingestStored, noRateLimits } from '../test/support/gateway-file.ts'
 import type { Role } from '../core/roles.ts'
 import { loadCatalog } from './history/catalog.ts'
 import { makeFixtures } from '../test/support/history-fixtures.ts'
@@ -57,29 +57,20 @@ const cases: Record<string, ScopeCase> = {
   rfm_summary: { role: 'seller', scope: 'shops', param: 'shop', required: true, params: { as_of: asOf } },
 }
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
 const tokens: Record<string, string> = {}
 const catalog = loadCatalog()
 
-beforeAll(async () => {
-  gw = await startInProcess({ RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
+const file = gatewayForFile(noRateLimits, async (gw) => {
   const f = makeFixtures(base)
-  for (const [stream, lines] of [['trades', f.trades], ['orders', f.orders], ['web_events', f.webEvents]] as const) {
-    expect((await ingest(gw, stream, lines as object[])).status).toBe(200)
-  }
-  await eventually(async () => {
-    const [t] = await rows<Record<string, string>>(gw.clickhouse('ops'), 'SELECT (SELECT count() FROM trades) AS t, (SELECT count() FROM orders) AS o, (SELECT count() FROM web_events) AS w')
-    expect([t.t, t.o, t.w].map(Number)).toEqual([f.trades.length, f.orders.length, f.webEvents.length])
-  }, { timeoutMs: 60_000 })
+  await ingestStored(gw, { trades: f.trades, orders: f.orders, web_events: f.webEvents })
   tokens.admin = await tokenFor(['admin'])
   tokens.symbolsA = await tokenFor(['trader'], { symbols: [symbols.A], shops: [] })
   tokens.shopsA = await tokenFor(['seller'], { symbols: [], shops: [shops.A] })
   for (const r of ['trader', 'seller', 'analyst', 'ingest'] as const) tokens[r] = await tokenFor([r])
-}, 300_000)
-afterAll(async () => gw?.stop())
+}, { timeoutMs: 300_000 })
 
 async function call(name: string, params: Record<string, string>, token: string): Promise<{ status: number; code?: string; param?: string; rows?: Record<string, unknown>[] }> {
-  const r = await fetch(`${gw.url}/api/v1/q/${name}?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${token}` } })
+  const r = await fetch(`${file.gw.url}/api/v1/q/${name}?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${token}` } })
   const body = (await r.json()) as { rows?: Record<string, unknown>[]; error?: { code: string; details?: { param?: string } } }
   return { status: r.status, code: body.error?.code, param: body.error?.details?.param, rows: body.rows }
 }

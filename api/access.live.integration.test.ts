@@ -1,10 +1,12 @@
 // Live channels' scope on the real WebSocket, table-driven: every channel the gateway serves
 // is subscribed with an in-scope token (a snapshot arrives) and an out-of-scope one (an
 // ERROR, no data), over data of both. A channel added without a row here fails the first test.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eventually } from '../test/support/eventually.ts'
-import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.ts'
-import { LiveClient } from '../test/support/live-client.ts'
+import { tokenFor } from '../test/support/gateway.ts'
+import { ingestStored } from '../test/support/gateway-file.ts'
+import { liveGatewayForFile } from '../test/support/live-file.ts'
+import type { LiveClient } from '../test/support/live-client.ts'
 import { channelCases, scopeEntities } from '../test/support/channel-scope-cases.ts'
 import { denials } from './access.ts'
 import { makeFixtures } from '../test/support/history-fixtures.ts'
@@ -22,35 +24,16 @@ const pushedCases: Record<string, { roles: ['trader', 'seller'] }> = {
   alerts: { roles: ['trader', 'seller'] },
 }
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
-const clients: LiveClient[] = []
 const tokens: Record<string, string> = {}
-const connect = async (token: string) => {
-  const c = await LiveClient.connect(gw.url, { token })
-  clients.push(c)
-  return c
-}
-
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100' })
+const live = liveGatewayForFile({ LIVE_TICK_MS: '100' }, async (gw) => {
   const f = makeFixtures(Date.now() - 3600_000, { spanMs: 3600_000 - 60_000 })
-  for (const [stream, lines] of [['trades', f.trades], ['orders', f.orders], ['web_events', f.webEvents]] as const) {
-    expect((await ingest(gw, stream, lines as object[])).status).toBe(200)
-  }
-  await eventually(async () => {
-    const [t] = await rows<Record<string, string>>(gw.clickhouse('ops'), 'SELECT (SELECT count() FROM trades) AS t, (SELECT count() FROM web_events) AS w')
-    expect([Number(t.t), Number(t.w)]).toEqual([f.trades.length, f.webEvents.length])
-  }, { timeoutMs: 60_000 })
+  await ingestStored(gw, { trades: f.trades, orders: f.orders, web_events: f.webEvents })
   tokens.symbolsA = await tokenFor(['trader'], { symbols: [symbols.A], shops: [] })
   tokens.shopsA = await tokenFor(['seller'], { symbols: [], shops: [shops.A] })
   tokens.trader = await tokenFor(['trader'])
   tokens.seller = await tokenFor(['seller'])
-}, 300_000)
-afterAll(() => expect(LiveClient.violations).toEqual([]))
-afterAll(async () => {
-  for (const c of clients) c.close()
-  await gw?.stop()
-})
+}, { timeoutMs: 300_000 })
+const connect = (token: string) => live.connect({ token })
 
 /** The ERROR frame for `sid`, once it arrives. */
 const errorFor = (c: LiveClient, sid: number) => eventually(() => {
@@ -61,7 +44,7 @@ const errorFor = (c: LiveClient, sid: number) => eventually(() => {
 
 describe('live channel scope on the WebSocket, every channel', { timeout: 120_000 }, () => {
   it('has a scope case for every channel the gateway serves, and only for those', () => {
-    expect([...Object.keys(cases), ...Object.keys(pushedCases)].sort()).toEqual(gw.live.channelNames().sort())
+    expect([...Object.keys(cases), ...Object.keys(pushedCases)].sort()).toEqual(live.gw.live.channelNames().sort())
   })
 
   it.each(Object.entries(cases))('%s', async (name, c) => {

@@ -1,22 +1,17 @@
 // HTTP hygiene against the real gateway, with raw requests a client library would never send:
 // ambiguous framing (request smuggling behind a proxy) and malformed URLs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { rows, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 import { rawHttp } from '../../test/support/raw-socket.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
 let port: number
 let ingestToken: string
 
-beforeAll(async () => {
-  gw = await startInProcess({ INGEST_FLUSH_MS: '10' })
+const file = gatewayForFile({ INGEST_FLUSH_MS: '10' }, async (gw) => {
   port = Number(new URL(gw.url).port)
   ingestToken = await tokenFor(['ingest'])
-}, 60_000)
-afterAll(async () => {
-  await gw?.stop()
 })
 
 const errorCode = (text: string) => JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code
@@ -24,7 +19,7 @@ const trade = (id: string) => JSON.stringify({ id, ts: Date.now() - 1000, symbol
 const post = (headers: string[], body: string) =>
   [`POST /v1/events/trades HTTP/1.1`, 'Host: x', `Authorization: Bearer ${ingestToken}`, 'Content-Type: application/x-ndjson', ...headers, '', body].join('\r\n')
 const chunked = (body: string) => `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n`
-const stored = async (id: string) => (await rows(gw.clickhouse('ops'), 'SELECT count() AS n FROM trades WHERE id = {id:String}', { id }))[0]?.n
+const stored = async (id: string) => (await rows(file.gw.clickhouse('ops'), 'SELECT count() AS n FROM trades WHERE id = {id:String}', { id }))[0]?.n
 
 describe('ambiguous framing', () => {
   it('refuses duplicate Content-Length headers with 400 and stores nothing', async () => {

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, rows, startInProcess } from '../../test/support/gateway.ts'
+import { ingest, rows } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 // @ts-expect-error plain ESM script without types
 import { getFreePort, startKafka, stopKafka } from '../../scripts/kafka.mjs'
 
@@ -12,25 +13,24 @@ import { getFreePort, startKafka, stopKafka } from '../../scripts/kafka.mjs'
 // Uses npm test's broker when there is one, else starts a private Apache Kafka (~5 s).
 let brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
 let ownDir: string | undefined
-let gw: Awaited<ReturnType<typeof startInProcess>> | undefined
 const prefix = `m${Date.now().toString(36)}.`
 
-beforeAll(async () => {
+// Registered before the gateway's hooks, so it runs after the gateway (and its consumer) stopped.
+afterAll(async () => {
+  if (ownDir) {
+    await stopKafka({ dataDir: ownDir })
+    rmSync(ownDir, { recursive: true, force: true })
+  }
+}, 60_000)
+const file = gatewayForFile(async () => {
   if (!brokers) {
     ownDir = mkdtempSync(join(tmpdir(), 'livehouse-kafka-'))
     const port = await getFreePort()
     await startKafka({ port, dataDir: ownDir, fresh: true })
     brokers = `127.0.0.1:${port}`
   }
-  gw = await startInProcess({ KAFKA_BROKERS: brokers!, KAFKA_TOPIC_PREFIX: prefix })
-}, 180_000)
-afterAll(async () => {
-  await gw?.stop()
-  if (ownDir) {
-    await stopKafka({ dataDir: ownDir })
-    rmSync(ownDir, { recursive: true, force: true })
-  }
-}, 60_000)
+  return { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix }
+}, undefined, { timeoutMs: 180_000 })
 
 const sample = (text: string, name: string, labels: Record<string, string>) =>
   text.split('\n').filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))).map((l) => Number(l.split(' ').at(-1)))
@@ -38,13 +38,13 @@ const sample = (text: string, name: string, labels: Record<string, string>) =>
 describe('Kafka consumer metrics', () => {
   it('reports each Kafka engine consumer with its partitions, messages read and lag, and the kafka sink write latency', async () => {
     const trades = Array.from({ length: 200 }, (_, i) => ({ id: `k${i}`, ts: Date.now(), symbol: 'KMET', price: 10, qty: 1, side: 'buy' }))
-    expect((await ingest(gw!, 'trades', trades)).status).toBe(200)
+    expect((await ingest(file.gw, 'trades', trades)).status).toBe(200)
     await eventually(async () => {
-      const [r] = await rows<{ n: string }>(gw!.clickhouse('ops'), "SELECT count() AS n FROM trades WHERE symbol = 'KMET'")
+      const [r] = await rows<{ n: string }>(file.gw.clickhouse('ops'), "SELECT count() AS n FROM trades WHERE symbol = 'KMET'")
       expect(Number(r.n)).toBe(200)
     }, { timeoutMs: 60_000 })
     const text = await eventually(async () => {
-      const t = await (await fetch(`${gw!.url}/metrics`)).text()
+      const t = await (await fetch(`${file.gw.url}/metrics`)).text()
       expect(sample(t, 'livehouse_kafka_consumer_messages_read', { table: 'kafka_trades' })[0]).toBeGreaterThan(0)
       return t
     }, { timeoutMs: 30_000 })

@@ -1,28 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { ingest, rows, tokenFor } from '../../test/support/gateway.ts'
 import { lagSql } from './clickhouse-metrics.ts'
-import { LiveClient } from '../../test/support/live-client.ts'
-import { checkInvariantsAfterFile } from '../../test/support/live-file.ts'
+import { liveGatewayForFile } from '../../test/support/live-file.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
-let client: LiveClient | undefined
-
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100' })
-}, 60_000)
-checkInvariantsAfterFile()
-afterAll(async () => {
-  client?.close()
-  await gw?.stop()
-})
+const live = liveGatewayForFile({ LIVE_TICK_MS: '100' })
 
 /** Parses Prometheus text into `name{labels}` → value (labels as exposed, in exposition order). */
 async function scrape(): Promise<{ text: string; value(name: string, labels?: Record<string, string>): number | undefined }> {
-  const res = await fetch(`${gw.url}/metrics`)
+  const res = await fetch(`${live.gw.url}/metrics`)
   expect(res.status).toBe(200)
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
   const text = await res.text()
@@ -47,11 +35,11 @@ const trades = (n: number, symbol = 'MET') =>
 
 describe('/metrics after real traffic', () => {
   it('counts accepted and rejected events by stream, times the inserts and the requests', async () => {
-    expect((await ingest(gw, 'trades', trades(40))).status).toBe(200)
-    const mixed = await ingest(gw, 'trades', [...trades(10, 'MET2'), '{"symbol": "broken"'])
+    expect((await ingest(live.gw, 'trades', trades(40))).status).toBe(200)
+    const mixed = await ingest(live.gw, 'trades', [...trades(10, 'MET2'), '{"symbol": "broken"'])
     expect(await mixed.json()).toMatchObject({ accepted: 10, rejected: 1 })
-    expect((await ingest(gw, 'orders', [{ order_id: 'o1', ts: now, shop_id: 's1', customer_id: 'c1', product_id: 'p1', category: 'x', quantity: 1, unit_price: 5, status: 'completed' }])).status).toBe(200)
-    expect((await ingest(gw, 'trades', trades(1), { headers: { authorization: 'Bearer nope' } })).status).toBe(401)
+    expect((await ingest(live.gw, 'orders', [{ order_id: 'o1', ts: now, shop_id: 's1', customer_id: 'c1', product_id: 'p1', category: 'x', quantity: 1, unit_price: 5, status: 'completed' }])).status).toBe(200)
+    expect((await ingest(live.gw, 'trades', trades(1), { headers: { authorization: 'Bearer nope' } })).status).toBe(401)
 
     const m = await scrape()
     expect(m.value('livehouse_ingest_events_total', { stream: 'trades', outcome: 'accepted' })).toBe(50)
@@ -93,7 +81,7 @@ describe('/metrics after real traffic', () => {
     expect(before.text).toContain('# TYPE livehouse_clickhouse_parts_written_total counter')
     expect(before.value('livehouse_clickhouse_merges_running')).toBeGreaterThanOrEqual(0)
     expect(before.value('livehouse_clickhouse_merges_total')).toBeGreaterThanOrEqual(0)
-    expect((await ingest(gw, 'trades', trades(5, 'COST'))).status).toBe(200) // answered once stored: one INSERT
+    expect((await ingest(live.gw, 'trades', trades(5, 'COST'))).status).toBe(200) // answered once stored: one INSERT
     const after = await eventually(async () => {
       const m = await scrape()
       expect(parts(m, 'trades')).toBeGreaterThan(parts(before, 'trades'))
@@ -105,7 +93,7 @@ describe('/metrics after real traffic', () => {
     // CPU per event needs two scrapes at least 10 s apart with events between them.
     let n = 0
     const cost = await eventually(async () => {
-      await ingest(gw, 'trades', trades(1, `CPU${n++}`))
+      await ingest(live.gw, 'trades', trades(1, `CPU${n++}`))
       const v = (await scrape()).value('livehouse_cpu_seconds_per_event')
       expect(v).toBeGreaterThan(0)
       return v!
@@ -116,17 +104,17 @@ describe('/metrics after real traffic', () => {
   it('sums librdkafka consumer_lag over real partitions, skipping the internal one and unknown lags', async () => {
     // The shape of system.kafka_consumers.rdkafka_stat (librdkafka STATISTICS.md): topics → partitions → consumer_lag.
     const stat = JSON.stringify({ topics: { a: { partitions: { '0': { consumer_lag: 5 }, '1': { consumer_lag: -1 }, '-1': { consumer_lag: 99 } } }, b: { partitions: { '3': { consumer_lag: 7 } } } } })
-    const [r] = await rows<{ lag: string | number }>(gw.clickhouse('ops'), `SELECT ${lagSql('{stat:String}')} AS lag`, { stat })
+    const [r] = await rows<{ lag: string | number }>(live.gw.clickhouse('ops'), `SELECT ${lagSql('{stat:String}')} AS lag`, { stat })
     expect(Number(r.lag)).toBe(12)
-    const [empty] = await rows<{ lag: string | number }>(gw.clickhouse('ops'), `SELECT ${lagSql("''")} AS lag`)
+    const [empty] = await rows<{ lag: string | number }>(live.gw.clickhouse('ops'), `SELECT ${lagSql("''")} AS lag`)
     expect(Number(empty.lag)).toBe(0)
   })
 
   it('exposes live gateway, cache and process series', async () => {
-    client = await LiveClient.connect(gw.url, { token: await tokenFor(['trader']) })
+    const client = await live.connect({ token: await tokenFor(['trader']) })
     client.subscribe(1, 'candles', { symbol: 'MET', interval: '1s' })
-    await eventually(() => expect(client!.subs.get(1)?.rows.size).toBeGreaterThan(0))
-    await ingest(gw, 'trades', [{ id: 'late1', ts: Date.now(), symbol: 'MET', price: 120, qty: 2, side: 'buy' }])
+    await eventually(() => expect(client.subs.get(1)?.rows.size).toBeGreaterThan(0))
+    await ingest(live.gw, 'trades', [{ id: 'late1', ts: Date.now(), symbol: 'MET', price: 120, qty: 2, side: 'buy' }])
     const m = await eventually(async () => {
       const s = await scrape()
       expect(s.value('livehouse_live_deltas_total', { channel: 'candles' })).toBeGreaterThan(0)
@@ -144,7 +132,7 @@ describe('/metrics after real traffic', () => {
     // lives 1 s (open bucket) or its key moves at the minute, and a loaded CI turned the repeat into a miss.
     const closedTo = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString()
     for (let i = 0; i < 2; i++) {
-      const res = await fetch(`${gw.url}/api/v1/q/symbol_stats?symbol=MET&to=${closedTo}`, { headers: { authorization: `Bearer ${token}` } })
+      const res = await fetch(`${live.gw.url}/api/v1/q/symbol_stats?symbol=MET&to=${closedTo}`, { headers: { authorization: `Bearer ${token}` } })
       expect(res.status).toBe(200)
     }
     const after = await scrape()
@@ -154,7 +142,7 @@ describe('/metrics after real traffic', () => {
     expect(after.value('livehouse_process_cpu_seconds_total')).toBeGreaterThan(0)
     expect(after.value('livehouse_nodejs_eventloop_lag_p99_seconds')).toBeDefined()
     // /metrics itself is labelled by its route, not by a raw path; an unknown path collapses to one label.
-    await fetch(`${gw.url}/api/v1/no/such/path/${Date.now()}`)
+    await fetch(`${live.gw.url}/api/v1/no/such/path/${Date.now()}`)
     const last = await scrape()
     expect(last.value('livehouse_http_request_duration_seconds_count', { route: 'unmatched', status: '404' })).toBe(1)
     expect(last.value('livehouse_http_request_duration_seconds_count', { route: '/metrics' })).toBeGreaterThan(0)

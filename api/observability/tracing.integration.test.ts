@@ -1,21 +1,23 @@
 import { createServer, type Server } from 'node:http'
 import { gunzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, startInProcess } from '../../test/support/gateway.ts'
+import { ingest } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 
 // The real boot path: OTEL_EXPORTER_OTLP_ENDPOINT set → sdk-node + OTLP/HTTP exporter,
 // received by a tiny OTLP/HTTP (JSON) collector on 127.0.0.1.
 interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes?: { key: string; value: Record<string, unknown> }[] }
 
-let receiver: Server
-let endpoint: string
+let receiver: Server | undefined
 const spans: OtlpSpan[] = []
 const paths: string[] = []
-let gw: Awaited<ReturnType<typeof startInProcess>> | undefined
-
-beforeAll(async () => {
-  receiver = createServer((req, res) => {
+// Registered before the gateway's hooks, so the receiver closes after the gateway (and its exporter) stopped.
+afterAll(async () => {
+  if (receiver) await new Promise((r) => receiver!.close(r))
+})
+const file = gatewayForFile(async () => {
+  const server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
@@ -27,18 +29,14 @@ beforeAll(async () => {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
     })
   })
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
-  endpoint = `http://127.0.0.1:${(receiver.address() as { port: number }).port}`
-  gw = await startInProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint })
-}, 60_000)
-afterAll(async () => {
-  await gw?.stop()
-  await new Promise((r) => receiver.close(r))
+  receiver = server
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as { port: number }).port}` }
 })
 
 describe('tracing', () => {
   it('one trace spans the ingest request, parsing, the batch and the ClickHouse insert', async () => {
-    const res = await ingest(gw!, 'trades', [{ id: 'tr1', ts: Date.now(), symbol: 'TRC', price: 1, qty: 1, side: 'buy' }], { headers: { 'x-request-id': 'trace-test-1' } })
+    const res = await ingest(file.gw, 'trades', [{ id: 'tr1', ts: Date.now(), symbol: 'TRC', price: 1, qty: 1, side: 'buy' }], { headers: { 'x-request-id': 'trace-test-1' } })
     expect(res.status).toBe(200)
     const server = await eventually(() => {
       const s = spans.find((x) => x.name === 'POST /v1/events/:stream' && x.attributes?.some((a) => a.key === 'livehouse.request_id' && a.value.stringValue === 'trace-test-1'))

@@ -1,18 +1,11 @@
 // Every authenticated API is rate-limited, against the real gateway: the analysts' SQL door
 // (/api/v1/sql), the dashboards API and the alerts API, per token and per peer address.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, removeDir, startGateway, startInProcess, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
-
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
+import { auth, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 
 const perTokenPerS = 3
-beforeAll(async () => {
-  gw = await startInProcess({ RATE_LIMIT_TOKEN_PER_S: String(perTokenPerS), RATE_LIMIT_IP_PER_S: '1000' })
-}, 60_000)
-afterAll(async () => {
-  await gw?.stop()
-})
+const file = gatewayForFile({ RATE_LIMIT_TOKEN_PER_S: String(perTokenPerS), RATE_LIMIT_IP_PER_S: '1000' })
 
 /** Sends `n` requests at once; the statuses, and the codes and Retry-After of the 429s. */
 async function burst(n: number, request: () => Promise<Response>) {
@@ -29,7 +22,7 @@ async function burst(n: number, request: () => Promise<Response>) {
 describe('per token', () => {
   it('limits /api/v1/sql', async () => {
     const token = await tokenFor(['analyst'])
-    const { statuses, limited } = await burst(40, () => fetch(`${gw.url}/api/v1/sql?query=SELECT%201`, { headers: { authorization: `Bearer ${token}` } }))
+    const { statuses, limited } = await burst(40, () => fetch(`${file.gw.url}/api/v1/sql?query=SELECT%201`, { headers: { authorization: `Bearer ${token}` } }))
     expect(statuses.has(200)).toBe(true)
     expect(limited.length).toBeGreaterThan(0)
     for (const [code, retryAfter] of limited) expect([code, retryAfter >= 1]).toEqual(['RATE_LIMITED', true])
@@ -37,7 +30,7 @@ describe('per token', () => {
 
   it('limits the dashboards API', async () => {
     const token = await tokenFor(['seller'])
-    const { statuses, limited } = await burst(40, () => fetch(`${gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${token}` } }))
+    const { statuses, limited } = await burst(40, () => fetch(`${file.gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${token}` } }))
     expect(statuses.has(200)).toBe(true)
     expect(limited.length).toBeGreaterThan(0)
     for (const [code] of limited) expect(code).toBe('RATE_LIMITED')
@@ -46,21 +39,21 @@ describe('per token', () => {
   it('limits the alerts API, the SSE stream included', async () => {
     for (const path of ['/api/v1/alerts/rules', '/api/v1/alerts/history']) {
       const token = await auth.sign({ sub: `rl-alerts${path}`, roles: ['trader'] }, '1h') // a budget of its own per path
-      const { statuses, limited } = await burst(40, () => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } }))
+      const { statuses, limited } = await burst(40, () => fetch(`${file.gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } }))
       expect([path, statuses.has(200), limited.length > 0]).toEqual([path, true, true])
       for (const [code] of limited) expect(code).toBe('RATE_LIMITED')
     }
     // EventSource sends the token in the URL: counted per token all the same.
     const token = await tokenFor(['trader'])
-    const streams = await burst(40, () => fetch(`${gw.url}/api/v1/alerts/stream?access_token=${token}`).then(async (r) => (r.status === 200 && (await r.body?.cancel()), r)))
+    const streams = await burst(40, () => fetch(`${file.gw.url}/api/v1/alerts/stream?access_token=${token}`).then(async (r) => (r.status === 200 && (await r.body?.cancel()), r)))
     expect(streams.limited.map(([code]) => code)).toContain('RATE_LIMITED')
   })
 
   it('counts per token subject: another user is not limited by the first one', async () => {
     const [a, b] = await Promise.all(['rl-a', 'rl-b'].map((sub) => auth.sign({ sub, roles: ['seller'] }, '1h')))
-    const { limited } = await burst(40, () => fetch(`${gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${a}` } }))
+    const { limited } = await burst(40, () => fetch(`${file.gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${a}` } }))
     expect(limited.length).toBeGreaterThan(0)
-    const r = await fetch(`${gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${b}` } })
+    const r = await fetch(`${file.gw.url}/api/v1/dashboards`, { headers: { authorization: `Bearer ${b}` } })
     expect(r.status).not.toBe(429)
   })
 })

@@ -1,25 +1,18 @@
 // Hostile input on the analyst SQL port (issue 15 "Must show"): each gets a clear ClickHouse
 // error, nothing runs that should not, the process stays up and the next request is served.
 import { gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { getFreePort } from '../../test/support/ports.ts'
+import { describe, expect, it } from 'vitest'
+import { auth, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, withSqlPort } from '../../test/support/gateway-file.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
-let sqlUrl: string
 let token: string
 
-beforeAll(async () => {
-  gw = await startInProcess({ SQL_PORT: String(await getFreePort()) })
-  sqlUrl = gw.sqlUrl!.replace('localhost', '127.0.0.1')
+const file = gatewayForFile(withSqlPort(), async () => {
   token = await tokenFor(['analyst'])
-})
-afterAll(async () => {
-  await gw?.stop()
 })
 
 async function post(body: BodyInit, headers: Record<string, string> = {}, query = '') {
-  const r = await fetch(`${sqlUrl}/${query}`, { method: 'POST', body, headers: { 'X-ClickHouse-Key': token, ...headers } })
+  const r = await fetch(`${file.sqlUrl}/${query}`, { method: 'POST', body, headers: { 'X-ClickHouse-Key': token, ...headers } })
   return { status: r.status, code: r.headers.get('x-clickhouse-exception-code'), body: await r.text() }
 }
 
@@ -46,7 +39,7 @@ describe('hostile input on the SQL port', () => {
   })
 
   it('huge headers are refused by the transport or ignored, and the port keeps serving', async () => {
-    const r = await fetch(`${sqlUrl}/`, { method: 'POST', body: 'SELECT 1', headers: { 'X-ClickHouse-Key': token, 'X-Junk': 'x'.repeat(64 * 1024) } }).then((x) => x.status, () => 'refused')
+    const r = await fetch(`${file.sqlUrl}/`, { method: 'POST', body: 'SELECT 1', headers: { 'X-ClickHouse-Key': token, 'X-Junk': 'x'.repeat(64 * 1024) } }).then((x) => x.status, () => 'refused')
     expect([200, 400, 431, 'refused']).toContain(r)
     await stillServing()
   })
@@ -98,7 +91,7 @@ describe('hostile input on the SQL port', () => {
   it('a session id cannot be taken over by another user', async () => {
     const mallory = await auth.sign({ sub: 'mallory', roles: ['analyst'], symbols: ['*'], shops: ['*'] }, '1h')
     expect((await post('USE system', {}, '?session_id=victim-session')).code).toBeNull()
-    const theirs = await fetch(`${sqlUrl}/?session_id=victim-session&session_check=1`, { method: 'POST', body: 'SELECT currentDatabase()', headers: { 'X-ClickHouse-Key': mallory } })
+    const theirs = await fetch(`${file.sqlUrl}/?session_id=victim-session&session_check=1`, { method: 'POST', body: 'SELECT currentDatabase()', headers: { 'X-ClickHouse-Key': mallory } })
     expect(theirs.headers.get('x-clickhouse-exception-code')).toBe('372')
     expect(await post('SELECT currentDatabase()', {}, '?session_id=victim-session')).toMatchObject({ body: 'system\n' })
     expect((await post('SELECT 1', {}, `?session_id=${encodeURIComponent('../../etc')}`)).code).toBe('36')
@@ -111,7 +104,7 @@ describe('hostile input on the SQL port', () => {
   it('garbage credentials and bodies do not take the port down', async () => {
     const garbage: Record<string, string>[] = [{ authorization: 'Basic ' + 'A'.repeat(10_000) }, { authorization: 'Bearer ' + 'x.y.z' }, { 'X-ClickHouse-Key': '\u00ff'.repeat(100) }]
     for (const headers of garbage) {
-      const r = await fetch(`${sqlUrl}/`, { method: 'POST', body: 'SELECT 1', headers })
+      const r = await fetch(`${file.sqlUrl}/`, { method: 'POST', body: 'SELECT 1', headers })
       expect(r.headers.get('x-clickhouse-exception-code')).toBe('516')
     }
     expect((await post(Buffer.from([0xff, 0xfe, 0x00, 0x80]))).status).toBeGreaterThanOrEqual(400)

@@ -1,34 +1,25 @@
 // Regression tests for issue 10 findings 3-5 and issue 15's isolation items: what one analyst
 // does never reaches the host, another analyst, or the catalog/ingest/live workloads.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { getFreePort } from '../../test/support/ports.ts'
+import { auth, ingest, rows, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, ingestStored, withSqlPort } from '../../test/support/gateway-file.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
-let sqlUrl: string
 let alice: string
 let bob: string
 const now = Date.now()
 
-beforeAll(async () => {
-  gw = await startInProcess({ SQL_PORT: String(await getFreePort()), SQL_MAX_QUERIES_PER_USER: '2', SQL_MAX_CONCURRENT_QUERIES: '3' })
-  sqlUrl = gw.sqlUrl!.replace('localhost', '127.0.0.1')
+const file = gatewayForFile(withSqlPort({ SQL_MAX_QUERIES_PER_USER: '2', SQL_MAX_CONCURRENT_QUERIES: '3' }), async (gw) => {
   alice = await auth.sign({ sub: 'alice', roles: ['analyst'], symbols: ['*'], shops: ['*'] }, '1h')
   bob = await auth.sign({ sub: 'bob', roles: ['analyst'], symbols: ['*'], shops: ['*'] }, '1h')
-  const trades = Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, ts: now - i * 1000, symbol: 'BTC-USD', price: 100 + i, qty: 1, side: 'buy' }))
-  expect((await ingest(gw, 'trades', trades)).status).toBe(200)
-  await eventually(async () => expect((await rows(gw.clickhouse('ops'), 'SELECT id FROM trades')).length).toBe(20))
-})
-afterAll(async () => {
-  await gw?.stop()
+  await ingestStored(gw, { trades: Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, ts: now - i * 1000, symbol: 'BTC-USD', price: 100 + i, qty: 1, side: 'buy' })) })
 })
 
 /** Analyst statements the engine is running now (the port marks each with its log_comment). */
-const analystQueries = async () => Number((await rows<{ n: string }>(gw.clickhouse('ops'), "SELECT count() AS n FROM system.processes WHERE Settings['log_comment'] LIKE 'livehouse-analyst:%'"))[0].n)
+const analystQueries = async () => Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), "SELECT count() AS n FROM system.processes WHERE Settings['log_comment'] LIKE 'livehouse-analyst:%'"))[0].n)
 
 async function sql(token: string, query: string, params: Record<string, string> = {}, init: RequestInit = {}) {
-  const url = new URL(sqlUrl)
+  const url = new URL(file.sqlUrl)
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
   const r = await fetch(url, { method: 'POST', body: query, ...init, headers: { 'X-ClickHouse-Key': token, ...(init.headers as Record<string, string>) } })
   return { status: r.status, statusText: r.statusText, code: r.headers.get('x-clickhouse-exception-code'), headers: r.headers, body: await r.text() }
@@ -66,7 +57,7 @@ describe('finding 3: no control of the server, no look at other sessions', () =>
     // ingestion landing tables, materialized views that read through to their targets).
     const dataTables = ['trades', 'orders', 'web_events', 'candles_1s', 'candles_1m', 'candles_1h', 'sales_1m', 'sales_1h', 'product_sales_1h', 'customer_stats', 'funnel_1m',
       'customer_refunds', 'insight_rfm', 'insight_order_risk', 'insight_forecast']
-    const all = (await rows<{ name: string }>(gw.clickhouse('ops'), "SELECT name FROM system.tables WHERE database = 'default' ORDER BY name")).map((r) => r.name)
+    const all = (await rows<{ name: string }>(file.gw.clickhouse('ops'), "SELECT name FROM system.tables WHERE database = 'default' ORDER BY name")).map((r) => r.name)
     expect(all).toEqual(expect.arrayContaining(dataTables))
     expect(all.length).toBeGreaterThan(dataTables.length)
     // Readable: answered, or asked for its parameters (code 90, the insight views are parameterized); refused: 497.
@@ -83,7 +74,7 @@ describe('finding 4: an analyst cannot kill anyone\'s query', () => {
       for (let i = 0; i < 10; i++) codes.push((await sql(alice, "KILL QUERY WHERE query LIKE 'INSERT%'")).code)
       return codes
     })()
-    const inserts = Array.from({ length: 10 }, (_, i) => ingest(gw, 'trades', [{ id: `k${i}`, ts: now, symbol: 'ETH-USD', price: 1, qty: 1, side: 'sell' }]))
+    const inserts = Array.from({ length: 10 }, (_, i) => ingest(file.gw, 'trades', [{ id: `k${i}`, ts: now, symbol: 'ETH-USD', price: 1, qty: 1, side: 'sell' }]))
     expect(await kills).toEqual(Array(10).fill('164'))
     expect((await Promise.all(inserts)).map((r) => r.status)).toEqual(Array(10).fill(200))
   })
@@ -98,7 +89,7 @@ describe('finding 5: an abandoned query stalls nothing and is cancelled', () => 
     abort.abort()
     expect(await abandoned).toBe('aborted')
     // A catalog query (bound parameters, its own connection) answers while nothing analyst is left.
-    const catalog = await fetch(`${gw.url}/api/v1/queries`, { headers: { authorization: `Bearer ${await tokenFor(['trader'])}` } })
+    const catalog = await fetch(`${file.gw.url}/api/v1/queries`, { headers: { authorization: `Bearer ${await tokenFor(['trader'])}` } })
     expect(catalog.status).toBeLessThan(500)
     await eventually(async () => expect(await analystQueries()).toBe(0), { timeoutMs: 30_000 })
   })
@@ -110,7 +101,7 @@ describe('finding 5: an abandoned query stalls nothing and is cancelled', () => 
     const order: string[] = []
     await Promise.all([
       slow.then(() => order.push('analyst')),
-      rows(gw.clickhouse('queries'), 'SELECT {v:UInt8} AS v', { v: 1 }).then(() => order.push('catalog')),
+      rows(file.gw.clickhouse('queries'), 'SELECT {v:UInt8} AS v', { v: 1 }).then(() => order.push('catalog')),
     ])
     expect(order).toEqual(['catalog', 'analyst'])
   })
@@ -126,13 +117,13 @@ describe('finding 5: an abandoned query stalls nothing and is cancelled', () => 
 describe('the browser door (/api/v1/sql) cancels too', () => {
   it('a query whose browser tab went away is killed; the schema catalogue stays readable there', async () => {
     const abort = new AbortController()
-    const gone = fetch(`${gw.url}/api/v1/sql?param_n=1000000000000`, { method: 'POST', body: 'SELECT sum(number) FROM numbers({n:UInt64})', headers: { authorization: `Bearer ${alice}` }, signal: abort.signal }).catch(() => 'aborted')
+    const gone = fetch(`${file.gw.url}/api/v1/sql?param_n=1000000000000`, { method: 'POST', body: 'SELECT sum(number) FROM numbers({n:UInt64})', headers: { authorization: `Bearer ${alice}` }, signal: abort.signal }).catch(() => 'aborted')
     await eventually(async () => expect(await analystQueries()).toBe(1))
     abort.abort()
     expect(await gone).toBe('aborted')
     await eventually(async () => expect(await analystQueries()).toBe(0), { timeoutMs: 30_000 })
     for (const q of ["SELECT count() > 0 FROM system.tables WHERE database = 'default'", 'SELECT count() > 0 FROM system.columns', 'SELECT count() > 100 FROM system.functions']) {
-      const r = await fetch(`${gw.url}/api/v1/sql`, { method: 'POST', body: q, headers: { authorization: `Bearer ${alice}` } })
+      const r = await fetch(`${file.gw.url}/api/v1/sql`, { method: 'POST', body: q, headers: { authorization: `Bearer ${alice}` } })
       expect([r.status, await r.text()], q).toEqual([200, '1\n'])
     }
   })

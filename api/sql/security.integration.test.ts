@@ -4,34 +4,27 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startInProcess, testSecret, tokenFor } from '../../test/support/gateway.ts'
-import { getFreePort } from '../../test/support/ports.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { testSecret, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, withSqlPort } from '../../test/support/gateway-file.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
-let sqlUrl: string
 let token: string
 const scratch = mkdtempSync(join(tmpdir(), 'livehouse-outfile-'))
 
-beforeAll(async () => {
-  gw = await startInProcess({ SQL_PORT: String(await getFreePort()) })
-  sqlUrl = gw.sqlUrl!.replace('localhost', '127.0.0.1')
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+const file = gatewayForFile(withSqlPort(), async () => {
   token = await tokenFor(['analyst'])
-})
-afterAll(async () => {
-  await gw?.stop()
-  rmSync(scratch, { recursive: true, force: true })
 })
 
 /** One statement on the port as curl would send it: body = SQL, the token as X-ClickHouse-Key. */
 async function onPort(sql: string) {
-  const r = await fetch(sqlUrl, { method: 'POST', body: sql, headers: { 'X-ClickHouse-User': 'ana', 'X-ClickHouse-Key': token } })
+  const r = await fetch(file.sqlUrl, { method: 'POST', body: sql, headers: { 'X-ClickHouse-User': 'ana', 'X-ClickHouse-Key': token } })
   return { status: r.status, code: r.headers.get('x-clickhouse-exception-code'), body: await r.text() }
 }
 
 /** The same through the browser's door. */
 async function viaApi(sql: string) {
-  const r = await fetch(`${gw.url}/api/v1/sql`, { method: 'POST', body: sql, headers: { authorization: `Bearer ${token}` } })
+  const r = await fetch(`${file.gw.url}/api/v1/sql`, { method: 'POST', body: sql, headers: { authorization: `Bearer ${token}` } })
   return { status: r.status, code: r.headers.get('x-clickhouse-exception-code'), body: await r.text() }
 }
 

@@ -1,27 +1,19 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
-import { getFreePort } from '../../test/support/ports.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { auth, rows, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, ingestStored, withSqlPort } from '../../test/support/gateway-file.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let analyst: ClickHouseClient
-let sqlUrl: string
 const now = Date.now()
 
-beforeAll(async () => {
-  const port = await getFreePort()
-  gw = await startInProcess({ SQL_PORT: String(port) })
-  sqlUrl = `http://127.0.0.1:${port}`
-  const trades = Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, ts: now - i * 1000, symbol: i % 2 ? 'BTC-USD' : 'ETH-USD', price: 100 + i, qty: 0.5, side: 'buy' }))
-  expect((await ingest(gw, 'trades', trades)).status).toBe(200)
-  await eventually(async () => expect((await rows(gw.clickhouse('ops'), 'SELECT id FROM trades')).length).toBe(50))
+const file = gatewayForFile(withSqlPort(), async (gw) => {
+  await ingestStored(gw, { trades: Array.from({ length: 50 }, (_, i) => ({ id: `a${i}`, ts: now - i * 1000, symbol: i % 2 ? 'BTC-USD' : 'ETH-USD', price: 100 + i, qty: 0.5, side: 'buy' })) })
   // Exactly as an analyst would: any user name, the token as password.
-  analyst = createClient({ url: sqlUrl, password: await tokenFor(['analyst']) })
+  analyst = createClient({ url: file.sqlUrl, password: await tokenFor(['analyst']) })
 })
+// Registered after the gateway's hooks, so the client closes before the gateway stops.
 afterAll(async () => {
   await analyst?.close()
-  await gw?.stop()
 })
 
 describe('the analysts SQL port with @clickhouse/client', () => {
@@ -48,7 +40,7 @@ describe('the analysts SQL port with @clickhouse/client', () => {
   })
 
   it("a query failing mid-result leaves nothing in the next analyst's answer", async () => {
-    const other = createClient({ url: sqlUrl, password: await auth.sign({ sub: 'other-analyst', roles: ['analyst'], symbols: ['*'], shops: ['*'] }, '1h') })
+    const other = createClient({ url: file.sqlUrl, password: await auth.sign({ sub: 'other-analyst', roles: ['analyst'], symbols: ['*'], shops: ['*'] }, '1h') })
     try {
       // The error comes after tens of thousands of rows were produced; wait_end_of_query makes it the status
       // whatever the timing (without it, the port may have sent 200 and its first MiB before the engine fails).
@@ -85,7 +77,7 @@ describe('the analysts SQL port with @clickhouse/client', () => {
     expect(await refused(() => analyst.query({ query: 'SELECT 1', clickhouse_settings: { max_execution_time: 100000 } }))).toBe('452')
     expect(await refused(() => analyst.query({ query: "SELECT * FROM file('/etc/passwd', 'LineAsString')" }))).toBe('497')
     expect(await refused(() => analyst.query({ query: "SELECT * FROM url('http://127.0.0.1:1/x', 'LineAsString')" }))).toBe('497')
-    const [t] = await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM trades')
+    const [t] = await rows<{ n: string }>(file.gw.clickhouse('ops'), 'SELECT count() AS n FROM trades')
     expect(Number(t.n)).toBe(50)
   })
 
@@ -93,24 +85,24 @@ describe('the analysts SQL port with @clickhouse/client', () => {
     const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code)
     expect(await code(analyst.query({ query: 'SELEC 1' }))).toBe('62')
     expect(await code(analyst.query({ query: 'SELECT * FROM no_such_table' }))).toBe('60')
-    const stranger = createClient({ url: sqlUrl, password: 'not-a-token' })
+    const stranger = createClient({ url: file.sqlUrl, password: 'not-a-token' })
     expect(await code(stranger.query({ query: 'SELECT 1' }))).toBe('516')
-    const trader = createClient({ url: sqlUrl, password: await tokenFor(['trader']) })
+    const trader = createClient({ url: file.sqlUrl, password: await tokenFor(['trader']) })
     expect(await code(trader.query({ query: 'SELECT 1' }))).toBe('497')
     await Promise.all([stranger.close(), trader.close()])
   })
 
   it('works with curl-style requests: query in the URL, X-ClickHouse-Key, FORMAT clause', async () => {
     const token = await tokenFor(['analyst'])
-    const r = await fetch(`${sqlUrl}/?query=${encodeURIComponent("SELECT count() AS n FROM trades FORMAT JSONEachRow")}`, { headers: { 'X-ClickHouse-User': 'ana', 'X-ClickHouse-Key': token } })
+    const r = await fetch(`${file.sqlUrl}/?query=${encodeURIComponent("SELECT count() AS n FROM trades FORMAT JSONEachRow")}`, { headers: { 'X-ClickHouse-User': 'ana', 'X-ClickHouse-Key': token } })
     expect(r.status).toBe(200)
     expect(r.headers.get('x-clickhouse-format')).toBe('JSONEachRow')
     expect(Number((JSON.parse(await r.text()) as { n: string }).n)).toBe(50)
-    const bad = await fetch(`${sqlUrl}/?query=${encodeURIComponent('DROP TABLE trades')}`, { headers: { 'X-ClickHouse-Key': token } })
+    const bad = await fetch(`${file.sqlUrl}/?query=${encodeURIComponent('DROP TABLE trades')}`, { headers: { 'X-ClickHouse-Key': token } })
     // 403 Forbidden (a ClickHouse server says 500 for READONLY; the port deliberately does not).
     expect(`${bad.status} ${bad.statusText}`).toBe('403 Forbidden')
     expect(bad.headers.get('x-clickhouse-exception-code')).toBe('164')
     expect(await bad.text()).toMatch(/^Code: 164\. DB::Exception: /)
-    expect(await (await fetch(`${sqlUrl}/ping`)).text()).toBe('Ok.\n')
+    expect(await (await fetch(`${file.sqlUrl}/ping`)).text()).toBe('Ok.\n')
   })
 })

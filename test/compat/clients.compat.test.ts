@@ -9,19 +9,19 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { createClient } from '@clickhouse/client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { eventually } from '../support/eventually.ts'
-import { ingest, rows, startInProcess, tokenFor } from '../support/gateway.ts'
+import { describe, expect, it } from 'vitest'
+import { rows, tokenFor } from '../support/gateway.ts'
+import { gatewayForFile, ingestStored } from '../support/gateway-file.ts'
 import { getFreePort } from '../support/ports.ts'
 
 const root = resolve(import.meta.dirname, '../..')
 const exec = promisify(execFile)
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let port: number
 let token: string
 let clients: { python: { python: string; script: string }; go: { binary: string }; java: { classpath: string } }
 
-beforeAll(async () => {
+/** Installs the clients, then opens the SQL port on a free port. */
+async function setUpClients() {
   // First run on a fresh machine downloads the clients (minutes); later runs find them cached.
   // The result comes as a file only the script writes (its stdout once carried Maven's colour codes too).
   const handOver = join(mkdtempSync(join(tmpdir(), 'livehouse-compat-')), 'clients.json')
@@ -29,16 +29,14 @@ beforeAll(async () => {
   clients = JSON.parse(readFileSync(handOver, 'utf8'))
   rmSync(dirname(handOver), { recursive: true, force: true })
   port = await getFreePort()
-  gw = await startInProcess({ SQL_PORT: String(port) })
+  return { SQL_PORT: String(port) }
+}
+
+const file = gatewayForFile(setUpClients, async (gw) => {
   token = await tokenFor(['analyst'])
   const now = Date.now()
-  const trades = Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, ts: now - i * 1000, symbol: i % 2 ? 'BTC-USD' : 'ETH-USD', price: 100 + i, qty: 0.5, side: 'buy' }))
-  expect((await ingest(gw, 'trades', trades)).status).toBe(200)
-  await eventually(async () => expect((await rows(gw.clickhouse('ops'), 'SELECT id FROM trades')).length).toBe(50))
-}, 900_000)
-afterAll(async () => {
-  await gw?.stop()
-})
+  await ingestStored(gw, { trades: Array.from({ length: 50 }, (_, i) => ({ id: `c${i}`, ts: now - i * 1000, symbol: i % 2 ? 'BTC-USD' : 'ETH-USD', price: 100 + i, qty: 0.5, side: 'buy' })) })
+}, { timeoutMs: 900_000 })
 
 /** Runs a client process (never blocking this process's event loop, where the gateway runs). */
 async function runClient(file: string, args: string[], env: Record<string, string>) {
@@ -63,7 +61,7 @@ describe('Python clickhouse-connect', () => {
     expect(out.stream).toBe(200000)
     expect(out.insert).toMatch(/code: 779|Content-Encoding/)
     expect(out.file).toMatch(/code: 497/)
-    expect(Number((await rows<{ n: string }>(gw.clickhouse('ops'), "SELECT count() AS n FROM trades WHERE id = 'x'"))[0].n)).toBe(0)
+    expect(Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), "SELECT count() AS n FROM trades WHERE id = 'x'"))[0].n)).toBe(0)
   })
 })
 

@@ -1,24 +1,23 @@
 // The gateway trusting a real OpenID Provider (oidc-provider, run here): its ES256 access
 // tokens verify over its JWKS, roles are mapped from realm_access.roles, and with the
 // provider gone the keys already fetched keep working while unknown kids are refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startInProcess } from '../support/gateway.ts'
+import { afterAll, describe, expect, it } from 'vitest'
+import { gatewayForFile, noRateLimits } from '../support/gateway-file.ts'
 import { makeKey, signWith } from './jwks-server.ts'
 import { oidcAudience, startOidcProvider, type TestOidcProvider } from './provider.ts'
 
 let op: TestOidcProvider | undefined
-let gw: Awaited<ReturnType<typeof startInProcess>>
 
-beforeAll(async () => {
-  op = await startOidcProvider()
-  gw = await startInProcess({ ...op.gatewayEnv, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
-}, 300_000)
+// Registered before the gateway's hooks, so the provider closes after the gateway stopped.
 afterAll(async () => {
-  await gw?.stop()
   await op?.close()
 })
+const file = gatewayForFile(async () => {
+  op = await startOidcProvider()
+  return { ...op.gatewayEnv, ...noRateLimits }
+}, undefined, { timeoutMs: 300_000 })
 
-const get = (path: string, token: string) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
+const get = (path: string, token: string) => fetch(`${file.gw.url}${path}`, { headers: { authorization: `Bearer ${token}` } })
 const errorCode = async (r: Response) => [r.status, ((await r.json()) as { error?: { code: string } }).error?.code]
 
 describe('a real OpenID Provider', { timeout: 300_000 }, () => {
@@ -33,7 +32,7 @@ describe('a real OpenID Provider', { timeout: 300_000 }, () => {
   })
 
   it('tells the UI how to sign in with it', async () => {
-    const config = await (await fetch(`${gw.url}/api/v1/auth/config`)).json()
+    const config = await (await fetch(`${file.gw.url}/api/v1/auth/config`)).json()
     expect(config).toEqual({ demo: false, oidc: { issuer: op!.issuer, clientId: 'livehouse-ui', scope: 'openid profile livehouse', extraParams: {} } })
   })
 
@@ -48,6 +47,6 @@ describe('a real OpenID Provider', { timeout: 300_000 }, () => {
     const forged = await signWith(stranger, { iss: issuer, aud: oidcAudience, sub: 'mallory', exp: Math.floor(Date.now() / 1000) + 600, realm_access: { roles: ['lh-ops'] } })
     // Within the fetch cooldown the kid is simply unknown; after it, the failed fetch makes it 503.
     expect([[401, 'UNKNOWN_SIGNING_KEY'], [503, 'JWKS_UNAVAILABLE']]).toContainEqual(await errorCode(await get('/api/v1/auth/me', forged)))
-    expect((await fetch(`${gw.url}/health`)).status).toBe(200)
+    expect((await fetch(`${file.gw.url}/health`)).status).toBe(200)
   })
 })
