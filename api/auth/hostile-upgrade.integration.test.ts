@@ -2,30 +2,23 @@
 // api/auth/verify-sync.ts): each is refused before the upgrade with its code in the error
 // body, and the gateway keeps serving. The same tokens over REST: auth.integration.test.ts;
 // against a JWKS (algorithm confusion, kids, an unreachable provider): hostile.test.ts.
-import { createHmac } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import { startInProcess, testSecret, tokenFor } from '../../test/support/gateway.ts'
+import { testSecret, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
+import { jwtPart, signHs256 } from '../../test/support/jwt.ts'
 import { SUBPROTOCOL } from '../protocol/index.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
-beforeAll(async () => {
-  gw = await startInProcess()
-}, 120_000)
-afterAll(async () => gw?.stop())
+const file = gatewayForFile()
 
-const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-const hs256 = (payload: Record<string, unknown>, header: Record<string, unknown> = { alg: 'HS256', typ: 'JWT' }) => {
-  const signing = `${b64(header)}.${b64(payload)}`
-  return `${signing}.${createHmac('sha256', testSecret).update(signing).digest('base64url')}`
-}
+const hs256 = (payload: Record<string, unknown>, header?: Record<string, unknown>) => signHs256(testSecret, payload, header)
 const now = () => Math.floor(Date.now() / 1000)
 const claims = (over: Record<string, unknown> = {}) => ({ sub: 'mallory', roles: ['trader'], symbols: ['*'], shops: [], exp: now() + 600, ...over })
 
 type Outcome = 'open' | 'dropped' | { status: number; code?: string }
 /** What the upgrade answers: open, a refusal with its error code, or a connection dropped by the transport. */
 const upgrade = (token: string, via: 'header' | 'query' = 'header') => new Promise<Outcome>((resolve) => {
-  const url = new URL('/ws', gw.url.replace(/^http/, 'ws'))
+  const url = new URL('/ws', file.gw.url.replace(/^http/, 'ws'))
   if (via === 'query') url.searchParams.set('access_token', token)
   const ws = new WebSocket(url, [SUBPROTOCOL], { headers: via === 'header' ? { authorization: `Bearer ${token}` } : {} })
   ws.once('open', () => (ws.close(), resolve('open')))
@@ -41,7 +34,7 @@ describe('hostile tokens at the WebSocket upgrade', { timeout: 120_000 }, () => 
   it('refuses each with its code and keeps serving', async () => {
     const [h, p] = hs256(claims()).split('.')
     const cases: [string, string, Outcome][] = [
-      ['alg none', `${b64({ alg: 'none', typ: 'JWT' })}.${p}.`, { status: 401, code: 'INVALID_TOKEN' }],
+      ['alg none', `${jwtPart({ alg: 'none', typ: 'JWT' })}.${p}.`, { status: 401, code: 'INVALID_TOKEN' }],
       ['RS256 header on an HS256 signature (no provider keys here)', hs256(claims(), { alg: 'RS256', typ: 'JWT' }), { status: 401, code: 'INVALID_TOKEN' }],
       ['tampered signature', `${h}.${p}.${'A'.repeat(43)}`, { status: 401, code: 'INVALID_TOKEN' }],
       ['roles a string', hs256(claims({ roles: 'admin' })), { status: 401, code: 'INVALID_CLAIMS' }],
@@ -62,6 +55,6 @@ describe('hostile tokens at the WebSocket upgrade', { timeout: 120_000 }, () => 
       expect([via, huge === 'dropped' || (typeof huge === 'object' && [400, 401, 413, 431].includes(huge.status))]).toEqual([via, true])
     }
     expect(await upgrade(await tokenFor(['trader']))).toBe('open')
-    expect((await fetch(`${gw.url}/health`)).status).toBe(200)
+    expect((await fetch(`${file.gw.url}/health`)).status).toBe(200)
   })
 })

@@ -1,11 +1,11 @@
 // Hostile tokens against the verifier with a real JWKS endpoint over HTTP (issue 13, must
 // show): each is refused with its own code, and valid tokens around them keep working.
-import { createHmac } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportSPKI, importJWK, SignJWT } from 'jose'
 import { createAuth, type Auth } from '../auth.ts'
 import { createJwksSource, type KeySource } from './jwks.ts'
 import { makeKey, signWith, startJwksServer, type JwksServer, type TestKey } from '../../test/oidc/jwks-server.ts'
+import { jwtPart, signHs256 } from '../../test/support/jwt.ts'
 
 const issuer = 'https://idp.test/realms/livehouse'
 const audience = 'livehouse-api'
@@ -19,12 +19,6 @@ const sources: KeySource[] = []
 
 const nowS = () => Math.floor(Date.now() / 1000)
 const claims = (extra: Record<string, unknown> = {}) => ({ iss: issuer, aud: audience, sub: 'alice', exp: nowS() + 600, iat: nowS(), roles: ['trader'], symbols: ['BTC-USD'], ...extra })
-const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-/** An HS256 token over any header and payload, signed by hand so no library refuses to build it. */
-const hs256 = (key: string | Buffer, payload: object, header: object = { alg: 'HS256', typ: 'JWT' }) => {
-  const input = `${part(header)}.${part(payload)}`
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
-}
 const code = (p: Promise<unknown>) => p.then(() => 'accepted', (e: { code?: string }) => e.code ?? String(e))
 
 function newSource(o: Partial<Parameters<typeof createJwksSource>[0]> = {}) {
@@ -32,6 +26,8 @@ function newSource(o: Partial<Parameters<typeof createJwksSource>[0]> = {}) {
   sources.push(s)
   return s
 }
+/** A verifier over `source` alone (no shared secret), remembering nothing. */
+const authOn = (source: KeySource) => createAuth({ jwks: source, issuer, audience: [audience], cacheEntries: 0 })
 
 beforeAll(async () => {
   rsa = await makeKey('RS256', 'rsa-1')
@@ -54,22 +50,22 @@ describe('identity-provider tokens (RS256/ES256 over a JWKS URL)', () => {
   })
 
   it('refuses alg none, with or without a signature', async () => {
-    const unsigned = `${part({ alg: 'none', typ: 'JWT' })}.${part(claims())}.`
+    const unsigned = `${jwtPart({ alg: 'none', typ: 'JWT' })}.${jwtPart(claims())}.`
     expect(await code(auth.verify(unsigned))).toBe('INVALID_TOKEN')
-    expect(await code(auth.verify(`${part({ alg: 'none' })}.${part(claims())}.c2ln`))).toBe('INVALID_TOKEN')
-    expect(await code(auth.verify(`${part({ alg: 'NONE' })}.${part(claims())}.`))).toBe('INVALID_TOKEN')
+    expect(await code(auth.verify(`${jwtPart({ alg: 'none' })}.${jwtPart(claims())}.c2ln`))).toBe('INVALID_TOKEN')
+    expect(await code(auth.verify(`${jwtPart({ alg: 'NONE' })}.${jwtPart(claims())}.`))).toBe('INVALID_TOKEN')
   })
 
   it('refuses an HS256 token keyed with the provider\'s RSA public key (algorithm confusion)', async () => {
     const pem = await exportSPKI(await importJWK(rsa.publicJwk, 'RS256', { extractable: true }) as CryptoKey)
     const jwk = Buffer.from(JSON.stringify(rsa.publicJwk))
     for (const key of [pem, jwk, Buffer.from(rsa.publicJwk.n!, 'base64url')]) {
-      const forged = hs256(key, claims(), { alg: 'HS256', kid: rsa.kid })
+      const forged = signHs256(key, claims(), { alg: 'HS256', kid: rsa.kid })
       expect(await code(auth.verify(forged))).toBe('INVALID_TOKEN') // with a secret configured: checked against the secret, fails
-      expect(await code(createAuth({ jwks: source, issuer, audience: [audience], cacheEntries: 0 }).verify(forged))).toBe('INVALID_TOKEN') // without: not accepted at all
+      expect(await code(authOn(source).verify(forged))).toBe('INVALID_TOKEN') // without: not accepted at all
     }
     // And the other way round: a provider algorithm is never checked against the HS256 secret.
-    expect(await code(auth.verify(hs256(secret, claims(), { alg: 'RS256', kid: rsa.kid })))).toBe('INVALID_TOKEN')
+    expect(await code(auth.verify(signHs256(secret, claims(), { alg: 'RS256', kid: rsa.kid })))).toBe('INVALID_TOKEN')
   })
 
   it('refuses a kid the provider does not publish, and a known kid with the wrong key', async () => {
@@ -106,7 +102,7 @@ describe('identity-provider tokens (RS256/ES256 over a JWKS URL)', () => {
 
   it('allows clock skew up to the tolerance and refuses beyond it', async () => {
     const t = nowS()
-    const at = (extra: Record<string, unknown>) => code(auth.verify(hs256(secret, { sub: 'bob', roles: ['trader'], exp: t + 600, ...extra })))
+    const at = (extra: Record<string, unknown>) => code(auth.verify(signHs256(secret, { sub: 'bob', roles: ['trader'], exp: t + 600, ...extra })))
     expect(await at({ exp: t - 10 })).toBe('accepted') // 10 s past exp: inside the default 30 s
     expect(await at({ exp: t - 120 })).toBe('TOKEN_EXPIRED')
     expect(await at({ nbf: t + 10 })).toBe('accepted')
@@ -115,14 +111,14 @@ describe('identity-provider tokens (RS256/ES256 over a JWKS URL)', () => {
     expect(await code(auth.verify(await signWith(ec, claims({ exp: t - 120 }))))).toBe('TOKEN_EXPIRED')
     expect(await code(auth.verify(await signWith(ec, claims({ nbf: t + 3600 }))))).toBe('TOKEN_NOT_YET_VALID')
     const strict = createAuth({ secret, clockToleranceS: 0, cacheEntries: 0 })
-    expect(await code(strict.verify(hs256(secret, { sub: 'bob', exp: t - 10 })))).toBe('TOKEN_EXPIRED')
+    expect(await code(strict.verify(signHs256(secret, { sub: 'bob', exp: t - 10 })))).toBe('TOKEN_EXPIRED')
   })
 
   it('refuses a 1 MB token before parsing it, and garbage of every shape', async () => {
     const huge = await signWith(rsa, claims({ pad: 'x'.repeat(1024 * 1024) }))
     expect(huge.length).toBeGreaterThan(1024 * 1024)
     await expect(auth.verify(huge)).rejects.toMatchObject({ code: 'TOKEN_TOO_LARGE', details: { maxBytes: 16 * 1024 } })
-    for (const junk of ['', 'abc', 'a.b.c', '...', 'e30.e30.e30', `${part({ alg: 'RS256' })}.${'!'.repeat(50)}.x`, `${part('str')}.${part({})}.x`, 'ey'.repeat(5000)]) {
+    for (const junk of ['', 'abc', 'a.b.c', '...', 'e30.e30.e30', `${jwtPart({ alg: 'RS256' })}.${'!'.repeat(50)}.x`, `${jwtPart('str')}.${jwtPart({})}.x`, 'ey'.repeat(5000)]) {
       expect([junk.slice(0, 20), await code(auth.verify(junk))]).toEqual([junk.slice(0, 20), 'INVALID_TOKEN'])
     }
     expect(await code(auth.verify(await signWith(rsa, claims())))).toBe('accepted') // still fine after all that
@@ -132,9 +128,8 @@ describe('identity-provider tokens (RS256/ES256 over a JWKS URL)', () => {
 describe('an unreachable or changing JWKS', () => {
   it('keeps verifying with the keys it has while the provider is down, and refuses unknown kids', async () => {
     const server = await startJwksServer([rsa])
-    const s = createJwksSource({ url: server.url, refreshMs: 50, timeoutMs: 500, cooldownMs: 0 })
-    sources.push(s)
-    const a = createAuth({ jwks: s, issuer, audience: [audience], cacheEntries: 0 })
+    const s = newSource({ url: server.url, refreshMs: 50, timeoutMs: 500 })
+    const a = authOn(s)
     expect(await code(a.verify(await signWith(rsa, claims())))).toBe('accepted')
     await server.down()
     const before = s.state().fetchedAtMs
@@ -158,9 +153,8 @@ describe('an unreachable or changing JWKS', () => {
 
   it('fetches at most once per cooldown however many unknown kids arrive', async () => {
     const server = await startJwksServer([rsa])
-    const s = createJwksSource({ url: server.url, refreshMs: 3_600_000, timeoutMs: 2000, cooldownMs: 60_000 })
-    sources.push(s)
-    const a = createAuth({ jwks: s, issuer, audience: [audience], cacheEntries: 0 })
+    const s = newSource({ url: server.url, cooldownMs: 60_000 })
+    const a = authOn(s)
     expect(await code(a.verify(await signWith(rsa, claims())))).toBe('accepted')
     const fetched = server.requests()
     const strangers = await Promise.all(Array.from({ length: 20 }, (_, i) => makeKey('ES256', `random-${i}`)))
@@ -172,9 +166,8 @@ describe('an unreachable or changing JWKS', () => {
 
   it('keeps the old keys when the provider serves a malformed set, a private key or a huge body', async () => {
     const server = await startJwksServer([rsa])
-    const s = createJwksSource({ url: server.url, refreshMs: 3_600_000, timeoutMs: 2000, cooldownMs: 0, maxBytes: 64 * 1024 })
-    sources.push(s)
-    const a = createAuth({ jwks: s, issuer, audience: [audience], cacheEntries: 0 })
+    const s = newSource({ url: server.url, maxBytes: 64 * 1024 })
+    const a = authOn(s)
     expect(await code(a.verify(await signWith(rsa, claims())))).toBe('accepted')
     const stranger = await makeKey('RS256', 'x')
     for (const bad of [{ kty: 'RSA', kid: 'bad' }, { ...(await makeKey('RS256', 'x')).publicJwk, d: 'AAAA' }, { kty: 'oct', k: 'c2VjcmV0', kid: 'x' }]) {

@@ -1,12 +1,13 @@
 // verifySync must answer exactly as verify (jose) does: every valid and hostile token here
 // goes through both, with keys already fetched, and the codes (and principals) must match.
-import { createHmac, generateKeyPairSync, KeyObject, sign as cryptoSign } from 'node:crypto'
+import { generateKeyPairSync, KeyObject, sign as cryptoSign } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportSPKI, importJWK } from 'jose'
 import { createAuth, type Auth } from '../auth.ts'
 import { createJwksSource, type KeySource } from './jwks.ts'
 import { makeKey, signWith, startJwksServer, type JwksServer, type TestKey } from '../../test/oidc/jwks-server.ts'
 import { eventually } from '../../test/support/eventually.ts'
+import { jwtPart, signHs256 } from '../../test/support/jwt.ts'
 
 const issuer = 'https://idp.test/realms/livehouse'
 const audience = 'livehouse-api'
@@ -19,14 +20,10 @@ let weak: TestKey
 let corpus: [string, string][] = []
 
 const nowS = () => Math.floor(Date.now() / 1000)
-const part = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
-const hs = (key: string | Buffer, payload: unknown, header: object = { alg: 'HS256' }) => {
-  const input = `${part(header)}.${part(payload)}`
-  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
-}
+const hs = (key: string | Buffer, payload: unknown, header: object = { alg: 'HS256' }) => signHs256(key, payload, header)
 /** Signs any header with a test key by hand (jose will not sign a `crit` it does not know). */
 const rawSign = (key: TestKey, header: object, payload: object) => {
-  const input = `${part(header)}.${part(payload)}`
+  const input = `${jwtPart(header)}.${jwtPart(payload)}`
   const k = KeyObject.from(key.privateKey)
   const sig = key.alg === 'ES256' ? cryptoSign('sha256', Buffer.from(input), { key: k, dsaEncoding: 'ieee-p1363' }) : cryptoSign('sha256', Buffer.from(input), k)
   return `${input}.${sig.toString('base64url')}`
@@ -57,14 +54,14 @@ beforeAll(async () => {
   const [r, s] = [der(raw.subarray(0, 32)), der(raw.subarray(32))]
   const derSig = Buffer.concat([Buffer.from([0x30, r.length + s.length + 4, 0x02, r.length]), r, Buffer.from([0x02, s.length]), s]).toString('base64url')
   const weakToken = (() => {
-    const input = `${part({ alg: 'RS256', kid: 'weak' })}.${part(claims())}`
+    const input = `${jwtPart({ alg: 'RS256', kid: 'weak' })}.${jwtPart(claims())}`
     return `${input}.${cryptoSign('sha256', Buffer.from(input), small.privateKey).toString('base64url')}`
   })()
 
   corpus = [
     ['rs256', valid], ['es256', ecValid], ['aud array', await signWith(rsa, claims({ aud: ['x', audience] }))],
     ['hs256 own', hs(secret, own())], ['hs256 own admin', hs(secret, own({ roles: ['admin'], shops: [] }))],
-    ['none', `${part({ alg: 'none' })}.${part(claims())}.`], ['None', `${part({ alg: 'None' })}.${part(claims())}.`],
+    ['none', `${jwtPart({ alg: 'none' })}.${jwtPart(claims())}.`], ['None', `${jwtPart({ alg: 'None' })}.${jwtPart(claims())}.`],
     ['confusion pem', hs(pem, claims(), { alg: 'HS256', kid: 'rsa-1' })], ['confusion jwk', hs(JSON.stringify(rsa.publicJwk), claims(), { alg: 'HS256' })],
     ['rs256 header, hmac body', hs(secret, claims(), { alg: 'RS256', kid: 'rsa-1' })],
     ['es384', hs(secret, claims(), { alg: 'ES384' })], ['alg number', hs(secret, claims(), { alg: 5 })],
@@ -73,10 +70,10 @@ beforeAll(async () => {
     ['no kid, one rsa fits twice', await signWith(rsa, claims(), { kid: undefined })],
     ['weak rsa key', weakToken], ['es256 der signature', `${eh}.${ep}.${derSig}`],
     ['sig truncated', `${vh}.${vp}.${vs.slice(0, -4)}`], ['sig padded', `${vh}.${vp}.${vs}==`], ['sig junk', `${vh}.${vp}.${vs}!`],
-    ['payload swapped', `${vh}.${part(claims({ roles: ['admin'] }))}.${vs}`], ['header swapped', `${part({ alg: 'RS256', kid: 'ec-1' })}.${vp}.${vs}`],
+    ['payload swapped', `${vh}.${jwtPart(claims({ roles: ['admin'] }))}.${vs}`], ['header swapped', `${jwtPart({ alg: 'RS256', kid: 'ec-1' })}.${vp}.${vs}`],
     ['crit', rawSign(rsa, { alg: 'RS256', kid: 'rsa-1', crit: ['exp'], exp: 1 }, claims())], ['b64 false', rawSign(rsa, { alg: 'RS256', kid: 'rsa-1', b64: false, crit: ['b64'] }, claims())],
     ['b64 true', rawSign(ec, { alg: 'ES256', kid: 'ec-1', b64: true, crit: ['b64'] }, claims())], ['hand-signed ok', rawSign(ec, { alg: 'ES256', kid: 'ec-1' }, claims())],
-    ['payload array', hs(secret, [1, 2])], ['payload string', hs(secret, 'hello')], ['header array', `${part([1])}.${part(own())}.x`],
+    ['payload array', hs(secret, [1, 2])], ['payload string', hs(secret, Buffer.from('hello'))], ['header array', `${jwtPart([1])}.${jwtPart(own())}.x`],
     ['iss wrong', await signWith(rsa, claims({ iss: 'https://evil' }))], ['iss missing', await signWith(rsa, claims({ iss: undefined }))],
     ['aud wrong', await signWith(rsa, claims({ aud: 'other' }))], ['aud missing', await signWith(rsa, claims({ aud: undefined }))], ['aud number', await signWith(rsa, claims({ aud: 5 }))],
     ['exp missing', hs(secret, own({ exp: undefined }))], ['exp string', hs(secret, own({ exp: 'soon' }))], ['nbf string', hs(secret, own({ nbf: 'x' }))], ['iat array', hs(secret, own({ iat: [] }))],
@@ -86,7 +83,7 @@ beforeAll(async () => {
     ['nbf inside tolerance', hs(secret, own({ nbf: t + 10 }))], ['nbf past tolerance', hs(secret, own({ nbf: t + 120 }))], ['iat future', hs(secret, own({ iat: t + 120 }))],
     ['nbf future and exp string', hs(secret, own({ nbf: t + 120, exp: 'x' }))],
     ['empty', ''], ['dots', '..'], ['two parts', 'a.b'], ['four parts', 'a.b.c.d'], ['not base64', '!!.??.**'], ['huge', `${vh}.${'A'.repeat(1024 * 1024)}.${vs}`],
-    ['bad utf8 payload', `${part({ alg: 'HS256' })}.${Buffer.from([0xff, 0xfe, 0x7b, 0x7d]).toString('base64url')}.x`],
+    ['bad utf8 payload', `${jwtPart({ alg: 'HS256' })}.${Buffer.from([0xff, 0xfe, 0x7b, 0x7d]).toString('base64url')}.x`],
   ]
 })
 afterAll(async () => {

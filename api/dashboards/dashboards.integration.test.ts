@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { describe, expect, it } from 'vitest'
+import { callApi, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
-beforeAll(async () => {
-  gw = await startInProcess()
-})
-afterAll(async () => gw?.stop())
+const file = gatewayForFile()
 
-const call = async (method: string, path: string, token: string, body?: unknown) => {
-  const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: r.status === 204 ? undefined : ((await r.json()) as Record<string, any>) }
-}
+const call = (method: string, path: string, token: string, body?: unknown) => callApi(file.gw, method, path, token, body)
 const widget = { id: 'w1', type: 'line', query: 'sales_trend', params: { metric: 'revenue', interval: '1h' }, x: 0, y: 0, w: 6, h: 4 }
 
 describe('dashboards', () => {
@@ -63,9 +57,9 @@ describe('dashboards', () => {
 
   it('refuses unauthenticated, malformed and invalid dashboards', async () => {
     const t = await tokenFor(['seller'])
-    expect((await fetch(`${gw.url}/api/v1/dashboards`)).status).toBe(401)
+    expect((await fetch(`${file.gw.url}/api/v1/dashboards`)).status).toBe(401)
     expect((await call('GET', '/api/v1/dashboards', await tokenFor(['ingest']))).status).toBe(403)
-    const r = await fetch(`${gw.url}/api/v1/dashboards`, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: '{nope' })
+    const r = await fetch(`${file.gw.url}/api/v1/dashboards`, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: '{nope' })
     expect([r.status, ((await r.json()) as { error: { code: string } }).error.code]).toEqual([400, 'MALFORMED_JSON'])
     const huge = await call('POST', '/api/v1/dashboards', t, { name: 'x'.repeat(300 * 1024), widgets: [] })
     expect([huge.status, huge.body!.error.code]).toEqual([413, 'BODY_TOO_LARGE'])

@@ -122,6 +122,12 @@ export async function ingest(gw: { url: string }, stream: string, lines: (object
   })
 }
 
+/** A JSON API call with a Bearer token: the status, and the parsed body (none on 204). */
+export async function callApi(gw: { url: string }, method: string, path: string, token: string, body?: unknown) {
+  const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+  return { status: r.status, body: r.status === 204 ? undefined : ((await r.json()) as Record<string, any>) }
+}
+
 /** The gateway in this test process (one data directory per process: one per test file). */
 export async function startInProcess(env: Record<string, string> = {}): Promise<Livehouse & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
