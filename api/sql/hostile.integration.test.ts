@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { auth, tokenFor } from '../../test/support/gateway.ts'
 import { gatewayForFile, withSqlPort } from '../../test/support/gateway-file.ts'
+import { postSql } from '../../test/support/sql-port.ts'
 
 let token: string
 
@@ -11,10 +12,7 @@ const file = gatewayForFile(withSqlPort(), async () => {
   token = await tokenFor(['analyst'])
 })
 
-async function post(body: BodyInit, headers: Record<string, string> = {}, query = '') {
-  const r = await fetch(`${file.sqlUrl}/${query}`, { method: 'POST', body, headers: { 'X-ClickHouse-Key': token, ...headers } })
-  return { status: r.status, code: r.headers.get('x-clickhouse-exception-code'), body: await r.text() }
-}
+const post = (body: BodyInit, headers: Record<string, string> = {}, query = '') => postSql(`${file.sqlUrl}/${query}`, token, body, { headers })
 
 /** The port still answers, and the engine still runs ordinary statements. */
 async function stillServing() {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, rows, tokenFor } from '../../test/support/gateway.ts'
 import { gatewayForFile, ingestStored, withSqlPort } from '../../test/support/gateway-file.ts'
+import { postSql } from '../../test/support/sql-port.ts'
 
 let alice: string
 let bob: string
@@ -18,11 +19,10 @@ const file = gatewayForFile(withSqlPort({ SQL_MAX_QUERIES_PER_USER: '2', SQL_MAX
 /** Analyst statements the engine is running now (the port marks each with its log_comment). */
 const analystQueries = async () => Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), "SELECT count() AS n FROM system.processes WHERE Settings['log_comment'] LIKE 'livehouse-analyst:%'"))[0].n)
 
-async function sql(token: string, query: string, params: Record<string, string> = {}, init: RequestInit = {}) {
+function sql(token: string, query: string, params: Record<string, string> = {}, init: RequestInit = {}) {
   const url = new URL(file.sqlUrl)
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
-  const r = await fetch(url, { method: 'POST', body: query, ...init, headers: { 'X-ClickHouse-Key': token, ...(init.headers as Record<string, string>) } })
-  return { status: r.status, statusText: r.statusText, code: r.headers.get('x-clickhouse-exception-code'), headers: r.headers, body: await r.text() }
+  return postSql(url, token, query, init)
 }
 
 describe('finding 3: no control of the server, no look at other sessions', () => {

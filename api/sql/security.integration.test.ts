@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { testSecret, tokenFor } from '../../test/support/gateway.ts'
 import { gatewayForFile, withSqlPort } from '../../test/support/gateway-file.ts'
+import { postSql, sqlAnswer } from '../../test/support/sql-port.ts'
 
 let token: string
 const scratch = mkdtempSync(join(tmpdir(), 'livehouse-outfile-'))
@@ -17,15 +18,11 @@ const file = gatewayForFile(withSqlPort(), async () => {
 })
 
 /** One statement on the port as curl would send it: body = SQL, the token as X-ClickHouse-Key. */
-async function onPort(sql: string) {
-  const r = await fetch(file.sqlUrl, { method: 'POST', body: sql, headers: { 'X-ClickHouse-User': 'ana', 'X-ClickHouse-Key': token } })
-  return { status: r.status, code: r.headers.get('x-clickhouse-exception-code'), body: await r.text() }
-}
+const onPort = (sql: string) => postSql(file.sqlUrl, token, sql, { headers: { 'X-ClickHouse-User': 'ana' } })
 
 /** The same through the browser's door. */
 async function viaApi(sql: string) {
-  const r = await fetch(`${file.gw.url}/api/v1/sql`, { method: 'POST', body: sql, headers: { authorization: `Bearer ${token}` } })
-  return { status: r.status, code: r.headers.get('x-clickhouse-exception-code'), body: await r.text() }
+  return sqlAnswer(await fetch(`${file.gw.url}/api/v1/sql`, { method: 'POST', body: sql, headers: { authorization: `Bearer ${token}` } }))
 }
 
 describe('finding 1: no file is readable through SQL', () => {
