@@ -4,11 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportSPKI, importJWK, SignJWT } from 'jose'
 import { createAuth, type Auth } from '../auth.ts'
 import { createJwksSource, type KeySource } from './jwks.ts'
-import { makeKey, signWith, startJwksServer, type JwksServer, type TestKey } from '../../test/oidc/jwks-server.ts'
+import { idpAudience as audience, idpClaims as claims, idpIssuer as issuer, makeKey, signWith, startJwksServer, type JwksServer, type TestKey } from '../../test/oidc/jwks-server.ts'
 import { jwtPart, signHs256 } from '../../test/support/jwt.ts'
 
-const issuer = 'https://idp.test/realms/livehouse'
-const audience = 'livehouse-api'
 const secret = 'a-secret-which-is-long-enough-for-hs256'
 let rsa: TestKey
 let ec: TestKey
@@ -18,7 +16,6 @@ let auth: Auth
 const sources: KeySource[] = []
 
 const nowS = () => Math.floor(Date.now() / 1000)
-const claims = (extra: Record<string, unknown> = {}) => ({ iss: issuer, aud: audience, sub: 'alice', exp: nowS() + 600, iat: nowS(), roles: ['trader'], symbols: ['BTC-USD'], ...extra })
 const code = (p: Promise<unknown>) => p.then(() => 'accepted', (e: { code?: string }) => e.code ?? String(e))
 
 function newSource(o: Partial<Parameters<typeof createJwksSource>[0]> = {}) {

@@ -5,12 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportSPKI, importJWK } from 'jose'
 import { createAuth, type Auth } from '../auth.ts'
 import { createJwksSource, type KeySource } from './jwks.ts'
-import { makeKey, signWith, startJwksServer, type JwksServer, type TestKey } from '../../test/oidc/jwks-server.ts'
+import { idpAudience as audience, idpClaims as claims, idpIssuer as issuer, makeKey, signWith, startJwksServer, type JwksServer, type TestKey } from '../../test/oidc/jwks-server.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { jwtPart, signHs256 } from '../../test/support/jwt.ts'
 
-const issuer = 'https://idp.test/realms/livehouse'
-const audience = 'livehouse-api'
 const secret = 'a-secret-which-is-long-enough-for-hs256'
 let server: JwksServer
 let source: KeySource
@@ -28,7 +26,6 @@ const rawSign = (key: TestKey, header: object, payload: object) => {
   const sig = key.alg === 'ES256' ? cryptoSign('sha256', Buffer.from(input), { key: k, dsaEncoding: 'ieee-p1363' }) : cryptoSign('sha256', Buffer.from(input), k)
   return `${input}.${sig.toString('base64url')}`
 }
-const claims = (extra: Record<string, unknown> = {}) => ({ iss: issuer, aud: audience, sub: 'alice', exp: nowS() + 600, iat: nowS(), roles: ['trader'], symbols: ['BTC-USD'], ...extra })
 const own = (extra: Record<string, unknown> = {}) => ({ sub: 'bob', exp: nowS() + 600, roles: ['seller'], shops: ['s1'], jti: 'j-1', ...extra })
 
 beforeAll(async () => {

@@ -15,6 +15,15 @@ export async function makeKey(alg: 'RS256' | 'ES256', kid: string): Promise<Test
   return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
 }
 
+/** The issuer and audience the JWKS tests' verifiers are set up with. */
+export const idpIssuer = 'https://idp.test/realms/livehouse'
+export const idpAudience = 'livehouse-api'
+/** Claims such a verifier accepts (alice, trader of BTC-USD, valid for 10 minutes), `extra` over them. */
+export function idpClaims(extra: Record<string, unknown> = {}) {
+  const nowS = Math.floor(Date.now() / 1000)
+  return { iss: idpIssuer, aud: idpAudience, sub: 'alice', exp: nowS + 600, iat: nowS, roles: ['trader'], symbols: ['BTC-USD'], ...extra }
+}
+
 /** A token signed by `key` (header kid and alg from it unless `header` overrides). */
 export function signWith(key: TestKey, payload: JWTPayload, header: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT', ...header }).sign(key.privateKey)
