@@ -3,9 +3,10 @@
 // and hostile tokens over HTTP that leave the process serving.
 import { spawnSync } from 'node:child_process'
 import { resolve } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { removeDir, startGateway, testSecret, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { testSecret, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { gatewayProcessesForFile } from '../../test/support/gateway-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { CloseCodes } from '../protocol/index.ts'
 
@@ -13,16 +14,8 @@ const root = resolve(import.meta.dirname, '../..')
 const redisUrl = process.env.LIVEHOUSE_TEST_REDIS_URL
 if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test starts a Redis)')
 
-const running: TestGateway[] = []
-const start = async (env: Record<string, string>, dir?: string) => {
-  const gw = await startGateway(env, dir)
-  running.push(gw)
-  return gw
-}
-afterAll(async () => {
-  for (const gw of running) await gw.stop()
-  for (const dir of new Set(running.map((g) => g.dataDir))) removeDir(dir)
-})
+const gateways = gatewayProcessesForFile()
+const start = gateways.start
 
 const get = (gw: TestGateway, path: string, token?: string, headers: Record<string, string> = {}) =>
   fetch(`${gw.url}${path}`, { headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } })
@@ -52,7 +45,7 @@ describe('embedded mode: one secret in the data dir', { timeout: 300_000 }, () =
     const minted = cli.stdout.trim()
 
     const again = await gw.restart()
-    running.push(again)
+    gateways.track(again)
     gw = again
     for (const [t, sub] of [[token, 'demo-seller'], [printed, 'demo-trader'], [minted, 'cli-seller']]) {
       const me = await get(gw, '/api/v1/auth/me', t)
@@ -81,7 +74,7 @@ describe('embedded mode: one secret in the data dir', { timeout: 300_000 }, () =
     expect(await errorCode(await post(gw, '/api/v1/auth/revoke', { token: 'not-a-token' }, admin))).toEqual([400, 'INVALID_PARAMETER'])
 
     const again = await gw.restart()
-    running.push(again)
+    gateways.track(again)
     gw = again
     expect(await errorCode(await get(gw, '/api/v1/auth/me', victim))).toEqual([401, 'TOKEN_REVOKED'])
   })

@@ -1,8 +1,8 @@
 // Every authenticated API is rate-limited, against the real gateway: the analysts' SQL door
 // (/api/v1/sql), the dashboards API and the alerts API, per token and per peer address.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { auth, removeDir, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
-import { gatewayForFile } from '../../test/support/gateway-file.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { auth, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { gatewayForFile, gatewayProcessesForFile } from '../../test/support/gateway-file.ts'
 
 const perTokenPerS = 3
 const file = gatewayForFile({ RATE_LIMIT_TOKEN_PER_S: String(perTokenPerS), RATE_LIMIT_IP_PER_S: '1000' })
@@ -60,14 +60,11 @@ describe('per token', () => {
 
 describe('per peer address, before authentication', () => {
   // A second gateway, in its own process (one embedded engine per process).
+  const processes = gatewayProcessesForFile()
   let strict: TestGateway
   beforeAll(async () => {
-    strict = await startGateway({ RATE_LIMIT_TOKEN_PER_S: '1000', RATE_LIMIT_IP_PER_S: '3', HOST: '127.0.0.1' })
+    strict = await processes.start({ RATE_LIMIT_TOKEN_PER_S: '1000', RATE_LIMIT_IP_PER_S: '3', HOST: '127.0.0.1' })
   }, 120_000)
-  afterAll(async () => {
-    await strict?.stop()
-    if (strict) removeDir(strict.dataDir)
-  })
 
   it('refuses floods of unauthenticated requests to /api/v1/sql and the dashboards with 429', async () => {
     for (const path of ['/api/v1/sql?query=SELECT%201', '/api/v1/dashboards', '/api/v1/alerts/rules']) {

@@ -2,20 +2,19 @@
 // runs analyst SQL has no secret in its environment, so even a read of /proc/self/environ that
 // slipped past the statement gate would find none. The gateway runs as the real entry point.
 import { readdirSync, readFileSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startGateway, testSecret, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { testSecret, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
+import { gatewayProcessesForFile } from '../../test/support/gateway-file.ts'
 import { getFreePort } from '../../test/support/ports.ts'
 import { eventually } from '../../test/support/eventually.ts'
 
+const processes = gatewayProcessesForFile()
 let gw: TestGateway
 let sqlPort: number
 
 beforeAll(async () => {
   sqlPort = await getFreePort()
-  gw = await startGateway({ SQL_PORT: String(sqlPort), LOG_LEVEL: 'info' })
-})
-afterAll(async () => {
-  await gw?.stop()
+  gw = await processes.start({ SQL_PORT: String(sqlPort), LOG_LEVEL: 'info' })
 })
 
 /** Processes whose environment names this gateway's data directory: the launcher and the gateway. */
@@ -45,7 +44,7 @@ describe('secrets out of the SQL process environment', () => {
 
 describe('the launcher and the gateway live and die together', () => {
   it('a launcher killed with SIGKILL takes the gateway with it (nothing keeps the port or the data directory)', async () => {
-    const other = await startGateway({})
+    const other = await processes.start({})
     const mine = () => {
       const found: string[] = []
       for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {

@@ -47,11 +47,11 @@ describe('gatewayForFile', () => {
     expect(r.assertionResults.map((a) => a.status)).not.toContain('passed')
   })
 
-  it('fails every test of a file whose set-up throws, and stops the gateway it started', () => {
+  it('fails every test of a file whose set-up throws, and stops the gateway it started, its data directory removed', () => {
     const r = fileResult('setup-throws.fixture.ts')
     expect(r.status).toBe('failed')
     expect(r.message).toContain('set-up failed on purpose')
     expect(r.assertionResults.map((a) => a.status)).not.toContain('passed')
-    expect(JSON.parse(readFileSync(join(scratch, 'probe.json'), 'utf8'))).toEqual({ health: 'refused' })
+    expect(JSON.parse(readFileSync(join(scratch, 'probe.json'), 'utf8'))).toEqual({ port: 'ECONNREFUSED', dataDirLeft: false })
   })
 })

@@ -1,9 +1,11 @@
 // Per-test-file set-up of a gateway in this process: started (and made ready) before the file's
-// tests, stopped after them. One gateway per file: chDB allows one data directory per process.
+// tests, stopped and its data directory removed after them. One gateway per file: chDB allows
+// one data directory per process.
 import { afterAll, beforeAll, expect } from 'vitest'
+import { drainPending } from 'chdb'
 import type { Stream } from '../../core/events.ts'
 import { eventually } from './eventually.ts'
-import { ingest, rows, startInProcess } from './gateway.ts'
+import { ingest, removeDir, rows, startGateway, startInProcess, type TestGateway } from './gateway.ts'
 import { getFreePort } from './ports.ts'
 
 export type InProcessGateway = Awaited<ReturnType<typeof startInProcess>>
@@ -18,10 +20,10 @@ export interface GatewayFile {
 
 /**
  * A gateway (`env`, or what `env()` resolves to when the env needs a port or a server started
- * first) for this file, ready after `setUp`, stopped after the file. A gateway that does not
- * start, or a `setUp` that throws, fails the beforeAll and with it every test of the file.
- * afterAll hooks the file registers after this call run before the gateway stops (vitest runs
- * after-hooks as a stack).
+ * first) for this file, ready after `setUp`, stopped and its data directory removed after the
+ * file. A gateway that does not start, or a `setUp` that throws, fails the beforeAll and with
+ * it every test of the file. afterAll hooks the file registers after this call run before the
+ * gateway stops (vitest runs after-hooks as a stack).
  */
 export function gatewayForFile(env: Env | (() => Promise<Env>) = {}, setUp?: (gw: InProcessGateway) => Promise<void>, { timeoutMs = 120_000 } = {}): GatewayFile {
   let started: InProcessGateway | undefined
@@ -30,7 +32,11 @@ export function gatewayForFile(env: Env | (() => Promise<Env>) = {}, setUp?: (gw
     await setUp?.(started)
   }, timeoutMs)
   afterAll(async () => {
-    await started?.stop()
+    if (!started) return
+    await started.stop()
+    // chDB lets go of the directory once its deferred native work is done (chdb's drainPending).
+    await drainPending()
+    removeDir(started.dataDir)
   })
   return {
     get gw() {
@@ -42,6 +48,24 @@ export function gatewayForFile(env: Env | (() => Promise<Env>) = {}, setUp?: (gw
       if (!url) throw new Error('this test file\'s gateway has no SQL port (start it with withSqlPort)')
       return url
     },
+  }
+}
+
+/**
+ * Gateways this file runs as child processes (`startGateway`): each one started or tracked
+ * here is stopped, and its data directory removed, after the file (or the describe it is in).
+ */
+export function gatewayProcessesForFile() {
+  const running: TestGateway[] = []
+  afterAll(async () => {
+    for (const gw of running) await gw.stop()
+    for (const dir of new Set(running.map((g) => g.dataDir))) removeDir(dir)
+  })
+  const track = (gw: TestGateway) => (running.push(gw), gw)
+  return {
+    start: async (env: Env = {}, dataDir?: string) => track(await startGateway(env, dataDir)),
+    /** One started elsewhere, e.g. by `restart()`. */
+    track,
   }
 }
 
