@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows } from '../../test/support/gateway.ts'
 import { gatewayForFile } from '../../test/support/gateway-file.ts'
+import { Scrape } from '../../ui/src/lib/prom.ts'
 // @ts-expect-error plain ESM script without types
 import { getFreePort, startKafka, stopKafka } from '../../scripts/kafka.mjs'
 
@@ -32,8 +33,8 @@ const file = gatewayForFile(async () => {
   return { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix }
 }, undefined, { timeoutMs: 180_000 })
 
-const sample = (text: string, name: string, labels: Record<string, string>) =>
-  text.split('\n').filter((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`))).map((l) => Number(l.split(' ').at(-1)))
+/** The values of the series `name` with `labels` among others (ui/src/lib/prom.ts parses). */
+const sample = (text: string, name: string, labels: Record<string, string>) => new Scrape(text).select(name, labels).map((s) => s.value)
 
 describe('Kafka consumer metrics', () => {
   it('reports each Kafka engine consumer with its partitions, messages read and lag, and the kafka sink write latency', async () => {
@@ -56,7 +57,7 @@ describe('Kafka consumer metrics', () => {
     for (const table of ['kafka_trades', 'kafka_orders', 'kafka_web_events']) expect(sample(text, 'livehouse_kafka_consumer_recent_exceptions', { table })).toHaveLength(1)
     expect(sample(text, 'livehouse_kafka_consumer_last_poll_timestamp_seconds', { table: 'kafka_trades' })[0]).toBeGreaterThan(Date.now() / 1000 - 60)
     expect(sample(text, 'livehouse_ingest_batch_write_seconds_count', { sink: 'kafka', stream: 'trades', outcome: 'ok' })[0]).toBeGreaterThanOrEqual(1)
-    expect(sample(text, 'livehouse_clickhouse_scrape_ok', {})).toEqual([])
+    expect(new Scrape(text).select('livehouse_clickhouse_scrape_ok').map((s) => s.labels)).toEqual([{}]) // one series, no labels
     expect(text).toMatch(/^livehouse_clickhouse_scrape_ok 1$/m)
   }, 120_000)
 })

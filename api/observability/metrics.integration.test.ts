@@ -4,29 +4,24 @@ import { describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows, tokenFor } from '../../test/support/gateway.ts'
 import { lagSql } from './clickhouse-metrics.ts'
+import { parsePrometheus, Scrape } from '../../ui/src/lib/prom.ts'
 import { liveGatewayForFile } from '../../test/support/live-file.ts'
 
 const live = liveGatewayForFile({ LIVE_TICK_MS: '100' })
 
-/** Parses Prometheus text into `name{labels}` → value (labels as exposed, in exposition order). */
+/** One scrape of /metrics, read with the one Prometheus parser (ui/src/lib/prom.ts): `value` sums the matching series. */
 async function scrape(): Promise<{ text: string; value(name: string, labels?: Record<string, string>): number | undefined }> {
   const res = await fetch(`${live.gw.url}/metrics`)
   expect(res.status).toBe(200)
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/)
   const text = await res.text()
-  const samples = text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => {
-    const m = /^([a-zA-Z_:][\w:]*)(\{(.*)\})? (\S+)$/.exec(l)
-    if (!m) throw new Error(`not a Prometheus sample: ${l}`)
-    const labels = Object.fromEntries([...(m[3] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]))
-    return { name: m[1], labels, value: Number(m[4]) }
-  })
-  return {
-    text,
-    value: (name, labels = {}) => {
-      const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
-      return found.length ? found.reduce((n, s) => n + s.value, 0) : undefined
-    },
-  }
+  // Every sample line is one the parser reads (it skips malformed ones), with a valid metric name.
+  // prom-client prints an empty event-loop histogram's NaN as "Nan", which Prometheus reads (any case).
+  const lines = text.split('\n').filter((l) => l && !l.startsWith('#'))
+  expect(lines.filter((l) => parsePrometheus(l.replace(/ nan$/i, ' NaN')).length !== 1)).toEqual([])
+  for (const s of parsePrometheus(text)) expect(s.name).toMatch(/^[a-zA-Z_:][\w:]*$/)
+  const parsed = new Scrape(text)
+  return { text, value: (name, labels = {}) => parsed.sum(name, labels) }
 }
 
 const now = Date.now()
