@@ -19,7 +19,7 @@ const post = async (body: string | Uint8Array, headers: Record<string, string> =
 describe('jsonBody + validJson', () => {
   it('passes a valid body on, with or without a JSON Content-Type (clients never had to send one), gzip too', async () => {
     const ok = { name: 'a', n: 1 }
-    for (const headers of [{}, { 'content-type': 'application/json' }, { 'content-type': 'text/plain' }]) {
+    for (const headers of [{}, { 'content-type': 'application/json' }, { 'content-type': 'text/plain' }] as Record<string, string>[]) {
       expect(await post(JSON.stringify(ok), headers)).toMatchObject({ status: 200, json: ok })
     }
     expect(await post(gzipSync(JSON.stringify(ok)), { 'content-encoding': 'gzip' })).toMatchObject({ status: 200, json: ok })
