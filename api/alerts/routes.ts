@@ -3,14 +3,13 @@
 // roles of the live channels rules watch; admin passes) and is rate-limited like every
 // authenticated API (api/ratelimit/middleware.ts).
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { decodeJwt } from 'jose'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import * as access from '../access.ts'
 import type { Auth } from '../auth.ts'
 import type { TokenWatch } from '../auth/token-watch.ts'
 import { jsonBody, validJson } from '../http/json-body.ts'
-import { checkRole, getBearerToken, type AppEnv } from '../http/middleware.ts'
+import { authenticate, checkRole, type AppEnv } from '../http/middleware.ts'
 import type { RateLimits } from '../ratelimit/middleware.ts'
 import type { AlertBus } from './bus.ts'
 import { invalid, zodIssues } from './rules.ts'
@@ -72,24 +71,20 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> & { close
   const maxBodyBytes = o.maxBodyBytes ?? 64 * 1024
 
   // The stream also takes `?access_token=`: EventSource cannot send headers.
-  const tokenOf = (c: Context<AppEnv>) => getBearerToken(c) ?? (c.req.path === '/api/v1/alerts/stream' ? c.req.query('access_token') : undefined)
-  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const token = tokenOf(c)
-    if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
-    const principal = await o.auth.verify(token)
-    checkRole(principal, roles)
-    c.set('principal', principal)
+  const authenticated = authenticate(o.auth, { queryToken: (c) => (c.req.path === '/api/v1/alerts/stream' ? c.req.query('access_token') : undefined) })
+  const authorized: MiddlewareHandler<AppEnv> = (c, next) => authenticated(c, async () => {
+    checkRole(c.get('principal'), roles)
     await next()
-  }
+  })
   // limits.guard() would do, but it takes the token from the Authorization header only.
   const limits = o.limits
-  app.use('/api/v1/alerts/*', !limits ? authenticate : async (c, next) => {
+  app.use('/api/v1/alerts/*', !limits ? authorized : async (c, next) => {
     await limits.byIp(c, async () => {
-      await authenticate(c, async () => void (await limits.byToken(c, next)))
+      await authorized(c, async () => void (await limits.byToken(c, next)))
     })
   })
   /** The caller and when its (verified) token expires: a rule's access lasts as long. */
-  const caller = (c: Context<AppEnv>): Caller => ({ principal: c.get('principal'), expiresAt: (decodeJwt(tokenOf(c)!).exp ?? 0) * 1000 })
+  const caller = (c: Context<AppEnv>): Caller => ({ principal: c.get('principal'), expiresAt: c.get('principal').expiresAtMs ?? 0 })
 
   const rule = [jsonBody(maxBodyBytes), validJson(ruleInputSchema, (issues) => invalid(zodIssues(issues)))] as const
   const snooze = [jsonBody(maxBodyBytes), validJson(snoozeSchema, () => invalid([{ path: 'until', message: 'send {"until": ISO time | epoch ms | null} or {"for_s": seconds}' }]))] as const
