@@ -37,6 +37,12 @@ interface StaticFile {
 
 const none = async () => {}
 
+/**
+ * The bytes as a one-chunk stream: a Response built from a Uint8Array copies it first (undici),
+ * a whole bundle per request; the transport sends this chunk as it is (bench/compression/static-serving.ts).
+ */
+const once = (bytes: Uint8Array) => new ReadableStream<Uint8Array>({ start: (ctrl) => (ctrl.enqueue(bytes), ctrl.close()) })
+
 export function createStaticRoutes(o: { dir: string }): Hono<AppEnv> {
   const root = resolve(o.dir)
   const app = new Hono<AppEnv>()
@@ -59,17 +65,20 @@ export function createStaticRoutes(o: { dir: string }): Hono<AppEnv> {
    * the q order of pickEncoding) and the file is text and not tiny. A request naming `x.js.br`
    * itself gets nothing: compressed bytes come by negotiation only.
    */
-  const getContent = async (path: string, c: Context<AppEnv>): Promise<Uint8Array<ArrayBuffer> | null> => {
+  const getContent = async (path: string, c: Context<AppEnv>): Promise<ReadableStream<Uint8Array> | null> => {
     const suffix = extname(path)
     const encoding = suffixes[suffix]
     const requested = decodeURIComponent(c.req.path)
-    if (!encoding || requested.endsWith(suffix)) return ((await file(path))?.body ?? null) as Uint8Array<ArrayBuffer> | null
+    if (!encoding || requested.endsWith(suffix)) {
+      const f = await file(path)
+      return f ? once(f.body) : null
+    }
     const base = path.slice(0, -suffix.length)
     const f = compressible.has(extname(base)) ? await file(base) : undefined
     if (!f || f.body.length < minCompressBytes || pickEncoding(c.req.header('accept-encoding')) !== encoding) return null
     let bytes = f.encoded.get(encoding)
     if (!bytes) f.encoded.set(encoding, (bytes = compressBytes(f.body, encoding, 'once')))
-    return bytes as Uint8Array<ArrayBuffer>
+    return once(bytes)
   }
   const headers = (cacheControl: (path: string) => string) => (path: string, c: Context<AppEnv>) => {
     c.header('cache-control', cacheControl(path))
