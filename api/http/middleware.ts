@@ -10,11 +10,8 @@ export type AppEnv = {
   Variables: { principal: Principal; requestId: string }
 }
 
-/**
- * The token of an `Authorization: Bearer <token>` header value, for the WebSocket upgrade and the
- * SQL port: not Hono routes (uWS upgrade; ClickHouse's HTTP interface, which takes Basic and
- * X-ClickHouse-Key as well), so hono/bearer-auth, a middleware answering its own refusals, cannot serve them.
- */
+/** The token of an `Authorization: Bearer <token>` header value, for the WebSocket upgrade and the SQL port. */
+// Not hono/bearer-auth there: neither is a Hono route (a uWS upgrade; the SQL port also takes Basic and X-ClickHouse-Key).
 export function bearerToken(authorization: string | null | undefined): string | undefined {
   return (authorization && /^Bearer\s+(\S+)$/i.exec(authorization)?.[1]) || undefined
 }
@@ -51,7 +48,7 @@ export function authenticate(auth: Auth, o: AuthenticateOptions = {}): Middlewar
     verifyToken: verify,
     noAuthenticationHeader: { message: unauthenticated },
     invalidAuthenticationHeader: { message: malformed },
-    invalidToken: { message: unauthenticated },
+    invalidToken: { message: unauthenticated }, // not reached: verify answers true or throws the verifier's code
   })
   if (!o.queryToken) return bearer
   const queryToken = o.queryToken
