@@ -42,6 +42,19 @@ describe('alerts under hostile input', () => {
     expect(await send(t, 'POST', '/api/v1/alerts/rules', JSON.stringify({ ...valid(), condition: { column: 'price', op: '>', value: 'NaN' } }))).toMatchObject({ status: 400, code: 'INVALID_RULE' })
     expect(await send(t, 'POST', '/api/v1/alerts/rules', JSON.stringify({ ...valid(), condition: { column: 'price', op: '>', value: 1e309 } }))).toMatchObject({ status: 400 })
     expect(await send(t, 'POST', '/api/v1/alerts/rules', JSON.stringify({ ...valid(), notify: Array.from({ length: 6 }, () => ({ type: 'webhook', url: 'https://hooks.example/x' })) }))).toMatchObject({ status: 400, code: 'INVALID_RULE' })
+    expect(await send(t, 'POST', '/api/v1/alerts/rules', JSON.stringify({ ...valid(), name: 'x'.repeat(10 * 1024 * 1024) }))).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' })
+    const wrong = await send(t, 'POST', '/api/v1/alerts/rules', JSON.stringify({ ...valid(), name: 42, condition: { column: 7, op: '>>', value: '1' } }))
+    expect([wrong.status, wrong.code, wrong.json?.error.details.map((d: { path: string }) => d.path).sort()]).toEqual([400, 'INVALID_RULE', ['condition.column', 'condition.op', 'condition.value', 'name']])
+    let deep = '1' // 8,000 levels: within the 64 KiB cap, and deeper than JSON.stringify's stack
+    for (let i = 0; i < 8000; i++) deep = `{"a":${deep}}`
+    expect(await send(t, 'POST', '/api/v1/alerts/rules', JSON.stringify(valid()).replace('"params":{', `"params":{"deep":${deep},`))).toMatchObject({ status: 400, code: 'INVALID_RULE' })
+    const rule = await send(t, 'POST', '/api/v1/alerts/rules', JSON.stringify(valid()))
+    expect(rule.status).toBe(201)
+    const snooze = (body: string) => send(t, 'POST', `/api/v1/alerts/rules/${rule.json.id}/snooze`, body)
+    expect(await snooze('x'.repeat(10 * 1024 * 1024))).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' })
+    expect(await snooze('{"until":')).toMatchObject({ status: 400, code: 'MALFORMED_JSON' })
+    for (const body of ['{"until": "soon"}', '{"for_s": -1}', '{"until": null, "for_s": 5}', '[]']) expect(await snooze(body), body).toMatchObject({ status: 400, code: 'INVALID_RULE' })
+    expect(await snooze('{"for_s": 60}')).toMatchObject({ status: 200 })
   })
 
   it('refuses unknown channels and injection strings in params, and stores odd but valid text verbatim', async () => {

@@ -3,18 +3,17 @@
 // roles of the live channels rules watch; admin passes) and is rate-limited like every
 // authenticated API (api/ratelimit/middleware.ts).
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
-import { decodeJwt } from 'jose'
 import { z } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import * as access from '../access.ts'
 import type { Auth } from '../auth.ts'
 import type { TokenWatch } from '../auth/token-watch.ts'
-import { readBody } from '../http/body.ts'
-import { checkRole, getBearerToken, type AppEnv } from '../http/middleware.ts'
+import { jsonBody, validJson } from '../http/json-body.ts'
+import { authenticate, checkRole, type AppEnv } from '../http/middleware.ts'
 import type { RateLimits } from '../ratelimit/middleware.ts'
 import type { AlertBus } from './bus.ts'
-import { invalid, parseRuleInput } from './rules.ts'
-import { alertJson, ruleJson, type Alert } from './schema.ts'
+import { invalid, zodIssues } from './rules.ts'
+import { alertJson, ruleInputSchema, ruleJson, type Alert } from './schema.ts'
 import type { Caller, RuleService } from './service.ts'
 import { alertStream } from './sse.ts'
 import type { RuleStore } from './store.ts'
@@ -72,46 +71,34 @@ export function createAlertRoutes(o: AlertRoutesOptions): Hono<AppEnv> & { close
   const maxBodyBytes = o.maxBodyBytes ?? 64 * 1024
 
   // The stream also takes `?access_token=`: EventSource cannot send headers.
-  const tokenOf = (c: Context<AppEnv>) => getBearerToken(c) ?? (c.req.path === '/api/v1/alerts/stream' ? c.req.query('access_token') : undefined)
-  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const token = tokenOf(c)
-    if (!token) throw new AppError(401, 'UNAUTHENTICATED', 'a Bearer token is required')
-    const principal = await o.auth.verify(token)
-    checkRole(principal, roles)
-    c.set('principal', principal)
+  const authenticated = authenticate(o.auth, { queryToken: (c) => (c.req.path === '/api/v1/alerts/stream' ? c.req.query('access_token') : undefined) })
+  const authorized: MiddlewareHandler<AppEnv> = (c, next) => authenticated(c, async () => {
+    checkRole(c.get('principal'), roles)
     await next()
-  }
+  })
   // limits.guard() would do, but it takes the token from the Authorization header only.
   const limits = o.limits
-  app.use('/api/v1/alerts/*', !limits ? authenticate : async (c, next) => {
+  app.use('/api/v1/alerts/*', !limits ? authorized : async (c, next) => {
     await limits.byIp(c, async () => {
-      await authenticate(c, async () => void (await limits.byToken(c, next)))
+      await authorized(c, async () => void (await limits.byToken(c, next)))
     })
   })
   /** The caller and when its (verified) token expires: a rule's access lasts as long. */
-  const caller = (c: Context<AppEnv>): Caller => ({ principal: c.get('principal'), expiresAt: (decodeJwt(tokenOf(c)!).exp ?? 0) * 1000 })
+  const caller = (c: Context<AppEnv>): Caller => ({ principal: c.get('principal'), expiresAt: c.get('principal').expiresAtMs ?? 0 })
 
-  const json = async (c: Context<AppEnv>) => {
-    const raw = await readBody(c.req.raw, maxBodyBytes)
-    try {
-      return JSON.parse(raw.toString('utf8')) as unknown
-    } catch {
-      throw new AppError(400, 'MALFORMED_JSON', 'the body is not JSON')
-    }
-  }
+  const rule = [jsonBody(maxBodyBytes), validJson(ruleInputSchema, (issues) => invalid(zodIssues(issues)))] as const
+  const snooze = [jsonBody(maxBodyBytes), validJson(snoozeSchema, () => invalid([{ path: 'until', message: 'send {"until": ISO time | epoch ms | null} or {"for_s": seconds}' }]))] as const
 
   app.get('/api/v1/alerts/rules', async (c) => c.json({ rules: (await o.service.list(c.get('principal').sub)).map(ruleJson) }))
-  app.post('/api/v1/alerts/rules', async (c) => c.json(ruleJson(await o.service.create(caller(c), parseRuleInput(await json(c)))), 201))
+  app.post('/api/v1/alerts/rules', ...rule, async (c) => c.json(ruleJson(await o.service.create(caller(c), c.req.valid('json'))), 201))
   app.get('/api/v1/alerts/rules/:id', async (c) => c.json(ruleJson(await o.service.get(c.get('principal').sub, c.req.param('id')))))
-  app.put('/api/v1/alerts/rules/:id', async (c) => c.json(ruleJson(await o.service.update(caller(c), c.req.param('id'), parseRuleInput(await json(c))))))
+  app.put('/api/v1/alerts/rules/:id', ...rule, async (c) => c.json(ruleJson(await o.service.update(caller(c), c.req.param('id'), c.req.valid('json')))))
   app.delete('/api/v1/alerts/rules/:id', async (c) => (await o.service.remove(caller(c), c.req.param('id')), c.body(null, 204)))
   app.post('/api/v1/alerts/rules/:id/ack', async (c) => c.json(ruleJson(await o.service.patch(caller(c), c.req.param('id'), { ackedAt: Date.now() }))))
   app.post('/api/v1/alerts/rules/:id/mute', async (c) => c.json(ruleJson(await o.service.patch(caller(c), c.req.param('id'), { muted: true }))))
   app.post('/api/v1/alerts/rules/:id/unmute', async (c) => c.json(ruleJson(await o.service.patch(caller(c), c.req.param('id'), { muted: false }))))
-  app.post('/api/v1/alerts/rules/:id/snooze', async (c) => {
-    const parsed = snoozeSchema.safeParse(await json(c))
-    if (!parsed.success) throw invalid([{ path: 'until', message: 'send {"until": ISO time | epoch ms | null} or {"for_s": seconds}' }])
-    const b = parsed.data
+  app.post('/api/v1/alerts/rules/:id/snooze', ...snooze, async (c) => {
+    const b = c.req.valid('json')
     const until = 'for_s' in b ? Date.now() + b.for_s * 1000 : b.until === null ? 0 : typeof b.until === 'number' ? b.until : Date.parse(b.until)
     if (until !== 0 && (until <= Date.now() || until > Date.now() + 30 * 86_400_000)) throw invalid([{ path: 'until', message: 'must be in the next 30 days' }])
     return c.json(ruleJson(await o.service.patch(caller(c), c.req.param('id'), { snoozedUntil: until })))

@@ -1,14 +1,14 @@
 // Checks a rule against its live channel and the caller: the channel exists, its params
 // parse, the caller may watch it, the column is a number, the op fits. Bad rules are
 // 400 INVALID_RULE naming the field; a channel outside the token's entitlements is 403.
-import { ZodError } from 'zod'
+import { ZodError, type core } from 'zod'
 import { AppError } from '../../core/errors.ts'
 import * as access from '../access.ts'
 import { type Principal } from '../../core/roles.ts'
 import type { ChannelSpec } from '../live/channels.ts'
 import { anomalyColumns } from './anomaly-sql.ts'
 import { numericColumns } from './columns.ts'
-import { ruleInputSchema, type Access, type RuleInput } from './schema.ts'
+import { type Access, type RuleInput } from './schema.ts'
 import { checkWebhookUrl, type AddressPolicy } from './ssrf.ts'
 
 export interface Issue {
@@ -19,15 +19,9 @@ export interface Issue {
 export const invalid = (issues: Issue[]) =>
   new AppError(400, 'INVALID_RULE', `the rule is not valid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`.slice(0, 500), { details: issues })
 
-const zodIssues = (e: ZodError, prefix = ''): Issue[] =>
-  e.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || prefix || 'body', message: i.message }))
-
-/** The body as a rule input, or 400 INVALID_RULE with every bad field. */
-export function parseRuleInput(json: unknown): RuleInput {
-  const parsed = ruleInputSchema.safeParse(json)
-  if (!parsed.success) throw invalid(zodIssues(parsed.error))
-  return parsed.data
-}
+/** zod's issues as INVALID_RULE's `details` (a body that fails the rule schema: routes.ts). */
+export const zodIssues = (issues: readonly core.$ZodIssue[], prefix = ''): Issue[] =>
+  issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || prefix || 'body', message: i.message }))
 
 /** The channel's parsed params for `principal` (throws 400 naming params.<field>, or 403). */
 export function parseParams(spec: ChannelSpec, params: Record<string, unknown>, principal: Principal): unknown {
@@ -35,7 +29,7 @@ export function parseParams(spec: ChannelSpec, params: Record<string, unknown>, 
   try {
     parsed = spec.parse(params, principal)
   } catch (e) {
-    if (e instanceof ZodError) throw invalid(zodIssues(e, 'params'))
+    if (e instanceof ZodError) throw invalid(zodIssues(e.issues, 'params'))
     throw invalid([{ path: 'params', message: 'not valid for this channel' }])
   }
   // The channel's role (FORBIDDEN) and its symbol or shop (NOT_ENTITLED), as a WebSocket SUBSCRIBE is judged.

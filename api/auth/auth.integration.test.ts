@@ -22,6 +22,8 @@ const get = (gw: TestGateway, path: string, token?: string, headers: Record<stri
 const errorCode = async (r: Response) => [r.status, ((await r.json()) as { error?: { code: string } }).error?.code]
 const post = (gw: TestGateway, path: string, body: unknown, token?: string) =>
   fetch(`${gw.url}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } })
+const postRaw = (gw: TestGateway, path: string, body: string, token?: string) =>
+  fetch(`${gw.url}${path}`, { method: 'POST', body, headers: token ? { authorization: `Bearer ${token}` } : {} })
 const mint = (env: Record<string, string>, ...args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, AUTH_SECRET: '', ...env } })
 
@@ -72,6 +74,11 @@ describe('embedded mode: one secret in the data dir', { timeout: 300_000 }, () =
     expect(list.revoked.map((r) => r.jti)).toContain(jti)
     expect(await errorCode(await post(gw, '/api/v1/auth/revoke', { jti: 'x', extra: 1 }, admin))).toEqual([400, 'INVALID_PARAMETER'])
     expect(await errorCode(await post(gw, '/api/v1/auth/revoke', { token: 'not-a-token' }, admin))).toEqual([400, 'INVALID_PARAMETER'])
+    expect(await errorCode(await postRaw(gw, '/api/v1/auth/revoke', '{"jti":', admin))).toEqual([400, 'MALFORMED_JSON'])
+    expect(await errorCode(await postRaw(gw, '/api/v1/auth/revoke', JSON.stringify({ token: 'x'.repeat(10 * 1024 * 1024) }), admin))).toEqual([413, 'BODY_TOO_LARGE'])
+    expect(await errorCode(await postRaw(gw, '/api/v1/auth/demo', '{"role":'))).toEqual([400, 'MALFORMED_JSON'])
+    expect(await errorCode(await postRaw(gw, '/api/v1/auth/demo', JSON.stringify({ role: 'x'.repeat(2000) })))).toEqual([413, 'BODY_TOO_LARGE'])
+    for (const body of ['[]', 'null', '{"role": 7}']) expect(await errorCode(await postRaw(gw, '/api/v1/auth/demo', body)), body).toEqual([400, 'INVALID_PARAMETER'])
 
     const again = await gw.restart()
     gateways.track(again)
@@ -99,6 +106,7 @@ describe('with AUTH_SECRET set', { timeout: 300_000 }, () => {
     const gw = await start({})
     expect(await (await get(gw, '/api/v1/auth/config')).json()).toEqual({ demo: false })
     expect(await errorCode(await post(gw, '/api/v1/auth/demo', { role: 'admin' }))).toEqual([404, 'NOT_FOUND'])
+    expect(await errorCode(await postRaw(gw, '/api/v1/auth/demo', '{nope'))).toEqual([404, 'NOT_FOUND']) // off before its body is read
     expect(gw.output()).not.toMatch(/Demo tokens/)
     const cli = mint({ AUTH_SECRET: testSecret }, '--role', 'trader', '--symbols', 'BTC-USD', '--sub', 'bot-1')
     expect(cli.status).toBe(0)

@@ -1,10 +1,10 @@
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { z } from 'zod'
 import { decodeJwt } from 'jose'
 import { AppError } from '../../core/errors.ts'
-import { isRole, type Principal } from '../../core/roles.ts'
+import { roles, type Principal } from '../../core/roles.ts'
 import type { Auth } from '../auth.ts'
-import { readBody } from '../http/body.ts'
+import { jsonBody, validJson } from '../http/json-body.ts'
 import { authenticate, requireRole, type AppEnv } from '../http/middleware.ts'
 import type { Revocations } from './revocations.ts'
 import type { PublicAuthConfig } from './setup.ts'
@@ -18,6 +18,9 @@ export interface AuthRoutesOptions {
   /** How long a revocation is kept when neither `exp` nor the token is given (longer than any token lives). */
   defaultRevocationMs?: number
 }
+
+/** Extra keys are ignored, as they always were. */
+const demoBody = z.object({ role: z.enum(roles) })
 
 const revokeBody = z.union([
   z.object({ jti: z.string().min(1).max(256), exp: z.number().int().positive().optional() }).strict(),
@@ -43,11 +46,13 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono<AppEnv> {
 
   app.get('/api/v1/auth/config', (c) => c.json(o.publicConfig, 200, { 'cache-control': 'no-store' }))
 
-  app.post('/api/v1/auth/demo', async (c) => {
+  const demoOn: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!o.publicConfig.demo) throw new AppError(404, 'NOT_FOUND', 'demo sign-in is off on this server')
-    const body = await readJson(c.req.raw, 1024)
-    const role = (body as { role?: unknown } | null)?.role
-    if (!isRole(role)) throw new AppError(400, 'INVALID_PARAMETER', 'role: expected one of admin, trader, seller, analyst, ingest', { details: { param: 'role' } })
+    await next()
+  }
+  const demoRole = validJson(demoBody, () => new AppError(400, 'INVALID_PARAMETER', `role: expected one of ${roles.join(', ')}`, { details: { param: 'role' } }))
+  app.post('/api/v1/auth/demo', demoOn, jsonBody(1024), demoRole, async (c) => {
+    const { role } = c.req.valid('json')
     const token = await o.auth.sign({ sub: `demo-${role}`, roles: [role], symbols: ['*'], shops: ['*'] }, o.demoTtl ?? '7d')
     return c.json({ token }, 200, { 'cache-control': 'no-store' })
   })
@@ -56,13 +61,13 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono<AppEnv> {
 
   app.get('/api/v1/auth/revoked', requireRole(o.auth, ['admin']), (c) => c.json({ revoked: o.revocations.list().map(revokedJson) }))
 
-  app.post('/api/v1/auth/revoke', requireRole(o.auth, ['admin']), async (c) => {
-    const parsed = revokeBody.safeParse(await readJson(c.req.raw, 128 * 1024))
-    if (!parsed.success) throw new AppError(400, 'INVALID_PARAMETER', 'expected {"jti": "…", "exp": <epoch seconds>?} or {"token": "…"}', { details: { param: 'body' } })
+  const revocation = validJson(revokeBody, () => new AppError(400, 'INVALID_PARAMETER', 'expected {"jti": "…", "exp": <epoch seconds>?} or {"token": "…"}', { details: { param: 'body' } }))
+  app.post('/api/v1/auth/revoke', requireRole(o.auth, ['admin']), jsonBody(128 * 1024), revocation, async (c) => {
+    const body = c.req.valid('json')
     let jti: string
     let expiresAtMs: number
-    if ('token' in parsed.data) {
-      const token = parsed.data.token
+    if ('token' in body) {
+      const token = body.token
       // The token's own jti and exp; it must be one of ours or the provider's (a forged one could name any jti).
       const p = await o.auth.verify(token).catch((e) => {
         if (e instanceof AppError && e.code === 'TOKEN_REVOKED') return decodedPrincipal(token)
@@ -72,8 +77,8 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono<AppEnv> {
       jti = p.jti
       expiresAtMs = p.expiresAtMs ?? Date.now() + defaultRevocationMs
     } else {
-      jti = parsed.data.jti
-      expiresAtMs = parsed.data.exp ? parsed.data.exp * 1000 : Date.now() + defaultRevocationMs
+      jti = body.jti
+      expiresAtMs = body.exp ? body.exp * 1000 : Date.now() + defaultRevocationMs
     }
     const r = await o.revocations.revoke({ jti, expiresAtMs, by: c.get('principal').sub })
     return c.json({ revoked: revokedJson(r) })
@@ -89,13 +94,4 @@ const revokedJson = (r: { jti: string; expiresAtMs: number; revokedAtMs: number;
 function decodedPrincipal(token: string): Pick<Principal, 'jti' | 'expiresAtMs'> {
   const c = decodeJwt(token)
   return { jti: typeof c.jti === 'string' ? c.jti : undefined, expiresAtMs: typeof c.exp === 'number' ? c.exp * 1000 : undefined }
-}
-
-async function readJson(req: Request, maxBytes: number): Promise<unknown> {
-  const raw = await readBody(req, maxBytes)
-  try {
-    return JSON.parse(raw.toString('utf8'))
-  } catch {
-    throw new AppError(400, 'MALFORMED_JSON', 'the body is not JSON')
-  }
 }

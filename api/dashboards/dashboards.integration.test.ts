@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { callApi, tokenFor } from '../../test/support/gateway.ts'
 import { gatewayForFile } from '../../test/support/gateway-file.ts'
@@ -69,5 +70,25 @@ describe('dashboards', () => {
     expect((await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: [{ ...widget, query: 'no_such_query' }] })).body!.error.code).toBe('INVALID_DASHBOARD')
     expect((await call('POST', '/api/v1/dashboards', t, { name: 'x', widgets: Array.from({ length: 51 }, (_, i) => ({ ...widget, id: `w${i}` })) })).status).toBe(400)
     expect((await call('GET', "/api/v1/dashboards/' OR 1=1 --", t)).status).toBe(404)
+  })
+  it('answers hostile bodies with a clear error each, and the next request is served', async () => {
+    const t = await tokenFor(['seller'])
+    const post = async (body: string | Uint8Array, headers: Record<string, string> = {}) => {
+      const r = await fetch(`${file.gw.url}/api/v1/dashboards`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', ...headers }, body: body as BodyInit })
+      const json = (await r.json()) as { error?: { code: string; details?: unknown } }
+      const details = json.error?.details
+      return { status: r.status, code: json.error?.code, paths: Array.isArray(details) ? details.map((d: { path: string }) => d.path) : undefined }
+    }
+    expect(await post(JSON.stringify({ name: 'x'.repeat(10 * 1024 * 1024), widgets: [] }))).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' })
+    expect(await post(gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20)), { 'content-encoding': 'gzip' })).toMatchObject({ status: 413, code: 'BODY_TOO_LARGE' })
+    for (const garbage of ['{"name": "x", ', '\u0000\u00ff\ufffe', '']) expect(await post(garbage), garbage).toMatchObject({ status: 400, code: 'MALFORMED_JSON' })
+    for (const body of ['[]', '"dashboard"', 'null', '42']) expect(await post(body), body).toMatchObject({ status: 400, code: 'INVALID_DASHBOARD' })
+    const wrong = await post(JSON.stringify({ name: 42, widgets: [{ ...widget, x: 'left', params: { metric: ['revenue'] } }] }))
+    expect([wrong.status, wrong.code, [...(wrong.paths ?? [])].sort()]).toEqual([400, 'INVALID_DASHBOARD', ['name', 'widgets.0.params.metric', 'widgets.0.x']])
+    expect(await post('['.repeat(100_000) + ']'.repeat(100_000))).toMatchObject({ status: 400, code: 'INVALID_DASHBOARD' })
+    let deep = '"v"'
+    for (let i = 0; i < 20_000; i++) deep = `{"a":${deep}}`
+    expect(await post(`{"name":"deep","widgets":[${JSON.stringify({ ...widget, params: {} }).replace('"params":{}', `"params":${deep}`)}]}`)).toMatchObject({ status: 400, code: 'INVALID_DASHBOARD' })
+    expect((await call('POST', '/api/v1/dashboards', t, { name: 'after the hostile ones', widgets: [widget] })).status).toBe(201)
   })
 })

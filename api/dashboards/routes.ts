@@ -1,12 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { type Auth } from '../auth.ts'
 import { type Principal } from '../../core/roles.ts'
 import * as access from '../access.ts'
 import { AppError } from '../../core/errors.ts'
 import type { CatalogQuery } from '../history/catalog.ts'
 import { formatTime, isoFromClickHouse } from '../history/params.ts'
-import { readBody } from '../http/body.ts'
+import { jsonBody, validJson } from '../http/json-body.ts'
 import { requireRole, type AppEnv } from '../http/middleware.ts'
 import type { RateLimits } from '../ratelimit/middleware.ts'
 import { dashboardUpdate, type Dashboard, type DashboardInput } from './schema.ts'
@@ -69,17 +69,9 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     void settled.then(() => turns.get(key) === settled && turns.delete(key))
     return result
   }
-  const parse = async (req: Request, p: Principal): Promise<DashboardInput & { version?: number }> => {
-    const raw = await readBody(req, o.maxBodyBytes ?? 256 * 1024)
-    let json: unknown
-    try {
-      json = JSON.parse(raw.toString('utf8'))
-    } catch {
-      throw new AppError(400, 'MALFORMED_JSON', 'the body is not JSON')
-    }
-    const parsed = dashboardUpdate.safeParse(json)
-    if (!parsed.success) throw new AppError(400, 'INVALID_DASHBOARD', 'the dashboard is not valid', { details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) })
-    for (const w of parsed.data.widgets) {
+  /** What the schema cannot see: every widget names a catalog query its owner may run. */
+  const checkWidgets = (input: DashboardInput, p: Principal) => {
+    for (const w of input.widgets) {
       const q = o.catalog.get(w.query)
       if (!q) throw new AppError(400, 'INVALID_DASHBOARD', `widget ${w.id}: unknown catalog query ${w.query}`, { details: [{ path: `widgets.${w.id}.query` }] })
       // The same verdict the catalog gives when the widget runs: a saved widget must not promise what its owner may not see.
@@ -89,8 +81,11 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
         access.enforce({ ...verdict, message: `widget ${w.id}: ${verdict.message}`, details: { ...verdict.details, path: param ? `widgets.${w.id}.params.${String(param)}` : `widgets.${w.id}.query` } })
       }
     }
-    return parsed.data
   }
+  const body = [
+    jsonBody(o.maxBodyBytes ?? 256 * 1024),
+    validJson(dashboardUpdate, (issues) => new AppError(400, 'INVALID_DASHBOARD', 'the dashboard is not valid', { details: issues.map((i) => ({ path: i.path.join('.'), message: i.message })) })),
+  ] as const
   const toDashboard = (r: Row): Dashboard => ({
     id: r.id, name: r.name, widgets: JSON.parse(r.widgets), version: Number(r.version),
     createdAt: isoFromClickHouse(r.created_at), updatedAt: isoFromClickHouse(r.updated_at),
@@ -99,6 +94,8 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     if (!uuid.test(id)) throw notFound(id)
     return id
   }
+  // An id that cannot exist is 404 before its body is read (as it was when routes read bodies themselves).
+  const knownId: MiddlewareHandler<AppEnv> = async (c, next) => (checkId(c.req.param('id') ?? ''), await next())
 
   const guard = o.limits ? o.limits.guard(o.auth, dashboardRoles) : requireRole(o.auth, dashboardRoles)
   app.use('/api/v1/dashboards', guard)
@@ -108,9 +105,10 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     const rows = await load(c.get('principal').sub)
     return c.json({ dashboards: rows.map(toDashboard).map(({ widgets, ...d }) => ({ ...d, widgetCount: widgets.length })) })
   })
-  app.post('/api/v1/dashboards', async (c) => {
+  app.post('/api/v1/dashboards', ...body, async (c) => {
     const p = c.get('principal')
-    const input = await parse(c.req.raw, p)
+    const input = c.req.valid('json')
+    checkWidgets(input, p)
     const at = new Date().toISOString()
     const d = { id: crypto.randomUUID(), name: input.name, widgets: input.widgets, version: nextVersion(), createdAt: at, updatedAt: at }
     await write(p.sub, d)
@@ -121,10 +119,11 @@ export function createDashboardRoutes(o: DashboardOptions): Hono<AppEnv> {
     if (!row) throw notFound(c.req.param('id'))
     return c.json(toDashboard(row))
   })
-  app.put('/api/v1/dashboards/:id', async (c) => {
+  app.put('/api/v1/dashboards/:id', knownId, ...body, async (c) => {
     const p = c.get('principal')
     const id = checkId(c.req.param('id'))
-    const input = await parse(c.req.raw, p)
+    const input = c.req.valid('json')
+    checkWidgets(input, p)
     const d = await inTurn(p.sub, id, async () => {
       const [row] = await load(p.sub, id)
       if (!row) throw notFound(id)

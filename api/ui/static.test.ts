@@ -61,3 +61,47 @@ describe('UI files compressed when the client accepts it', () => {
     expect(res.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/)
   })
 })
+
+describe('UI files: caching, client routes, what is not a UI file', () => {
+  it('caches hashed assets for a year and revalidates the rest; a client route is index.html, a missing asset a 404', async () => {
+    const asset = await get('/assets/app-abc.js')
+    expect([asset.res.status, asset.res.headers.get('cache-control')]).toEqual([200, 'public, max-age=31536000, immutable'])
+    for (const path of ['/', '/index.html', '/dashboards/42', '/alerts']) {
+      const page = await get(path)
+      expect([path, page.res.status, page.res.headers.get('cache-control'), page.res.headers.get('content-type')]).toEqual([path, 200, 'no-cache', expect.stringMatching(/^text\/html/)])
+      expect(page.body.toString()).toMatch(/^<!doctype html>/)
+    }
+    expect((await get('/assets/gone-123.js')).res.status).toBe(404)
+    expect((await get('/assets/app-abc.js.br')).res.status).toBe(404) // compressed bytes only by negotiation
+  })
+
+  it('leaves API paths to the API, and never serves a file outside the UI directory', async () => {
+    for (const path of ['/api/v1/nope', '/v1/events/x', '/ws', '/metrics', '/health', '/ready']) expect([path, (await get(path)).res.status]).toEqual([path, 404])
+    writeFileSync(join(dir, '..', 'livehouse-static-secret.txt'), 'secret')
+    for (const path of ['/../livehouse-static-secret.txt', '/assets/..%2f..%2flivehouse-static-secret.txt', '/%2e%2e/livehouse-static-secret.txt']) {
+      const r = await get(path)
+      expect([path, r.body.toString().includes('secret') && !r.body.toString().startsWith('<!doctype')]).toEqual([path, false])
+    }
+    rmSync(join(dir, '..', 'livehouse-static-secret.txt'))
+  })
+
+  it("follows the client's preference (q), compresses nothing small, and always says Vary", async () => {
+    expect((await get('/assets/app-abc.js', 'br;q=0.5, gzip')).res.headers.get('content-encoding')).toBe('gzip')
+    expect((await get('/assets/app-abc.js', 'br;q=0, gzip;q=0')).res.headers.get('content-encoding')).toBeNull()
+    writeFileSync(join(dir, 'assets', 'tiny.css'), 'a{color:red}')
+    const tiny = await get('/assets/tiny.css', 'br')
+    expect([tiny.res.headers.get('content-encoding'), tiny.res.headers.get('vary'), tiny.body.toString()]).toEqual([null, 'accept-encoding', 'a{color:red}'])
+    const head = await app.request('/assets/app-abc.js', { method: 'HEAD', headers: { 'accept-encoding': 'br' } })
+    expect([head.status, head.headers.get('content-encoding')]).toEqual([200, 'br'])
+  })
+
+  it('answers 503 with a page saying how to build the UI when it is not built', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'livehouse-static-empty-'))
+    try {
+      const r = await createStaticRoutes({ dir: empty }).request('/')
+      expect([r.status, r.headers.get('retry-after'), (await r.text()).includes('npm run build')]).toEqual([503, '10', true])
+    } finally {
+      rmSync(empty, { recursive: true, force: true })
+    }
+  })
+})
