@@ -39,14 +39,14 @@ export interface HistoryScenarioOptions {
 const targets = { cachedReqPerS: 5000, cachedP99Ms: 20, uncachedP99Ms: 200, mixHitRatio: 0.95 }
 
 /** Runs the client in its own Node process on one job; resolves with its figures. */
-function runClient(job: LoadJob): Promise<LoadResult> {
+export function runClient(job: LoadJob): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'lh-history-job-'))
   const file = join(dir, 'job.json')
   writeFileSync(file, JSON.stringify(job))
   return runTsxJson<LoadResult>(join(root, 'bench/history/load-client.ts'), [file]).finally(() => rmSync(dir, { recursive: true, force: true }))
 }
 
-async function loadFixtures(gw: { url: string }, base: number) {
+export async function loadFixtures(gw: { url: string }, base: number) {
   const f = makeFixtures(base, { trades: 20_000, orders: 10_000, webEvents: 20_000 })
   for (const [stream, events] of [['trades', f.trades], ['orders', f.orders], ['web_events', f.webEvents]] as const) {
     for (let i = 0; i < events.length; i += 5000) {
