@@ -10,9 +10,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../core/errors.ts'
 import type { Principal } from '../../core/roles.ts'
+import { startClickHouseHttp } from '../../test/support/clickhouse-http.ts'
 import { makeFixtures } from '../../test/support/history-fixtures.ts'
 import { createClickHouse } from '../clickhouse/client.ts'
 import { applyMigrations } from '../clickhouse/migrate.ts'
+import { createClientPool } from '../clickhouse/pool.ts'
 import { loadCatalog, type CatalogQuery } from './catalog.ts'
 import { catalogSettings, catalogStatement, executeCatalogQuery } from './execute.ts'
 import { formatTime, resolveCall } from './params.ts'
@@ -103,5 +105,24 @@ describe('hostile parameter values through every catalog query', () => {
     expect(outcomes).toEqual(['same', 'same', 'same'])
     // Control characters never do: refused before any SQL.
     expect(await check(q, { product_id: 'nul\u0000x' }, admin)).toBe('refused')
+  }, 120_000)
+
+  it('over ClickHouse\'s HTTP interface (CLICKHOUSE_URL), a pool of HTTP clients answers the same statements the same', async () => {
+    const http = await startClickHouseHttp(dataDir)
+    const clients = [0, 1].map(() => createClickHouse({ url: http.url, dataDir }, 'queries'))
+    try {
+      const pool = createClientPool(clients)
+      const q = catalog.get('sales_overview')!
+      for (const shop of ['shop-a', "x'); DROP TABLE orders; --", '\\']) {
+        const params = resolveCall(q, { shop, from: new Date(nowMs - 3 * hour).toISOString(), to: new Date(nowMs).toISOString() }, admin, nowMs).bound
+        const expected = await (await bound.query({ query: q.sql, query_params: params, format: 'JSON', clickhouse_settings: settings })).json<Record<string, unknown>>()
+        if (shop === 'shop-a') expect(expected.data.length).toBeGreaterThan(0)
+        const got = await Promise.all([executeCatalogQuery(pool, q, params, settings), executeCatalogQuery(pool, q, params, settings)])
+        expect(got.map((r) => r.rows)).toEqual([expected.data, expected.data])
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.close()))
+      await http.close()
+    }
   }, 120_000)
 })
