@@ -120,6 +120,8 @@ export const configSchema = z.object({
     .describe('Entries of the in-process cache in front of Redis'),
   CACHE_NAMESPACE: z.string().regex(/^[\w.:-]{0,64}$/).default('')
     .describe('Prefix of every Redis key (cache, rate limits, live queries), for environments sharing one Redis'),
+  QUERY_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(4)
+    .describe('ClickHouse connections for catalog queries (/api/v1/q): that many uncached queries run at once, each on its own connection (embedded: its own chDB session)'),
   CACHE_VERSION_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(1000)
     .refine((v) => v === 0 || v >= 100, '0 (off) or at least 100')
     .describe('How often the gateway reads the data versions (rows per raw table and day) that make cached answers see late events, seen within about twice this; 0 = off (a closed range stays cached for its closed_ttl whatever arrives late)'),

@@ -7,11 +7,11 @@
 //   --clients N --channels N --events-per-s N live: clients, candle channels, ingestion target
 //   --client go|node --client-procs N         live: load client and its process count
 //   --tick-ms MS                              live: the gateway's LIVE_TICK_MS
-//   --concurrency N --log-level LEVEL         history: connections of the cached and mix phases; gateway LOG_LEVEL
+//   --concurrency N --log-level LEVEL         history: connections of the cached and mix phases; gateway LOG_LEVEL; catalog: connections
 //   --cpu-prof DIR                            live, history: write a V8 CPU profile of the gateway to DIR
 //   --rates R1,R2,… --warmup S --probe S     quiet: demo rates (events/s; 0 = idle), warm-up and freshness-probe seconds
-//   --baseline DIR                            quiet, ingest: also measure the checkout at DIR in the same runs ("before")
-//   --env K=V,K=V                             quiet: extra gateway environment for every code measured
+//   --baseline DIR                            quiet, ingest, catalog: also measure the checkout at DIR in the same runs ("before")
+//   --env K=V,K=V                             quiet: extra gateway environment for every code measured; catalog: for this checkout only
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
@@ -19,6 +19,7 @@ import { k6Scenario } from './k6/scenario.ts'
 import { runLiveScenario, type LiveScenarioOptions } from './live/scenario.ts'
 import { goClientCompareScenario } from './live/go-client-compare.ts'
 import { historyScenario } from './history/scenario.ts'
+import { catalogScenario } from './history/catalog.ts'
 import { sqlScenario } from './sql/scenario.ts'
 import { floodScenario } from './live/flood.ts'
 import { insightsScenario } from './insights/scenario.ts'
@@ -111,6 +112,13 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     run: parts.live({ name: values.name ?? 'live', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), eventsPerS: num(values['events-per-s'], 100_000) }),
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
+  catalog: {
+    about: 'uncached catalog queries (sales_overview and 5 more dashboard queries) at 16 connections: req/s, p50/p99, CPU per request; --baseline DIR measures older code in the same runs; 3 runs × 5 s per query and code',
+    run: () => catalogScenario({
+      name: values.name ?? 'catalog', runs: num(values.runs, 3), seconds: num(values.seconds, 5), concurrency: num(values.concurrency, 16), baseline: values.baseline && resolve(values.baseline),
+      env: Object.fromEntries((values.env ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+    }),
+  },
   flood: { about: "live: issue 10's flood (20 connections × 45 made-up symbols) vs a real symbol's watcher; no flood, default limits, limits off; 3 runs × 15 s", run: () => floodScenario({ runs: num(values.runs, 3), seconds: num(values.seconds, 15), name: values.name }) },
   quiet: {
     about: 'the whole gateway at rest and under the demo (0, 2k, 20k, 100k events/s), no client: CPU per event, cores, parts and merges per second, freshness; --baseline DIR adds older code in the same runs; 3 runs × 30 s',

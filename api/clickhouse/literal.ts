@@ -5,18 +5,24 @@
 // parameters run in parallel on separate sessions. The live path's few, tiny queries per
 // tick would otherwise wait behind each other and behind every history query.
 //
-// Only for values the caller has already validated (the live channels' zod schemas);
-// each value is still escaped and cast to its declared type, so a value can never end
-// the literal it is in. User-facing SQL keeps ClickHouse's own parameter binding.
+// The live channels and the query catalog (api/history/execute.ts) render their parameters
+// here; each value is escaped and cast to its declared type, so a value can never end the
+// literal it is in (api/history/injection.integration.test.ts runs hostile values through
+// every catalog query). The analysts' SQL port keeps ClickHouse's own parameter binding.
 
 type Value = string | number | boolean | null | Value[]
 
 const placeholder = /\{([A-Za-z_][A-Za-z0-9_]*):([^{}]+)\}/g
-const simpleType = /^[A-Za-z0-9_(), ]+$/
+// Type names, with quoted time zones (`DateTime64(3, 'UTC')`): the types come from our SQL, never from a caller.
+const simpleType = /^(?:[A-Za-z0-9_(), ]|'[A-Za-z0-9_/+-]+')+$/
 
-/** `'…'` with backslashes and quotes escaped: ClickHouse's string literal syntax. */
+/**
+ * `'…'` with backslashes and quotes escaped (ClickHouse's string literal syntax), and control
+ * characters as `\xHH`, so the SQL text holds no NUL, newline or other raw control byte.
+ */
 export function quoteString(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
+  // eslint-disable-next-line no-control-regex
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}'`
 }
 
 function literal(v: Value, name: string): string {

@@ -8,6 +8,7 @@ import { createCache, type Cache, type CacheObserver } from '../cache/cache.ts'
 import { createRedis } from '../cache/redis.ts'
 import { createDataVersions } from '../cache/versions.ts'
 import type { Workload } from '../clickhouse/client.ts'
+import { createClientPool } from '../clickhouse/pool.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import { createRateLimiter } from '../ratelimit/ratelimit.ts'
@@ -23,6 +24,7 @@ export interface HistoryConfig {
   CACHE_L1_ENTRIES: number
   CACHE_NAMESPACE: string
   CACHE_VERSION_POLL_MS: number
+  QUERY_CONNECTIONS: number
 }
 
 /** The historical API and dashboards, wired once (see api/livehouse.ts; the analysts' SQL port is api/sql). */
@@ -58,8 +60,10 @@ export async function createHistory(o: {
 
   const limits = { perTokenPerS: config.RATE_LIMIT_TOKEN_PER_S, perIpPerS: config.RATE_LIMIT_IP_PER_S }
   const rateLimits = createRateLimits(limiter, limits)
+  // Catalog queries on lanes 0, 2, 3…: lane 1 is the versions poll's.
+  const lanes = Array.from({ length: config.QUERY_CONNECTIONS }, (_, i) => (i === 0 ? 0 : i + 1))
   const api = createHistoryRoutes({
-    auth, catalog, clickhouse: o.clickhouse('queries'), cache, limiter, now: o.now, versions,
+    auth, catalog, clickhouse: createClientPool(lanes.map((lane) => o.clickhouse('queries', lane))), cache, limiter, now: o.now, versions,
     limits,
   })
   const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops'), limits: rateLimits })

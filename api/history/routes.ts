@@ -1,4 +1,3 @@
-import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client'
 import { Hono } from 'hono'
 import { type Auth } from '../auth.ts'
 import type { Principal } from '../../core/roles.ts'
@@ -15,13 +14,15 @@ import { createRateLimits } from '../ratelimit/middleware.ts'
 import type { CatalogQuery } from './catalog.ts'
 import { contentTypes, negotiate, toCsv, toMsgpack, type Format, type QueryResult } from './formats.ts'
 import { buildOpenApi } from './openapi.ts'
+import { catalogSettings, executeCatalogQuery } from './execute.ts'
+import type { QueryClient } from '../clickhouse/pool.ts'
 import { resolveCall, type ResolvedCall } from './params.ts'
 
 export interface HistoryOptions {
   auth: Auth
   catalog: Map<string, CatalogQuery>
-  /** The `queries` workload's client (read-only session). */
-  clickhouse: ClickHouseClient
+  /** The `queries` workload's client or pool of clients (api/clickhouse/pool.ts; read-only sessions). */
+  clickhouse: QueryClient
   cache: Cache
   limiter: RateLimiter
   limits: { perTokenPerS: number; perIpPerS: number }
@@ -31,20 +32,6 @@ export interface HistoryOptions {
   queryTimeoutS?: number
   now?: () => number
 }
-
-/**
- * Session settings of the catalog connection: caps before `readonly` (chDB keeps
- * them on the session, and readonly first would make the caps illegal), decimals
- * quoted so numbers reach clients exactly.
- */
-const catalogSettings = (timeoutS: number): ClickHouseSettings => ({
-  max_execution_time: timeoutS,
-  max_result_rows: '1000000',
-  result_overflow_mode: 'throw',
-  output_format_json_quote_decimals: 1,
-  output_format_json_quote_64bit_integers: 1,
-  readonly: '1',
-})
 
 /** GET /api/v1/q, /api/v1/q/{name}, /api/v1/openapi.json. */
 export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
@@ -111,7 +98,7 @@ export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
     // its key. A range over the open bucket lives open_ttl (≤ 5 s) anyway; versions there would
     // re-key it on every write (measured: the dashboard mix's hit ratio halved under ingestion).
     const key = o.versions && call.closed ? `${call.key}~${o.versions.tag(q.sources, call.covers)}` : call.key
-    const { value, views, outcome } = await o.cache.get(key, call.ttlS, async () => JSON.stringify((loaded = await run(o.clickhouse, q, call.bound, settings))))
+    const { value, views, outcome } = await o.cache.get(key, call.ttlS, async () => JSON.stringify((loaded = await executeCatalogQuery(o.clickhouse, q, call.bound, settings))))
     const headers: Record<string, string> = { 'x-cache': outcome, 'cache-control': `private, max-age=${call.ttlS}`, 'content-type': contentTypes[format] }
     if (format === 'csv') headers['content-disposition'] = `attachment; filename="${q.name}.csv"`
     // Encoded (and compressed, per accepted encoding) once per cached result and format; an L1 hit re-sends the same bytes.
@@ -130,18 +117,4 @@ function encode(format: Format, value: string, parsed?: QueryResult): Uint8Array
   const result = parsed ?? (JSON.parse(value) as QueryResult)
   // msgpackr packs into a buffer it reuses: keep a copy of our own.
   return format === 'csv' ? utf8.encode(toCsv(result)) : new Uint8Array(toMsgpack(result))
-}
-
-async function run(ch: ClickHouseClient, q: CatalogQuery, params: Record<string, unknown>, settings: ClickHouseSettings): Promise<QueryResult> {
-  try {
-    const rs = await ch.query({ query: q.sql, query_params: params, format: 'JSON', clickhouse_settings: settings })
-    const { meta, data } = await rs.json<Record<string, unknown>>()
-    return { query: q.name, columns: meta ?? [], rows: data }
-  } catch (cause) {
-    const code = (cause as { code?: string }).code
-    // 159 TIMEOUT_EXCEEDED, 396 TOO_MANY_ROWS_OR_BYTES: the caller asked for too much.
-    if (code === '159') throw new AppError(503, 'QUERY_TIMEOUT', 'the query took too long; narrow the range', { cause, retryAfterS: 1 })
-    if (code === '396') throw new AppError(400, 'RESULT_TOO_LARGE', 'the result is too large; narrow the range or raise the interval', { cause })
-    throw new AppError(502, 'CLICKHOUSE_ERROR', 'the query failed', { cause })
-  }
 }

