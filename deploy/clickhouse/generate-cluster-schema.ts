@@ -42,6 +42,7 @@ const alterTable = /^ALTER TABLE (\w+) (MODIFY SETTING|ADD COLUMN)\b/
 const backfill = /^INSERT INTO \w+\s+SELECT\b/
 const drop = /^DROP (?:VIEW|TABLE|NAMED COLLECTION) IF EXISTS (\w+)$/
 const createPlainView = /^CREATE VIEW IF NOT EXISTS (\w+) AS\b/
+const replacePlainView = /^CREATE OR REPLACE VIEW (\w+) AS\b/
 const createDatabase = /^CREATE DATABASE IF NOT EXISTS (\w+)/
 const createRefreshableView = /^CREATE MATERIALIZED VIEW IF NOT EXISTS ([\w.]+)\s+REFRESH\b/
 
@@ -93,6 +94,15 @@ export function generateClusterStatements(options: ClusterSchemaOptions = {}): s
         out.push(stmt.replace(createDatabase, (m, name: string) => `CREATE DATABASE IF NOT EXISTS ${name} ${onCluster}`))
       } else if (createRefreshableView.test(stmt)) {
         out.push(stmt.replace(createRefreshableView, (m, name: string) => `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${onCluster}\nREFRESH`))
+      } else if (replacePlainView.test(stmt)) {
+        // A fresh cluster gets the final schema: the view as the last migration wrote it, where it was
+        // first created (views and refreshable views made after it read it).
+        const name = replacePlainView.exec(stmt)![1]
+        const created = `CREATE VIEW IF NOT EXISTS ${name} ${onCluster} AS`
+        const at = out.findIndex((s) => s.startsWith(`${created}\n`) || s.startsWith(`${created} `))
+        const replacement = stmt.replace(replacePlainView, created)
+        if (at < 0) out.push(replacement)
+        else out[at] = replacement
       } else if (createPlainView.test(stmt)) {
         out.push(stmt.replace(createPlainView, (m, name: string) => `CREATE VIEW IF NOT EXISTS ${name} ${onCluster} AS`))
       } else if (view) {

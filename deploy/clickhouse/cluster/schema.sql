@@ -845,17 +845,20 @@ FROM
         FROM
         (
             SELECT *,
-                arrayMap((total, dow) -> total / factors[dow], totals, dows) AS ys,
-                arrayReduce('simpleLinearRegression', arrayMap(d -> toFloat64(d) - n_days, range(n_days)), ys) AS line,
+                arrayMap((total, dow) -> if(factors[dow] > 0, total / factors[dow], nan), totals, dows) AS ys,
+                arrayFilter((d, y) -> isFinite(y), arrayMap(d -> toFloat64(d) - n_days, range(n_days)), ys) AS level_days,
+                arrayFilter(y -> isFinite(y), ys) AS levels,
+                arrayReduce('simpleLinearRegression', level_days, levels) AS line,
                 if(n_days >= 14, line.1, 0) AS slope,
-                multiIf(n_days >= 14, line.2, n_days > 0, arrayAvg(ys), arraySum(vs) / n_hours * 24) AS intercept,
+                multiIf(n_days >= 14, line.2, notEmpty(levels), arrayAvg(levels), arraySum(vs) / n_hours * 24) AS intercept,
                 arraySum(vs) AS total_v,
                 arrayMap(h -> if(total_v = 0, 1 / 24, arraySum(arrayFilter((v, i) -> i % 24 = h, vs, range(n_hours))) / total_v), range(24)) AS shares
             FROM
             (
                 SELECT *,
                     arrayMap(i -> if(i >= 3 AND i + 3 < n_days, totals[i + 1] / arrayAvg(arraySlice(totals, i - 2, 7)), nan), range(n_days)) AS ratios,
-                    arrayMap(w -> arrayAvg(arrayFilter((r, dw) -> dw = w AND isFinite(r), ratios, dows)), range(1, 8)) AS ratio_means,
+                    arrayMap(w -> arrayFilter((r, dw) -> dw = w AND isFinite(r), ratios, dows), range(1, 8)) AS weekday_ratios,
+                    arrayMap(rs -> if(empty(rs), nan, arrayAvg(rs)), weekday_ratios) AS ratio_means,
                     arrayMap(m -> if(isFinite(m), m, 1), ratio_means) AS raw_factors,
                     if(n_days >= 7, arrayMap(f -> f / arrayAvg(raw_factors), raw_factors), [1, 1, 1, 1, 1, 1, 1]) AS factors
                 FROM
