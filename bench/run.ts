@@ -21,6 +21,7 @@ import { goClientCompareScenario } from './live/go-client-compare.ts'
 import { historyScenario } from './history/scenario.ts'
 import { sqlScenario } from './sql/scenario.ts'
 import { floodScenario } from './live/flood.ts'
+import { overloadScenario } from './overload/scenario.ts'
 import { insightsScenario } from './insights/scenario.ts'
 import { quietScenario } from './quiet/scenario.ts'
 import { compressionScenario } from './compression/scenario.ts'
@@ -111,6 +112,10 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     run: parts.live({ name: values.name ?? 'live', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), eventsPerS: num(values['events-per-s'], 100_000) }),
   },
   history: { about: 'historical API: uncached vs cached, dashboard mix hit ratio, 3 runs × 8 s per phase', run: parts.history(optNum(values.runs), optNum(values.seconds), values.name) },
+  overload: {
+    about: 'watchers and ingestion at 2× what the gateway takes while serving them (measured first, closed loop): watcher p99 vs the bare-uWS floor, event→client p99, ingest offered/accepted/refused per s, shedding off vs on; 5,000 clients × 4 channels, 3 runs × 15 s per phase',
+    run: () => overloadScenario({ name: values.name ?? 'overload', runs: num(values.runs, 3), seconds: num(values.seconds, 15), clients: num(values.clients, 5000), channels: num(values.channels, 4), overFactor: 2, tickMs: optNum(values['tick-ms']) }),
+  },
   flood: { about: "live: issue 10's flood (20 connections × 45 made-up symbols) vs a real symbol's watcher; no flood, default limits, limits off; 3 runs × 15 s", run: () => floodScenario({ runs: num(values.runs, 3), seconds: num(values.seconds, 15), name: values.name }) },
   quiet: {
     about: 'the whole gateway at rest and under the demo (0, 2k, 20k, 100k events/s), no client: CPU per event, cores, parts and merges per second, freshness; --baseline DIR adds older code in the same runs; 3 runs × 30 s',
