@@ -28,6 +28,7 @@ import { createKafkaSink } from '../ingest/kafka-sink.ts'
 import { createKafkaConsumer, type KafkaConsumer } from '../ingest/kafka-consumer.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
+import { startAdmission, type Admission } from './ingest/admission.ts'
 import { createDeadLetterRoutes } from './ingest/dead-letters.ts'
 import { createClickHouseIdempotencyStore, createRedisIdempotencyStore } from './ingest/idempotency.ts'
 import { breakerClosed, redisKeyPrefix } from './cache/redis.ts'
@@ -53,6 +54,8 @@ export interface Livehouse {
   /** `lane`: a further connection of the same workload (live ticks run several at once). */
   clickhouse: (workload: Workload, lane?: number) => ClickHouseClient
   ingestor: Ingestor
+  /** What sheds ingestion under overload (api/ingest/admission.ts). */
+  admission: Admission
   live: LiveGateway
   alerts: Alerts
   /** The Prometheus registry behind /metrics (api/observability/metrics.ts). */
@@ -108,6 +111,12 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => sink.close())
     const deadLetters = createDeadLetterBatcher(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => deadLetters.drain())
+    // Under overload ingestion gives way first, so watchers keep a bounded latency (docs/operations.md#overload).
+    const admission = startAdmission({
+      maxLoopDelayMs: config.INGEST_SHED_LOOP_DELAY_MS, maxTickMs: config.INGEST_SHED_TICK_MS,
+      onChange: (shedding, share, pressure) => log.warn(shedding ? 'overloaded: shedding ingestion' : 'overload over: admitting all ingestion', { share, ...pressure }),
+    })
+    stops.push(() => admission.stop())
     const ingestor = createIngestor({ sink, deadLetters, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
     // Kafka mode: this process also consumes the stream topics into ClickHouse (every replica joins one group).
     const consumer: KafkaConsumer | undefined = kafka
@@ -134,7 +143,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const alerts = await createAlerts({ config, auth, tokenWatch: authSetup.tokenWatch, isRevoked: (jti) => revocations.isRevoked(jti), log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
     stops.push(() => alerts.stop())
     const routes: Hono<AppEnv>[] = [createAuthRoutes({ auth, revocations, publicConfig: authSetup.publicConfig }),
-      createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, log }),
+      createIngestRoutes({ auth, ingestor, maxBodyBytes: config.MAX_BODY_BYTES, idempotency, admission, log }),
       createDeadLetterRoutes({ auth, ingestor, clickhouse: clickhouse('ops') }), ...history.routes, alerts.routes,
       createSqlProxyRoutes({ sqlFetch: sql.fetch, auth, limits: history.limits }), createStaticRoutes({ dir: uiDist })]
     const app = createApp({ log, checks, routes, observe: obs.observe, metrics: obs.metrics, csp: { identityProvider: config.AUTH_OIDC_ISSUER } })
@@ -147,7 +156,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       maxConnectionsPerToken: config.LIVE_MAX_CONNECTIONS_PER_TOKEN, maxConnectionsPerIp: config.LIVE_MAX_CONNECTIONS_PER_IP,
       maxChannelsPerToken: config.LIVE_MAX_CHANNELS_PER_TOKEN, maxUnseenChannelsPerToken: config.LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN,
       maxUnseenChannels: config.LIVE_MAX_UNSEEN_CHANNELS, tickBudgetMs: config.LIVE_TICK_BUDGET_MS,
-      onTick: obs.metrics.observeTick,
+      onTick: (ms) => (obs.metrics.observeTick(ms), admission.observeTick(ms)),
       pushChannels: [alerts.channel],
       // With Redis, gateway replicas share live queries: one leader per channel (api/live/replication.ts).
       ...(config.REDIS_URL && { createScheduler: createReplication({ redisUrl: config.REDIS_URL, namespace: config.CACHE_NAMESPACE, log }) }),
@@ -174,7 +183,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const sqlServer = config.SQL_PORT ? await serve({ host: config.HOST, port: config.SQL_PORT, fetch: sql.fetch, maxBodyBytes: config.MAX_BODY_BYTES }) : undefined
     if (sqlServer) stops.push(() => sqlServer.close())
     const host = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST
-    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, tokenWatch: authSetup.tokenWatch, demoTokens, clickhouse, ingestor, live, alerts, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
+    return { config, server, url: `http://${host}:${server.port}`, auth, revocations, tokenWatch: authSetup.tokenWatch, demoTokens, clickhouse, ingestor, admission, live, alerts, metrics: obs.metrics, sqlUrl: sqlServer && `http://${host}:${sqlServer.port}`, stop }
   } catch (e) {
     await stop().catch(() => {})
     throw e

@@ -22,6 +22,7 @@ import { historyScenario } from './history/scenario.ts'
 import { catalogScenario } from './history/catalog.ts'
 import { sqlScenario } from './sql/scenario.ts'
 import { floodScenario } from './live/flood.ts'
+import { overloadScenario } from './overload/scenario.ts'
 import { insightsScenario } from './insights/scenario.ts'
 import { quietScenario } from './quiet/scenario.ts'
 import { compressionScenario } from './compression/scenario.ts'
@@ -118,6 +119,10 @@ const scenarios: Record<string, { about: string; run: Part }> = {
       name: values.name ?? 'catalog', runs: num(values.runs, 3), seconds: num(values.seconds, 5), concurrency: num(values.concurrency, 16), baseline: values.baseline && resolve(values.baseline),
       env: Object.fromEntries((values.env ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
     }),
+  },
+  overload: {
+    about: 'watchers and ingestion at 2× what the gateway takes while serving them (measured first, closed loop): watcher p99 vs the bare-uWS floor, event→client p99, ingest offered/accepted/refused per s, shedding off vs on; 5,000 clients × 4 channels, 3 runs × 15 s per phase',
+    run: () => overloadScenario({ name: values.name ?? 'overload', runs: num(values.runs, 3), seconds: num(values.seconds, 15), clients: num(values.clients, 5000), channels: num(values.channels, 4), overFactor: 2, tickMs: optNum(values['tick-ms']) }),
   },
   flood: { about: "live: issue 10's flood (20 connections × 45 made-up symbols) vs a real symbol's watcher; no flood, default limits, limits off; 3 runs × 15 s", run: () => floodScenario({ runs: num(values.runs, 3), seconds: num(values.seconds, 15), name: values.name }) },
   quiet: {

@@ -4,6 +4,7 @@ import type { IngestOptions, Ingestor } from '../../ingest/ingestor.ts'
 import { createApp } from '../app.ts'
 import { createAuth, generateSecret } from '../auth.ts'
 import { createLogger } from '../log.ts'
+import { createAdmissionControl, type AdmissionControl } from './admission.ts'
 import type { Claim, IdempotencyStore } from './idempotency.ts'
 import { createIngestRoutes } from './routes.ts'
 
@@ -26,9 +27,9 @@ function memoryStore(): IdempotencyStore {
   }
 }
 
-async function setup(text: Ingestor['text']) {
+async function setup(text: Ingestor['text'], admission?: AdmissionControl) {
   const auth = createAuth(generateSecret())
-  const routes = createIngestRoutes({ auth, ingestor: { text } as Ingestor, maxBodyBytes: 1024, idempotency: memoryStore() })
+  const routes = createIngestRoutes({ auth, ingestor: { text } as Ingestor, maxBodyBytes: 1024, idempotency: memoryStore(), admission })
   const app = createApp({ log: createLogger('silent'), checks: [], routes: [routes] })
   const token = await auth.sign({ sub: 'p', roles: ['ingest'], symbols: ['*'], shops: ['*'] }, '1h')
   const post = (b: string, headers: Record<string, string> = {}) => app.request('/v1/events/trades', { method: 'POST', body: b, headers: { authorization: `Bearer ${token}`, ...headers } })
@@ -62,5 +63,19 @@ describe('createIngestRoutes', () => {
     expect(keys).toHaveLength(1)
     expect(keys[0]).toMatch(/^[0-9a-f]{32}$/) // the ingestor gets a hash, never the client's key
     expect((await post(body, { 'idempotency-key': 'a b' })).status).toBe(400)
+  })
+
+  it('under overload refuses the shed share with 503 OVERLOADED and Retry-After before the ingestor sees it', async () => {
+    const seen: string[] = []
+    const admission = createAdmissionControl({ maxLoopDelayMs: 50, maxTickMs: 0 })
+    const { post } = await setup(async (_s: Stream, text: string) => (seen.push(text), { accepted: 1, rejected: 0, errors: [] }), admission)
+    admission.step({ loopDelayMs: 80, tickMs: 0 }) // admits half
+    const answers = []
+    for (let i = 0; i < 4; i++) {
+      const res = await post(`${JSON.stringify({ ...trade, id: `t${i}` })}`)
+      answers.push([res.status, res.headers.get('retry-after'), res.status === 200 ? null : ((await res.json()) as { error: { code: string } }).error.code])
+    }
+    expect(answers).toEqual([[503, '1', 'OVERLOADED'], [200, null, null], [503, '1', 'OVERLOADED'], [200, null, null]])
+    expect(seen.map((t) => JSON.parse(t).id)).toEqual(['t1', 't3'])
   })
 })

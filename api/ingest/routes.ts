@@ -8,6 +8,7 @@ import type { Auth } from '../auth.ts'
 import { decodeUtf8, readBody } from '../http/body.ts'
 import { requireRole, type AppEnv } from '../http/middleware.ts'
 import type { Logger } from '../log.ts'
+import type { AdmissionControl } from './admission.ts'
 import type { Claim, IdempotencyStore } from './idempotency.ts'
 
 export interface IngestRouteDeps {
@@ -17,12 +18,19 @@ export interface IngestRouteDeps {
   maxBodyBytes: number
   /** Where first answers of requests with an Idempotency-Key are kept. */
   idempotency: IdempotencyStore
+  /** Sheds ingestion under overload (admission.ts): throws 503 OVERLOADED for a refused request. */
+  admission?: Pick<AdmissionControl, 'admit'>
   log?: Logger
 }
 
 const ndjsonTypes = /^(application\/(x-)?ndjson|application\/jsonl|application\/x-jsonlines|application\/json|text\/plain)\s*(;|$)/i
 /** Printable ASCII, as Stripe and the IETF draft take it (a UUID fits). */
 const idempotencyKeyRe = /^[\x21-\x7e]{1,255}$/
+
+/** Reads a body to its end, keeping nothing (the transport caps its size). */
+async function drain(req: Request) {
+  if (req.body) for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) void chunk
+}
 
 const sha256 = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex')
 
@@ -35,11 +43,25 @@ export function createIngestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
     if (!ndjsonTypes.test(type)) throw new AppError(400, 'UNSUPPORTED_CONTENT_TYPE', 'send NDJSON as application/x-ndjson')
     const key = c.req.header('idempotency-key')
     if (key !== undefined && !idempotencyKeyRe.test(key)) throw new AppError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1–255 printable ASCII characters')
+    await admit(c.req.raw)
     const text = decodeUtf8(await readBody(c.req.raw, deps.maxBodyBytes))
     if (text.trim() === '') throw new AppError(400, 'EMPTY_BODY', 'the body holds no events')
     if (key === undefined) return c.json(await deps.ingestor.text(stream, text))
     return idempotent(c, stream, key, text)
   })
+
+  /**
+   * Under overload a share of requests is refused before its body is parsed. The body is still
+   * read to its end (and dropped), so the producer gets the 503 on an intact connection.
+   */
+  async function admit(req: Request) {
+    try {
+      deps.admission?.admit()
+    } catch (e) {
+      await drain(req).catch(() => {})
+      throw e
+    }
+  }
 
   /** The first answer for this caller, stream and key; or this request's, stored as the first. */
   async function idempotent(c: Context<AppEnv>, stream: Stream, key: string, text: string) {

@@ -20,6 +20,8 @@ export interface Subscription {
   w: Watched
   conn: Connection
   state: 'pending' | 'live' | 'stale'
+  /** When fan-out next reads this socket's buffered bytes (fanout.ts: not on every delta). */
+  checkAtMs?: number
 }
 
 /**

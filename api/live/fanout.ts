@@ -13,10 +13,16 @@ export interface FanoutOptions {
   maxClientBufferBytes: number
   /** Sends one frame to every socket subscribed to `topic` (uWS pub/sub). */
   publish(topic: string, frame: Uint8Array): void
+  /** How often a live subscription's buffered bytes are read (default 1 s). */
+  bufferCheckMs?: number
+  /** Monotonic clock in ms (tests). */
+  clock?: () => number
 }
 
 export function createFanout(o: FanoutOptions) {
   const counts = { conflated: 0, disconnectedSlow: 0 }
+  const clock = o.clock ?? (() => performance.now())
+  const bufferCheckMs = o.bufferCheckMs ?? 1000
 
   /** Sends a snapshot (fresh, or the resumption `block` from `since`) and joins the channel's topic. */
   function goLive(sub: Subscription, block: Block = sub.w.lq.snapshot(), since: number | null = null) {
@@ -48,11 +54,19 @@ export function createFanout(o: FanoutOptions) {
     return false
   }
 
+  /**
+   * Publishes once to the topic. A live subscription's buffer is read at most once per
+   * `bufferCheckMs`, not per delta: at 10,000 sockets × 4 channels those native calls cost
+   * more of the tick than the publish itself (CPU profile, bench/results/2026-12-05-live-*.md);
+   * a client falls at most one second of deltas further behind before it is conflated.
+   */
   function deliver(lq: LiveQuery, frame: Uint8Array, subs: Iterable<Subscription> = []) {
     const stale: Subscription[] = []
+    const now = clock()
     for (const sub of subs) {
       if (sub.state === 'stale') stale.push(sub)
-      if (sub.state !== 'live' || sub.conn.closed) continue
+      if (sub.state !== 'live' || sub.conn.closed || now < (sub.checkAtMs ?? 0)) continue
+      sub.checkAtMs = now + bufferCheckMs
       keepsUp(sub.conn, () => ((sub.state = 'stale'), sub.conn.socket!.unsubscribe(lq.topic)))
     }
     o.publish(lq.topic, frame)

@@ -133,6 +133,10 @@ export function createScheduler(o: SchedulerOptions): Scheduler {
     })
     await Promise.all(workers)
     resumeAt += total - queue.length
+    // Applied and published from the loop's check phase rather than the read's completion in its
+    // poll phase: uWS writes published frames at its next loop hook, and from the poll phase that
+    // hook waits for every other socket event of the turn (ingestion bodies being parsed) first.
+    await new Promise<void>((resolve) => setImmediate(resolve))
     for (const { w, rows } of reads) {
       if (w.lq.closed) continue
       try {

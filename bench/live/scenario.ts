@@ -32,14 +32,14 @@ export interface LiveScenarioOptions {
   cpuProfileDir?: string
 }
 
-const secret = 'bench-live-secret-which-is-long-enough-for-hs256'
-const probeSymbol = 'PROBE'
-const warmupMs = 3_000
+export const secret = 'bench-live-secret-which-is-long-enough-for-hs256'
+export const probeSymbol = 'PROBE'
+export const warmupMs = 3_000
 const loadBatch = 5_000
 /** Open-loop load: requests waiting at once before further batches count as missed. */
 const loadMaxInFlight = 64
 
-interface Phase {
+export interface Phase {
   server: 'gateway' | 'baseline'
   clients: number
   failed: number
@@ -69,6 +69,8 @@ interface Phase {
   loadAvg1m: number
   /** Gateway ticks in the window (livehouse_live_tick_duration_seconds): bucket upper bounds, so "at most". */
   tickMs: { count: number; p50AtMost: number | null; maxAtMost: number | null }
+  /** The gateway's event-loop delay over the window beyond its 10 ms sampling (prom-client's gauges, read by the scrape after it). */
+  loopDelayMs: { mean: number | null; p99: number | null }
   /** The baseline server's own counters over the measured window (frames sent, skipped as over-buffered, gateway ticks relayed). */
   baseline?: BaselineCounters
 }
@@ -100,7 +102,7 @@ function counterDiff(end: BaselineCounters, start: BaselineCounters): BaselineCo
   return { sent: end.sent - start.sent, skipped: end.skipped - start.skipped, publishes: end.publishes - start.publishes, sentBytes: end.sentBytes - start.sentBytes, at: end.at - start.at }
 }
 
-async function seedHistory(gw: GatewayProc, symbols: string[], token: string) {
+export async function seedHistory(gw: GatewayProc, symbols: string[], token: string) {
   const now = Date.now()
   const lines = symbols.flatMap((symbol) => Array.from({ length: 300 }, (_, k) =>
     JSON.stringify({ id: `h-${symbol}-${k}`, ts: now - 300_000 + k * 1000, symbol, price: 100 + k / 10, qty: 1, side: 'buy' })))
@@ -136,15 +138,27 @@ function goClientArgs(server: Phase['server'], port: number, symbols: string[], 
     '-subs', hex(subs), '-probe-subs', hex([probe]), '-probe-sid', String(symbols.length + 1)]
 }
 
-/** The gateway's tick-duration histogram; scraped only at the window's edges (a scrape runs ClickHouse queries). */
-async function scrapeTicks(url: string): Promise<Buckets> {
-  return histogramBuckets(await (await fetch(`${url}/metrics`)).text(), 'livehouse_live_tick_duration_seconds')
+/**
+ * The gateway's tick-duration histogram and event-loop delay; scraped only at the window's
+ * edges (a scrape runs ClickHouse queries). prom-client resets its loop-delay histogram at each
+ * scrape, so the second scrape's figures cover the window.
+ */
+async function scrapeTicks(url: string): Promise<{ ticks: Buckets; loopDelayMs: Phase['loopDelayMs'] }> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  const gauge = (name: string) => {
+    const m = new RegExp(`^livehouse_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)
+    return m ? Math.max(0, Math.round(Number(m[1]) * 1000 - 10)) : null
+  }
+  return { ticks: histogramBuckets(text, 'livehouse_live_tick_duration_seconds'), loopDelayMs: { mean: gauge('mean'), p99: gauge('p99') } }
 }
 
-async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { gw: GatewayProc; baseline: Proc; baselinePort: number; symbols: string[]; tokens: Record<string, string> }): Promise<Phase> {
+export interface PhaseContext { gw: GatewayProc; baseline?: Proc; baselinePort?: number; symbols: string[]; tokens: Record<string, string> }
+
+/** One measured window; `o.eventsPerS` 0 = the ingestion load in closed loop (4 requests in flight: what the gateway takes). */
+export async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: PhaseContext): Promise<Phase> {
   const client = o.client ?? 'go'
   const procs = o.clientProcs ?? (client === 'go' ? 1 : Math.max(1, Math.ceil(o.clients / 5000)))
-  const port = server === 'gateway' ? ctx.gw.port : ctx.baselinePort
+  const port = server === 'gateway' ? ctx.gw.port : ctx.baselinePort!
   const count = (i: number) => String(Math.floor(o.clients / procs) + (i < o.clients % procs ? 1 : 0))
   const clients = Array.from({ length: procs }, (_, i) => client === 'go'
     ? spawnProc([ensureGoClient(), ...goClientArgs(server, port, ctx.symbols, ctx.tokens.trader), '-count', count(i)], {}, 'go live client')
@@ -163,10 +177,11 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
       '--max-in-flight', String(loadMaxInFlight)])
     probe = startProbe(ctx.gw.url, ctx.tokens.ingest)
     await sleep(warmupMs)
-    const baselineStart = server === 'baseline' ? await baselineCounters(ctx.baseline) : undefined
+    const baselineStart = server === 'baseline' ? await baselineCounters(ctx.baseline!) : undefined
     const ticks0 = await scrapeTicks(ctx.gw.url)
     for (const c of clients) c.say('start')
-    const cpu0 = cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid)
+    const serverPid = server === 'gateway' ? ctx.gw.pid : ctx.baseline!.pid
+    const cpu0 = cpuSeconds(serverPid)
     const started = Date.now()
     const loads: number[] = []
     while (Date.now() - started < o.seconds * 1000) {
@@ -174,14 +189,15 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
       loads.push(loadavg()[0])
     }
     for (const c of clients) c.say('stop')
-    const cpuPct = ((cpuSeconds(server === 'gateway' ? ctx.gw.pid : ctx.baseline.pid) - cpu0) / ((Date.now() - started) / 1000)) * 100
-    const baselineEnd = baselineStart && await baselineCounters(ctx.baseline)
+    const cpuPct = ((cpuSeconds(serverPid) - cpu0) / ((Date.now() - started) / 1000)) * 100
+    const baselineEnd = baselineStart && await baselineCounters(ctx.baseline!)
     const baselineStats = baselineStart && baselineEnd && counterDiff(baselineEnd, baselineStart)
-    const ticks = histogramWindow(ticks0, await scrapeTicks(ctx.gw.url))
+    const scraped = await scrapeTicks(ctx.gw.url)
+    const ticks = histogramWindow(ticks0.ticks, scraped.ticks)
     const results = await Promise.all(clients.map((c) => c.next('result', 60_000)))
     probe.stop()
     const ingest = await load.next(undefined, 60_000).catch(() => null)
-    return summarisePhase(server, results, ready, connectS, { cpuPct, ingest, loads, ticks, baselineStats })
+    return summarisePhase(server, results, ready, connectS, { cpuPct, ingest, loads, ticks, baselineStats, loopDelayMs: scraped.loopDelayMs })
   } finally {
     probe?.stop()
     await Promise.all([...clients, ...(load ? [load] : [])].map((p) => p.stop()))
@@ -189,7 +205,7 @@ async function runPhase(server: Phase['server'], o: LiveScenarioOptions, ctx: { 
 }
 
 /** Percentiles (ms) over the merged latency histograms (`[ms, count][]`) of client results. */
-function latencyPercentiles(results: { latencyHist: [number, number][] }[]): (p: number) => number | null {
+export function latencyPercentiles(results: { latencyHist: [number, number][] }[]): (p: number) => number | null {
   const hist = new Map<number, number>()
   for (const r of results) for (const [ms, n] of r.latencyHist) hist.set(ms, (hist.get(ms) ?? 0) + n)
   const total = [...hist.values()].reduce((a, b) => a + b, 0)
@@ -203,7 +219,7 @@ function latencyPercentiles(results: { latencyHist: [number, number][] }[]): (p:
   }
 }
 
-interface Floor {
+export interface Floor {
   clients: number
   framesPerS: number
   p50Ms: number | null
@@ -216,7 +232,7 @@ interface Floor {
  * gateway's delta size to `clients` sockets on the gateway's tick, measured by the same
  * Go client, with nothing else running. No server on this machine delivers faster.
  */
-async function runFloor(clients: number, o: LiveScenarioOptions): Promise<Floor> {
+export async function runFloor(clients: number, o: LiveScenarioOptions): Promise<Floor> {
   const server = spawnNode(join(root, 'bench/live/floor-server.ts'), [])
   let client: Proc | undefined
   try {
@@ -241,7 +257,7 @@ async function runFloor(clients: number, o: LiveScenarioOptions): Promise<Floor>
 }
 
 function summarisePhase(server: Phase['server'], results: any[], ready: any[], connectS: number,
-  x: { cpuPct: number; ingest: any; loads: number[]; ticks: ReturnType<typeof histogramWindow>; baselineStats?: Phase['baseline'] }): Phase {
+  x: { cpuPct: number; ingest: any; loads: number[]; ticks: ReturnType<typeof histogramWindow>; baselineStats?: Phase['baseline']; loopDelayMs: Phase['loopDelayMs'] }): Phase {
   const sum = (k: string) => results.reduce((n, r) => n + r[k], 0)
   const histPct = latencyPercentiles(results)
   const events = results.flatMap((r) => r.probeSamples as number[]).sort((a, b) => a - b)
@@ -273,6 +289,7 @@ function summarisePhase(server: Phase['server'], results: any[], ready: any[], c
     ingestMissed: x.ingest?.missed ?? 0,
     loadAvg1m: Number((median(x.loads) ?? 0).toFixed(1)),
     tickMs: { count: x.ticks.count, p50AtMost: toMs(x.ticks.p50AtMostS), maxAtMost: toMs(x.ticks.maxAtMostS) },
+    loopDelayMs: x.loopDelayMs,
     baseline: x.baselineStats,
   }
 }
@@ -365,7 +382,7 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
         p.ingestOfferedPerS >= 100_000 && p.ingestRefused + p.ingestFailed + p.ingestMissed === 0)),
     },
   }
-  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ≤ ${fmt(p.tickMs.p50AtMost)} / ≤ ${fmt(p.tickMs.maxAtMost)} (${fmt(p.tickMs.count)}) | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} | ${fmt(p.framesReceived)} | ${p.baseline ? `${fmt(p.baseline.sent)} / ${fmt(p.baseline.skipped)} / ${fmt(p.baseline.publishes)}` : '–'} |`
+  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ≤ ${fmt(p.tickMs.p50AtMost)} / ≤ ${fmt(p.tickMs.maxAtMost)} (${fmt(p.tickMs.count)}) | ${fmt(p.loopDelayMs?.mean)} / ${fmt(p.loopDelayMs?.p99)} | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} | ${fmt(p.framesReceived)} | ${p.baseline ? `${fmt(p.baseline.sent)} / ${fmt(p.baseline.skipped)} / ${fmt(p.baseline.publishes)}` : '–'} |`
   const md = [
     `# Live gateway benchmark (${new Date().toISOString()})`,
     '',
@@ -406,8 +423,8 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     ] : []),
     '## Every phase',
     '',
-    '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest offered / accepted /s (refused, failed, missed) | server CPU | gateway tick ms p50 / max (ticks) | seq gaps | client loop delay p99 ms | load avg | frames received | baseline sent / skipped / ticks relayed |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | server | clients | frames/s | bytes/update | p50 ms | p99 ms | event→client p50 / p99 ms (samples) | ingest offered / accepted /s (refused, failed, missed) | server CPU | gateway tick ms p50 / max (ticks) | gateway loop delay mean / p99 ms | seq gaps | client loop delay p99 ms | load avg | frames received | baseline sent / skipped / ticks relayed |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...runs.flatMap((r, i) => r.map((p) => row(p, i))),
     '',
     'Baseline sent / skipped / ticks relayed: the JSON server\'s own counters over the measured window (read before the clients start measuring and after they stop);',

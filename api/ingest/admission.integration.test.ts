@@ -1,0 +1,63 @@
+// Overload against the real gateway (in this process, so a CPU hog on this event loop is the
+// gateway's overload): ingestion is refused with a clear 503 OVERLOADED and Retry-After,
+// every row it accepted is stored, and it admits everything again once the load is gone.
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { eventually } from '../../test/support/eventually.ts'
+import { ingest, removeDir, rows, startInProcess } from '../../test/support/gateway.ts'
+
+let gw: Awaited<ReturnType<typeof startInProcess>>
+beforeAll(async () => {
+  gw = await startInProcess({ INGEST_SHED_LOOP_DELAY_MS: '20', INGEST_SHED_TICK_MS: '0' })
+}, 120_000)
+afterAll(async () => {
+  await gw?.stop()
+  if (gw) removeDir(gw.dataDir)
+})
+
+const symbol = 'OVERLOAD'
+let sent = 0
+let accepted = 0
+/** One request of 2,000 trades (about 200 KB, so a refused body arrives in several chunks); counts what was accepted. */
+async function post() {
+  const batch = sent++
+  const lines = Array.from({ length: 2000 }, (_, i) => ({ id: `ov-${batch}-${i}`, ts: Date.now() - 1000, symbol, price: 100 + i / 100, qty: 1, side: 'buy' }))
+  const res = await ingest(gw, 'trades', lines)
+  const body = (await res.json()) as { accepted?: number; error?: { code: string } }
+  if (res.status === 200) accepted += body.accepted!
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), code: body.error?.code }
+}
+
+const stored = async () => Number((await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM trades WHERE symbol = {s:String}', { s: symbol }))[0].n)
+
+/** Keeps the event loop busy 150 ms of every 200: a CPU-bound burst, as a flood of work would. */
+function hogLoop() {
+  const timer = setInterval(() => {
+    const end = performance.now() + 150
+    while (performance.now() < end);
+  }, 200)
+  return () => clearInterval(timer)
+}
+
+it('sheds ingestion with 503 OVERLOADED + Retry-After under overload, loses no accepted row, and recovers', async () => {
+  expect((await post()).status).toBe(200)
+  const stop = hogLoop()
+  let refusal
+  try {
+    refusal = await eventually(async () => {
+      const answer = await post()
+      expect(answer.status).toBe(503)
+      return answer
+    }, { timeoutMs: 120_000, intervalMs: 0 })
+    expect(gw.admission.stats().share).toBeLessThan(1)
+  } finally {
+    stop()
+  }
+  expect(refusal).toEqual({ status: 503, retryAfter: '1', code: 'OVERLOADED' })
+
+  // The load is gone: the admitted share climbs back to all, and requests are taken again.
+  await eventually(() => expect(gw.admission.stats().share).toBe(1), { timeoutMs: 120_000 })
+  expect((await post()).status).toBe(200)
+  expect(gw.admission.stats().refused).toBeGreaterThan(0)
+  expect(accepted).toBeGreaterThan(0)
+  await eventually(async () => expect(await stored()).toBe(accepted), { timeoutMs: 60_000, intervalMs: 250 })
+}, 300_000)
