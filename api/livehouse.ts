@@ -111,9 +111,12 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     stops.push(() => sink.close())
     const deadLetters = createDeadLetterBatcher(ingestClients, { ...batching, lanes, dedup })
     stops.push(() => deadLetters.drain())
+    // Made below; declared here because admission (next) and alerts read it once it exists.
+    let live: LiveGateway | undefined
     // Under overload ingestion gives way first, so watchers keep a bounded latency (docs/operations.md#overload).
     const admission = startAdmission({
       maxLoopDelayMs: config.INGEST_SHED_LOOP_DELAY_MS, maxTickMs: config.INGEST_SHED_TICK_MS,
+      watched: () => (live?.stats().connections ?? 0) > 0,
       onChange: (shedding, share, pressure) => log.warn(shedding ? 'overloaded: shedding ingestion' : 'overload over: admitting all ingestion', { share, ...pressure }),
     })
     stops.push(() => admission.stop())
@@ -139,7 +142,6 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       : createClickHouseIdempotencyStore(clickhouse('ops'))
     stops.push(() => idempotency.close())
     // Rules ride on the gateway's live ticks, and the gateway serves the alerts channel: the gateway comes next.
-    let live: LiveGateway | undefined
     const alerts = await createAlerts({ config, auth, tokenWatch: authSetup.tokenWatch, isRevoked: (jti) => revocations.isRevoked(jti), log, clickhouse, registry: obs.metrics.registry, limits: history.limits, live: () => live! })
     stops.push(() => alerts.stop())
     const routes: Hono<AppEnv>[] = [createAuthRoutes({ auth, revocations, publicConfig: authSetup.publicConfig }),

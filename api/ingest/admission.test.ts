@@ -21,6 +21,16 @@ function admittedOf(c: ReturnType<typeof createAdmissionControl>, n: number) {
 }
 
 describe('createAdmissionControl', () => {
+  it('sheds for a lagging loop only while someone watches: with no watcher a busy loop slows ingestion but refuses none', () => {
+    let watching = false
+    const c = createAdmissionControl({ maxLoopDelayMs: 50, maxTickMs: 1000, watched: () => watching })
+    for (let i = 0; i < 3; i++) expect(c.step(lagging)).toBe(false)
+    expect(admittedOf(c, 100)).toBe(100)
+    watching = true
+    expect(c.step(lagging)).toBe(true)
+    expect(admittedOf(c, 100)).toBe(50)
+  })
+
   it('admits everything while calm', () => {
     const c = createAdmissionControl({ maxLoopDelayMs: 50, maxTickMs: 1000 })
     for (let i = 0; i < 5; i++) expect(c.step(calm)).toBe(false)

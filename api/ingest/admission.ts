@@ -27,6 +27,11 @@ export interface AdmissionOptions {
   /** Share regained per calm step. */
   recoverShare?: number
   retryAfterS?: number
+  /**
+   * Whether anyone watches live data now (unset: always). Shedding protects watchers: with none,
+   * a busy loop only slows ingestion's answers, and refusing would lose throughput for nobody.
+   */
+  watched?(): boolean
   /** Hears every change between admitting all and shedding (a log line). */
   onChange?(shedding: boolean, share: number, pressure: Pressure): void
 }
@@ -38,8 +43,8 @@ export function createAdmissionControl(o: AdmissionOptions) {
   let credit = 0
   const counts = { admitted: 0, refused: 0, pressedSteps: 0 }
 
-  const pressed = (p: Pressure) =>
-    (o.maxLoopDelayMs > 0 && p.loopDelayMs > o.maxLoopDelayMs) || (o.maxTickMs > 0 && p.tickMs > o.maxTickMs)
+  const pressed = (p: Pressure) => (o.watched?.() ?? true) &&
+    ((o.maxLoopDelayMs > 0 && p.loopDelayMs > o.maxLoopDelayMs) || (o.maxTickMs > 0 && p.tickMs > o.maxTickMs))
 
   return {
     /** One control step on what the process saw since the last one; whether it was under pressure. */
