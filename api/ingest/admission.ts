@@ -41,7 +41,7 @@ export function createAdmissionControl(o: AdmissionOptions) {
   const recoverShare = o.recoverShare ?? 0.1
   let share = 1
   let credit = 0
-  const counts = { admitted: 0, refused: 0, pressedSteps: 0 }
+  const counts = { admitted: 0, refused: 0, steps: 0, pressedSteps: 0 }
 
   const pressed = (p: Pressure) => (o.watched?.() ?? true) &&
     ((o.maxLoopDelayMs > 0 && p.loopDelayMs > o.maxLoopDelayMs) || (o.maxTickMs > 0 && p.tickMs > o.maxTickMs))
@@ -51,6 +51,7 @@ export function createAdmissionControl(o: AdmissionOptions) {
     step(p: Pressure): boolean {
       const before = share
       const hot = pressed(p)
+      counts.steps++
       if (hot) counts.pressedSteps++
       // Kept in whole thousandths, so ten steps of 0.1 do make 1.
       share = Math.round((hot ? Math.max(minShare, share / 2) : Math.min(1, share + recoverShare)) * 1000) / 1000
