@@ -131,7 +131,7 @@ const r2 = (n: number | null) => (n === null ? 'n/a' : n.toFixed(2))
 const md = [
   `# Kafka ingestion: where the time goes (${new Date().toISOString()})`,
   '',
-  `\`npx tsx bench/ingest/kafka-profile.ts --seconds ${values.seconds} --runs ${values.runs} --concurrency ${values.concurrency}\`: one Kafka ingest run per line (bench/ingest/mode.ts --kafka: HTTP NDJSON → the gateway's producer → broker → the gateway's consumer → chDB, 5,000 trades per request, ${values.concurrency} in flight); cores = CPU seconds ÷ the load window, from /proc; the gateway's threads by name (\`node\`: the JS main thread and libuv, \`ThreadPool\`/\`QueryPipelineEx\`…: chDB).`,
+  `\`npx tsx bench/ingest/kafka-profile.ts --seconds ${values.seconds} --runs ${values.runs} --concurrency ${values.concurrency}\`: one Kafka ingest run per line (bench/ingest/mode.ts --kafka: HTTP NDJSON → the gateway's producer → broker → the gateway's consumer → chDB, 5,000 trades per request, ${values.concurrency} in flight); cores = CPU seconds ÷ the load window, from /proc; the gateway's threads by name (\`node\`: the JS main thread and the libuv workers, on which chDB runs each statement; \`ThreadPool\` and the others: chDB's own threads).`,
   '',
   '| run | events/s | freshness p50 / p99 ms | broker cores | gateway cores | load generator cores | sum | load avg before |',
   '|---|---|---|---|---|---|---|---|',
