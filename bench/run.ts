@@ -11,7 +11,7 @@
 //   --cpu-prof DIR                            live, history: write a V8 CPU profile of the gateway to DIR
 //   --rates R1,R2,… --warmup S --probe S     quiet: demo rates (events/s; 0 = idle), warm-up and freshness-probe seconds
 //   --baseline DIR                            quiet, ingest: also measure the checkout at DIR in the same runs ("before")
-//   --modes M1,M2 --concurrency N             ingest: only modes starting with M (e.g. embedded); requests in flight (default 4)
+//   --modes M1,M2 --concurrency N             ingest: only these modes ('embedded dedup on', or 'kafka' for all of its); requests in flight (default 4)
 //   --env K=V,K=V                             quiet: extra gateway environment for every code measured
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'

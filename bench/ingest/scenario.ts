@@ -37,7 +37,7 @@ export interface IngestScenarioOptions {
   baseline?: string
   /** Requests in flight from the closed-loop load generator (default 4, 5,000 trades each). */
   concurrency?: number
-  /** Only the modes whose name starts with one of these (e.g. `embedded`); default all. */
+  /** Only these modes (`embedded dedup on`), or a transport's modes (`kafka`); default all. */
   modes?: string[]
 }
 
@@ -54,7 +54,7 @@ export async function ingestScenario(options: IngestScenarioOptions) {
     [`${t} dedup on`, [...args, '--dedup', 'on']],
     [`${t} dedup off`, [...args, '--dedup', 'off']],
     [`${t} dedup on + keys`, [...args, '--dedup', 'on', '--keys']],
-  ]).filter(([m]) => !options.modes || options.modes.some((p) => m.startsWith(p)))
+  ]).filter(([m]) => !options.modes || options.modes.some((p) => m === p || m.startsWith(`${p} dedup`)))
   const codes: [IngestRun['code'], string][] = [['this branch', resolve(here, 'mode.ts')]]
   if (options.baseline) codes.push(['baseline', resolve(options.baseline, 'bench/ingest/mode.ts')])
   const concurrency = String(options.concurrency ?? 4)
