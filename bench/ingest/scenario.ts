@@ -90,6 +90,13 @@ export async function ingestScenario(options: IngestScenarioOptions) {
       ratios: mine.map((r) => r.acceptedPerS / ceilingOf(r)),
     }
   }))
+  const comparisons = codes.flatMap(([code]) => transports.flatMap(([t]) => [['on', 'off'], ['on + keys', 'off']].flatMap(([a, b]) => {
+    const [on, off] = [a, b].map((d) => summary.find((s) => s.code === code && s.mode === `${t} dedup ${d}`))
+    if (!on || !off) return []
+    const ratio = on.medianEventsPerS && off.medianEventsPerS ? (on.medianEventsPerS / off.medianEventsPerS).toFixed(2) : 'n/a'
+    const diff = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : `${a - b} ms`)
+    return [`| ${code} | ${t} | dedup ${a} ÷ ${b} | ${ratio} | ${diff(on.medianFreshnessP50Ms, off.medianFreshnessP50Ms)} | ${diff(on.medianFreshnessP99Ms, off.medianFreshnessP99Ms)} |`]
+  })))
   const loads = runs.map((r) => r.load1)
   const md = [
     `# Ingestion benchmark (${new Date().toISOString()})`,
@@ -102,16 +109,7 @@ export async function ingestScenario(options: IngestScenarioOptions) {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...summary.map((s) => `| ${s.code} | ${s.mode} | ${fmt(s.medianEventsPerS)} | ${s.spreadEventsPerS.map(fmt).join('–')} | ${s.ratios.map(pct).join(', ')} | ${s.medianFreshnessP50Ms} ms | ${s.medianFreshnessP99Ms} / ${s.worstFreshnessP99Ms} ms | ${s.lost} | ${s.duplicates} | ${fmt(s.medianCeilingRowsPerS)} | ${fmt(s.medianCeilingCompactRowsPerS)} |`),
     '',
-    '| code | transport | compared | events/s ratio (medians) | freshness p50 difference | freshness p99 difference |',
-    '|---|---|---|---|---|---|',
-    ...codes.flatMap(([code]) => transports.flatMap(([t]) => [['on', 'off'], ['on + keys', 'off']].flatMap(([a, b]) => {
-      const [on, off] = [a, b].map((d) => summary.find((s) => s.code === code && s.mode === `${t} dedup ${d}`))
-      if (!on || !off) return []
-      const ratio = on.medianEventsPerS && off.medianEventsPerS ? (on.medianEventsPerS / off.medianEventsPerS).toFixed(2) : 'n/a'
-      const diff = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : `${a - b} ms`)
-      return [`| ${code} | ${t} | dedup ${a} ÷ ${b} | ${ratio} | ${diff(on.medianFreshnessP50Ms, off.medianFreshnessP50Ms)} | ${diff(on.medianFreshnessP99Ms, off.medianFreshnessP99Ms)} |`]
-    }))),
-    '',
+    ...(comparisons.length === 0 ? [] : ['| code | transport | compared | events/s ratio (medians) | freshness p50 difference | freshness p99 difference |', '|---|---|---|---|---|---|', ...comparisons, '']),
     `Load average (1 min) before each run: ${loads.join(' / ')} on ${machine().cpus} cores (a shared machine: above 2, other work competed for the cores).`,
     '',
   ].join('\n')
