@@ -68,10 +68,14 @@ const poll = (async () => {
   }
 })()
 
+// CPU of this whole process (the gateway's JS thread, libuv workers and chDB's threads) while the load runs:
+// per event it is the figure least moved by other work on a shared machine.
+const cpuAtStart = process.cpuUsage()
 const loadResult = await runTsxJson<{ accepted: number; refused: number; failed: number; elapsedS: number; acceptedPerS: number; runId: string }>(
   resolve(import.meta.dirname, 'load.ts'),
   ['--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency, ...(values.keys ? ['--keys'] : [])],
 )
+const loadCpu = process.cpuUsage(cpuAtStart)
 probing = false
 await probe
 
@@ -93,15 +97,19 @@ await poll
 const ceilingRows = await rows<object>(ops, `SELECT id, ts, symbol, price, qty, side, venue FROM trades WHERE startsWith(id, '${loadResult.runId}-') LIMIT 500000`)
 const ingestClient = gw.clickhouse('ingest')
 const ceilingMs = { json: 0, compact: 0 }
+const ceilingCpuUs = { json: 0, compact: 0 }
+const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system }
 for (let i = 0; i < ceilingRows.length; i += 50_000) {
   const chunk = ceilingRows.slice(i, i + 50_000)
-  let t0 = performance.now()
+  let [t0, c0] = [performance.now(), cpuUs()]
   await ingestClient.insert({ table: 'trades', values: chunk, format: 'JSONEachRow' })
   ceilingMs.json += performance.now() - t0
-  t0 = performance.now()
+  ceilingCpuUs.json += cpuUs() - c0
+  ;[t0, c0] = [performance.now(), cpuUs()]
   const compact = compactRows(chunk)!
   await ingestClient.insert({ table: 'trades', columns: compact.columns, values: compact.values, format: 'JSONCompactEachRow' })
   ceilingMs.compact += performance.now() - t0
+  ceilingCpuUs.compact += cpuUs() - c0
 }
 const ceilingPerS = ceilingRows.length / (ceilingMs.json / 1000)
 const ceilingCompactPerS = ceilingRows.length / (ceilingMs.compact / 1000)
@@ -122,8 +130,11 @@ console.log(JSON.stringify({
   failed: loadResult.failed,
   drainMs,
   freshness: { pollMs: freshnessPollMs, samples: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? null },
+  cpuUsPerEvent: Math.round(((loadCpu.user + loadCpu.system) / Math.max(1, loadResult.accepted)) * 100) / 100,
   ceilingRowsPerS: Math.round(ceilingPerS),
   ceilingCompactRowsPerS: Math.round(ceilingCompactPerS),
+  ceilingCpuUsPerRow: Math.round((ceilingCpuUs.json / Math.max(1, ceilingRows.length)) * 100) / 100,
+  ceilingCompactCpuUsPerRow: Math.round((ceilingCpuUs.compact / Math.max(1, ceilingRows.length)) * 100) / 100,
   ceilingRows: ceilingRows.length,
 }))
 process.exit(0)

@@ -24,6 +24,11 @@ interface IngestRun {
   ceilingRowsPerS: number
   /** JSONCompactEachRow, the format INSERTs use now (absent from older code's runs). */
   ceilingCompactRowsPerS?: number
+  /** CPU of the whole measuring process (gateway and chDB) per accepted event, over the load (absent from older runs). */
+  cpuUsPerEvent?: number
+  /** CPU per row of the ceiling's INSERTs, JSONEachRow and JSONCompactEachRow. */
+  ceilingCpuUsPerRow?: number
+  ceilingCompactCpuUsPerRow?: number
   /** The load average (1 min) just before the run. */
   load1: number
 }
@@ -86,6 +91,8 @@ export async function ingestScenario(options: IngestScenarioOptions) {
       medianCeilingRowsPerS: median(mine.map((r) => r.ceilingRowsPerS)),
       medianCeilingCompactRowsPerS: median(mine.flatMap((r) => r.ceilingCompactRowsPerS ?? [])),
       spreadEventsPerS: [Math.min(...mine.map((r) => r.acceptedPerS)), Math.max(...mine.map((r) => r.acceptedPerS))],
+      medianCpuUsPerEvent: median(mine.flatMap((r) => r.cpuUsPerEvent ?? [])),
+      medianCeilingCpuUsPerRow: median(mine.flatMap((r) => Math.min(r.ceilingCpuUsPerRow ?? Infinity, r.ceilingCompactCpuUsPerRow ?? Infinity)).filter(Number.isFinite)),
       /** Per run: events/s ÷ the highest ceiling of that run (either format). */
       ratios: mine.map((r) => r.acceptedPerS / ceilingOf(r)),
     }
@@ -102,12 +109,12 @@ export async function ingestScenario(options: IngestScenarioOptions) {
     `# Ingestion benchmark (${new Date().toISOString()})`,
     '',
     `${options.runs} run(s) per mode of ${options.seconds} s, the modes interleaved run by run${options.baseline ? ` and each run on this branch and on the baseline (\`${options.baseline}\`), which goes first alternating` : ''}; trades posted as NDJSON (5,000 per request, ${concurrency} concurrent, closed loop) by a separate process;`,
-    'freshness = probe trade sent → counted in `candles_1s`, polled every 100 ms in the measured process (so up to 100 ms late); ceiling = the same rows inserted straight into chDB in 50k-row INSERTs after the run, same process, as JSONEachRow and as JSONCompactEachRow alternating (older code: JSONEachRow only); "of ceiling" = events/s ÷ the higher of the two, per run.',
+    'freshness = probe trade sent → counted in `candles_1s`, polled every 100 ms in the measured process (so up to 100 ms late); ceiling = the same rows inserted straight into chDB in 50k-row INSERTs after the run, same process, as JSONEachRow and as JSONCompactEachRow alternating (older code: JSONEachRow only); "of ceiling" = events/s ÷ the higher of the two, per run; µs CPU: the whole measuring process (gateway, chDB; not the load generator) per accepted event over the load, and per row of the ceiling\'s INSERTs.',
     '`dedup on` is the default (a deduplication token on every INSERT; in Kafka mode the unit intent committed before each write); `dedup off` (`INGEST_DEDUPLICATION=off`) is the baseline it costs against; `+ keys`: every request also sends an `Idempotency-Key` (embedded: one INSERT per request and day; Kafka: keyed messages checked against `ingest_keys`).',
     '',
-    '| code | mode | events/s (median) | min–max | of ceiling per run | freshness p50 | freshness p99 (median / worst) | lost | duplicates | ceiling JSONEachRow rows/s | ceiling compact rows/s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...summary.map((s) => `| ${s.code} | ${s.mode} | ${fmt(s.medianEventsPerS)} | ${s.spreadEventsPerS.map(fmt).join('–')} | ${s.ratios.map(pct).join(', ')} | ${s.medianFreshnessP50Ms} ms | ${s.medianFreshnessP99Ms} / ${s.worstFreshnessP99Ms} ms | ${s.lost} | ${s.duplicates} | ${fmt(s.medianCeilingRowsPerS)} | ${fmt(s.medianCeilingCompactRowsPerS)} |`),
+    '| code | mode | events/s (median) | min–max | of ceiling per run | freshness p50 | freshness p99 (median / worst) | lost | duplicates | ceiling JSONEachRow rows/s | ceiling compact rows/s | µs CPU per event (median) | ceiling µs CPU per row (cheaper format) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...summary.map((s) => `| ${s.code} | ${s.mode} | ${fmt(s.medianEventsPerS)} | ${s.spreadEventsPerS.map(fmt).join('–')} | ${s.ratios.map(pct).join(', ')} | ${s.medianFreshnessP50Ms} ms | ${s.medianFreshnessP99Ms} / ${s.worstFreshnessP99Ms} ms | ${s.lost} | ${s.duplicates} | ${fmt(s.medianCeilingRowsPerS)} | ${fmt(s.medianCeilingCompactRowsPerS)} | ${s.medianCpuUsPerEvent ?? 'n/a'} | ${s.medianCeilingCpuUsPerRow ?? 'n/a'} |`),
     '',
     ...(comparisons.length === 0 ? [] : ['| code | transport | compared | events/s ratio (medians) | freshness p50 difference | freshness p99 difference |', '|---|---|---|---|---|---|', ...comparisons, '']),
     `Load average (1 min) before each run: ${loads.join(' / ')} on ${machine().cpus} cores (a shared machine: above 2, other work competed for the cores).`,
