@@ -11,6 +11,7 @@
 //   --cpu-prof DIR                            live, history: write a V8 CPU profile of the gateway to DIR
 //   --rates R1,R2,… --warmup S --probe S     quiet: demo rates (events/s; 0 = idle), warm-up and freshness-probe seconds
 //   --baseline DIR                            quiet, ingest, catalog: also measure the checkout at DIR in the same runs ("before")
+//   --modes M1,M2 --concurrency N             ingest: only these modes ('embedded dedup on', or 'kafka' for all of its); requests in flight (default 4)
 //   --env K=V,K=V                             quiet: extra gateway environment for every code measured; catalog: for this checkout only
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
@@ -54,6 +55,7 @@ const { values } = parseArgs({
     probe: { type: 'string' },
     baseline: { type: 'string' },
     env: { type: 'string' },
+    modes: { type: 'string' },
   },
 })
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v))
@@ -79,7 +81,10 @@ async function withKafka<T>(fn: (brokers: string) => Promise<T>): Promise<T> {
 type Part = () => Promise<unknown>
 const parts = {
   ingest: (runs: number, seconds: number, name = 'ingest'): Part => () =>
-    withKafka((brokers) => ingestScenario({ name, runs, seconds, kafkaBrokers: brokers })),
+    withKafka((brokers) => ingestScenario({
+      name, runs, seconds, kafkaBrokers: brokers, baseline: values.baseline && resolve(values.baseline),
+      concurrency: optNum(values.concurrency), modes: values.modes?.split(','),
+    })),
   live: (o: Pick<LiveScenarioOptions, 'name' | 'runs' | 'seconds' | 'clients' | 'eventsPerS'>): Part => () =>
     runLiveScenario({
       ...o, channels: num(values.channels, 4), client: values.client as LiveScenarioOptions['client'],

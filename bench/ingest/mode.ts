@@ -8,6 +8,7 @@ import { ingest, removeDir, rows, startInProcess, tokenFor } from '../../test/su
 import { percentile } from '../lib/stats.ts'
 import { exitCleanlyOnSignals, onInterrupt } from '../lib/interrupt.ts'
 import { runTsxJson } from '../lib/child.ts'
+import { compactRows } from '../../ingest/clickhouse-writer.ts'
 
 const { values } = parseArgs({
   options: {
@@ -17,13 +18,16 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     dedup: { type: 'string', default: 'on' },
     keys: { type: 'boolean', default: false },
+    // Extra gateway configuration, K=V,K=V (e.g. INGEST_FLUSH_ROWS=10000), for experiments.
+    env: { type: 'string', default: '' },
   },
 })
+const extraEnv = Object.fromEntries(values.env.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
 const prefix = `b${Date.now().toString(36)}.`
 exitCleanlyOnSignals('bench ingest run')
 // Deduplication off only to measure what it costs (INSERTs without tokens, no Kafka unit intents).
 const dedup = values.dedup === 'off' ? 'off' : 'on'
-const gw = await startInProcess({ INGEST_DEDUPLICATION: dedup, ...(values.kafka ? { KAFKA_BROKERS: values.kafka, KAFKA_TOPIC_PREFIX: prefix } : {}) })
+const gw = await startInProcess({ ...extraEnv, INGEST_DEDUPLICATION: dedup, ...(values.kafka ? { KAFKA_BROKERS: values.kafka, KAFKA_TOPIC_PREFIX: prefix } : {}) })
 onInterrupt(async () => {
   await gw.stop()
   removeDir(gw.dataDir)
@@ -64,10 +68,14 @@ const poll = (async () => {
   }
 })()
 
+// CPU of this whole process (the gateway's JS thread, libuv workers and chDB's threads) while the load runs:
+// per event it is the figure least moved by other work on a shared machine.
+const cpuAtStart = process.cpuUsage()
 const loadResult = await runTsxJson<{ accepted: number; refused: number; failed: number; elapsedS: number; acceptedPerS: number; runId: string }>(
   resolve(import.meta.dirname, 'load.ts'),
   ['--url', gw.url, '--token', token, '--seconds', values.seconds, '--rate', values.rate, '--concurrency', values.concurrency, ...(values.keys ? ['--keys'] : [])],
 )
+const loadCpu = process.cpuUsage(cpuAtStart)
 probing = false
 await probe
 
@@ -82,14 +90,29 @@ while (Date.now() - drainStart < 120_000) {
 const drainMs = Date.now() - drainStart
 await poll
 
-// Ceiling: the same rows inserted straight into chDB, no HTTP, no validation, no Kafka.
+// Ceiling: the same rows inserted straight into chDB, no HTTP, no validation, no Kafka, in the
+// format the gateway used before (JSONEachRow) and the one it uses now (JSONCompactEachRow,
+// ingest/clickhouse-writer.ts), 50k-row INSERTs alternating between the two so both see the same
+// table size and machine.
 const ceilingRows = await rows<object>(ops, `SELECT id, ts, symbol, price, qty, side, venue FROM trades WHERE startsWith(id, '${loadResult.runId}-') LIMIT 500000`)
 const ingestClient = gw.clickhouse('ingest')
-const t0 = performance.now()
+const ceilingMs = { json: 0, compact: 0 }
+const ceilingCpuUs = { json: 0, compact: 0 }
+const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system }
 for (let i = 0; i < ceilingRows.length; i += 50_000) {
-  await ingestClient.insert({ table: 'trades', values: ceilingRows.slice(i, i + 50_000), format: 'JSONEachRow' })
+  const chunk = ceilingRows.slice(i, i + 50_000)
+  let [t0, c0] = [performance.now(), cpuUs()]
+  await ingestClient.insert({ table: 'trades', values: chunk, format: 'JSONEachRow' })
+  ceilingMs.json += performance.now() - t0
+  ceilingCpuUs.json += cpuUs() - c0
+  ;[t0, c0] = [performance.now(), cpuUs()]
+  const compact = compactRows(chunk)!
+  await ingestClient.insert({ table: 'trades', columns: compact.columns, values: compact.values, format: 'JSONCompactEachRow' })
+  ceilingMs.compact += performance.now() - t0
+  ceilingCpuUs.compact += cpuUs() - c0
 }
-const ceilingPerS = ceilingRows.length / ((performance.now() - t0) / 1000)
+const ceilingPerS = ceilingRows.length / (ceilingMs.json / 1000)
+const ceilingCompactPerS = ceilingRows.length / (ceilingMs.compact / 1000)
 
 await gw.stop()
 removeDir(gw.dataDir)
@@ -107,7 +130,11 @@ console.log(JSON.stringify({
   failed: loadResult.failed,
   drainMs,
   freshness: { pollMs: freshnessPollMs, samples: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? null },
+  cpuUsPerEvent: Math.round(((loadCpu.user + loadCpu.system) / Math.max(1, loadResult.accepted)) * 100) / 100,
   ceilingRowsPerS: Math.round(ceilingPerS),
+  ceilingCompactRowsPerS: Math.round(ceilingCompactPerS),
+  ceilingCpuUsPerRow: Math.round((ceilingCpuUs.json / Math.max(1, ceilingRows.length)) * 100) / 100,
+  ceilingCompactCpuUsPerRow: Math.round((ceilingCpuUs.compact / Math.max(1, ceilingRows.length)) * 100) / 100,
   ceilingRows: ceilingRows.length,
 }))
 process.exit(0)
