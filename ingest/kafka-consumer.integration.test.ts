@@ -12,6 +12,7 @@ import { eventually } from '../test/support/eventually.ts'
 import { ingest, rows } from '../test/support/gateway.ts'
 import { gatewayForFile } from '../test/support/gateway-file.ts'
 import { hostileCorpus } from '../test/support/hostile-corpus.ts'
+import { Scrape } from '../ui/src/lib/prom.ts'
 
 const brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
 if (!brokers) throw new Error('LIVEHOUSE_TEST_KAFKA_BROKERS must be set (run through npm test)')
@@ -24,8 +25,8 @@ const file = gatewayForFile({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix
   await producer.connect()
   // The gateway's consumer owns every partition before a test measures anything (joining is slow on a busy machine).
   await eventually(async () => {
-    const text = await (await fetch(`${gw.url}/metrics`)).text()
-    const assigned = text.split('\n').filter((l) => l.startsWith('livehouse_kafka_consumer_partitions{')).map((l) => Number(l.split(' ').at(-1)))
+    const scrape = new Scrape(await (await fetch(`${gw.url}/metrics`)).text())
+    const assigned = scrape.select('livehouse_kafka_consumer_partitions').map((s) => s.value)
     expect(assigned.length === streams.length && assigned.every((n) => n >= 1)).toBe(true)
   }, { timeoutMs: 120_000, intervalMs: 500 })
 }, { timeoutMs: 300_000 })

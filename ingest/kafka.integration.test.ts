@@ -7,6 +7,7 @@ import { eventually } from '../test/support/eventually.ts'
 import { ingest, rows } from '../test/support/gateway.ts'
 import { gatewayForFile } from '../test/support/gateway-file.ts'
 import { killReport, startLoad } from '../test/support/ingest-load.ts'
+import { Scrape } from '../ui/src/lib/prom.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka, stopKafka } from '../scripts/kafka.mjs'
 // @ts-expect-error plain ESM script without types
@@ -35,7 +36,7 @@ async function send(batch: ReturnType<typeof trades>) {
 }
 
 const one = async (sql: string) => Number(Object.values((await rows(file.gw.clickhouse('ops'), sql))[0])[0])
-const lags = async () => (await (await fetch(`${file.gw.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('livehouse_kafka_consumer_lag_messages{')).map((l) => Number(l.split(' ').at(-1)))
+const lags = async () => new Scrape(await (await fetch(`${file.gw.url}/metrics`)).text()).select('livehouse_kafka_consumer_lag_messages').map((s) => s.value)
 
 const file = gatewayForFile(async () => {
   const started = await startKafka({ port: await getFreePort(), dataDir: kafkaDir, fresh: true })
