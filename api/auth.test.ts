@@ -1,5 +1,5 @@
-import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { signHs256 } from '../test/support/jwt.ts'
 import { createAuth } from './auth.ts'
 
 describe('auth: verified tokens are remembered until they expire', () => {
@@ -59,11 +59,7 @@ describe('auth: signing', () => {
 describe('auth: claims', () => {
   const secret = 'a-secret-which-is-long-enough-for-hs256'
   /** A correctly signed HS256 token with any payload, built by hand so a library cannot refuse to sign it. */
-  const hs256 = (payload: object) => {
-    const part = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url')
-    const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(payload)}`
-    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
-  }
+  const hs256 = (payload: object) => signHs256(secret, payload)
 
   it('accepts a hand-signed token with a string sub (the helper signs correctly)', async () => {
     const p = await createAuth(secret).verify(hs256({ sub: 'u', roles: ['trader'], exp: Math.floor(Date.now() / 1000) + 60 }))

@@ -1,23 +1,16 @@
 // Counted once, against the real engine (issue 17, item 2): the deduplication the Kafka consumer
 // and idempotent requests rely on holds in the raw tables and in every rollup.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatMs } from '../core/events.ts'
 import { createLanePool } from './batcher.ts'
 import { createClickHouseSink } from './clickhouse-sink.ts'
 import { insertRows } from './clickhouse-writer.ts'
-import { rows, startInProcess } from '../test/support/gateway.ts'
+import { rows } from '../test/support/gateway.ts'
+import { gatewayForFile } from '../test/support/gateway-file.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
+const file = gatewayForFile()
 
-beforeAll(async () => {
-  gw = await startInProcess()
-})
-afterAll(async () => {
-  await gw?.stop()
-})
-
-const ops = () => gw.clickhouse('ops')
+const ops = () => file.gw.clickhouse('ops')
 const one = async (q: string) => Number(Object.values((await rows(ops(), q))[0])[0])
 const trade = (symbol: string, i: number, tsMs = Date.now() - 60_000) => ({ id: `${symbol}-${i}`, ts: formatMs(tsMs + i), symbol, price: 10, qty: 1, side: 'buy', venue: '' })
 const candleTrades = (symbol: string) => one(`SELECT sum(trades) FROM candles_1m WHERE symbol = '${symbol}'`)
@@ -45,7 +38,7 @@ describe('deduplication windows', () => {
 
 describe('an INSERT replayed with its token (a Kafka re-delivery)', () => {
   it('stores nothing new in the raw table or any rollup', async () => {
-    const ch = gw.clickhouse('ingest', 0)
+    const ch = file.gw.clickhouse('ingest', 0)
     const block = [trade('REPLAY', 0), trade('REPLAY', 1)]
     await insertRows(ch, 'trades_in', block, 'test:replay:1')
     await insertRows(ch, 'trades_in', [...block, trade('REPLAY', 2)], 'test:replay:1')
@@ -56,7 +49,7 @@ describe('an INSERT replayed with its token (a Kafka re-delivery)', () => {
   })
 
   it('completes a rollup whose part was not written before the crash, without doubling the others', async () => {
-    const ch = gw.clickhouse('ingest', 0)
+    const ch = file.gw.clickhouse('ingest', 0)
     // A crash between the raw part and one rollup's part, reproduced by detaching that rollup's view.
     await ops().command({ query: 'DETACH TABLE mv_candles_1m_from_trades' })
     await insertRows(ch, 'trades_in', [trade('PARTIAL', 0)], 'test:partial:1')
@@ -68,7 +61,7 @@ describe('an INSERT replayed with its token (a Kafka re-delivery)', () => {
 })
 
 describe('rows of an idempotent request (a key)', () => {
-  const sink = () => createClickHouseSink([gw.clickhouse('ingest', 1)], { flushMs: 20, batchRows: 10_000, maxPendingRows: 100_000, lanes: createLanePool(1) })
+  const sink = () => createClickHouseSink([file.gw.clickhouse('ingest', 1)], { flushMs: 20, batchRows: 10_000, maxPendingRows: 100_000, lanes: createLanePool(1) })
 
   it('are stored once per key and day, whether sent again later or twice in one batch', async () => {
     const s = sink()

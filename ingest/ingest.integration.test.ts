@@ -1,25 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { gzipSync } from 'node:zlib'
-import { ingest, rows, startInProcess, tokenFor } from '../test/support/gateway.ts'
+import { ingest, rows, tokenFor } from '../test/support/gateway.ts'
+import { gatewayForFile } from '../test/support/gateway-file.ts'
 import { retentionDays, streams } from '../core/events.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
-
-beforeAll(async () => {
-  gw = await startInProcess({ MAX_BODY_BYTES: String(12 * 1024 * 1024) })
-})
-afterAll(async () => {
-  await gw?.stop()
-})
+const file = gatewayForFile({ MAX_BODY_BYTES: String(12 * 1024 * 1024) })
 
 const t0 = Date.now() - 60_000
 const trade = (i: number, extra: object = {}) => ({ id: `t${i}`, ts: t0 + i, symbol: 'ACME', price: 10 + i / 100, qty: 1, side: i % 2 ? 'buy' : 'sell', ...extra })
-const count = async (q: string) => Number((await rows<{ n: string }>(gw.clickhouse('ops'), q))[0].n)
+const count = async (q: string) => Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), q))[0].n)
 
 describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
   it('stores valid trades and the rollups see them', async () => {
-    const res = await ingest(gw, 'trades', [trade(1), trade(2), trade(3)])
+    const res = await ingest(file.gw, 'trades', [trade(1), trade(2), trade(3)])
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ accepted: 3, rejected: 0, errors: [] })
     expect(await count("SELECT count() AS n FROM trades WHERE symbol = 'ACME'")).toBe(3)
@@ -29,9 +22,9 @@ describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
   it('accepts gzip bodies and ISO timestamps', async () => {
     const iso = new Date(Math.floor(t0 / 1000) * 1000 + 250).toISOString()
     const body = gzipSync([{ ts: iso, session_id: 's1', shop_id: 'gz', type: 'view' }].map((l) => JSON.stringify(l)).join('\n'))
-    const res = await ingest(gw, 'web_events', [], { body, headers: { 'content-encoding': 'gzip' } })
+    const res = await ingest(file.gw, 'web_events', [], { body, headers: { 'content-encoding': 'gzip' } })
     expect(await res.json()).toMatchObject({ accepted: 1, rejected: 0 })
-    const [row] = await rows<{ ts: string }>(gw.clickhouse('ops'), "SELECT ts FROM web_events WHERE shop_id = 'gz'")
+    const [row] = await rows<{ ts: string }>(file.gw.clickhouse('ops'), "SELECT ts FROM web_events WHERE shop_id = 'gz'")
     expect(row.ts).toBe(iso.replace('T', ' ').replace('Z', ''))
   })
 
@@ -52,7 +45,7 @@ describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
       `{"x":"${'a'.repeat(2 * 1024 * 1024)}"}`,
       trade(18, { symbol: 'GOOD' }),
     ]
-    const res = await ingest(gw, 'trades', hostile)
+    const res = await ingest(file.gw, 'trades', hostile)
     expect(res.status).toBe(200)
     const body = (await res.json()) as { accepted: number; rejected: number; errors: { line: number; code: string }[] }
     expect(body.accepted).toBe(3)
@@ -71,10 +64,10 @@ describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
       [13, 'LINE_TOO_LONG'],
     ])
     expect(await count("SELECT count() AS n FROM trades WHERE symbol = 'GOOD'")).toBe(3)
-    const [venue] = await rows<{ venue: string }>(gw.clickhouse('ops'), "SELECT venue FROM trades WHERE id = 't17'")
+    const [venue] = await rows<{ venue: string }>(file.gw.clickhouse('ops'), "SELECT venue FROM trades WHERE id = 't17'")
     expect(venue.venue).toBe('Zürich 📈')
     const letters = await rows<{ error_code: string; n: string }>(
-      gw.clickhouse('ops'),
+      file.gw.clickhouse('ops'),
       "SELECT error_code, count() AS n FROM dead_letters WHERE stream = 'trades' GROUP BY error_code ORDER BY error_code",
     )
     expect(Object.fromEntries(letters.map((l) => [l.error_code, Number(l.n)]))).toMatchObject({ INVALID_JSON: 1, LINE_TOO_LONG: 1, OUT_OF_RANGE: 2 })
@@ -82,19 +75,19 @@ describe('POST /v1/events/{stream} against embedded ClickHouse', () => {
 
   it('cuts a dead letter at 64 Ki characters and notes its length, from HTTP and from the demo path alike', async () => {
     const http = `{"marker":"cut-http","pad":"${'a'.repeat(70_000)}"}`
-    expect(await (await ingest(gw, 'web_events', [http])).json()).toMatchObject({ accepted: 0, rejected: 1 })
+    expect(await (await ingest(file.gw, 'web_events', [http])).json()).toMatchObject({ accepted: 0, rejected: 1 })
     const event = { marker: 'cut-events', pad: 'a'.repeat(70_000) }
-    expect(await gw.ingestor.events('web_events', [event])).toMatchObject({ accepted: 0, rejected: 1 })
+    expect(await file.gw.ingestor.events('web_events', [event])).toMatchObject({ accepted: 0, rejected: 1 })
     // 29 characters before the emoji: the 65,536th character is the first half of one.
     const pair = `{"marker":"cut-pairs","pad":"${'📈'.repeat(40_000)}"}`
-    expect(await (await ingest(gw, 'web_events', [pair])).json()).toMatchObject({ accepted: 0, rejected: 1 })
-    const letters = await rows<{ raw: string }>(gw.clickhouse('ops'), "SELECT raw FROM dead_letters WHERE stream = 'web_events' AND raw LIKE '{\"marker\":\"cut-%' ORDER BY raw DESC")
+    expect(await (await ingest(file.gw, 'web_events', [pair])).json()).toMatchObject({ accepted: 0, rejected: 1 })
+    const letters = await rows<{ raw: string }>(file.gw.clickhouse('ops'), "SELECT raw FROM dead_letters WHERE stream = 'web_events' AND raw LIKE '{\"marker\":\"cut-%' ORDER BY raw DESC")
     const cut = (raw: string, at = 64 * 1024) => `${raw.slice(0, at)}…[${raw.length} chars]`
     expect(letters.map((l) => l.raw)).toEqual([cut(pair, 64 * 1024 - 1), cut(http), cut(JSON.stringify(event))])
   })
 
   it('reports at most 100 errors but counts them all', async () => {
-    const res = await ingest(gw, 'orders', Array.from({ length: 150 }, () => '{}'))
+    const res = await ingest(file.gw, 'orders', Array.from({ length: 150 }, () => '{}'))
     const body = (await res.json()) as { rejected: number; errors: unknown[] }
     expect(body.rejected).toBe(150)
     expect(body.errors).toHaveLength(100)
@@ -106,7 +99,7 @@ describe('values reach ClickHouse as sent, rounded the documented way, or are re
   const errorsOf = async (res: Response) => ((await res.json()) as { accepted: number; errors: { line: number; code: string }[] })
 
   it('stores 0.123456789 as 0.1235 and refuses 2026-02-30 and epoch seconds instead of changing them', async () => {
-    const res = await ingest(gw, 'orders', [
+    const res = await ingest(file.gw, 'orders', [
       order(1, { unit_price: 0.123456789, unit_cost: '0.00005' }),
       order(2, { ts: '2026-02-30T10:00:00Z' }),
       order(3, { ts: Math.floor(t0 / 1000) }),
@@ -115,7 +108,7 @@ describe('values reach ClickHouse as sent, rounded the documented way, or are re
     const body = await errorsOf(res)
     expect(body.errors.map((e) => [e.line, e.code])).toEqual([[2, 'INVALID_VALUE'], [3, 'OUT_OF_RANGE']])
     const stored = await rows<{ order_id: string; unit_price: string; unit_cost: string | null; ts: string }>(
-      gw.clickhouse('ops'), "SELECT order_id, toString(unit_price) AS unit_price, toString(unit_cost) AS unit_cost, toString(ts) AS ts FROM orders WHERE shop_id = 'values' ORDER BY order_id")
+      file.gw.clickhouse('ops'), "SELECT order_id, toString(unit_price) AS unit_price, toString(unit_cost) AS unit_cost, toString(ts) AS ts FROM orders WHERE shop_id = 'values' ORDER BY order_id")
     expect(stored).toEqual([
       { order_id: 'v1', unit_price: '0.1235', unit_cost: '0.0001', ts: new Date(t0).toISOString().replace('T', ' ').replace('Z', '') },
       { order_id: 'v4', unit_price: '1', unit_cost: null, ts: '2001-02-03 04:05:06.789' },
@@ -123,7 +116,7 @@ describe('values reach ClickHouse as sent, rounded the documented way, or are re
   })
 
   it('refuses a price of 1e-300 and a trade older than the TTL with a reason, and stores the lines around them', async () => {
-    const res = await ingest(gw, 'trades', [
+    const res = await ingest(file.gw, 'trades', [
       trade(30, { symbol: 'VALS' }),
       trade(31, { symbol: 'VALS', price: 1e-300 }),
       trade(32, { symbol: 'VALS', ts: Date.now() - 400 * 86_400_000 }),
@@ -131,21 +124,21 @@ describe('values reach ClickHouse as sent, rounded the documented way, or are re
     ])
     const body = await errorsOf(res)
     expect([body.accepted, body.errors.map((e) => [e.line, e.code])]).toEqual([2, [[2, 'OUT_OF_RANGE'], [3, 'OUT_OF_RETENTION']]])
-    const stored = await rows<{ id: string; price: string }>(gw.clickhouse('ops'), "SELECT id, toString(price) AS price FROM trades WHERE symbol = 'VALS' ORDER BY id")
+    const stored = await rows<{ id: string; price: string }>(file.gw.clickhouse('ops'), "SELECT id, toString(price) AS price FROM trades WHERE symbol = 'VALS' ORDER BY id")
     expect(stored).toEqual([{ id: 't30', price: '10.3' }, { id: 't33', price: '12.34567891' }])
-    const letters = await rows<{ error_code: string }>(gw.clickhouse('ops'), "SELECT error_code FROM dead_letters WHERE raw LIKE '%\"VALS\"%' ORDER BY error_code")
+    const letters = await rows<{ error_code: string }>(file.gw.clickhouse('ops'), "SELECT error_code FROM dead_letters WHERE raw LIKE '%\"VALS\"%' ORDER BY error_code")
     expect(letters.map((l) => l.error_code)).toEqual(['OUT_OF_RANGE', 'OUT_OF_RETENTION'])
   })
 
   it('refuses by the same retention the raw tables have (their TTL)', async () => {
-    const tables = await rows<{ name: string; engine_full: string }>(gw.clickhouse('ops'), "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN ('trades', 'orders', 'web_events')")
+    const tables = await rows<{ name: string; engine_full: string }>(file.gw.clickhouse('ops'), "SELECT name, engine_full FROM system.tables WHERE database = currentDatabase() AND name IN ('trades', 'orders', 'web_events')")
     const ttlDays = Object.fromEntries(tables.map((t) => [t.name, /TTL toDateTime\(ts\) \+ toIntervalDay\((\d+)\)/.exec(t.engine_full)?.[1]]))
     expect(Object.fromEntries(streams.map((s) => [s, ttlDays[s] === undefined ? undefined : Number(ttlDays[s])]))).toEqual(retentionDays)
   })
 })
 
 describe('ingestion refuses bad requests with the right status', () => {
-  const post = async (path: string, init: RequestInit & { headers?: Record<string, string> }) => fetch(`${gw.url}${path}`, { method: 'POST', ...init })
+  const post = async (path: string, init: RequestInit & { headers?: Record<string, string> }) => fetch(`${file.gw.url}${path}`, { method: 'POST', ...init })
   const token = () => tokenFor(['ingest'])
   const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code
 
@@ -182,13 +175,13 @@ describe('ingestion refuses bad requests with the right status', () => {
     const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20))
     const exploded = await post('/v1/events/trades', { body: bomb, headers: { ...auth, 'content-encoding': 'gzip' } })
     expect([exploded.status, await errorCode(exploded)]).toEqual([413, 'BODY_TOO_LARGE'])
-    expect((await fetch(`${gw.url}/health`)).status).toBe(200)
-    const after = await ingest(gw, 'trades', [trade(99, { symbol: 'AFTER' })])
+    expect((await fetch(`${file.gw.url}/health`)).status).toBe(200)
+    const after = await ingest(file.gw, 'trades', [trade(99, { symbol: 'AFTER' })])
     expect(await after.json()).toMatchObject({ accepted: 1 })
   })
 
   it('answers unknown API routes with the error body and never a stack trace', async () => {
-    const res = await fetch(`${gw.url}/v1/nope`)
+    const res = await fetch(`${file.gw.url}/v1/nope`)
     expect(res.status).toBe(404)
     expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } })
   })
@@ -196,9 +189,9 @@ describe('ingestion refuses bad requests with the right status', () => {
 
 describe('shutdown', () => {
   it('stops once: a second stop() waits for the first instead of running the steps again', async () => {
-    const first = gw.stop()
-    expect(gw.stop()).toBe(first)
+    const first = file.gw.stop()
+    expect(file.gw.stop()).toBe(first)
     await first
-    expect(gw.stop()).toBe(first)
+    expect(file.gw.stop()).toBe(first)
   })
 })

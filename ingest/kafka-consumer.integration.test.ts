@@ -1,7 +1,7 @@
 // Events produced straight to Kafka, by any producer (issue 17, items 2 and 3): the same rules as
 // HTTP ingestion, a message's bad lines dead-lettered alone, a producer's retry and a consumer's
 // crash counted once. Against npm test's Apache Kafka and the real engine.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,34 +9,32 @@ import { join, resolve } from 'node:path'
 import { Kafka, logLevel, type Producer } from 'kafkajs'
 import { streams, type Stream } from '../core/events.ts'
 import { eventually } from '../test/support/eventually.ts'
-import { ingest, rows, startInProcess } from '../test/support/gateway.ts'
+import { ingest, rows } from '../test/support/gateway.ts'
+import { gatewayForFile } from '../test/support/gateway-file.ts'
 import { hostileCorpus } from '../test/support/hostile-corpus.ts'
+import { Scrape } from '../ui/src/lib/prom.ts'
 
 const brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
 if (!brokers) throw new Error('LIVEHOUSE_TEST_KAFKA_BROKERS must be set (run through npm test)')
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
 let producer: Producer
 const prefix = `c${Date.now().toString(36)}.`
 
-beforeAll(async () => {
-  gw = await startInProcess({ KAFKA_BROKERS: brokers!, KAFKA_TOPIC_PREFIX: prefix })
+const file = gatewayForFile({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix }, async (gw) => {
   producer = new Kafka({ clientId: 'foreign-producer', brokers: [brokers!], logLevel: logLevel.NOTHING }).producer()
   await producer.connect()
   // The gateway's consumer owns every partition before a test measures anything (joining is slow on a busy machine).
   await eventually(async () => {
-    const text = await (await fetch(`${gw.url}/metrics`)).text()
-    const assigned = text.split('\n').filter((l) => l.startsWith('livehouse_kafka_consumer_partitions{')).map((l) => Number(l.split(' ').at(-1)))
+    const scrape = new Scrape(await (await fetch(`${gw.url}/metrics`)).text())
+    const assigned = scrape.select('livehouse_kafka_consumer_partitions').map((s) => s.value)
     expect(assigned.length === streams.length && assigned.every((n) => n >= 1)).toBe(true)
   }, { timeoutMs: 120_000, intervalMs: 500 })
-}, 300_000)
+}, { timeoutMs: 300_000 })
 afterAll(async () => {
   await producer?.disconnect()
-  await gw?.stop()
 }, 60_000)
 
-const q = <T = Record<string, string>>(sql: string) => rows<T>(gw.clickhouse('ops'), sql)
+const q = <T = Record<string, string>>(sql: string) => rows<T>(file.gw.clickhouse('ops'), sql)
 const one = async (sql: string) => Number(Object.values((await q(sql))[0])[0])
 
 /** Each stream's rows of a run, keyed by what identifies them in the corpus. */
@@ -70,7 +68,7 @@ describe('one validation, every path', () => {
       const since = await nowText()
       const expected = viaHttp[stream].map((c) => c.expect)
       // HTTP: the body as a producer would post it (a blank first line: numbering counts it).
-      const res = await ingest(gw, stream, ['', ...viaHttp[stream].map((c) => c.line)])
+      const res = await ingest(file.gw, stream, ['', ...viaHttp[stream].map((c) => c.line)])
       const answer = (await res.json()) as { accepted: number; errors: { line: number; code: string }[] }
       const http = expected.map((_, i) => answer.errors.find((e) => e.line === i + 2)?.code ?? 'OK')
       expect(http.map((code, i) => `${i}:${code}`)).toEqual(expected.map((code, i) => `${i}:${code}`))

@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kafka, logLevel } from 'kafkajs'
 import { eventually } from '../test/support/eventually.ts'
-import { ingest, rows, startInProcess } from '../test/support/gateway.ts'
+import { ingest, rows } from '../test/support/gateway.ts'
+import { gatewayForFile } from '../test/support/gateway-file.ts'
 import { killReport, startLoad } from '../test/support/ingest-load.ts'
+import { Scrape } from '../ui/src/lib/prom.ts'
 // @ts-expect-error plain ESM script without types
 import { startKafka, stopKafka } from '../scripts/kafka.mjs'
 // @ts-expect-error plain ESM script without types
@@ -13,11 +15,13 @@ import { getFreePort } from '../scripts/lib/proc.mjs'
 
 // A broker of its own: this file kills it, and other files share npm test's broker.
 const kafkaDir = mkdtempSync(join(tmpdir(), 'livehouse-kafka-'))
-let broker: { brokers: string; stop(): Promise<void> }
+let broker: { brokers: string; stop(): Promise<void> } | undefined
 let brokers: string
-
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
+// Registered before the gateway's hooks, so the broker stops after the gateway (and its consumer) stopped.
+afterAll(async () => {
+  await broker?.stop()
+  rmSync(kafkaDir, { recursive: true, force: true })
+}, 60_000)
 const prefix = `t${Date.now().toString(36)}.`
 const accepted = new Set<string>()
 let seq = 0
@@ -26,24 +30,20 @@ const trades = (n: number, symbol = 'KFK') =>
   Array.from({ length: n }, () => ({ id: `k${seq++}`, ts: Date.now(), symbol, price: 100 + (seq % 7), qty: 0.5, side: seq % 2 ? 'buy' : 'sell' }))
 
 async function send(batch: ReturnType<typeof trades>) {
-  const res = await ingest(gw, 'trades', batch)
+  const res = await ingest(file.gw, 'trades', batch)
   if (res.status === 200) batch.forEach((t) => accepted.add(t.id))
   return res
 }
 
-const one = async (sql: string) => Number(Object.values((await rows(gw.clickhouse('ops'), sql))[0])[0])
-const lags = async () => (await (await fetch(`${gw.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith('livehouse_kafka_consumer_lag_messages{')).map((l) => Number(l.split(' ').at(-1)))
+const one = async (sql: string) => Number(Object.values((await rows(file.gw.clickhouse('ops'), sql))[0])[0])
+const lags = async () => new Scrape(await (await fetch(`${file.gw.url}/metrics`)).text()).select('livehouse_kafka_consumer_lag_messages').map((s) => s.value)
 
-beforeAll(async () => {
-  broker = await startKafka({ port: await getFreePort(), dataDir: kafkaDir, fresh: true })
-  brokers = broker.brokers
-  gw = await startInProcess({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix })
-}, 180_000)
-afterAll(async () => {
-  await gw?.stop()
-  await broker?.stop()
-  rmSync(kafkaDir, { recursive: true, force: true })
-}, 60_000)
+const file = gatewayForFile(async () => {
+  const started = await startKafka({ port: await getFreePort(), dataDir: kafkaDir, fresh: true })
+  broker = started
+  brokers = started.brokers
+  return { KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix }
+}, undefined, { timeoutMs: 180_000 })
 
 describe('kafkajs → Apache Kafka → the Livehouse consumer → raw tables and rollups', () => {
   it('delivers every accepted event exactly, raw and rolled up', async () => {
@@ -52,7 +52,7 @@ describe('kafkajs → Apache Kafka → the Livehouse consumer → raw tables and
       order_id: `o${i}`, ts: Date.now(), shop_id: 'kshop', customer_id: `c${i % 7}`, product_id: 'p1', category: 'cat',
       quantity: 2, unit_price: 9.99, unit_cost: 5, status: 'completed',
     }))
-    expect(await (await ingest(gw, 'orders', orders)).json()).toMatchObject({ accepted: 50 })
+    expect(await (await ingest(file.gw, 'orders', orders)).json()).toMatchObject({ accepted: 50 })
     await eventually(async () => expect(await one("SELECT count() FROM trades WHERE symbol = 'KFK'")).toBe(accepted.size), { timeoutMs: 60_000 })
     // The raw part can commit a moment before the rollup parts its views write.
     await eventually(async () => expect(await one("SELECT sum(trades) FROM candles_1s WHERE symbol = 'KFK'")).toBe(accepted.size))
@@ -86,7 +86,7 @@ describe('kafkajs → Apache Kafka → the Livehouse consumer → raw tables and
   }, 120_000)
 
   it('broker SIGKILLed under load and restarted: lost 0, duplicated 0, in trades and in candles (issue 17 item 2)', async () => {
-    const load = startLoad({ url: () => gw.url, symbol: 'BKILL', batches: 60, batchRows: 500, concurrency: 4 })
+    const load = startLoad({ url: () => file.gw.url, symbol: 'BKILL', batches: 60, batchRows: 500, concurrency: 4 })
     await eventually(() => expect(load.acceptedBatches()).toBeGreaterThanOrEqual(15), { timeoutMs: 120_000, intervalMs: 20 })
     await stopKafka({ dataDir: kafkaDir, signal: 'SIGKILL' })
     await eventually(() => expect(load.retries()).toBeGreaterThan(0), { timeoutMs: 60_000, intervalMs: 20 })

@@ -7,6 +7,7 @@ import { eventually } from '../test/support/eventually.ts'
 import { removeDir, startGateway, tokenFor, type TestGateway } from '../test/support/gateway.ts'
 import { getFreePort } from '../test/support/ports.ts'
 import { killReport, startLoad } from '../test/support/ingest-load.ts'
+import { Scrape } from '../ui/src/lib/prom.ts'
 
 const brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
 if (!brokers) throw new Error('LIVEHOUSE_TEST_KAFKA_BROKERS must be set (run through npm test)')
@@ -26,7 +27,7 @@ const start = async (env: Record<string, string>, dataDir?: string) => {
 
 const one = async (sql: ClickHouseClient, query: string) => Number(Object.values((await (await sql.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>())[0])[0])
 const metric = async (gw: TestGateway, name: string) =>
-  (await (await fetch(`${gw.url}/metrics`)).text()).split('\n').filter((l) => l.startsWith(`${name}{`)).map((l) => Number(l.split(' ').at(-1)))
+  new Scrape(await (await fetch(`${gw.url}/metrics`)).text()).select(name).map((s) => s.value)
 
 async function killTwiceUnderLoad(env: Record<string, string>, symbol: string, failure: string) {
   const sqlPort = await getFreePort()

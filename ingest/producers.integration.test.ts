@@ -1,22 +1,15 @@
 // One producer cannot hurt another (issue 10, findings 6, 7 and 8), against the real engine.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { formatMs } from '../core/events.ts'
 import { createLanePool } from './batcher.ts'
 import { createClickHouseSink } from './clickhouse-sink.ts'
-import { ingest, rows, startInProcess } from '../test/support/gateway.ts'
+import { ingest, rows } from '../test/support/gateway.ts'
+import { gatewayForFile } from '../test/support/gateway-file.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
-
-beforeAll(async () => {
-  gw = await startInProcess({ MAX_BODY_BYTES: String(13 * 1024 * 1024), INGEST_MAX_LINES: '100000' })
-})
-afterAll(async () => {
-  await gw?.stop()
-})
+const file = gatewayForFile({ MAX_BODY_BYTES: String(13 * 1024 * 1024), INGEST_MAX_LINES: '100000' })
 
 const day = 86_400_000
-const count = async (q: string) => Number(Object.values((await rows(gw.clickhouse('ops'), q))[0])[0])
+const count = async (q: string) => Number(Object.values((await rows(file.gw.clickhouse('ops'), q))[0])[0])
 const errorCode = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code
 
 describe('an engine refusal of a shared batch (finding 6)', () => {
@@ -25,7 +18,7 @@ describe('an engine refusal of a shared batch (finding 6)', () => {
   const row = (symbol: string, i: number, id = `${symbol}-${i}`) => ({ id, ts: formatMs(Date.now() - 60_000 + i), symbol, price: 10, qty: 1, side: 'buy', venue: '' })
 
   it('rejects only the refused line: every other request of the batch, and the poisoned request\'s other lines, are stored', async () => {
-    const sink = createClickHouseSink([gw.clickhouse('ingest', 0)], { flushMs: 50, batchRows: 10_000, maxPendingRows: 100_000, lanes: createLanePool(1) })
+    const sink = createClickHouseSink([file.gw.clickhouse('ingest', 0)], { flushMs: 50, batchRows: 10_000, maxPendingRows: 100_000, lanes: createLanePool(1) })
     const innocent = Array.from({ length: 20 }, (_, r) => sink.write('trades', [row(`ISO${r}`, 0), row(`ISO${r}`, 1)]))
     const poisoned = sink.write('trades', [row('ISOBAD', 0), row('ISOBAD', 1, 'x\ud800'), row('ISOBAD', 2)])
     const results = await Promise.all([...innocent, poisoned])
@@ -41,9 +34,9 @@ describe('an engine refusal of a shared batch (finding 6)', () => {
     const poisonTrade = `{"id":"x\\ud800","ts":${now},"symbol":"SURR","price":1,"qty":1,"side":"buy"}`
     const poisonOrder = `{"order_id":"o","ts":${now},"shop_id":"surr","customer_id":"c","product_id":"p","category":"x\\ud83d","quantity":1,"unit_price":1,"status":"completed"}`
     const requests = Array.from({ length: 60 }, (_, i) => {
-      if (i === 7) return ingest(gw, 'trades', [poisonTrade, { id: `s${i}`, ts: now, symbol: 'SURR', price: 1, qty: 1, side: 'buy' }])
-      if (i === 8) return ingest(gw, 'orders', [poisonOrder])
-      return ingest(gw, 'trades', [{ id: `s${i}`, ts: now + i, symbol: 'SURR', price: 1, qty: 1, side: 'buy' }])
+      if (i === 7) return ingest(file.gw, 'trades', [poisonTrade, { id: `s${i}`, ts: now, symbol: 'SURR', price: 1, qty: 1, side: 'buy' }])
+      if (i === 8) return ingest(file.gw, 'orders', [poisonOrder])
+      return ingest(file.gw, 'trades', [{ id: `s${i}`, ts: now + i, symbol: 'SURR', price: 1, qty: 1, side: 'buy' }])
     })
     const answers = await Promise.all(requests)
     expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 60 }, () => 200))
@@ -57,7 +50,7 @@ describe('a backfill over more than 100 days (finding 7)', () => {
   it('is stored: trades over 200 days and orders over 3 years, split by partition, with their rollups', async () => {
     const start = Date.now() - 300 * day
     const trades = Array.from({ length: 400 }, (_, i) => ({ id: `bf${i}`, ts: start + i * 12 * 3_600_000, symbol: 'BACKFILL', price: 1, qty: 1, side: 'buy' }))
-    const res = await ingest(gw, 'trades', trades)
+    const res = await ingest(file.gw, 'trades', trades)
     expect([res.status, await res.json()]).toEqual([200, { accepted: 400, rejected: 0, errors: [] }])
     const days = new Set(trades.map((t) => new Date(t.ts).toISOString().slice(0, 10))).size
     expect(days).toBeGreaterThan(150)
@@ -65,7 +58,7 @@ describe('a backfill over more than 100 days (finding 7)', () => {
     expect(await count("SELECT sum(trades) FROM candles_1h WHERE symbol = 'BACKFILL'")).toBe(400)
 
     const orders = Array.from({ length: 1100 }, (_, i) => ({ order_id: `bo${i}`, ts: Date.UTC(2022, 0, 1) + i * day, shop_id: 'backfill', customer_id: 'c', product_id: 'p', category: 'k', quantity: 1, unit_price: 2, status: 'completed' }))
-    const res2 = await ingest(gw, 'orders', orders)
+    const res2 = await ingest(file.gw, 'orders', orders)
     expect([res2.status, ((await res2.json()) as { accepted: number }).accepted]).toEqual([200, 1100])
     expect(await count("SELECT sum(units) FROM sales_1h WHERE shop_id = 'backfill'")).toBe(1100)
   })
@@ -74,9 +67,9 @@ describe('a backfill over more than 100 days (finding 7)', () => {
 describe('a huge body (finding 8)', () => {
   it('refuses 4,000,000 `{}` lines with 413 TOO_MANY_LINES before parsing them, and the gateway keeps serving', async () => {
     const body = '{}\n'.repeat(4_000_000)
-    const huge = ingest(gw, 'trades', [], { body })
-    const health = fetch(`${gw.url}/health`)
-    const normal = ingest(gw, 'trades', [{ id: 'after-huge', ts: Date.now(), symbol: 'HUGE', price: 1, qty: 1, side: 'buy' }])
+    const huge = ingest(file.gw, 'trades', [], { body })
+    const health = fetch(`${file.gw.url}/health`)
+    const normal = ingest(file.gw, 'trades', [{ id: 'after-huge', ts: Date.now(), symbol: 'HUGE', price: 1, qty: 1, side: 'buy' }])
     const res = await huge
     expect([res.status, await errorCode(res)]).toEqual([413, 'TOO_MANY_LINES'])
     expect((await health).status).toBe(200)

@@ -1,22 +1,21 @@
 // Anomaly bands computed in ClickHouse (chDB) from the same hour on previous days, and an
 // anomaly rule firing on a volume spike ingested through the live path.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, rows, startInProcess } from '../../test/support/gateway.ts'
+import { auth, ingest, rows } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 import { createLogger } from '../log.ts'
 import { createBands } from './anomaly.ts'
 import type { Rule } from './schema.ts'
 import { openSse, type SseClient } from '../../test/support/sse-client.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let stream: SseClient | undefined
 const hour = 3_600_000
 const day = 24 * hour
 // Yesterday's current and next hour: whichever hour it is while the test runs has a history.
 const yesterday = Math.floor(Date.now() / hour) * hour - day
 
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100' })
+const file = gatewayForFile({ LIVE_TICK_MS: '100' }, async (gw) => {
   // ANOM: 900 trades per hour yesterday, one every 4 s, qty 1..5 (volume per 1 s bucket: mostly 0).
   const trades = Array.from({ length: 1800 }, (_, i) => ({ id: `h${i}`, ts: yesterday + i * 4000, symbol: 'ANOM', price: 100, qty: 1 + (i % 5), side: 'buy' }))
   // shop-anom: each minute of those hours one completed order of 10 × (1 + minute % 3) USD;
@@ -33,11 +32,8 @@ beforeAll(async () => {
     const [r] = await rows<{ n: string }>(gw.clickhouse('ops'), "SELECT toString(sum(trades)) AS n FROM candles_1s WHERE symbol = 'ANOM'")
     expect(Number(r.n)).toBe(1800)
   })
-}, 120_000)
-afterAll(async () => {
-  stream?.close()
-  await gw?.stop()
 })
+afterAll(() => stream?.close())
 
 const rule = (channel: string, params: Record<string, unknown>, column: string): Rule => ({
   id: crypto.randomUUID(), owner: 'anom', name: 'anomaly', channel, params, condition: { column, op: 'anomaly', value: 3 }, for_s: 0, cooldown_s: 0, notify: [],
@@ -46,7 +42,7 @@ const rule = (channel: string, params: Record<string, unknown>, column: string):
 
 describe('anomaly bands', () => {
   it('are the same hour of previous days, per bucket, with empty buckets of sums counted as zeros', async () => {
-    const bands = createBands({ ch: gw.clickhouse('ops', 2), log: createLogger('silent'), refreshMs: 60_000 })
+    const bands = createBands({ ch: file.gw.clickhouse('ops', 2), log: createLogger('silent'), refreshMs: 60_000 })
     try {
       const volume = rule('candles', { symbol: 'ANOM', interval: '1s' }, 'volume')
       const close = rule('candles', { symbol: 'ANOM', interval: '1s' }, 'close')
@@ -81,16 +77,16 @@ describe('anomaly bands', () => {
 
   it('an anomaly rule fires on a volume spike far outside the band', async () => {
     const token = await auth.sign({ sub: 'anom-trader', roles: ['trader'], symbols: ['ANOM'], shops: [] }, '1h')
-    const r = await fetch(`${gw.url}/api/v1/alerts/rules`, {
+    const r = await fetch(`${file.gw.url}/api/v1/alerts/rules`, {
       method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'ANOM volume spike', channel: 'candles', params: { symbol: 'ANOM', interval: '1s' }, condition: { column: 'volume', op: 'anomaly', value: 6, direction: 'above' } }),
     })
     expect(r.status, await r.clone().text()).toBe(201)
-    stream = await openSse(`${gw.url}/api/v1/alerts/stream`, { token })
+    stream = await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token })
     // A spike every 1.5 s until one fires: the band is read in the background, and a spike in a bucket closed before it arrived goes unjudged.
     let spikes = 0
     await eventually(async () => {
-      if (!stream!.alerts().length) await ingest(gw, 'trades', [{ id: `spike-${++spikes}`, ts: Date.now(), symbol: 'ANOM', price: 100, qty: 500, side: 'buy' }])
+      if (!stream!.alerts().length) await ingest(file.gw, 'trades', [{ id: `spike-${++spikes}`, ts: Date.now(), symbol: 'ANOM', price: 100, qty: 500, side: 'buy' }])
       expect(stream!.alerts().length).toBeGreaterThan(0)
     }, { timeoutMs: 45_000, intervalMs: 1500 })
     expect(stream.alerts()[0]).toMatchObject({ rule_name: 'ANOM volume spike', value: 500 })

@@ -3,23 +3,20 @@
 // addresses. Every one gets a clear error; the gateway stays up and a well-behaved user's
 // alerts keep working meanwhile.
 import { gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, rows, startInProcess } from '../../test/support/gateway.ts'
+import { auth, ingest, rows } from '../../test/support/gateway.ts'
+import { gatewayForFile, noRateLimits } from '../../test/support/gateway-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { openSse } from '../../test/support/sse-client.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
 const maxRules = 200
-beforeAll(async () => {
-  // No request limits here: 10,000 requests from one user must meet the rule limit, not the rate limit.
-  gw = await startInProcess({ LIVE_TICK_MS: '100', ALERT_MAX_RULES_PER_USER: String(maxRules), RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
-}, 120_000)
-afterAll(async () => gw?.stop())
+// No request limits here: 10,000 requests from one user must meet the rule limit, not the rate limit.
+const file = gatewayForFile({ LIVE_TICK_MS: '100', ALERT_MAX_RULES_PER_USER: String(maxRules), ...noRateLimits })
 
 const token = (sub: string, roles: ('trader' | 'seller')[] = ['trader', 'seller']) => auth.sign({ sub, roles, symbols: ['*'], shops: ['*'] }, '1h')
 const send = async (t: string, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}) => {
-  const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', ...headers }, body: body as BodyInit | undefined })
+  const r = await fetch(`${file.gw.url}${path}`, { method, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json', ...headers }, body: body as BodyInit | undefined })
   const text = await r.text()
   let json: any
   try { json = JSON.parse(text) } catch { json = undefined }
@@ -74,7 +71,7 @@ describe('alerts under hostile input', () => {
     expect(created.json).toMatchObject({ name, params: { shop } })
     expect((await send(t, 'GET', `/api/v1/alerts/rules/${created.json.id}`)).json).toMatchObject({ name, params: { shop } })
     for (const id of ["' OR 1=1 --", '..%2F..%2Fetc', '00000000-0000-0000-0000-00000000000z']) expect((await send(t, 'GET', `/api/v1/alerts/rules/${id}`)).status).toBe(404)
-    expect(await rows(gw.clickhouse('ops'), 'SELECT count() AS n FROM alert_rules')).toEqual([{ n: expect.anything() }])
+    expect(await rows(file.gw.clickhouse('ops'), 'SELECT count() AS n FROM alert_rules')).toEqual([{ n: expect.anything() }])
   })
 
   it('refuses webhooks aimed at loopback, private and metadata addresses by default', async () => {
@@ -106,15 +103,15 @@ describe('alerts under hostile input', () => {
     // The bystander's rule still fires while the 200 rules watch the same trades.
     const mine = await send(other, 'POST', '/api/v1/alerts/rules', JSON.stringify(valid('HOST-MANY')))
     expect(mine.status).toBe(201)
-    const stream = await openSse(`${gw.url}/api/v1/alerts/stream`, { token: other })
+    const stream = await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token: other })
     try {
-      await ingest(gw, 'trades', [{ id: 'hm-1', ts: Date.now(), symbol: 'HOST-MANY', price: 150, qty: 1, side: 'buy' }])
+      await ingest(file.gw, 'trades', [{ id: 'hm-1', ts: Date.now(), symbol: 'HOST-MANY', price: 150, qty: 1, side: 'buy' }])
       await eventually(() => expect(stream.alerts().map((a) => a.rule_id)).toEqual([mine.json.id]), { timeoutMs: 20_000 })
     } finally {
       stream.close()
     }
     // And each of the 200 rules fired once for that trade.
-    await eventually(async () => expect(Number((await rows<{ n: string }>(gw.clickhouse('ops'), "SELECT toString(count()) AS n FROM alerts WHERE owner = 'hostile-many'"))[0].n)).toBe(maxRules))
+    await eventually(async () => expect(Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), "SELECT toString(count()) AS n FROM alerts WHERE owner = 'hostile-many'"))[0].n)).toBe(maxRules))
   }, 600_000) // 10,000 requests: minutes on a busy 2-core machine
 
   it('refuses bad history parameters, Last-Event-IDs and alerts-channel params; the gateway stays up', async () => {
@@ -122,14 +119,14 @@ describe('alerts under hostile input', () => {
     for (const q of ['limit=100000', 'limit=0', 'from=yesterday', 'cursor=-1', 'rule=not-a-uuid', 'unknown=1', "to=' OR 1=1"]) {
       expect(await send(t, 'GET', `/api/v1/alerts/history?${q}`), q).toMatchObject({ status: 400, code: 'INVALID_PARAMETER' })
     }
-    for (const last of ['abc', '-1', '1e9', '9'.repeat(40)]) expect((await openSse(`${gw.url}/api/v1/alerts/stream`, { token: t, lastEventId: last })).status, last).toBe(400)
-    const ws = await LiveClient.connect(gw.url, { token: t })
+    for (const last of ['abc', '-1', '1e9', '9'.repeat(40)]) expect((await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token: t, lastEventId: last })).status, last).toBe(400)
+    const ws = await LiveClient.connect(file.gw.url, { token: t })
     try {
       ws.subscribe(1, 'alerts', { owner: 'someone-else' })
       await eventually(() => expect(ws.errors().map((e) => e.reason)).toEqual(['BAD_ARGUMENT']))
     } finally {
       ws.close()
     }
-    expect((await fetch(`${gw.url}/health`)).status).toBe(200)
+    expect((await fetch(`${file.gw.url}/health`)).status).toBe(200)
   })
 })

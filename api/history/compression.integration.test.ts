@@ -1,11 +1,11 @@
 // Catalog answers and the OpenAPI document through the real gateway, br or gzip as the client
 // accepts (raw node:http: fetch would decode them for us), and the cache keeping the compressed
 // bytes so a hit compresses nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { request } from 'node:http'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { auth, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, ingestStored, noRateLimits } from '../../test/support/gateway-file.ts'
 import { makeFixtures } from '../../test/support/history-fixtures.ts'
 import { createApp } from '../app.ts'
 import { createCache, type Cache, type CacheEntry } from '../cache/cache.ts'
@@ -17,7 +17,6 @@ import { createHistoryRoutes } from './routes.ts'
 const hour = 3600_000
 const base = Math.floor(Date.now() / hour) * hour - 3 * hour
 const path = `/api/v1/q/candles?symbol=BTC-USD&interval=1m&from=${new Date(base).toISOString()}&to=${new Date(base + 2 * hour).toISOString()}`
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let admin: string
 
 /** GET with exactly these headers; the body as sent on the wire. */
@@ -32,38 +31,34 @@ function raw(url: string, headers: Record<string, string>): Promise<{ status: nu
   })
 }
 
-beforeAll(async () => {
-  gw = await startInProcess({ RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
+const file = gatewayForFile(noRateLimits, async (gw) => {
   admin = await tokenFor(['admin'])
-  const f = makeFixtures(base)
-  expect((await ingest(gw, 'trades', f.trades)).status).toBe(200)
-  await eventually(async () => expect(Number((await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM trades'))[0].n)).toBe(f.trades.length))
+  await ingestStored(gw, { trades: makeFixtures(base).trades })
 })
-afterAll(async () => gw?.stop())
 
 describe('compressed answers', () => {
   it('answers a catalog query in br, gzip or plain as accepted, the same JSON and CSV once decoded', async () => {
     const auth = { authorization: `Bearer ${admin}` }
-    const plain = await raw(`${gw.url}${path}`, auth)
+    const plain = await raw(`${file.gw.url}${path}`, auth)
     expect(plain.status).toBe(200)
     expect(plain.headers['content-encoding']).toBeUndefined()
     expect(plain.headers.vary).toBe('accept-encoding')
     expect((JSON.parse(plain.body.toString()) as { rows: unknown[] }).rows.length).toBeGreaterThan(50)
-    const br = await raw(`${gw.url}${path}`, { ...auth, 'accept-encoding': 'gzip, deflate, br' })
+    const br = await raw(`${file.gw.url}${path}`, { ...auth, 'accept-encoding': 'gzip, deflate, br' })
     expect(br.headers['content-encoding']).toBe('br')
     expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true)
     expect(br.body.length).toBeLessThan(plain.body.length / 3)
-    expect((await raw(`${gw.url}${path}`, { ...auth, 'accept-encoding': 'br' })).body.equals(br.body)).toBe(true)
-    const csvPlain = await raw(`${gw.url}${path}&format=csv`, auth)
-    const csvGzip = await raw(`${gw.url}${path}&format=csv`, { ...auth, 'accept-encoding': 'gzip' })
+    expect((await raw(`${file.gw.url}${path}`, { ...auth, 'accept-encoding': 'br' })).body.equals(br.body)).toBe(true)
+    const csvPlain = await raw(`${file.gw.url}${path}&format=csv`, auth)
+    const csvGzip = await raw(`${file.gw.url}${path}&format=csv`, { ...auth, 'accept-encoding': 'gzip' })
     expect(csvGzip.headers['content-encoding']).toBe('gzip')
     expect(csvGzip.headers['content-type']).toMatch(/^text\/csv/)
     expect(gunzipSync(csvGzip.body).equals(csvPlain.body)).toBe(true)
   })
 
   it('serves the OpenAPI document compressed', async () => {
-    const plain = await raw(`${gw.url}/api/v1/openapi.json`, {})
-    const br = await raw(`${gw.url}/api/v1/openapi.json`, { 'accept-encoding': 'br' })
+    const plain = await raw(`${file.gw.url}/api/v1/openapi.json`, {})
+    const br = await raw(`${file.gw.url}/api/v1/openapi.json`, { 'accept-encoding': 'br' })
     expect(br.headers['content-encoding']).toBe('br')
     expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true)
     expect(JSON.parse(plain.body.toString())).toHaveProperty('openapi')
@@ -75,7 +70,7 @@ describe('compressed answers', () => {
     const cache: Cache = { ...inner, breaker: inner.breaker, get: async (...args) => { const e = await inner.get(...args); entries.push(e); return e } }
     const app = createApp({
       log: createLogger('silent'), checks: [],
-      routes: [createHistoryRoutes({ auth, catalog: loadCatalog(), clickhouse: gw.clickhouse('queries'), cache, limiter: createRateLimiter({}), limits: { perTokenPerS: 0, perIpPerS: 0 } })],
+      routes: [createHistoryRoutes({ auth, catalog: loadCatalog(), clickhouse: file.gw.clickhouse('queries'), cache, limiter: createRateLimiter({}), limits: { perTokenPerS: 0, perIpPerS: 0 } })],
     })
     const get = async () => {
       const res = await app.request(path, { headers: { authorization: `Bearer ${admin}`, 'accept-encoding': 'br' } })

