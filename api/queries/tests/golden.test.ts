@@ -160,8 +160,9 @@ describe('snapshots (clickhouse/views/021, 023, 024) answer as the live views do
     })).text())
     const asOfRefresh = await view(`toStartOfMinute({at:DateTime64(3, 'UTC')}) - INTERVAL 24 HOUR`, `{at:DateTime64(3, 'UTC')}`, `ts < {at:DateTime64(3, 'UTC')} - INTERVAL 1 MINUTE`)
     // After the refresh: a line of its time (scored now) and one back-filled half an hour before it (the snapshot has not seen it).
-    const late = { ...lines.at(-1)!, order_id: 'late-1', ts: iso(atMs + 1) }
-    const backfilled = { ...lines.at(-2)!, order_id: 'backfill-1', ts: iso(atMs - 30 * 60_000) }
+    // Completed sales, whatever the generator's last lines were (a refund is not scored).
+    const late = { ...lines.at(-1)!, order_id: 'late-1', ts: iso(atMs + 1), status: 'completed' }
+    const backfilled = { ...lines.at(-2)!, order_id: 'backfill-1', ts: iso(atMs - 30 * 60_000), status: 'completed' }
     await writer.insert({ table: 'orders', values: [late, backfilled], format: 'JSONEachRow' })
     const scoredNow = await view(`{at:DateTime64(3, 'UTC')} - INTERVAL 1 MINUTE`, `fromUnixTimestamp64Milli({to:Int64}, 'UTC')`, '1')
     const key = (r: Record<string, string>) => `${r.order_id}/${r.product_id}`
