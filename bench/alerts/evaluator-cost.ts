@@ -1,5 +1,5 @@
 // In-process cost of evaluating rules: the evaluator fed by a fake live feed, ticks of 1 s
-// candles on `channels` channels, with 0 and with N rules (the scenario's mix), timed in
+// candles (4 ticks a bucket) on `channels` channels, with 0 and with N rules (the scenario's mix), timed in
 // the same process and run. ClickHouse and the network play no part: this is the CPU that
 // rules add to each live tick, without the noise of a shared machine's other work.
 import { performance } from 'node:perf_hooks'
@@ -12,7 +12,10 @@ import { median, percentile } from '../lib/stats.ts'
 
 export interface CostResult { rules: number; channels: number; ticks: number; msPerTickP50: number | null; msPerTickP99: number | null; usPerRuleEvaluation: number | null }
 
-/** `rules` rules over `channels` candle channels; each tick appends one candle to every channel. */
+/** Live ticks per 1 s candle: the gateway's default tick is 250 ms. */
+export const ticksPerBucket = 4
+
+/** `rules` rules over `channels` candle channels; each tick moves every channel's open candle. */
 export function evaluationCost(rules: number, channels: number, ticks: number, rule: (k: number, symbols: string[]) => Omit<Rule, 'id' | 'owner' | 'access' | 'muted' | 'snoozedUntil' | 'ackedAt' | 'version' | 'createdAt' | 'updatedAt' | 'notify' | 'for_s' | 'cooldown_s'> & Partial<Rule>): CostResult {
   const listeners: TickListener[] = []
   const feed: LiveFeed = { watch: (_c, _p, _pr, l) => (listeners.push(l), { close() {} }) }
@@ -28,13 +31,16 @@ export function evaluationCost(rules: number, channels: number, ticks: number, r
   const rows = listeners.map(() => [] as Cell[][])
   const times: number[] = []
   for (let t = 0; t < ticks; t++) {
-    clock += 1000
+    clock += 1000 / ticksPerBucket
     const bucket = Math.floor(clock / 1000) * 1000
     const t0 = performance.now()
     listeners.forEach((l, i) => {
-      const row: Cell[] = [bucket, 100, 101 + (t % 7), 99, 100 + (t % 10) / 10, 5 + (t % 3), 3, 100.2]
-      rows[i].push(row)
-      l({ topic: `t${i}`, seq: t + 1, rows: () => rows[i] }, t === 0 ? null : { append: [row], replace: [], remove: [] })
+      // The open candle moves on every tick, as under the live load: a replace, or an append when its bucket is new.
+      const row: Cell[] = [bucket, 100, 101 + (t % 7), 99, 100 + (t % 10) / 10 + i / 100, 5 + t, 3 + t, 100.2 + (t % 5) / 100]
+      const fresh = rows[i].at(-1)?.[0] !== bucket
+      if (fresh) rows[i].push(row)
+      else rows[i][rows[i].length - 1] = row
+      l({ topic: `t${i}`, seq: t + 1, rows: () => rows[i] }, t === 0 ? null : { append: fresh ? [row] : [], replace: fresh ? [] : [row], remove: [] })
     })
     times.push(performance.now() - t0)
   }
