@@ -26,7 +26,7 @@ function fakeEvaluator(refuse = new Set<string>()) {
     upsert: (r) => (upserts.push(`${r.id}@${r.version}`), refuse.has(r.id) ? undefined : void held.set(r.id, r.version)),
     remove: (id) => void held.delete(id),
     has: (id) => held.has(id),
-    stats: () => ({ rules: held.size, topics: 0, inactive: 0 }),
+    stats: () => ({ rules: held.size, topics: 0, inactive: 0, observations: 0 }),
     stop: () => {},
   }
   return { ev, held, upserts }
