@@ -1,7 +1,8 @@
 // Reads a gateway CPU profile written by `npm run bench -- --scenario alerts --cpu-prof DIR`
 // and prints, for each measured phase of the run, where the main thread's time went: the
 // top functions by self time and the source files by inclusive time, in ms per tick.
-// `npx tsx bench/alerts/profile-slice.ts <results.json> <profile dir> [run number]`
+// `npx tsx bench/alerts/profile-slice.ts <results.json> <profile dir> [run number] [--diff]`
+// (--diff: per source file, the "with" phases' ms per tick against the "without" phases')
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -35,19 +36,45 @@ export function slice(p: Profile, fromUs: number, toUs: number) {
   return { total, self, fileInclusive }
 }
 
+function loadProfile(runDir: string): Profile {
+  // The launcher (api/sql/secret-env.ts) and the gateway each write one; the gateway's is the busy one.
+  const files = readdirSync(runDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(runDir, f))
+  const busy = (p: Profile) => {
+    const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id))
+    return p.samples.filter((id) => !idle.has(id)).length
+  }
+  return files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Profile).sort((a, b) => busy(b) - busy(a))[0]
+}
+
+/** Per source file, inclusive main-thread ms per tick in the "with" and the "without" phases of a run (all of each kind together). */
+export function diffByFile(profile: Profile, phases: PhaseWindow[]) {
+  const acc = { with: new Map<string, number>(), without: new Map<string, number>() } as Record<string, Map<string, number>>
+  const ticks: Record<string, number> = { with: 0, without: 0 }
+  for (const ph of phases) {
+    const s = slice(profile, ph.monoFromUs, ph.monoToUs)
+    ticks[ph.phase] += ph.tickCount
+    for (const [k, v] of s.fileInclusive) acc[ph.phase].set(k, (acc[ph.phase].get(k) ?? 0) + v)
+  }
+  const keys = new Set([...acc.with.keys(), ...acc.without.keys()])
+  return [...keys].map((file) => ({ file, withMs: (acc.with.get(file) ?? 0) / 1000 / ticks.with, withoutMs: (acc.without.get(file) ?? 0) / 1000 / ticks.without }))
+}
+
 function main() {
-  const [resultsPath, dir, runArg] = process.argv.slice(2)
+  const args = process.argv.slice(2)
+  const diff = args.includes('--diff')
+  const [resultsPath, dir, runArg] = args.filter((a) => a !== '--diff')
   const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as { runs: { phases: PhaseWindow[]; profile?: string }[] }
   const runs = runArg ? [Number(runArg) - 1] : results.runs.map((_, i) => i)
   for (const r of runs) {
-    const runDir = join(dir, `run-${r + 1}`)
-    // The launcher (api/sql/secret-env.ts) and the gateway each write one; the gateway's is the busy one.
-    const files = readdirSync(runDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(runDir, f))
-    const busy = (p: Profile) => {
-      const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id))
-      return p.samples.filter((id) => !idle.has(id)).length
+    const profile = loadProfile(join(dir, `run-${r + 1}`))
+    if (diff) {
+      console.log(`\n== run ${r + 1}: main-thread ms per tick by file (inclusive), with − without; api/alerts files and differences over 0.3 ms`)
+      const rows = diffByFile(profile, results.runs[r].phases).filter((x) => Math.abs(x.withMs - x.withoutMs) > 0.3 || x.file.includes('api/alerts/'))
+      for (const x of rows.sort((a, b) => b.withMs - b.withoutMs - (a.withMs - a.withoutMs))) {
+        console.log(`${(x.withMs - x.withoutMs).toFixed(2).padStart(8)} ${x.withMs.toFixed(2).padStart(8)} ${x.withoutMs.toFixed(2).padStart(8)}  ${x.file}`)
+      }
+      continue
     }
-    const profile = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Profile).sort((a, b) => busy(b) - busy(a))[0]
     for (const ph of results.runs[r].phases) {
       const s = slice(profile, ph.monoFromUs, ph.monoToUs)
       const perTick = (us: number) => (us / 1000 / ph.tickCount).toFixed(2)
