@@ -63,7 +63,7 @@ describe('alert rules API', () => {
     expect((await call('GET', `/api/v1/alerts/rules/${r.id}`, alice)).body!.error.code).toBe('RULE_NOT_FOUND')
   })
 
-  it('the rules digest changes when a rule is created, updated or deleted, and only then (the reload reads all rules only then)', async () => {
+  it('the rules digest changes when a rule is created, updated or deleted, and only then; versions and rows by id follow (what the reload reads)', async () => {
     const store = createRuleStore(gw.clickhouse('ops'))
     const t = await tokenFor(['trader'], { symbols: ['DIGEST-A'] })
     const d0 = await store.digest()
@@ -74,9 +74,13 @@ describe('alert rules API', () => {
     expect((await call('PUT', `/api/v1/alerts/rules/${r.id}`, t, { ...rule('DIGEST-A'), name: 'renamed', version: r.version })).status).toBe(200)
     const d2 = await store.digest()
     expect([d2 === d1, await store.digest()]).toEqual([false, d2])
+    const renamed = (await call('GET', `/api/v1/alerts/rules/${r.id}`, t)).body!
+    expect((await store.versions()).get(r.id)).toBe(renamed.version)
+    expect((await store.rulesByIds([r.id])).map((x) => [x.id, x.name, x.version])).toEqual([[r.id, 'renamed', renamed.version]])
     expect((await call('DELETE', `/api/v1/alerts/rules/${r.id}`, t)).status).toBe(204)
     const d3 = await store.digest()
     expect([d3 === d2, d3 === d1]).toEqual([false, false])
+    expect([(await store.versions()).has(r.id), await store.rulesByIds([r.id])]).toEqual([false, []])
   })
 
   it('refuses rules outside the token\'s entitlements (403) and bad rules (400 naming the field)', async () => {

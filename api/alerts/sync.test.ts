@@ -7,13 +7,16 @@ import { createRuleSync } from './sync.ts'
 
 const rule = (id: string, version = 1) => ({ id, owner: 'u', version }) as Rule
 
-/** A store whose digest follows its rows, as the table's does; counts the full reads. */
+/** A store whose digest follows its rows, as the table's does; counts the full reads and the rule rows read by id. */
 function fakeStore(rows: Rule[]) {
   const store = {
     rows,
     fullReads: 0,
+    rowsRead: [] as string[],
     digest: async () => store.rows.map((r) => `${r.id}@${r.version}`).sort().join(','),
     allRules: async () => (store.fullReads++, [...store.rows]),
+    versions: async () => new Map(store.rows.map((r) => [r.id, r.version])),
+    rulesByIds: async (ids: string[]) => store.rows.filter((r) => ids.includes(r.id)).map((r) => (store.rowsRead.push(r.id), r)),
     rules: async (_owner: string, id?: string) => store.rows.filter((r) => r.id === id),
   }
   return store
@@ -47,8 +50,24 @@ describe('rule sync', () => {
 
     store.rows = [rule('a', 2), rule('c')]
     await sync.reload()
-    expect(store.fullReads).toBe(2)
+    expect([store.fullReads, store.rowsRead]).toEqual([1, ['a', 'c']]) // b deleted: no row to read
     expect([...held]).toEqual([['a', 2], ['c', 1]])
+    sync.stop()
+  })
+
+  it('rules saved through this gateway are not read again by the next reload', async () => {
+    const store = fakeStore([rule('a')])
+    const { ev, held } = fakeEvaluator()
+    const sync = createRuleSync({ store, evaluator: ev, bus, log: createLogger('silent'), reloadMs: 3_600_000 })
+    await sync.start()
+    const api = sync.tracked()
+    const saved = Array.from({ length: 100 }, (_, i) => rule(`n${i}`))
+    for (const r of saved) (store.rows.push(r), api.upsert(r))
+    store.rows = store.rows.filter((r) => r.id !== 'a')
+    api.remove('a')
+    await sync.reload()
+    expect([store.fullReads, store.rowsRead]).toEqual([1, []])
+    expect(held.size).toBe(100)
     sync.stop()
   })
 
@@ -58,7 +77,7 @@ describe('rule sync', () => {
     const sync = createRuleSync({ store, evaluator: ev, bus, log: createLogger('silent'), reloadMs: 3_600_000 })
     await sync.start()
     await sync.reload()
-    expect(store.fullReads).toBe(2)
+    expect([store.fullReads, store.rowsRead]).toEqual([1, ['refused']])
     expect(upserts.filter((u) => u === 'refused@1')).toHaveLength(2)
     expect(upserts.filter((u) => u === 'a@1')).toHaveLength(1)
     sync.stop()
