@@ -14,7 +14,7 @@ import type { Condition } from '../../api/alerts/schema.ts'
 import { histogramBuckets, histogramWindow } from '../lib/prometheus.ts'
 import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median, percentile } from '../lib/stats.ts'
-import { cpuSeconds, ensureGoClient, root, spawnNode, spawnProc, processTree, startGatewayProc, type GatewayProc, type Proc } from '../live/processes.ts'
+import { cpuSeconds, ensureGoClient, root, spawnNode, spawnProc, processTree, startGatewayProc, threadCpuSeconds, type GatewayProc, type Proc } from '../live/processes.ts'
 import { evaluationCost, ticksPerBucket, type CostResult } from './evaluator-cost.ts'
 
 export interface AlertsScenarioOptions {
@@ -63,6 +63,8 @@ interface Phase {
   cpuMsPerTick: number | null
   /** The gateway's Node main thread alone (JS: ingestion parsing, fan-out, ticks' diffs, rules), per tick. */
   mainCpuMsPerTick: number | null
+  /** CPU ms per tick by thread name (chDB's pools, Node's main thread and workers), the gateway's whole process tree. */
+  threadsMsPerTick: Record<string, number>
   latencyP50Ms: number | null
   latencyP99Ms: number | null
   latencyMaxMs: number | null
@@ -205,6 +207,7 @@ async function measureLoaded(phase: Phase['phase'], order: number, o: AlertsScen
     const s0 = await scrape(ctx.gw.url)
     const cpu0 = cpuSeconds(ctx.gw.pid)
     const main0 = mainThreadCpuS(ctx.gw.pid)
+    const threads0 = threadCpuSeconds(ctx.gw.pid)
     ctx.clients.say('start')
     const from = Date.now()
     const monoFromUs = monoUs()
@@ -219,6 +222,7 @@ async function measureLoaded(phase: Phase['phase'], order: number, o: AlertsScen
     const s1 = await scrape(ctx.gw.url)
     const cpuS = cpuSeconds(ctx.gw.pid) - cpu0
     const mainS = mainThreadCpuS(ctx.gw.pid) - main0
+    const threads1 = threadCpuSeconds(ctx.gw.pid)
     const cpuPct = (cpuS / ((to - from) / 1000)) * 100
     const client = await ctx.clients.next('result', 60_000).catch(() => null)
     await sleep(5000) // late alerts of the window's last flips
@@ -235,6 +239,7 @@ async function measureLoaded(phase: Phase['phase'], order: number, o: AlertsScen
       evaluationMsPerTick: dCount ? round(((s1.evalS - s0.evalS) / dCount) * 1000) : null,
       cpuMsPerTick: dCount ? round((cpuS / dCount) * 1000) : null,
       mainCpuMsPerTick: dCount ? round((mainS / dCount) * 1000) : null,
+      threadsMsPerTick: Object.fromEntries([...threads1].map(([name, s]) => [name, dCount ? round(((s - (threads0.get(name) ?? 0)) / dCount) * 1000) : 0])),
       latencyP50Ms: percentile(ms, 50), latencyP99Ms: percentile(ms, 99), latencyMaxMs: ms.at(-1) ?? null, toFireP50Ms: split.toFire, fireToSseP50Ms: split.toSse, samples: ms.length, missed,
       alertsFired: s1.fired - s0.fired, serverCpuPct: Math.round(cpuPct),
       ingestOfferedPerS: Math.round(ingest?.offeredPerS ?? 0), ingestAcceptedPerS: Math.round(ingest?.acceptedPerS ?? 0),
@@ -247,6 +252,14 @@ async function measureLoaded(phase: Phase['phase'], order: number, o: AlertsScen
 }
 
 const round = (v: number) => Math.round(v * 100) / 100
+
+function threadRows(without: Phase[], withRules: Phase[]): string[] {
+  const names = new Set([...without, ...withRules].flatMap((p) => Object.keys(p.threadsMsPerTick ?? {})))
+  const medOf = (ps: Phase[], name: string) => median(ps.map((p) => p.threadsMsPerTick?.[name] ?? 0)) ?? 0
+  return [...names].map((name) => ({ name, a: medOf(without, name), b: medOf(withRules, name) }))
+    .filter((r) => r.a > 0.5 || r.b > 0.5).sort((x, y) => y.b - y.a - (x.b - x.a))
+    .map((r) => `| ${r.name} | ${fmt(round(r.a))} | ${fmt(round(r.b))} | ${fmt(round(r.b - r.a))} |`)
+}
 
 /** (b − a) / a in %, or null. */
 const change = (a: number | null, b: number | null) => (a && b !== null ? round(((b - a) / a) * 100) : null)
@@ -424,6 +437,14 @@ export async function runAlertsScenario(o: AlertsScenarioOptions) {
     '| phase | tick mean ms | evaluation ms/tick | gateway CPU ms/tick | main thread CPU ms/tick | latency p50 ms | latency p99 ms | p50 trade→fired / fired→SSE ms | server CPU |',
     '|---|---|---|---|---|---|---|---|---|',
     ...[without, withRules].map((ps) => `| ${ps[0].phase} | ${fmt(med(ps, 'tickMeanMs'))} | ${fmt(med(ps, 'evaluationMsPerTick'))} | ${fmt(med(ps, 'cpuMsPerTick'))} | ${fmt(med(ps, 'mainCpuMsPerTick'))} | ${fmt(med(ps, 'latencyP50Ms'))} | ${fmt(med(ps, 'latencyP99Ms'))} | ${fmt(med(ps, 'toFireP50Ms'))} / ${fmt(med(ps, 'fireToSseP50Ms'))} | ${fmt(med(ps, 'serverCpuPct'))}% |`),
+    '',
+    '## CPU per tick by thread',
+    '',
+    'The gateway\'s threads by name (pool threads summed), CPU ms per tick, median over phases of each kind; threads above 0.5 ms/tick in either.',
+    '',
+    '| thread | without | with | with − without |',
+    '|---|---|---|---|',
+    ...threadRows(without, withRules),
     '',
     '## The evaluator alone',
     '',
