@@ -8,7 +8,7 @@
 //   --client go|node --client-procs N         live: load client and its process count
 //   --tick-ms MS                              live: the gateway's LIVE_TICK_MS
 //   --concurrency N --log-level LEVEL         history: connections of the cached and mix phases; gateway LOG_LEVEL; catalog: connections
-//   --cpu-prof DIR                            live, history: write a V8 CPU profile of the gateway to DIR
+//   --cpu-prof DIR                            live, history, alerts: write a V8 CPU profile of the gateway to DIR
 //   --rates R1,R2,… --warmup S --probe S     quiet: demo rates (events/s; 0 = idle), warm-up and freshness-probe seconds
 //   --baseline DIR                            quiet, ingest, catalog: also measure the checkout at DIR in the same runs ("before")
 //   --modes M1,M2 --concurrency N             ingest: only these modes ('embedded dedup on', or 'kafka' for all of its); requests in flight (default 4)
@@ -146,7 +146,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     run: () => goClientCompareScenario({ name: values.name ?? 'go-client', runs: num(values.runs, 3), seconds: num(values.seconds, 10), clients: num(values.clients, 5000), channels: num(values.channels, 2), tickMs: num(values['tick-ms'], 100) }),
   },
   sql: { about: 'analyst SQL port: /health p99 and live tick time while an analyst runs count() over numbers(1e12) or a 1e8-row sort, vs idle, 3 runs × 10 s per phase', run: () => sqlScenario({ name: values.name ?? 'sql', runs: num(values.runs, 3), seconds: num(values.seconds, 10) }) },
-  alerts: { about: 'alerts: latency (trade → SSE) p50/p99 and tick time without/with 10,000 rules under the live load (10,000 clients × 4 channels, 100k trades/s), 3 runs × 20 s per phase', run: () => import('./alerts/scenario.ts').then((m) => m.runAlertsScenario({ name: values.name ?? 'alerts', runs: num(values.runs, 3), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), channels: num(values.channels, 4), eventsPerS: num(values['events-per-s'], 100_000), tickMs: optNum(values['tick-ms']) })) },
+  alerts: { about: 'alerts: latency (trade → SSE) p50/p99 and tick time without/with 10,000 rules under the live load (10,000 clients × 4 channels, 100k trades/s), 5 runs × 4 phases (ABBA) × 20 s', run: () => import('./alerts/scenario.ts').then((m) => m.runAlertsScenario({ name: values.name ?? 'alerts', runs: num(values.runs, 5), seconds: num(values.seconds, 20), clients: num(values.clients, 10_000), channels: num(values.channels, 4), eventsPerS: num(values['events-per-s'], 100_000), tickMs: optNum(values['tick-ms']), cpuProfileDir })) },
   k6: { about: 'k6: historical HTTP mix through the cache; WebSocket fan-out decoding MessagePack (20 s each)', run: parts.k6(num(values.seconds, 20)) },
   full: {
     about: 'every scenario above at full size, one after the other',

@@ -7,6 +7,7 @@ import type { Role } from '../../core/roles.ts'
 import { openSse, type SseClient } from '../../test/support/sse-client.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { S } from '../protocol/index.ts'
+import { createRuleStore } from './store.ts'
 
 let gw: Awaited<ReturnType<typeof startInProcess>>
 const streams: SseClient[] = []
@@ -60,6 +61,26 @@ describe('alert rules API', () => {
     expect((await call('DELETE', `/api/v1/alerts/rules/${r.id}`, bob)).status).toBe(404)
     expect((await call('DELETE', `/api/v1/alerts/rules/${r.id}`, alice)).status).toBe(204)
     expect((await call('GET', `/api/v1/alerts/rules/${r.id}`, alice)).body!.error.code).toBe('RULE_NOT_FOUND')
+  })
+
+  it('the rules digest changes when a rule is created, updated or deleted, and only then; versions and rows by id follow (what the reload reads)', async () => {
+    const store = createRuleStore(gw.clickhouse('ops'))
+    const t = await tokenFor(['trader'], { symbols: ['DIGEST-A'] })
+    const d0 = await store.digest()
+    expect(await store.digest()).toBe(d0)
+    const r = (await call('POST', '/api/v1/alerts/rules', t, rule('DIGEST-A'))).body!
+    const d1 = await store.digest()
+    expect(d1).not.toBe(d0)
+    expect((await call('PUT', `/api/v1/alerts/rules/${r.id}`, t, { ...rule('DIGEST-A'), name: 'renamed', version: r.version })).status).toBe(200)
+    const d2 = await store.digest()
+    expect([d2 === d1, await store.digest()]).toEqual([false, d2])
+    const renamed = (await call('GET', `/api/v1/alerts/rules/${r.id}`, t)).body!
+    expect((await store.versions()).get(r.id)).toBe(renamed.version)
+    expect((await store.rulesByIds([r.id])).map((x) => [x.id, x.name, x.version])).toEqual([[r.id, 'renamed', renamed.version]])
+    expect((await call('DELETE', `/api/v1/alerts/rules/${r.id}`, t)).status).toBe(204)
+    const d3 = await store.digest()
+    expect([d3 === d2, d3 === d1]).toEqual([false, false])
+    expect([(await store.versions()).has(r.id), await store.rulesByIds([r.id])]).toEqual([false, []])
   })
 
   it('refuses rules outside the token\'s entitlements (403) and bad rules (400 naming the field)', async () => {

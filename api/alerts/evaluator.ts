@@ -8,7 +8,7 @@ import type { ChannelSpec } from '../live/channels.ts'
 import { channels as liveChannels } from '../live/channels.ts'
 import type { Logger } from '../log.ts'
 import type { Cell } from '../protocol/index.ts'
-import { bucketOf, holds, needsArming, type Band } from './conditions.ts'
+import { bucketOf, holds, needsArming, zScore, type Band } from './conditions.ts'
 import { entityColumns, isAdditive } from './columns.ts'
 import type { LiveChange, LiveFeed, LiveView } from './feed.ts'
 import { principalOf } from './rules.ts'
@@ -16,7 +16,11 @@ import type { Alert, Rule } from './schema.ts'
 import { LevelIndex } from './level-index.ts'
 import { EntitySeries } from './series.ts'
 
-/** Anomaly bands (anomaly.ts): a rule's band per entity, by the entity's key (JSON of its values). */
+/**
+ * Anomaly bands (anomaly.ts): a rule's band per entity, by the entity's key (JSON of its values).
+ * Rules of one channel topic with the same column and days have the same band (the evaluator reads
+ * it once for all of them).
+ */
 export interface BandSource {
   watch(rule: Rule): { get(entityKey: string): Band | undefined; close(): void }
 }
@@ -41,7 +45,7 @@ export interface Evaluator {
   upsert(rule: Rule): void
   remove(ruleId: string): void
   has(ruleId: string): boolean
-  stats(): { rules: number; topics: number; inactive: number }
+  stats(): { rules: number; topics: number; inactive: number; observations: number }
   stop(): void
 }
 
@@ -71,6 +75,10 @@ interface RuleState {
   windowMs: number
   /** >, <, >=, <=, crosses_* on the open bucket: kept in the topic's level index. */
   level: boolean
+  /** change_pct_* without for_s: kept in the index of its column and window. */
+  pct?: PctGroup
+  /** anomaly on closed buckets without for_s: kept in the index of its column, days and direction. */
+  z?: ZGroup
   edges: Map<string, Edge>
   /** Why the rule cannot fire (no longer entitled, unknown channel), or undefined. */
   inactive?: string
@@ -93,13 +101,49 @@ interface Topic {
   lastClosed: number
   /** Rules with a for_s: checked on every tick, changed or not. */
   waiting: Set<RuleState>
-  /** Level rules by column, sorted by threshold; the other open-bucket rules (change_pct) in `scan`. */
+  /** Level rules by column, sorted by threshold; change_pct rules by column and window; the other open-bucket rules in `scan`. */
   levels: Map<number, LevelIndex<RuleState>>
+  pcts: Map<string, PctGroup>
   scan: Set<RuleState>
+  /** Closed-bucket rules (anomaly by default) but those in `zs`: read once per bucket. */
+  closedRules: Set<RuleState>
+  zs: Map<string, ZGroup>
   /** How far back the rules look: the longest change_pct window and a few buckets. */
   keepMs: number
   close(): void
 }
+
+/**
+ * change_pct rules of one column and window, sorted by threshold: every rule of the group compares
+ * the same percentage (value against the value window_s earlier) with its own threshold, so as
+ * with levels only those whose threshold lies between the last percentage and this one can change
+ * their answer. Rules with a for_s stay in `scan`: they report the latest value when they fire.
+ */
+interface PctGroup {
+  col: number
+  windowMs: number
+  index: LevelIndex<RuleState>
+}
+
+const pctOps = new Set(['change_pct_above', 'change_pct_below'])
+
+/**
+ * anomaly rules of one column, days and direction on closed buckets, sorted by threshold: all
+ * read the same band, so the same z-score, turned so that each holds when it is above its
+ * threshold (above: z, below: −z, both: |z|); only those whose threshold lies between the last
+ * one and this one can change their answer. Rules added since the last bucket read it anyway.
+ */
+interface ZGroup {
+  key: string
+  col: number
+  direction: 'above' | 'below' | 'both'
+  members: Set<RuleState>
+  index: LevelIndex<RuleState>
+  fresh: Set<RuleState>
+}
+
+/** The rule's z-score turned so that the rule holds when it is above its threshold. */
+const turned = (z: number, direction: ZGroup['direction']) => (direction === 'above' ? z : direction === 'below' ? -z : Math.abs(z))
 
 /** Rule fields whose change restarts evaluation; name, notify, mute, snooze, ack and cooldown apply in place. */
 const levelOps = new Set(['>', '<', '>=', '<=', 'crosses_above', 'crosses_below'])
@@ -112,6 +156,8 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   const byRule = new Map<string, RuleState>()
   const revoked = (r: Rule) => r.access.jti !== undefined && (o.isRevoked?.(r.access.jti) ?? false)
   const topics = new Map<string, Topic>()
+  /** Rule observations (one rule, one value), for the cost per tick. */
+  let observations = 0
 
   function topicFor(rule: Rule, spec: ChannelSpec): Topic {
     const principal = principalOf(rule.owner, rule.access)
@@ -123,7 +169,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     if (known) return known
     const topic: Topic = {
       key, spec, params, bucketMs: spec.bucketMs(params) || 1000, rules: new Map(), series: new Map(), entityCols: entityColumns(spec),
-      seq: -1, lastClosed: -Infinity, waiting: new Set(), levels: new Map(), scan: new Set(), keepMs: 0, close: () => {},
+      seq: -1, lastClosed: -Infinity, waiting: new Set(), levels: new Map(), pcts: new Map(), scan: new Set(), closedRules: new Set(), zs: new Map(), keepMs: 0, close: () => {},
     }
     topic.keepMs = keepOf(topic)
     const w = o.feed.watch(rule.channel, rule.params, principal, (view, change) => onTick(topic, view, change))
@@ -147,17 +193,38 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       condition: { ...rule.condition }, windowMs: (rule.condition.window_s ?? 0) * 1000, level: false,
     }
     rs.level = !rs.closed && levelOps.has(rule.condition.op)
+    if (!rs.closed && pctOps.has(rule.condition.op) && rule.for_s === 0 && rs.windowMs > 0) rs.pct = pctGroupOf(topic, rs.col, rs.windowMs)
     if (rule.condition.op === 'anomaly') rs.band = o.bands?.watch(rule)
+    if (rs.closed && rs.band && rule.condition.op === 'anomaly' && rule.for_s === 0) rs.z = zGroupOf(topic, rs)
     topic.rules.set(rule.id, rs)
     if (rs.level) {
       let index = topic.levels.get(rs.col)
       if (!index) topic.levels.set(rs.col, (index = new LevelIndex()))
       index.add(rule.condition.value, rs)
-    } else if (!rs.closed) topic.scan.add(rs)
+    } else if (rs.pct) rs.pct.index.add(rule.condition.value, rs)
+    else if (rs.z) (rs.z.index.add(rule.condition.value, rs), rs.z.members.add(rs), rs.z.fresh.add(rs))
+    else if (rs.closed) topic.closedRules.add(rs)
+    else topic.scan.add(rs)
     if (rule.for_s > 0) topic.waiting.add(rs)
     byRule.set(rule.id, rs)
     topic.keepMs = Math.max(topic.keepMs, rs.windowMs + 2 * topic.bucketMs)
     if (topic.seq >= 0 && !rs.closed) for (const s of topic.series.values()) observeNewest(rs, s)
+  }
+
+  function pctGroupOf(topic: Topic, col: number, windowMs: number): PctGroup {
+    const key = `${col}/${windowMs}`
+    let g = topic.pcts.get(key)
+    if (!g) topic.pcts.set(key, (g = { col, windowMs, index: new LevelIndex() }))
+    return g
+  }
+
+  function zGroupOf(topic: Topic, rs: RuleState): ZGroup {
+    const c = rs.condition
+    const direction = c.direction ?? 'both'
+    const key = `${rs.col}/${c.days ?? 7}/${direction}`
+    let g = topic.zs.get(key)
+    if (!g) topic.zs.set(key, (g = { key, col: rs.col, direction, members: new Set(), index: new LevelIndex(), fresh: new Set() }))
+    return g
   }
 
   function remove(ruleId: string) {
@@ -168,7 +235,15 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     rs.topic.rules.delete(ruleId)
     rs.topic.waiting.delete(rs)
     rs.topic.scan.delete(rs)
-    rs.topic.levels.get(rs.col)?.remove(rs)
+    rs.topic.closedRules.delete(rs)
+    if (rs.level) rs.topic.levels.get(rs.col)?.remove(rs)
+    rs.pct?.index.remove(rs)
+    if (rs.z) {
+      rs.z.index.remove(rs)
+      rs.z.members.delete(rs)
+      rs.z.fresh.delete(rs)
+      if (!rs.z.members.size) rs.topic.zs.delete(rs.z.key)
+    }
     rs.topic.keepMs = keepOf(rs.topic)
     if (rs.topic.rules.size === 0) {
       topics.delete(rs.topic.key)
@@ -239,9 +314,9 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
   }
 
   /**
-   * A new value of an entity for the topic's open-bucket rules: every change_pct rule, and of
-   * the level rules only those whose threshold lies between this value and the last one seen
-   * (the others' answers cannot have changed). The first value of an entity goes to all.
+   * A new value of an entity for the topic's open-bucket rules: of the level and change_pct rules
+   * only those whose threshold lies between this value (percentage) and the last one seen (the
+   * others' answers cannot have changed), every other rule. The first value of an entity goes to all.
    */
   function observeRow(topic: Topic, s: EntitySeries, row: Cell[], t: number) {
     for (const rs of topic.scan) observe(rs, s, row, t)
@@ -253,6 +328,25 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
       if (prev === undefined) index.all((rs) => observe(rs, s, row, t))
       else if (prev !== v) index.between(prev, v, (rs) => observe(rs, s, row, t))
     }
+    for (const g of topic.pcts.values()) {
+      const pct = pctOf(g, s, row, t)
+      // Undefined (no value window_s back, or it was 0): no rule of the group can decide, as holds() says.
+      if (pct === undefined) continue
+      const prev = s.seenPct.get(g)
+      s.seenPct.set(g, pct)
+      if (prev === undefined) g.index.all((rs) => observe(rs, s, row, t))
+      else if (prev !== pct) g.index.between(prev, pct, (rs) => observe(rs, s, row, t))
+    }
+  }
+
+  /** The change in % of the group's column against window_s earlier, as holds() computes it for change_pct. */
+  function pctOf(g: PctGroup, s: EntitySeries, row: Cell[], t: number): number | undefined {
+    const v = row[g.col]
+    if (typeof v !== 'number' || !Number.isFinite(v)) return undefined
+    const before = s.atOrBefore(t - g.windowMs)?.row[g.col]
+    if (typeof before !== 'number' || before === 0) return undefined
+    const pct = ((v - before) / Math.abs(before)) * 100
+    return Number.isNaN(pct) ? undefined : pct
   }
 
   /** Closed-bucket rules: once per bucket, when its end has passed (plus a little lateness). */
@@ -261,16 +355,39 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     const closed = closedBucket(topic)
     if (closed <= topic.lastClosed) return
     topic.lastClosed = closed
-    const rules = [...topic.rules.values()].filter((rs) => rs.closed)
-    if (!rules.length) return
+    const rules = topic.closedRules
+    if (!rules.size && !topic.zs.size) return
     for (const s of topic.series.values()) {
       const p = s.at(closed)
       for (const rs of rules) {
         if (p) observe(rs, s, p.row, closed)
         else if (isAdditive(rs.condition.column)) observe(rs, s, null, closed)
       }
+      for (const g of topic.zs.values()) closeZ(g, s, p?.row, closed)
     }
+    for (const g of topic.zs.values()) g.fresh.clear()
   }
+
+  /** A closed bucket of one entity for a group of anomaly rules (ZGroup). */
+  function closeZ(g: ZGroup, s: EntitySeries, row: Cell[] | undefined, closed: number) {
+    const column = anyOf(g).rule.condition.column
+    if (!row && !isAdditive(column)) return
+    const r = row ?? null
+    for (const rs of g.fresh) observe(rs, s, r, closed)
+    const value = row ? row[g.col] : 0
+    if (typeof value !== 'number' || !Number.isFinite(value)) return
+    const z = zScore(value, anyOf(g).band?.get(s.key))
+    // No band yet, or too short a history: no rule of the group can decide (holds() says undefined).
+    if (z === undefined) return
+    const d = turned(z, g.direction)
+    const prev = s.seenZ.get(g)
+    s.seenZ.set(g, d)
+    if (prev === undefined) g.index.all((rs) => observe(rs, s, r, closed))
+    else if (prev !== d) g.index.between(prev, d, (rs) => observe(rs, s, r, closed))
+  }
+
+  /** Any member of the group: they share the band and the column. */
+  const anyOf = (g: ZGroup): RuleState => g.members.values().next().value!
 
   function closedBucket(topic: Topic): number {
     const width = topic.bucketMs
@@ -291,6 +408,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     const before = rs.windowMs ? valueAt(rs, s, t - rs.windowMs) : undefined
     const band = rs.band?.get(s.key)
     const h = holds(c, value, before, band)
+    observations++
     if (h === undefined) return
     // Plain field writes: this runs for every rule on every tick.
     const e = edgeOf(rs, s)
@@ -415,7 +533,7 @@ export function createEvaluator(o: EvaluatorOptions): Evaluator {
     },
     remove,
     has: (id) => byRule.has(id),
-    stats: () => ({ rules: byRule.size, topics: topics.size, inactive: [...byRule.values()].filter((r) => r.inactive).length }),
+    stats: () => ({ rules: byRule.size, topics: topics.size, inactive: [...byRule.values()].filter((r) => r.inactive).length, observations }),
     stop() {
       for (const t of topics.values()) t.close()
       topics.clear()

@@ -108,8 +108,8 @@ export async function createAlerts(o: {
     feed, log, bands, onFire: (alert, rule) => recorder.record(alert, rule), onEvaluate: metrics.evaluated,
     lastFired: (ruleId, entityKey) => lastFired.get(entityKeyOf(ruleId, entityKey)), isRevoked: o.isRevoked,
   })
-  const service = createRuleService({ store, evaluator, bus, channels, policy, maxRulesPerUser: config.ALERT_MAX_RULES_PER_USER })
   const sync = createRuleSync({ store, evaluator, bus, log, reloadMs: config.ALERT_RULES_RELOAD_MS })
+  const service = createRuleService({ store, evaluator: sync.tracked(), bus, channels, policy, maxRulesPerUser: config.ALERT_MAX_RULES_PER_USER })
   const routes = createAlertRoutes({
     auth: o.auth, tokenWatch: o.tokenWatch, limits: o.limits, service, store, recent, bus, mayReceive, maxStreamsPerUser: config.ALERT_MAX_STREAMS_PER_USER,
     // Replicas' clocks differ: a resume repeats what other replicas recorded in the 2 s before the last event seen.

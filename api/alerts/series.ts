@@ -11,6 +11,10 @@ export class EntitySeries {
   readonly points: Point[] = []
   /** Per column, the last value the level rules were evaluated at (evaluator.ts). */
   readonly seen = new Map<number, number>()
+  /** Per change_pct group (column and window), the last percentage its rules were evaluated at. */
+  readonly seenPct = new Map<object, number>()
+  /** Per anomaly group (column, days, direction), the last turned z-score its rules were evaluated at. */
+  readonly seenZ = new Map<object, number>()
 
   constructor(readonly key: string, readonly entity: Record<string, string | number>) {}
 

@@ -10,6 +10,12 @@ export interface RuleStore {
   rules(owner: string, id?: string): Promise<Rule[]>
   /** Every rule of every owner (the evaluator's load). */
   allRules(): Promise<Rule[]>
+  /** A digest of every rule's id and version: equal digests, no rule added, changed or deleted (a cheap check before allRules). */
+  digest(): Promise<string>
+  /** Every rule's id and version, without the rest of its row. */
+  versions(): Promise<Map<string, number>>
+  /** The rules with these ids, any owner. */
+  rulesByIds(ids: string[]): Promise<Rule[]>
   count(owner: string): Promise<number>
   write(rule: Rule, deleted?: boolean): Promise<void>
   insertAlerts(alerts: Alert[]): Promise<void>
@@ -82,6 +88,18 @@ export function createRuleStore(ch: ClickHouseClient): RuleStore {
     },
     async allRules() {
       return (await query<RuleRow>(`SELECT ${ruleColumns} FROM alert_rules FINAL`)).map(toRule)
+    },
+    async digest() {
+      const [r] = await query<{ n: string; h: string }>('SELECT toString(count()) AS n, toString(groupBitXor(cityHash64(id, version))) AS h FROM alert_rules FINAL')
+      return `${r?.n ?? 0}/${r?.h ?? 0}`
+    },
+    async versions() {
+      const rows = await query<{ id: string; version: string }>('SELECT id, toString(version) AS version FROM alert_rules FINAL')
+      return new Map(rows.map((r) => [r.id, Number(r.version)]))
+    },
+    async rulesByIds(ids) {
+      if (!ids.length) return []
+      return (await query<RuleRow>(`SELECT ${ruleColumns} FROM alert_rules FINAL WHERE id IN {ids:Array(UUID)}`, { ids })).map(toRule)
     },
     async count(owner) {
       const [r] = await query<{ n: string }>('SELECT toString(count()) AS n FROM alert_rules FINAL WHERE owner = {owner:String}', { owner })

@@ -6,26 +6,52 @@ import type { AlertBus } from './bus.ts'
 import type { Evaluator } from './evaluator.ts'
 import type { RuleStore } from './store.ts'
 
-export function createRuleSync(o: { store: RuleStore; evaluator: Evaluator; bus: AlertBus; log: Logger; reloadMs: number }) {
+type SyncStore = Pick<RuleStore, 'allRules' | 'rules' | 'digest' | 'versions' | 'rulesByIds'>
+
+export function createRuleSync(o: { store: SyncStore; evaluator: Evaluator; bus: AlertBus; log: Logger; reloadMs: number }) {
+  /** Rule id → the version the evaluator holds. */
   const known = new Map<string, number>()
   let timer: NodeJS.Timeout | undefined
   let loading: Promise<void> | undefined
+  /** The rules' digest at the last reload, and whether every rule read then is held by the evaluator. */
+  let lastDigest: string | undefined
+  let allHeld = false
 
+  function apply(rule: Parameters<Evaluator['upsert']>[0]) {
+    known.set(rule.id, rule.version)
+    o.evaluator.upsert(rule)
+  }
+
+  /**
+   * Reading and parsing every rule (10,000 of them: tens of ms of the event loop, on the tick's
+   * thread) happens only at start: later, nothing when the digest is unchanged, else the ids and
+   * versions, and the rows of only the rules this gateway does not hold at that version.
+   */
   async function loadAll() {
-    const rules = await o.store.allRules()
-    const seen = new Set<string>()
-    for (const r of rules) {
-      seen.add(r.id)
-      if (known.get(r.id) === r.version && o.evaluator.has(r.id)) continue
-      known.set(r.id, r.version)
-      o.evaluator.upsert(r)
+    const digest = await o.store.digest()
+    if (digest === lastDigest && allHeld) return
+    if (lastDigest === undefined) {
+      const rules = await o.store.allRules()
+      for (const r of rules) if (known.get(r.id) !== r.version || !o.evaluator.has(r.id)) apply(r)
+      forgetAllBut(new Set(rules.map((r) => r.id)))
+    } else {
+      const versions = await o.store.versions()
+      const stale = [...versions].filter(([id, v]) => known.get(id) !== v || !o.evaluator.has(id)).map(([id]) => id)
+      for (const r of await o.store.rulesByIds(stale)) apply(r)
+      forgetAllBut(new Set(versions.keys()))
     }
-    for (const id of [...known.keys()]) if (!seen.has(id)) (known.delete(id), o.evaluator.remove(id))
+    lastDigest = digest
+    // A rule the evaluator could not take (e.g. not entitled any more) is tried again at every reload.
+    allHeld = [...known.keys()].every((id) => o.evaluator.has(id))
+  }
+
+  function forgetAllBut(ids: Set<string>) {
+    for (const id of [...known.keys()]) if (!ids.has(id)) (known.delete(id), o.evaluator.remove(id))
   }
 
   async function reloadOne(owner: string, id: string) {
     const [rule] = await o.store.rules(owner, id)
-    if (rule) (known.set(id, rule.version), o.evaluator.upsert(rule))
+    if (rule) apply(rule)
     else (known.delete(id), o.evaluator.remove(id))
   }
 
@@ -40,5 +66,11 @@ export function createRuleSync(o: { store: RuleStore; evaluator: Evaluator; bus:
     },
     reload,
     stop: () => clearInterval(timer),
+    /** The evaluator as the rules API should change it: what it saves here is known here, and the next reload does not read it again. */
+    tracked: (): Evaluator => ({
+      ...o.evaluator,
+      upsert: (rule) => apply(rule),
+      remove: (id) => (known.delete(id), o.evaluator.remove(id)),
+    }),
   }
 }

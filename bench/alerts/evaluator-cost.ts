@@ -1,5 +1,5 @@
 // In-process cost of evaluating rules: the evaluator fed by a fake live feed, ticks of 1 s
-// candles on `channels` channels, with 0 and with N rules (the scenario's mix), timed in
+// candles (4 ticks a bucket) on `channels` channels, with 0 and with N rules (the scenario's mix), timed in
 // the same process and run. ClickHouse and the network play no part: this is the CPU that
 // rules add to each live tick, without the noise of a shared machine's other work.
 import { performance } from 'node:perf_hooks'
@@ -10,9 +10,12 @@ import { createLogger } from '../../api/log.ts'
 import type { Cell } from '../../api/protocol/index.ts'
 import { median, percentile } from '../lib/stats.ts'
 
-export interface CostResult { rules: number; channels: number; ticks: number; msPerTickP50: number | null; msPerTickP99: number | null; usPerRuleEvaluation: number | null }
+export interface CostResult { rules: number; channels: number; ticks: number; msPerTickP50: number | null; msPerTickP99: number | null; msPerTickMean: number | null; observationsPerTick: number }
 
-/** `rules` rules over `channels` candle channels; each tick appends one candle to every channel. */
+/** Live ticks per 1 s candle: the gateway's default tick is 250 ms. */
+export const ticksPerBucket = 4
+
+/** `rules` rules over `channels` candle channels; each tick moves every channel's open candle. */
 export function evaluationCost(rules: number, channels: number, ticks: number, rule: (k: number, symbols: string[]) => Omit<Rule, 'id' | 'owner' | 'access' | 'muted' | 'snoozedUntil' | 'ackedAt' | 'version' | 'createdAt' | 'updatedAt' | 'notify' | 'for_s' | 'cooldown_s'> & Partial<Rule>): CostResult {
   const listeners: TickListener[] = []
   const feed: LiveFeed = { watch: (_c, _p, _pr, l) => (listeners.push(l), { close() {} }) }
@@ -27,20 +30,31 @@ export function evaluationCost(rules: number, channels: number, ticks: number, r
   if (!rules) for (const symbol of symbols) ev.upsert({ id: symbol, owner: 'u', name: 'one', channel: 'candles', params: { symbol, interval: '1s' }, condition: { column: 'close', op: '>', value: 1e9 }, notify: [], for_s: 0, cooldown_s: 60, access: { roles: ['trader'], symbols: '*', shops: '*', expiresAt: clock + 86_400_000 }, muted: false, snoozedUntil: 0, ackedAt: 0, version: 1, createdAt: 0, updatedAt: 0 })
   const rows = listeners.map(() => [] as Cell[][])
   const times: number[] = []
+  const skip = Math.floor(ticks / 5)
+  let observedBefore = 0
   for (let t = 0; t < ticks; t++) {
-    clock += 1000
+    clock += 1000 / ticksPerBucket
     const bucket = Math.floor(clock / 1000) * 1000
     const t0 = performance.now()
     listeners.forEach((l, i) => {
-      const row: Cell[] = [bucket, 100, 101 + (t % 7), 99, 100 + (t % 10) / 10, 5 + (t % 3), 3, 100.2]
-      rows[i].push(row)
-      l({ topic: `t${i}`, seq: t + 1, rows: () => rows[i] }, t === 0 ? null : { append: [row], replace: [], remove: [] })
+      // The open candle moves on every tick, as under the live load: a replace, or an append when its bucket is new.
+      const row: Cell[] = [bucket, 100, 101 + (t % 7), 99, 100 + (t % 10) / 10 + i / 100, 5 + t, 3 + t, 100.2 + (t % 5) / 100]
+      const fresh = rows[i].at(-1)?.[0] !== bucket
+      if (fresh) rows[i].push(row)
+      else rows[i][rows[i].length - 1] = row
+      l({ topic: `t${i}`, seq: t + 1, rows: () => rows[i] }, t === 0 ? null : { append: fresh ? [row] : [], replace: fresh ? [] : [row], remove: [] })
     })
     times.push(performance.now() - t0)
+    if (t === skip - 1) observedBefore = ev.stats().observations
   }
-  const measured = times.slice(Math.floor(ticks / 5)).sort((a, b) => a - b)
+  const measured = times.slice(skip).sort((a, b) => a - b)
   const p50 = percentile(measured, 50)
-  return { rules, channels, ticks, msPerTickP50: p50 === null ? null : Math.round(p50 * 1000) / 1000, msPerTickP99: percentile(measured, 99), usPerRuleEvaluation: rules && p50 !== null ? Math.round((p50 * 1000 / rules) * 1000) / 1000 : null }
+  const mean = measured.length ? measured.reduce((a, b) => a + b, 0) / measured.length : null
+  const r3 = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000)
+  return {
+    rules, channels, ticks, msPerTickP50: r3(p50), msPerTickP99: r3(percentile(measured, 99)), msPerTickMean: r3(mean),
+    observationsPerTick: Math.round(((ev.stats().observations - observedBefore) / (ticks - skip)) * 10) / 10,
+  }
 }
 
 export { median }
