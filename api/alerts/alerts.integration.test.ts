@@ -1,30 +1,25 @@
 // The alerts API on the real gateway (embedded chDB): rules CRUD per user, entitlements,
 // firing from ingested trades through the live path, SSE with Last-Event-ID, history, ack.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
-import { auth, ingest, startInProcess } from '../../test/support/gateway.ts'
+import { auth, callApi, ingest } from '../../test/support/gateway.ts'
+import { gatewayForFile } from '../../test/support/gateway-file.ts'
 import type { Role } from '../../core/roles.ts'
 import { openSse, type SseClient } from '../../test/support/sse-client.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 import { S } from '../protocol/index.ts'
 import { createRuleStore } from './store.ts'
 
-let gw: Awaited<ReturnType<typeof startInProcess>>
+const file = gatewayForFile({ LIVE_TICK_MS: '100', ALERT_MAX_STREAMS_PER_USER: '3' })
 const streams: SseClient[] = []
-beforeAll(async () => {
-  gw = await startInProcess({ LIVE_TICK_MS: '100', ALERT_MAX_STREAMS_PER_USER: '3' })
-}, 120_000)
-afterAll(async () => {
+// After hooks run last-registered first: the streams close before the gateway stops.
+afterAll(() => {
   for (const s of streams) s.close()
-  await gw?.stop()
 })
 
-const call = async (method: string, path: string, token: string, body?: unknown) => {
-  const r = await fetch(`${gw.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: r.status, body: r.status === 204 ? undefined : ((await r.json()) as Record<string, any>) }
-}
+const call = (method: string, path: string, token: string, body?: unknown) => callApi(file.gw, method, path, token, body)
 const sse = async (token: string, lastEventId?: string) => {
-  const s = await openSse(`${gw.url}/api/v1/alerts/stream`, { token, lastEventId })
+  const s = await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token, lastEventId })
   streams.push(s)
   return s
 }
@@ -64,7 +59,7 @@ describe('alert rules API', () => {
   })
 
   it('the rules digest changes when a rule is created, updated or deleted, and only then; versions and rows by id follow (what the reload reads)', async () => {
-    const store = createRuleStore(gw.clickhouse('ops'))
+    const store = createRuleStore(file.gw.clickhouse('ops'))
     const t = await tokenFor(['trader'], { symbols: ['DIGEST-A'] })
     const d0 = await store.digest()
     expect(await store.digest()).toBe(d0)
@@ -109,11 +104,11 @@ describe('alert rules API', () => {
 
   it('fires from an ingested trade through the live path to an SSE stream; history and ack follow', async () => {
     const t = await tokenFor(['trader'], { symbols: ['FIRE-A'] })
-    await ingest(gw, 'trades', [trade('FIRE-A', 99)])
+    await ingest(file.gw, 'trades', [trade('FIRE-A', 99)])
     const created = (await call('POST', '/api/v1/alerts/rules', t, rule('FIRE-A'))).body!
     const stream = await sse(t)
     expect(stream.status).toBe(200)
-    await ingest(gw, 'trades', [trade('FIRE-A', 101.5)])
+    await ingest(file.gw, 'trades', [trade('FIRE-A', 101.5)])
     await eventually(() => expect(stream.alerts()).toHaveLength(1), { timeoutMs: 20_000 })
     const a = stream.alerts()[0]
     expect(a).toMatchObject({ rule_id: created.id, rule_name: 'FIRE-A above 100', channel: 'candles', params: { symbol: 'FIRE-A', interval: '1s' }, value: 101.5, condition: { column: 'close', op: '>', value: 100 } })
@@ -129,16 +124,16 @@ describe('alert rules API', () => {
 
   it('an SSE reconnect with Last-Event-ID gets what it missed, from the history', async () => {
     const t = await tokenFor(['trader'], { symbols: ['RES-A'] })
-    await ingest(gw, 'trades', [trade('RES-A', 90)])
+    await ingest(file.gw, 'trades', [trade('RES-A', 90)])
     const created = (await call('POST', '/api/v1/alerts/rules', t, tapeRule('RES-A'))).body!
     const first = await sse(t)
-    await ingest(gw, 'trades', [trade('RES-A', 110)])
+    await ingest(file.gw, 'trades', [trade('RES-A', 110)])
     await eventually(() => expect(first.alerts()).toHaveLength(1), { timeoutMs: 20_000 })
     first.close()
     // Two more episodes while nobody listens.
-    await ingest(gw, 'trades', [trade('RES-A', 95), trade('RES-A', 120)])
+    await ingest(file.gw, 'trades', [trade('RES-A', 95), trade('RES-A', 120)])
     await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)).body!.alerts).toHaveLength(2), { timeoutMs: 20_000 })
-    await ingest(gw, 'trades', [trade('RES-A', 96), trade('RES-A', 130)])
+    await ingest(file.gw, 'trades', [trade('RES-A', 96), trade('RES-A', 130)])
     await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)).body!.alerts).toHaveLength(3), { timeoutMs: 20_000 })
     const resumed = await sse(t, first.events.find((e) => e.event === 'alert')!.id)
     await eventually(() => expect(resumed.alerts().map((x) => x.value)).toEqual([120, 130]), { timeoutMs: 20_000 })
@@ -146,7 +141,7 @@ describe('alert rules API', () => {
 
   it('mute and snooze stop firing; bad snooze times and unknown ids are refused', async () => {
     const t = await tokenFor(['trader'], { symbols: ['MUTE-A'] })
-    await ingest(gw, 'trades', [trade('MUTE-A', 90)])
+    await ingest(file.gw, 'trades', [trade('MUTE-A', 90)])
     const [muted, snoozed, control] = await Promise.all([0, 1, 2].map(async () => (await call('POST', '/api/v1/alerts/rules', t, tapeRule('MUTE-A'))).body!))
     expect((await call('POST', `/api/v1/alerts/rules/${muted.id}/mute`, t)).body!.muted).toBe(true)
     const later = await call('POST', `/api/v1/alerts/rules/${snoozed.id}/snooze`, t, { for_s: 600 })
@@ -154,13 +149,13 @@ describe('alert rules API', () => {
     expect((await call('POST', `/api/v1/alerts/rules/${snoozed.id}/snooze`, t, { until: '2001-01-01T00:00:00Z' })).body!.error.code).toBe('INVALID_RULE')
     expect((await call('POST', `/api/v1/alerts/rules/${crypto.randomUUID()}/ack`, t)).status).toBe(404)
     expect((await call('POST', '/api/v1/alerts/rules/not-a-uuid/mute', t)).status).toBe(404)
-    await ingest(gw, 'trades', [trade('MUTE-A', 150)])
+    await ingest(file.gw, 'trades', [trade('MUTE-A', 150)])
     // The control rule watches the same trades: once it fired, the others saw the crossing too.
     await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${control.id}`, t)).body!.alerts).toHaveLength(1), { timeoutMs: 20_000 })
     expect((await call('GET', '/api/v1/alerts/history', t)).body!.alerts.map((a: { rule_id: string }) => a.rule_id)).toEqual([control.id])
     expect((await call('POST', `/api/v1/alerts/rules/${muted.id}/unmute`, t)).body!.muted).toBe(false)
     expect((await call('POST', `/api/v1/alerts/rules/${snoozed.id}/snooze`, t, { until: null })).body!.snoozed_until).toBe(null)
-    await ingest(gw, 'trades', [trade('MUTE-A', 90), trade('MUTE-A', 160)])
+    await ingest(file.gw, 'trades', [trade('MUTE-A', 90), trade('MUTE-A', 160)])
     await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', t)).body!.alerts).toHaveLength(4), { timeoutMs: 20_000 })
   })
 
@@ -168,19 +163,19 @@ describe('alert rules API', () => {
     const sub = `alerts-user-${++users}`
     const wide = await auth.sign({ sub, roles: ['trader'], symbols: ['WS-A', 'WS-B'], shops: [] }, '1h')
     const narrow = await auth.sign({ sub, roles: ['trader'], symbols: ['WS-A'], shops: [] }, '1h')
-    await ingest(gw, 'trades', [trade('WS-A', 90), trade('WS-B', 90)])
+    await ingest(file.gw, 'trades', [trade('WS-A', 90), trade('WS-B', 90)])
     const ids = await Promise.all(['WS-A', 'WS-B'].map(async (s) => (await call('POST', '/api/v1/alerts/rules', wide, tapeRule(s))).body!.id as string))
-    const first = await LiveClient.connect(gw.url, { token: wide })
+    const first = await LiveClient.connect(file.gw.url, { token: wide })
     first.subscribe(1, 'alerts', {})
     await eventually(() => expect(first.subs.get(1)).toBeDefined())
-    await ingest(gw, 'trades', [trade('WS-A', 150)])
+    await ingest(file.gw, 'trades', [trade('WS-A', 150)])
     await eventually(() => expect(first.rows(1).map((r) => r[3])).toEqual([ids[0]]), { timeoutMs: 20_000 })
     const seen = first.subs.get(1)!
     const lastT = first.rows(1)[0][0] as number
     first.close()
-    await ingest(gw, 'trades', [trade('WS-B', 150)])
+    await ingest(file.gw, 'trades', [trade('WS-B', 150)])
     await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', wide)).body!.alerts).toHaveLength(2), { timeoutMs: 20_000 })
-    const again = await LiveClient.connect(gw.url, { token: wide })
+    const again = await LiveClient.connect(file.gw.url, { token: wide })
     again.subscribe(1, 'alerts', {}, { seq: seen.seq, t: lastT })
     await eventually(() => expect(again.rows(1).map((r) => r[3]).sort()).toEqual([...ids].sort()))
     const snapshot = again.frames.find((f) => f.type === S.SNAPSHOT)!
@@ -190,7 +185,7 @@ describe('alert rules API', () => {
     expect((await call('GET', '/api/v1/alerts/history', narrow)).body!.alerts.map((a: { rule_id: string }) => a.rule_id)).toEqual([ids[0]])
     const resumed = await sse(narrow, '0')
     await eventually(() => expect(resumed.alerts().map((a) => a.rule_id)).toEqual([ids[0]]))
-    const ws = await LiveClient.connect(gw.url, { token: narrow })
+    const ws = await LiveClient.connect(file.gw.url, { token: narrow })
     ws.subscribe(1, 'alerts', {})
     await eventually(() => expect(ws.rows(1).map((r) => r[3])).toEqual([ids[0]]))
     ws.close()
@@ -204,9 +199,9 @@ describe('alert rules API', () => {
     expect(fourth.status).toBe(429)
     open[0].close()
     await eventually(async () => expect((await sse(t)).status).toBe(200))
-    expect((await openSse(`${gw.url}/api/v1/alerts/stream`)).status).toBe(401)
-    expect((await openSse(`${gw.url}/api/v1/alerts/stream`, { token: 'x.y.z' })).status).toBe(401)
-    const viaQuery = await openSse(`${gw.url}/api/v1/alerts/stream`, { token: await tokenFor(['seller']), query: true })
+    expect((await openSse(`${file.gw.url}/api/v1/alerts/stream`)).status).toBe(401)
+    expect((await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token: 'x.y.z' })).status).toBe(401)
+    const viaQuery = await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token: await tokenFor(['seller']), query: true })
     streams.push(viaQuery)
     expect(viaQuery.status).toBe(200)
     expect((await sse(t, 'not-a-number')).status).toBe(400)
