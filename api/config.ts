@@ -195,7 +195,7 @@ export const configSchema = z.object({
   ALERT_ANOMALY_REFRESH_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000)
     .describe('How often the anomaly bands (same hour on previous days) are recomputed in ClickHouse'),
   ALERT_RULES_RELOAD_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000)
-    .describe('How often a gateway reloads every rule from ClickHouse (changes on other replicas also arrive through Redis at once)'),
+    .describe('How often a gateway checks the rules in ClickHouse for changes: a digest of ids and versions, then only the rules that changed (changes on other replicas also arrive through Redis at once)'),
 })
 
 export type Config = z.infer<typeof configSchema> & { embedded: boolean }
