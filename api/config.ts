@@ -106,7 +106,7 @@ export const configSchema = z.object({
   INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections for ingestion INSERTs, one pool shared by the streams (embedded) and dead letters: that many INSERTs in flight at once, each on its own connection'),
   INGEST_SHED_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(50)
-    .describe('Overload: a mean event-loop delay above this over a 500 ms step halves the share of ingestion requests admitted; the others get 503 OVERLOADED with Retry-After (docs/operations.md#overload; 0 = not a signal)'),
+    .describe('Overload: a mean event-loop delay above this over a 500 ms step halves the share of ingestion requests admitted while a live client is connected; the others get 503 OVERLOADED with Retry-After (docs/operations.md#overload; 0 = not a signal)'),
   INGEST_SHED_TICK_MS: z.coerce.number().int().min(0).max(600_000).default(1000)
     .describe('Overload: a live tick longer than this sheds ingestion as INGEST_SHED_LOOP_DELAY_MS does (0 = not a signal)'),
   LIVE_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(250)
