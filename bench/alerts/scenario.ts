@@ -16,17 +16,10 @@ import { barChartSvg, machine, writeReport } from '../lib/report.ts'
 import { median, percentile } from '../lib/stats.ts'
 import { cpuSeconds, ensureGoClient, root, spawnNode, spawnProc, processTree, startGatewayProc, threadCpuSeconds, type GatewayProc, type Proc } from '../live/processes.ts'
 import { evaluationCost, ticksPerBucket, type CostResult } from './evaluator-cost.ts'
+import type { LiveScenarioOptions } from '../live/scenario.ts'
 
-export interface AlertsScenarioOptions {
-  name: string
-  runs: number
-  /** Measured seconds per phase. */
-  seconds: number
-  clients: number
-  /** Candle channels (1s) every client watches; the 10,000 rules are spread over them. */
-  channels: number
-  eventsPerS: number
-  tickMs?: number
+/** The live scenario's load (its clients, channels and ingestion); the 10,000 rules are spread over the channels. */
+export interface AlertsScenarioOptions extends Pick<LiveScenarioOptions, 'name' | 'runs' | 'seconds' | 'clients' | 'channels' | 'eventsPerS' | 'tickMs'> {
   /** Writes a V8 CPU profile of the gateway there (one per run), with each phase's window on the monotonic clock (bench/alerts/profile-slice.ts). */
   cpuProfileDir?: string
 }
