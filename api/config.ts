@@ -105,6 +105,10 @@ export const configSchema = z.object({
     .describe('Deduplication tokens on ingestion INSERTs, so a Kafka re-delivery is stored once (docs/events.md); off only to measure its cost'),
   INGEST_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(2)
     .describe('ClickHouse connections for ingestion INSERTs, one pool shared by the streams (embedded) and dead letters: that many INSERTs in flight at once, each on its own connection'),
+  INGEST_PARSE_THREADS: z.coerce.number().int().min(0).max(16).default(1)
+    .describe('Worker threads validating ingestion bodies, so validation does not hold the main thread that serves live clients; 0 = validate on the main thread'),
+  INGEST_PARSE_THREAD_MIN_CHARS: z.coerce.number().int().min(0).default(1024)
+    .describe('Bodies shorter than this (characters) are validated on the main thread: handing a body to a thread costs the main thread about as much as validating 6 lines'),
   INGEST_SHED_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(50)
     .describe('Overload: a mean event-loop delay above this over a 500 ms step halves the share of ingestion requests admitted while a live client is connected; the others get 503 OVERLOADED with Retry-After (docs/operations.md#overload; 0 = not a signal)'),
   INGEST_SHED_TICK_MS: z.coerce.number().int().min(0).max(600_000).default(1000)

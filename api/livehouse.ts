@@ -27,6 +27,7 @@ import { createClickHouseSink, createDeadLetterBatcher } from '../ingest/clickho
 import { createKafkaSink } from '../ingest/kafka-sink.ts'
 import { createKafkaConsumer, type KafkaConsumer } from '../ingest/kafka-consumer.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
+import { createParsePool } from '../ingest/parse-pool.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
 import { startAdmission, type Admission } from './ingest/admission.ts'
 import { createDeadLetterRoutes } from './ingest/dead-letters.ts'
@@ -120,7 +121,10 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       onChange: (shedding, share, pressure) => log.warn(shedding ? 'overloaded: shedding ingestion' : 'overload over: admitting all ingestion', { share, ...pressure }),
     })
     stops.push(() => admission.stop())
-    const ingestor = createIngestor({ sink, deadLetters, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
+    const parsePool = createParsePool({ workers: config.INGEST_PARSE_THREADS, inlineBelowChars: config.INGEST_PARSE_THREAD_MIN_CHARS })
+    stops.push(() => parsePool.close())
+    obs.metrics.collectParse(parsePool.stats)
+    const ingestor = createIngestor({ sink, deadLetters, parse: parsePool.parse, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
     // Kafka mode: this process also consumes the stream topics into ClickHouse (every replica joins one group).
     const consumer: KafkaConsumer | undefined = kafka
       ? await createKafkaConsumer({ ...kafka, groupId: kafkaGroup, chs: ingestClients, lanes, dedup, batchRows: config.INGEST_BATCH_ROWS, log })

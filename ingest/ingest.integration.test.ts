@@ -4,7 +4,8 @@ import { ingest, rows, tokenFor } from '../test/support/gateway.ts'
 import { gatewayForFile } from '../test/support/gateway-file.ts'
 import { retentionDays, streams } from '../core/events.ts'
 
-const file = gatewayForFile({ MAX_BODY_BYTES: String(12 * 1024 * 1024) })
+// Every body of this file, however small, is validated on a parse thread (ingest/parse-pool.ts).
+const file = gatewayForFile({ MAX_BODY_BYTES: String(12 * 1024 * 1024), INGEST_PARSE_THREAD_MIN_CHARS: '0' })
 
 const t0 = Date.now() - 60_000
 const trade = (i: number, extra: object = {}) => ({ id: `t${i}`, ts: t0 + i, symbol: 'ACME', price: 10 + i / 100, qty: 1, side: i % 2 ? 'buy' : 'sell', ...extra })
@@ -178,6 +179,13 @@ describe('ingestion refuses bad requests with the right status', () => {
     expect((await fetch(`${file.gw.url}/health`)).status).toBe(200)
     const after = await ingest(file.gw, 'trades', [trade(99, { symbol: 'AFTER' })])
     expect(await after.json()).toMatchObject({ accepted: 1 })
+  })
+
+  it('validated every body of this file on a parse thread, none on the main thread', async () => {
+    const metrics = await (await fetch(`${file.gw.url}/metrics`)).text()
+    const parsed = (on: string) => Number(new RegExp(`^livehouse_ingest_parsed_bodies_total\\{on="${on}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0)
+    expect(parsed('thread')).toBeGreaterThanOrEqual(8)
+    expect(parsed('main')).toBe(0)
   })
 
   it('answers unknown API routes with the error body and never a stack trace', async () => {

@@ -2,6 +2,7 @@ import { withSpan } from '../core/tracing.ts'
 import { AppError } from '../core/errors.ts'
 import type { Batcher, Refusal } from './batcher.ts'
 import { countLines, cutForDeadLetter, parseEvents, parseNdjson, type LineError, type ParsedBatch } from './ndjson.ts'
+import type { ParseBody } from './parse-pool.ts'
 import type { DeadLetter, EventSink } from './sink.ts'
 import type { Row, Stream } from '../core/events.ts'
 
@@ -12,6 +13,8 @@ export interface IngestorDeps {
   maxLineBytes?: number
   /** Most lines in one body (413 TOO_MANY_LINES past it); default 100,000. */
   maxLines?: number
+  /** How a body is validated (parse-pool.ts moves large ones off the main thread); default parseNdjson here. */
+  parse?: ParseBody
   /** Called after every request with what happened, for metrics. */
   onResult?: (stream: Stream, accepted: number, rejected: number) => void
 }
@@ -42,6 +45,7 @@ export type Ingestor = ReturnType<typeof createIngestor>
 export function createIngestor(deps: IngestorDeps) {
   const maxLineBytes = deps.maxLineBytes ?? defaultMaxLineBytes
   const maxLines = deps.maxLines ?? defaultMaxLines
+  const parse = deps.parse ?? parseNdjson
   return {
     /** An NDJSON body, as producers send it. */
     async text(stream: Stream, text: string, options: IngestOptions = {}): Promise<IngestResult> {
@@ -49,7 +53,7 @@ export function createIngestor(deps: IngestorDeps) {
       const lines = countLines(text)
       if (lines > maxLines) throw new AppError(413, 'TOO_MANY_LINES', `a request may hold at most ${maxLines} lines; this one has ${lines}: split it`, { details: { maxLines, lines } })
       const parsed = await withSpan('ingest.parse', { attributes: { 'livehouse.stream': stream, 'livehouse.bytes': text.length } }, async (span) => {
-        const p = await parseNdjson(stream, text, { maxLineBytes })
+        const p = await parse(stream, text, { maxLineBytes })
         span.setAttributes({ 'livehouse.accepted': p.rows.length, 'livehouse.rejected': p.errors.length })
         return p
       })

@@ -6,6 +6,13 @@ import type { CacheObserver, LookupOutcome } from '../cache/cache.ts'
 /** Seconds buckets from 1 ms to 10 s: HTTP requests, inserts, Kafka sends, live ticks. */
 const latencyBucketsS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+/** What the ingestion parse pool reports about itself (its stats()): running totals and its queue. */
+export interface ParsePoolStats {
+  onThread: number
+  onMain: number
+  queued: number
+}
+
 /** What the live gateway reports about itself (LiveGateway.stats()). */
 export interface LiveStats {
   connections: number
@@ -110,6 +117,33 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   liveGauge('livehouse_live_last_tick_seconds', 'Duration of the last live scheduler tick.', (s) => s.lastTickMs / 1000)
   liveGauge('livehouse_live_effective_tick_seconds', 'Current live tick interval (LIVE_TICK_MS, stretched to 2x the tick time under load).', (s) => s.effectiveTickMs / 1000)
 
+  // The parse pool's running totals (ingest/parse-pool.ts), followed at scrape like the live ones.
+  let parseStats: (() => ParsePoolStats) | undefined
+  const parsedSeen = { thread: 0, main: 0 }
+  new Counter({
+    name: 'livehouse_ingest_parsed_bodies_total',
+    help: 'Ingestion bodies validated, by where: on a parse thread (INGEST_PARSE_THREADS) or on the main thread (small bodies, or no threads).',
+    labelNames: ['on'] as const,
+    registers,
+    collect() {
+      const stats = parseStats?.()
+      if (!stats) return
+      for (const on of ['thread', 'main'] as const) {
+        const total = on === 'thread' ? stats.onThread : stats.onMain
+        if (total > parsedSeen[on]) this.inc({ on }, total - parsedSeen[on])
+        parsedSeen[on] = Math.max(parsedSeen[on], total)
+      }
+    },
+  })
+  new Gauge({
+    name: 'livehouse_ingest_parse_queued_bodies',
+    help: 'Ingestion bodies waiting for a free parse thread.',
+    registers,
+    collect() {
+      this.set(parseStats?.().queued ?? 0)
+    },
+  })
+
   // CPU per stored event: the whole process (Node and the embedded engine's threads, merges
   // included) against the accepted events, between this scrape and one 10 s to 2 min older.
   let acceptedTotal = 0
@@ -207,6 +241,10 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     /** Gauges and counters read from the live gateway's own counters at scrape time. */
     collectLive(stats: () => LiveStats) {
       liveStats = stats
+    },
+    /** The parse pool's counters, read at scrape time. */
+    collectParse(stats: () => ParsePoolStats) {
+      parseStats = stats
     },
     /** For createCache's `observe`. */
     cache,
