@@ -13,6 +13,7 @@
 //   --baseline DIR                            quiet, ingest, catalog: also measure the checkout at DIR in the same runs ("before")
 //   --modes M1,M2 --concurrency N             ingest: only these modes ('embedded dedup on', or 'kafka' for all of its); requests in flight (default 4)
 //   --env K=V,K=V                             quiet: extra gateway environment for every code measured; catalog: for this checkout only
+//   --compare-env K=V,K=V                     live: also measure a second gateway with this environment in every run (e.g. INGEST_PARSE_THREADS=0)
 import { parseArgs } from 'node:util'
 import { resolve } from 'node:path'
 import { ingestScenario } from './ingest/scenario.ts'
@@ -55,11 +56,14 @@ const { values } = parseArgs({
     probe: { type: 'string' },
     baseline: { type: 'string' },
     env: { type: 'string' },
+    'compare-env': { type: 'string' },
     modes: { type: 'string' },
   },
 })
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v))
 const optNum = (v: string | undefined) => (v === undefined ? undefined : Number(v))
+/** `K=V,K=V` as an environment. */
+const envList = (v: string | undefined): Record<string, string> => Object.fromEntries((v ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]))
 if (values.client !== undefined && values.client !== 'go' && values.client !== 'node') throw new Error('--client: go or node')
 const cpuProfileDir = values['cpu-prof'] && resolve(values['cpu-prof'])
 
@@ -88,7 +92,7 @@ const parts = {
   live: (o: Pick<LiveScenarioOptions, 'name' | 'runs' | 'seconds' | 'clients' | 'eventsPerS'>): Part => () =>
     runLiveScenario({
       ...o, channels: num(values.channels, 4), client: values.client as LiveScenarioOptions['client'],
-      clientProcs: optNum(values['client-procs']), tickMs: optNum(values['tick-ms']), cpuProfileDir,
+      clientProcs: optNum(values['client-procs']), tickMs: optNum(values['tick-ms']), cpuProfileDir, compareEnv: envList(values['compare-env']),
     }),
   history: (runs: number | undefined, seconds: number | undefined, name = 'history'): Part => () =>
     historyScenario({ name, runs, seconds, concurrency: optNum(values.concurrency), logLevel: values['log-level'], cpuProfileDir }),
@@ -122,7 +126,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     about: 'uncached catalog queries (sales_overview and 5 more dashboard queries) at 16 connections: req/s, p50/p99, CPU per request; --baseline DIR measures older code in the same runs; 3 runs × 5 s per query and code',
     run: () => catalogScenario({
       name: values.name ?? 'catalog', runs: num(values.runs, 3), seconds: num(values.seconds, 5), concurrency: num(values.concurrency, 16), baseline: values.baseline && resolve(values.baseline),
-      env: Object.fromEntries((values.env ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+      env: envList(values.env),
     }),
   },
   overload: {
@@ -135,7 +139,7 @@ const scenarios: Record<string, { about: string; run: Part }> = {
     run: () => quietScenario({
       name: values.name ?? 'quiet', runs: num(values.runs, 3), seconds: num(values.seconds, 30), warmupS: num(values.warmup, 20), probeS: num(values.probe, 10),
       rates: (values.rates ?? '0,2000,20000,100000').split(',').map(Number), baseline: values.baseline && resolve(values.baseline),
-      env: Object.fromEntries((values.env ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])),
+      env: envList(values.env),
     }),
   },
   compression: { about: 'bytes per answer identity vs gzip vs br: catalog JSON/CSV/MessagePack, OpenAPI, UI files; µs to compress an answer (3 runs)', run: () => compressionScenario({ name: values.name ?? 'compression', runs: num(values.runs, 3) }) },

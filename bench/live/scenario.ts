@@ -30,6 +30,11 @@ export interface LiveScenarioOptions {
   tickMs?: number
   /** Write a V8 CPU profile of the gateway to this directory. */
   cpuProfileDir?: string
+  /**
+   * Also measure, in every run, a second gateway started with this extra environment (e.g.
+   * INGEST_PARSE_THREADS=0: the code before parse threads), before or after the first in turn.
+   */
+  compareEnv?: Record<string, string>
 }
 
 export const secret = 'bench-live-secret-which-is-long-enough-for-hs256'
@@ -41,6 +46,8 @@ const loadMaxInFlight = 64
 
 export interface Phase {
   server: 'gateway' | 'baseline'
+  /** `gateway+K=V`: the gateway started with `compareEnv`. */
+  variant?: string
   clients: number
   failed: number
   connectS: number
@@ -312,27 +319,46 @@ async function runOnce(o: LiveScenarioOptions, run: number): Promise<{ phases: P
   const nodeArgs = o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfileDir}`] : []
   // Thousands of clients share one token and one address here: the live limits are off (they are tested, not measured).
   const limitsOff = Object.fromEntries(['LIVE_MAX_CONNECTIONS_PER_TOKEN', 'LIVE_MAX_CONNECTIONS_PER_IP', 'LIVE_MAX_CHANNELS_PER_TOKEN', 'LIVE_MAX_UNSEEN_CHANNELS_PER_TOKEN', 'LIVE_MAX_UNSEEN_CHANNELS'].map((k) => [k, '0']))
-  const gw = await startGatewayProc({ AUTH_SECRET: secret, LIVE_TICK_MS: String(o.tickMs ?? 250), ...limitsOff }, nodeArgs)
-  let baseline: Proc | undefined
-  try {
-    await seedHistory(gw, [...symbols, probeSymbol], tokens.ingest)
-    baseline = spawnNode(join(root, 'bench/live/baseline.ts'), ['--gateway', gw.url, '--token', tokens.trader, '--symbols', symbols.join(','), '--probe', probeSymbol])
-    const { port } = await baseline.next('listening')
-    const ctx = { gw, baseline, baselinePort: port, symbols, tokens }
-    const order: Phase['server'][] = run % 2 ? ['baseline', 'gateway'] : ['gateway', 'baseline']
-    const phases: Phase[] = []
-    for (const server of order) {
-      console.log(`bench live: run ${run + 1}/${o.runs}, ${server}: ${o.clients} clients × ${o.channels} channels, ${o.eventsPerS} trades/s target (open loop), ${o.seconds} s…`)
-      const p = await runPhase(server, o, ctx)
-      console.log(`  ${p.clients} connected (${p.failed} failed) in ${p.connectS.toFixed(0)} s; ${p.updatesPerS} frames/s, ${p.bytesPerUpdate} B/update, p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms; event→client p50 ${p.eventP50Ms} p99 ${p.eventP99Ms} ms (${p.eventSamples}); ingest offered ${p.ingestOfferedPerS}/s accepted ${p.ingestAcceptedPerS}/s; cpu ${p.serverCpuPct}%; load ${p.loadAvg1m}`)
-      phases.push(p)
+  const compare = o.compareEnv && Object.keys(o.compareEnv).length > 0 ? o.compareEnv : undefined
+  const variantOf = (env: Record<string, string>) => `gateway+${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(',')}`
+  const phases: Phase[] = []
+  // The compared gateway runs first in odd runs, so neither always has the warmer machine.
+  const gateways = compare ? (run % 2 ? [compare, undefined] : [undefined, compare]) : [undefined]
+  for (const env of gateways) {
+    const gw = await startGatewayProc({ AUTH_SECRET: secret, LIVE_TICK_MS: String(o.tickMs ?? 250), ...limitsOff, ...env }, nodeArgs)
+    let baseline: Proc | undefined
+    try {
+      await seedHistory(gw, [...symbols, probeSymbol], tokens.ingest)
+      const ctx: PhaseContext = { gw, symbols, tokens }
+      if (env) {
+        // Only the gateway is compared; the JSON baseline is measured once per run, on the first gateway.
+        console.log(`bench live: run ${run + 1}/${o.runs}, ${variantOf(env)}: ${o.clients} clients × ${o.channels} channels, ${o.eventsPerS} trades/s target (open loop), ${o.seconds} s…`)
+        phases.push(logged({ ...(await runPhase('gateway', o, ctx)), variant: variantOf(env) }))
+        continue
+      }
+      baseline = spawnNode(join(root, 'bench/live/baseline.ts'), ['--gateway', gw.url, '--token', tokens.trader, '--symbols', symbols.join(','), '--probe', probeSymbol])
+      const { port } = await baseline.next('listening')
+      const order: Phase['server'][] = run % 2 ? ['baseline', 'gateway'] : ['gateway', 'baseline']
+      for (const server of order) {
+        console.log(`bench live: run ${run + 1}/${o.runs}, ${server}: ${o.clients} clients × ${o.channels} channels, ${o.eventsPerS} trades/s target (open loop), ${o.seconds} s…`)
+        phases.push(logged(await runPhase(server, o, { ...ctx, baseline, baselinePort: port })))
+      }
+    } finally {
+      await baseline?.stop()
+      await gw.stop()
     }
-    return { phases: ['gateway', 'baseline'].map((server) => phases.find((p) => p.server === server)!), floors }
-  } finally {
-    await baseline?.stop()
-    await gw.stop()
   }
+  const keys = ['gateway', 'baseline', ...(compare ? [variantOf(compare)] : [])]
+  return { phases: keys.map((k) => phases.find((p) => phaseKey(p) === k)!), floors }
 }
+
+function logged(p: Phase): Phase {
+  console.log(`  ${p.clients} connected (${p.failed} failed) in ${p.connectS.toFixed(0)} s; ${p.updatesPerS} frames/s, ${p.bytesPerUpdate} B/update, p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms; event→client p50 ${p.eventP50Ms} p99 ${p.eventP99Ms} ms (${p.eventSamples}); ingest offered ${p.ingestOfferedPerS}/s accepted ${p.ingestAcceptedPerS}/s; cpu ${p.serverCpuPct}%; load ${p.loadAvg1m}`)
+  return p
+}
+
+/** What a phase is summarised under: the server, or the compared gateway's variant. */
+const phaseKey = (p: Phase) => p.variant ?? p.server
 
 const fmt = (v: number | null | undefined) => (v === null || v === undefined || Number.isNaN(v) ? '–' : v.toLocaleString('en-US'))
 
@@ -353,8 +379,8 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     const med = (k: keyof Floor) => median(mine.map((x) => x[k]).filter((v): v is number => v !== null))
     return { clients: f.clients, framesPerS: med('framesPerS'), p50Ms: med('p50Ms'), p99Ms: med('p99Ms'), p99Spread: [Math.min(...mine.map((x) => x.p99Ms ?? Infinity)), Math.max(...mine.map((x) => x.p99Ms ?? 0))], serverCpuPct: med('serverCpuPct') }
   })
-  const summary = (['gateway', 'baseline'] as const).map((server) => {
-    const mine = runs.map((r) => r.find((p) => p.server === server)!)
+  const summary = runs[0].map(phaseKey).map((server) => {
+    const mine = runs.map((r) => r.find((p) => phaseKey(p) === server)!)
     const med = (k: keyof Phase) => median(mine.map((p) => p[k] as number).filter((v) => v !== null))
     const spread = (k: keyof Phase) => {
       const vs = mine.map((p) => p[k] as number).filter((v) => v !== null)
@@ -378,11 +404,11 @@ export async function runLiveScenario(o: LiveScenarioOptions) {
     // runs a little under offered/s because it counts answers that arrive after the window.
     ingestDuringEventProbe: {
       target: 100_000, value: g.ingestAcceptedPerS,
-      met: runs.every((r) => r.filter((p) => p.server === 'gateway').every((p) =>
+      met: runs.every((r) => r.filter((p) => phaseKey(p) === 'gateway').every((p) =>
         p.ingestOfferedPerS >= 100_000 && p.ingestRefused + p.ingestFailed + p.ingestMissed === 0)),
     },
   }
-  const row = (p: Phase, i: number) => `| ${i + 1} | ${p.server} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ≤ ${fmt(p.tickMs.p50AtMost)} / ≤ ${fmt(p.tickMs.maxAtMost)} (${fmt(p.tickMs.count)}) | ${fmt(p.loopDelayMs?.mean)} / ${fmt(p.loopDelayMs?.p99)} | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} | ${fmt(p.framesReceived)} | ${p.baseline ? `${fmt(p.baseline.sent)} / ${fmt(p.baseline.skipped)} / ${fmt(p.baseline.publishes)}` : '–'} |`
+  const row = (p: Phase, i: number) => `| ${i + 1} | ${phaseKey(p)} | ${fmt(p.clients)}${p.failed ? ` (${p.failed} failed)` : ''} | ${fmt(p.updatesPerS)} | ${fmt(p.bytesPerUpdate)} | ${fmt(p.p50Ms)} | ${fmt(p.p99Ms)} | ${fmt(p.eventP50Ms)} / ${fmt(p.eventP99Ms)} (${p.eventSamples}) | ${fmt(p.ingestOfferedPerS)} / ${fmt(p.ingestAcceptedPerS)} (${fmt(p.ingestRefused)}, ${fmt(p.ingestFailed)}, ${fmt(p.ingestMissed)}) | ${p.serverCpuPct}% | ≤ ${fmt(p.tickMs.p50AtMost)} / ≤ ${fmt(p.tickMs.maxAtMost)} (${fmt(p.tickMs.count)}) | ${fmt(p.loopDelayMs?.mean)} / ${fmt(p.loopDelayMs?.p99)} | ${p.gaps} | ${p.clientLoopDelayP99Ms} | ${p.loadAvg1m} | ${fmt(p.framesReceived)} | ${p.baseline ? `${fmt(p.baseline.sent)} / ${fmt(p.baseline.skipped)} / ${fmt(p.baseline.publishes)}` : '–'} |`
   const md = [
     `# Live gateway benchmark (${new Date().toISOString()})`,
     '',
