@@ -127,7 +127,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const ingestor = createIngestor({ sink, deadLetters, parse: parsePool.parse, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })
     // Kafka mode: this process also consumes the stream topics into ClickHouse (every replica joins one group).
     const consumer: KafkaConsumer | undefined = kafka
-      ? await createKafkaConsumer({ ...kafka, groupId: kafkaGroup, chs: ingestClients, lanes, dedup, batchRows: config.INGEST_BATCH_ROWS, log })
+      ? await createKafkaConsumer({ ...kafka, groupId: kafkaGroup, chs: ingestClients, lanes, dedup, batchRows: config.INGEST_BATCH_ROWS, parse: parsePool.parse, log })
       : undefined
     if (consumer) stops.push(() => consumer.stop())
 

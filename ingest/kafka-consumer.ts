@@ -20,6 +20,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload } fro
 import type { LanePool } from './batcher.ts'
 import { subscriptionAwareAssigner } from './kafka-assigner.ts'
 import { storeUnit, type UnitMessage } from './kafka-unit.ts'
+import type { ParseBody } from './parse-pool.ts'
 import { streams, type Stream } from '../core/events.ts'
 
 export interface KafkaConsumerOptions {
@@ -32,6 +33,8 @@ export interface KafkaConsumerOptions {
   dedup: boolean
   batchRows: number
   maxLineBytes?: number
+  /** How messages are validated (parse-pool.ts moves large ones off the main thread); default parseNdjson. */
+  parse?: ParseBody
   log?: { warn(msg: string, fields?: Record<string, unknown>): void; info(msg: string, fields?: Record<string, unknown>): void }
   /** After every unit, for metrics. */
   onUnit?: (stream: Stream, rows: number, rejected: number) => void
@@ -130,7 +133,7 @@ export async function createKafkaConsumer(o: KafkaConsumerOptions) {
     for (let attempt = 0; ; attempt++) {
       const lane = await acquireLane(o.lanes)
       try {
-        const r = await storeUnit({ ch: o.chs[lane], topic, partition, stream, dedup: o.dedup, batchRows: o.batchRows, maxLineBytes: o.maxLineBytes ?? 1024 * 1024 }, unit)
+        const r = await storeUnit({ ch: o.chs[lane], topic, partition, stream, dedup: o.dedup, batchRows: o.batchRows, maxLineBytes: o.maxLineBytes ?? 1024 * 1024, parse: o.parse }, unit)
         state.stored(topic, partition, unit.length, BigInt(next))
         o.onUnit?.(stream, r.rows, r.rejected)
         break

@@ -2,11 +2,13 @@
 // rules as HTTP ingestion (core/events.ts) and written with tokens derived from its offsets, so a
 // re-delivery of the same unit after a crash is stored once (clickhouse-writer.ts).
 import type { ClickHouseClient } from '@clickhouse/client'
+import { isAppError } from '../core/errors.ts'
 import type { Part, Refusal } from './batcher.ts'
 import { dayOfTs, insertGroups, insertRows, pack, unitsOf } from './clickhouse-writer.ts'
 import { storedKeys, unitKeyOf } from './ingest-keys.ts'
 import { parseNdjson, cutForDeadLetter, type ParsedBatch } from './ndjson.ts'
 import { idempotencyHeader } from './kafka-sink.ts'
+import type { ParseBody } from './parse-pool.ts'
 import type { DeadLetter } from './sink.ts'
 import type { Row, Stream } from '../core/events.ts'
 
@@ -25,6 +27,8 @@ export interface UnitContext {
   dedup: boolean
   batchRows: number
   maxLineBytes: number
+  /** How a message's lines are validated (parse-pool.ts: on a thread); default parseNdjson here. */
+  parse?: ParseBody
 }
 
 export interface UnitResult {
@@ -43,15 +47,25 @@ function keyOf(topic: string, m: UnitMessage): string | undefined {
   return value === undefined ? undefined : unitKeyOf('kafka', topic, value.toString())
 }
 
-/** Parses one message's lines; a value that is not UTF-8 is one rejected line (the whole message). */
+/**
+ * Parses one message's lines. A value that is not UTF-8, or one whose validation stopped its parse
+ * thread, is one rejected line (the whole message): retried, it would fail the unit forever.
+ */
 async function parseMessage(ctx: UnitContext, m: UnitMessage, nowMs: number): Promise<ParsedBatch> {
+  const whole = (code: string, message: string): ParsedBatch =>
+    ({ rows: [], rowLines: [], errors: [{ line: 1, code, message }], rawRejected: [cutForDeadLetter((m.value ?? Buffer.alloc(0)).toString('latin1'))] })
   let text: string
   try {
     text = utf8.decode(m.value ?? new Uint8Array())
   } catch {
-    return { rows: [], rowLines: [], errors: [{ line: 1, code: 'INVALID_BODY', message: 'the message is not valid UTF-8' }], rawRejected: [cutForDeadLetter((m.value ?? Buffer.alloc(0)).toString('latin1'))] }
+    return whole('INVALID_BODY', 'the message is not valid UTF-8')
   }
-  return parseNdjson(ctx.stream, text, { maxLineBytes: ctx.maxLineBytes, nowMs })
+  try {
+    return await (ctx.parse ?? parseNdjson)(ctx.stream, text, { maxLineBytes: ctx.maxLineBytes, nowMs })
+  } catch (e) {
+    if (isAppError(e) && e.code === 'INGEST_PARSE_FAILED') return whole(e.code, e.message)
+    throw e
+  }
 }
 
 /**
