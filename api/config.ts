@@ -107,6 +107,8 @@ export const configSchema = z.object({
     .describe('ClickHouse connections for ingestion INSERTs, one pool shared by the streams (embedded) and dead letters: that many INSERTs in flight at once, each on its own connection'),
   INGEST_PARSE_THREADS: z.coerce.number().int().min(0).max(16).default(1)
     .describe('Worker threads validating ingestion bodies, so validation does not hold the main thread that serves live clients; 0 = validate on the main thread'),
+  INGEST_PARSE_OFFLOAD: z.enum(['watched', 'always']).default('watched')
+    .describe('When bodies go to the parse threads: while a live channel is watched (the main thread then serves live clients; a bulk load without watchers keeps the cheaper in-thread validation, the copy back costing a saturated machine 10–25 % of its throughput), or always'),
   INGEST_PARSE_THREAD_MIN_CHARS: z.coerce.number().int().min(0).default(1024)
     .describe('Bodies shorter than this (characters) are validated on the main thread: handing a body to a thread costs the main thread about as much as validating 6 lines'),
   INGEST_SHED_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(50)

@@ -121,7 +121,11 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
       onChange: (shedding, share, pressure) => log.warn(shedding ? 'overloaded: shedding ingestion' : 'overload over: admitting all ingestion', { share, ...pressure }),
     })
     stops.push(() => admission.stop())
-    const parsePool = createParsePool({ workers: config.INGEST_PARSE_THREADS, inlineBelowChars: config.INGEST_PARSE_THREAD_MIN_CHARS })
+    // By default threads only while a live channel is watched: the copy back costs CPU that bulk loads would pay in throughput.
+    const parsePool = createParsePool({
+      workers: config.INGEST_PARSE_THREADS, inlineBelowChars: config.INGEST_PARSE_THREAD_MIN_CHARS,
+      offload: config.INGEST_PARSE_OFFLOAD === 'always' ? undefined : () => watched(),
+    })
     stops.push(() => parsePool.close())
     obs.metrics.collectParse(parsePool.stats)
     const ingestor = createIngestor({ sink, deadLetters, parse: parsePool.parse, maxLines: config.INGEST_MAX_LINES, onResult: obs.metrics.countIngest })

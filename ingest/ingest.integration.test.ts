@@ -5,7 +5,7 @@ import { gatewayForFile } from '../test/support/gateway-file.ts'
 import { retentionDays, streams } from '../core/events.ts'
 
 // Every body of this file, however small, is validated on a parse thread (ingest/parse-pool.ts).
-const file = gatewayForFile({ MAX_BODY_BYTES: String(12 * 1024 * 1024), INGEST_PARSE_THREAD_MIN_CHARS: '0' })
+const file = gatewayForFile({ MAX_BODY_BYTES: String(12 * 1024 * 1024), INGEST_PARSE_THREAD_MIN_CHARS: '0', INGEST_PARSE_OFFLOAD: 'always' })
 
 const t0 = Date.now() - 60_000
 const trade = (i: number, extra: object = {}) => ({ id: `t${i}`, ts: t0 + i, symbol: 'ACME', price: 10 + i / 100, qty: 1, side: i % 2 ? 'buy' : 'sell', ...extra })

@@ -13,6 +13,12 @@ export interface ParsePoolOptions {
    * clone), against ~3 µs per line to validate it (bench/results/2026-12-05-parse-pool.md).
    */
   inlineBelowChars: number
+  /**
+   * Whether to hand large bodies to a thread now (default: always). The hand-off costs CPU (the rows
+   * are copied back), which a saturated machine pays in throughput; it pays off while the main
+   * thread's latency matters, e.g. only while live clients watch (api/livehouse.ts).
+   */
+  offload?: () => boolean
   /** Heap caps of each thread: a body that passes them fails alone (500), its thread is replaced. */
   resourceLimits?: ResourceLimits
 }
@@ -86,7 +92,7 @@ export function createParsePool(options: ParsePoolOptions) {
   }
 
   const parse: ParseBody = (stream, text, parseOptions) => {
-    if (options.workers === 0 || text.length < options.inlineBelowChars || closed) {
+    if (options.workers === 0 || text.length < options.inlineBelowChars || closed || options.offload?.() === false) {
       parsed.onMain++
       return parseNdjson(stream, text, parseOptions)
     }
