@@ -10,7 +10,7 @@ export interface ParsePoolOptions {
   /**
    * Bodies shorter than this (characters) are validated on the calling thread: handing a body to a
    * thread and its rows back costs the main thread a fixed ~40 µs plus ~0.4 µs per row (structured
-   * clone), against ~3 µs per line to validate it (bench/results/2026-12-05-parse-pool.md).
+   * clone), against ~3 µs per line to validate it (bench/results/2026-12-05-parse-handoff.md).
    */
   inlineBelowChars: number
   /**

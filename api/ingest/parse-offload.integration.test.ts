@@ -6,7 +6,7 @@ import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, rows } from '../../test/support/gateway.ts'
 import { liveGatewayForFile } from '../../test/support/live-file.ts'
 
-const file = liveGatewayForFile()
+const file = liveGatewayForFile({})
 const symbol = 'OFFLOAD'
 
 /** 200 trades and one bad line (about 20 KB: above INGEST_PARSE_THREAD_MIN_CHARS). */
