@@ -91,7 +91,7 @@ export const configSchema = z.object({
     .describe('Largest accepted HTTP request body (after gzip decoding, per request)'),
   INGEST_FLUSH_MS: z.coerce.number().int().min(0).max(10_000).default(0)
     .describe('Longest wait before a batch is written: an INSERT (embedded, and dead letters) or a Kafka send (KAFKA_BROKERS set); 0 = follow the live tick: batches are stored just before each LIVE_TICK_MS tick while a live channel is watched, every INGEST_QUIET_FLUSH_MS otherwise (a Kafka send, which makes no part, waits 50 ms)'),
-  INGEST_QUIET_FLUSH_MS: z.coerce.number().int().min(10).max(10_000).default(500)
+  INGEST_QUIET_FLUSH_MS: z.coerce.number().int().min(10).max(10_000).default(750)
     .describe('With INGEST_FLUSH_MS=0, the flush slot while no live channel is watched (rounded up to a multiple of LIVE_TICK_MS): fewer INSERTs, so fewer parts to write and merge, at the cost of freshness'),
   INGEST_FLUSH_ROWS: z.coerce.number().int().min(1).default(20_000)
     .describe('Rows pending for one stream that are written at once without waiting for the flush slot (high rates fill batches by size)'),
@@ -110,7 +110,7 @@ export const configSchema = z.object({
   INGEST_PARSE_OFFLOAD: z.enum(['watched', 'always']).default('watched')
     .describe('When bodies go to the parse threads: while a live channel is watched (the main thread then serves live clients; a bulk load without watchers keeps the cheaper in-thread validation, the copy back costing a saturated machine 10–25 % of its throughput), or always'),
   INGEST_PARSE_THREAD_MIN_CHARS: z.coerce.number().int().min(0).default(1024)
-    .describe('Bodies shorter than this (characters) are validated on the main thread: handing a body to a thread costs the main thread about as much as validating 6 lines'),
+    .describe('Bodies shorter than this (characters) are validated on the main thread: handing a body to a thread costs the main thread about as much as validating 5 trade lines (bench/ingest/parse-handoff.ts)'),
   INGEST_SHED_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(50)
     .describe('Overload: a mean event-loop delay above this over a 500 ms step halves the share of ingestion requests admitted while a live client is connected; the others get 503 OVERLOADED with Retry-After (docs/operations.md#overload; 0 = not a signal)'),
   INGEST_SHED_TICK_MS: z.coerce.number().int().min(0).max(600_000).default(1000)

@@ -9,8 +9,9 @@ export interface ParsePoolOptions {
   workers: number
   /**
    * Bodies shorter than this (characters) are validated on the calling thread: handing a body to a
-   * thread and its rows back costs the main thread a fixed ~40 µs plus ~0.4 µs per row (structured
-   * clone), against ~3 µs per line to validate it (bench/results/2026-12-05-parse-handoff.md).
+   * thread and its rows back costs the main thread ~10 µs plus ~0.6 µs per row (structured clone),
+   * against ~2.7 µs per line to validate it; they cross at about 5 trade lines, 600 characters
+   * (bench/results/2026-12-05-parse-handoff.md).
    */
   inlineBelowChars: number
   /**
