@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import { availableParallelism } from 'node:os'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import type { Redis } from 'ioredis'
@@ -14,6 +15,7 @@ import type { AppEnv } from '../http/middleware.ts'
 import { createRateLimiter } from '../ratelimit/ratelimit.ts'
 import { createRateLimits, type RateLimits } from '../ratelimit/middleware.ts'
 import { loadCatalog } from './catalog.ts'
+import { catalogThreads } from './execute.ts'
 import { createHistoryRoutes } from './routes.ts'
 
 export interface HistoryConfig {
@@ -25,6 +27,8 @@ export interface HistoryConfig {
   CACHE_NAMESPACE: string
   CACHE_VERSION_POLL_MS: number
   QUERY_CONNECTIONS: number
+  /** Set: a ClickHouse server runs the queries on its own cores, with its own max_threads. */
+  CLICKHOUSE_URL?: string
 }
 
 /** The historical API and dashboards, wired once (see api/livehouse.ts; the analysts' SQL port is api/sql). */
@@ -64,7 +68,7 @@ export async function createHistory(o: {
   const lanes = Array.from({ length: config.QUERY_CONNECTIONS }, (_, i) => (i === 0 ? 0 : i + 1))
   const api = createHistoryRoutes({
     auth, catalog, clickhouse: createClientPool(lanes.map((lane) => o.clickhouse('queries', lane))), cache, limiter, now: o.now, versions,
-    limits,
+    limits, queryThreads: config.CLICKHOUSE_URL ? undefined : catalogThreads(availableParallelism(), config.QUERY_CONNECTIONS),
   })
   const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops'), limits: rateLimits })
   const root = new Hono<AppEnv>()
