@@ -32,7 +32,7 @@ const admin: Principal = { sub: 'bench', roles: new Set(['admin']), symbols: '*'
 const calls: Record<string, string> = {
   sales_overview: '', sales_trend: 'metric=revenue&interval=1h', top_products: 'by=revenue', category_breakdown: '', funnel: '', candles: 'symbol=BTC-USD&interval=1m',
 }
-/** sales_overview before this measurement's rewrite, from git: the "before" of the same run. */
+/** The catalog SQL before this measurement's rewrites (sales_overview, sales_trend), from git: the "before" of the same run. */
 const before = '761bee2557ebb25facaa3ac8adc27c96f39dd815'
 const sqlBody = (text: string) => text.split('\n').filter((l) => !/^\s*--\s*@/.test(l)).join('\n').trim()
 
@@ -50,8 +50,9 @@ interface Variant {
   fixed?: string
 }
 
-const overviewOld = sqlBody(execFileSync('git', ['show', `${before}:api/queries/sales_overview.sql`], { encoding: 'utf8' }))
-const overviewInner = sqlBody(execFileSync('git', ['show', `${before}:api/queries/sales_overview.sql`], { encoding: 'utf8' })).split('FROM\n    (\n')[1].split('\n    )\n    GROUP BY currency')[0]
+const oldSql = (name: string) => sqlBody(execFileSync('git', ['show', `${before}:api/queries/${name}.sql`], { encoding: 'utf8' }))
+const overviewOld = oldSql('sales_overview')
+const overviewInner = overviewOld.split('FROM\n    (\n')[1].split('\n    )\n    GROUP BY currency')[0]
 const one = { max_threads: 1 }
 const sequential: Variant[] = [
   { name: 'SELECT 1', query: '', fixed: 'SELECT 1' },
@@ -67,9 +68,12 @@ const sequential: Variant[] = [
   { name: 'now, max_threads=1, JSONCompact', query: 'sales_overview', perCall: true, session: one, format: 'JSONCompact' },
   { name: 'now, max_threads=1, JSONEachRow', query: 'sales_overview', perCall: true, session: one, format: 'JSONEachRow' },
   { name: 'inner aggregate only (pivot in JS: the floor)', query: 'sales_overview', sql: overviewInner, perCall: true, session: one },
+  { name: 'sales_trend before (3 levels, every uniqExact merged)', query: 'sales_trend', sql: oldSql('sales_trend'), perCall: true },
+  { name: 'sales_trend before, max_threads=1', query: 'sales_trend', sql: oldSql('sales_trend'), perCall: true, session: one },
   ...Object.keys(calls).filter((q) => q !== 'sales_overview').flatMap((query): Variant[] => [
     { name: `${query}`, query, perCall: true },
     { name: `${query}, max_threads=1`, query, perCall: true, session: one },
+    { name: `${query}, max_threads=1, settings once`, query, session: one },
   ]),
 ]
 const concurrent: Variant[] = [sequential[2], sequential[5], sequential[6], sequential[7]]
