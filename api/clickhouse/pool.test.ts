@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createClientPool, type QueryClient } from './pool.ts'
+import { createClientPool, withSessionSettings, type QueryClient } from './pool.ts'
 
 /** A client whose queries stay in flight until released; records which client ran what. */
 function fakeClients(n: number) {
@@ -41,5 +41,38 @@ describe('createClientPool', () => {
     const { clients } = fakeClients(1)
     expect(createClientPool(clients)).toBe(clients[0])
     expect(() => createClientPool([])).toThrow(/no clients/)
+  })
+})
+
+describe('withSessionSettings', () => {
+  /** Records the settings each call carried; fails the calls whose query is 'fail'. */
+  function recording() {
+    const sent: (object | undefined)[] = []
+    const client: QueryClient = {
+      query: ((params: { query: string; clickhouse_settings?: object }) => {
+        sent.push(params.clickhouse_settings)
+        return params.query === 'fail' ? Promise.reject(new Error('boom')) : Promise.resolve({} as never)
+      }) as unknown as QueryClient['query'],
+    }
+    return { client, sent }
+  }
+  const a = { max_threads: 1, readonly: '1' } as const
+
+  it('sends the settings until a call with them succeeds, then calls with equal ones go without', async () => {
+    const { client, sent } = recording()
+    const session = withSessionSettings(client)
+    await expect(session.query({ query: 'fail', clickhouse_settings: a })).rejects.toThrow('boom')
+    await session.query({ query: 'x', clickhouse_settings: a })
+    await session.query({ query: 'y', clickhouse_settings: { ...a } })
+    await session.query({ query: 'z' })
+    expect(sent).toEqual([a, a, undefined, undefined])
+  })
+
+  it('sends different settings again', async () => {
+    const { client, sent } = recording()
+    const session = withSessionSettings(client)
+    const b = { max_threads: 2, readonly: '1' } as const
+    for (const s of [a, b, b, a]) await session.query({ query: 'x', clickhouse_settings: s })
+    expect(sent).toEqual([a, b, undefined, a])
   })
 })

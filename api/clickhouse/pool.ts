@@ -26,3 +26,24 @@ export function createClientPool(clients: QueryClient[]): QueryClient {
   }) as ClickHouseClient['query']
   return { query }
 }
+
+/**
+ * One embedded chDB session whose settings are sent once: chdb-node turns a query's
+ * `clickhouse_settings` into `SET` statements run before it on every call, and the session
+ * keeps them (client.ts), so after one call succeeds with a set of settings, calls with the
+ * same ones go without (measured: 0.3 ms CPU per catalog call, bench/results/2026-12-05-catalog-cost.md).
+ * Different settings, or a failure before any success, send them again. Not for a ClickHouse
+ * server: over HTTP each request has only the settings it carries.
+ */
+export function withSessionSettings(client: QueryClient): QueryClient {
+  let applied: string | undefined
+  const query = (async (params: Parameters<ClickHouseClient['query']>[0]) => {
+    const settings = params.clickhouse_settings
+    const key = settings ? JSON.stringify(settings) : undefined
+    if (key === undefined || key === applied) return client.query({ ...params, clickhouse_settings: undefined })
+    const result = await client.query(params)
+    applied = key
+    return result
+  }) as ClickHouseClient['query']
+  return { query }
+}

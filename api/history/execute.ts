@@ -8,10 +8,14 @@ import type { QueryResult } from './formats.ts'
 /**
  * Session settings of the catalog connections: caps before `readonly` (chDB keeps
  * them on the session, and readonly first would make the caps illegal), decimals
- * quoted so numbers reach clients exactly.
+ * quoted so numbers reach clients exactly. `maxThreads`: threads per query; the pool
+ * runs one query per connection at once, so more threads than cores ÷ connections only
+ * adds thread hand-offs (measured: 1 ms less CPU per sales_overview on 2 cores, 4
+ * connections, bench/results/2026-12-05-catalog-cost.md). Unset: the engine's default.
  */
-export const catalogSettings = (timeoutS: number): ClickHouseSettings => ({
+export const catalogSettings = (timeoutS: number, maxThreads?: number): ClickHouseSettings => ({
   max_execution_time: timeoutS,
+  ...(maxThreads ? { max_threads: maxThreads } : {}),
   max_result_rows: '1000000',
   result_overflow_mode: 'throw',
   output_format_json_quote_decimals: 1,
@@ -33,6 +37,9 @@ export function catalogStatement(q: CatalogQuery, bound: Record<string, unknown>
     throw new AppError(400, 'INVALID_PARAMETER', `${q.name}: a parameter cannot be rendered`, { cause })
   }
 }
+
+/** Threads per catalog query: the cores shared by the pool's connections, at least one. */
+export const catalogThreads = (cores: number, connections: number): number => Math.max(1, Math.floor(cores / connections))
 
 /** Runs one resolved catalog call; ClickHouse's refusals become the catalog's error codes. */
 export async function executeCatalogQuery(ch: QueryClient, q: CatalogQuery, bound: Record<string, unknown>, settings: ClickHouseSettings): Promise<QueryResult> {

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import { availableParallelism } from 'node:os'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
 import type { Redis } from 'ioredis'
@@ -8,12 +9,13 @@ import { createCache, type Cache, type CacheObserver } from '../cache/cache.ts'
 import { createRedis } from '../cache/redis.ts'
 import { createDataVersions } from '../cache/versions.ts'
 import type { Workload } from '../clickhouse/client.ts'
-import { createClientPool } from '../clickhouse/pool.ts'
+import { createClientPool, withSessionSettings } from '../clickhouse/pool.ts'
 import { createDashboardRoutes } from '../dashboards/routes.ts'
 import type { AppEnv } from '../http/middleware.ts'
 import { createRateLimiter } from '../ratelimit/ratelimit.ts'
 import { createRateLimits, type RateLimits } from '../ratelimit/middleware.ts'
 import { loadCatalog } from './catalog.ts'
+import { catalogThreads } from './execute.ts'
 import { createHistoryRoutes } from './routes.ts'
 
 export interface HistoryConfig {
@@ -25,6 +27,8 @@ export interface HistoryConfig {
   CACHE_NAMESPACE: string
   CACHE_VERSION_POLL_MS: number
   QUERY_CONNECTIONS: number
+  /** Set: a ClickHouse server runs the queries on its own cores, with its own max_threads. */
+  CLICKHOUSE_URL?: string
 }
 
 /** The historical API and dashboards, wired once (see api/livehouse.ts; the analysts' SQL port is api/sql). */
@@ -62,9 +66,12 @@ export async function createHistory(o: {
   const rateLimits = createRateLimits(limiter, limits)
   // Catalog queries on lanes 0, 2, 3…: lane 1 is the versions poll's.
   const lanes = Array.from({ length: config.QUERY_CONNECTIONS }, (_, i) => (i === 0 ? 0 : i + 1))
+  // Embedded, each lane is a chDB session: its settings are sent once, and its queries share the cores.
+  const embedded = !config.CLICKHOUSE_URL
   const api = createHistoryRoutes({
-    auth, catalog, clickhouse: createClientPool(lanes.map((lane) => o.clickhouse('queries', lane))), cache, limiter, now: o.now, versions,
-    limits,
+    auth, catalog, cache, limiter, now: o.now, versions, limits,
+    clickhouse: createClientPool(lanes.map((lane) => (embedded ? withSessionSettings(o.clickhouse('queries', lane)) : o.clickhouse('queries', lane)))),
+    queryThreads: embedded ? catalogThreads(availableParallelism(), config.QUERY_CONNECTIONS) : undefined,
   })
   const dashboards = createDashboardRoutes({ auth, catalog, clickhouse: o.clickhouse('ops'), limits: rateLimits })
   const root = new Hono<AppEnv>()

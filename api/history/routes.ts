@@ -30,6 +30,8 @@ export interface HistoryOptions {
   versions?: DataVersions
   /** max_execution_time of catalog queries (QUERY_TIMEOUT above it). */
   queryTimeoutS?: number
+  /** max_threads of each catalog query (execute.ts catalogThreads); unset: the engine's default. */
+  queryThreads?: number
   now?: () => number
 }
 
@@ -37,7 +39,7 @@ export interface HistoryOptions {
 export function createHistoryRoutes(o: HistoryOptions): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
   const now = o.now ?? Date.now
-  const settings = catalogSettings(o.queryTimeoutS ?? 30)
+  const settings = catalogSettings(o.queryTimeoutS ?? 30, o.queryThreads)
   const openapi = new TextEncoder().encode(JSON.stringify(buildOpenApi(o.catalog)))
   /** The OpenAPI document compressed per encoding, once (it never changes while the process runs). */
   const openapiEncoded = new Map<string, Uint8Array>()
