@@ -125,6 +125,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     const parsePool = createParsePool({
       workers: config.INGEST_PARSE_THREADS, inlineBelowChars: config.INGEST_PARSE_THREAD_MIN_CHARS,
       offload: config.INGEST_PARSE_OFFLOAD === 'always' ? undefined : () => watched(),
+      onBroken: (error) => log.error('parse threads cannot start: ingestion bodies are validated on the main thread', { error }),
     })
     stops.push(() => parsePool.close())
     obs.metrics.collectParse(parsePool.stats)

@@ -69,6 +69,16 @@ describe('createParsePool (real worker threads)', () => {
     expect(p.stats()).toMatchObject({ threads: 1, busy: 0, queued: 0 })
   })
 
+  it('validates on the calling thread, and says so once, when its threads cannot start', async () => {
+    const causes: unknown[] = []
+    const p = pool({ workers: 1, inlineBelowChars: 0, script: new URL('./no-such-parse-worker.mjs', import.meta.url), onBroken: (e) => causes.push(e) })
+    const answers = await Promise.all([p.parse('trades', body(20), options), p.parse('trades', body(30), options)])
+    expect(answers.map((a) => a.rows.length)).toEqual([20, 30])
+    expect((await p.parse('trades', body(5), options)).rows).toHaveLength(5)
+    expect(causes).toHaveLength(1)
+    expect(p.stats()).toMatchObject({ threads: 0, queued: 0, onMain: 1 })
+  })
+
   it('closes after the bodies handed out, validating the queued ones itself', async () => {
     const p = createParsePool({ workers: 1, inlineBelowChars: 0 })
     const answers = Promise.all([p.parse('trades', body(2000), options), p.parse('trades', body(3), options)])

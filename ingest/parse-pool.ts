@@ -22,6 +22,10 @@ export interface ParsePoolOptions {
   offload?: () => boolean
   /** Heap caps of each thread: a body that passes them fails alone (500), its thread is replaced. */
   resourceLimits?: ResourceLimits
+  /** The thread's entry (default parse-worker.mjs); a test points it at one that cannot start. */
+  script?: URL
+  /** Told once when threads cannot start and every body is validated on the calling thread from then on. */
+  onBroken?: (cause: unknown) => void
 }
 
 /** Validates one NDJSON body: ndjson.ts's parseNdjson, or the pool's (on a thread when the body is large). */
@@ -31,14 +35,18 @@ interface Job {
   task: ParseTask
   resolve: (batch: ParsedBatch) => void
   reject: (e: unknown) => void
+  /** Settles once the body is answered either way (what close() waits for). */
+  settled: Promise<void>
 }
 
 interface Slot {
   worker: Worker
   job?: Job
+  /** The thread has loaded its code (parse-worker.ts says so once). */
+  ready: boolean
 }
 
-type Reply = { id: number; batch: ParsedBatch } | { id: number; error: string }
+type Reply = { id: number; batch: ParsedBatch } | { id: number; error: string } | { ready: true }
 
 /**
  * Moves NDJSON validation (~3 µs a line) off the gateway's main thread, which also serves the live
@@ -52,12 +60,15 @@ export function createParsePool(options: ParsePoolOptions) {
   let nextId = 0
   const parsed = { onThread: 0, onMain: 0 }
   let closed = false
+  /** Threads cannot start here (their code does not load): everything runs on the calling thread. */
+  let broken = false
 
   function spawn(): Slot {
-    const worker = new Worker(new URL('./parse-worker.mjs', import.meta.url), { resourceLimits: options.resourceLimits })
-    const slot: Slot = { worker }
+    const worker = new Worker(options.script ?? new URL('./parse-worker.mjs', import.meta.url), { resourceLimits: options.resourceLimits })
+    const slot: Slot = { worker, ready: false }
     worker.unref()
     worker.on('message', (reply: Reply) => {
+      if ('ready' in reply) return void (slot.ready = true)
       const job = slot.job
       if (!job || job.task.id !== reply.id) return
       slot.job = undefined
@@ -71,16 +82,29 @@ export function createParsePool(options: ParsePoolOptions) {
     return slot
   }
 
-  /** A thread that failed or exited: its one body fails (500), the others go on. */
+  /**
+   * A thread that failed or exited: its one body fails (500), the others go on. One that never
+   * loaded its code is not the body's fault: threads are given up and that body, like every later
+   * one, is validated on the calling thread.
+   */
   function lost(slot: Slot, cause: unknown) {
     const at = slots.indexOf(slot)
     if (at === -1) return
     slots.splice(at, 1)
-    slot.job?.reject(new AppError(500, 'INGEST_PARSE_FAILED', 'validating this body stopped its thread; nothing of it was stored', { cause }))
+    const job = slot.job
     slot.job = undefined
     void slot.worker.terminate()
+    if (!slot.ready) {
+      if (!broken) options.onBroken?.(cause)
+      broken = true
+      for (const j of [...(job ? [job] : []), ...queue.splice(0)]) inline(j)
+      return
+    }
+    job?.reject(new AppError(500, 'INGEST_PARSE_FAILED', 'validating this body stopped its thread; nothing of it was stored', { cause }))
     next()
   }
+
+  const inline = ({ task, resolve, reject }: Job) => parseNdjson(task.stream, task.text, task).then(resolve, reject)
 
   function next() {
     while (queue.length > 0 && !closed) {
@@ -93,16 +117,16 @@ export function createParsePool(options: ParsePoolOptions) {
   }
 
   const parse: ParseBody = (stream, text, parseOptions) => {
-    if (options.workers === 0 || text.length < options.inlineBelowChars || closed || options.offload?.() === false) {
+    if (options.workers === 0 || text.length < options.inlineBelowChars || closed || broken || options.offload?.() === false) {
       parsed.onMain++
       return parseNdjson(stream, text, parseOptions)
     }
     parsed.onThread++
-    return new Promise<ParsedBatch>((resolve, reject) => {
-      const task = { id: nextId++, stream, text, maxLineBytes: parseOptions.maxLineBytes, nowMs: parseOptions.nowMs ?? Date.now() }
-      queue.push({ task, resolve, reject })
-      next()
-    })
+    const task = { id: nextId++, stream, text, maxLineBytes: parseOptions.maxLineBytes, nowMs: parseOptions.nowMs ?? Date.now() }
+    const answer = new Promise<ParsedBatch>((resolve, reject) => queue.push({ task, resolve, reject, settled: Promise.resolve() }))
+    queue.at(-1)!.settled = answer.then(() => undefined, () => undefined)
+    next()
+    return answer
   }
 
   return {
@@ -112,8 +136,8 @@ export function createParsePool(options: ParsePoolOptions) {
     /** Finishes the bodies handed out, validates the queued ones here, and stops the threads. */
     async close() {
       closed = true
-      for (const { task, resolve, reject } of queue.splice(0)) parseNdjson(task.stream, task.text, task).then(resolve, reject)
-      await Promise.all(slots.map((s) => (s.job ? new Promise<void>((done) => s.worker.once('exit', () => done()).once('message', () => done())) : undefined)))
+      for (const job of queue.splice(0)) inline(job)
+      await Promise.all(slots.map((s) => s.job?.settled))
       await Promise.all(slots.splice(0).map((s) => s.worker.terminate()))
     },
   }

@@ -18,3 +18,6 @@ parentPort?.on('message', (task: ParseTask) => {
     (e: unknown) => parentPort!.postMessage({ id: task.id, error: e instanceof Error ? e.message : String(e) }),
   )
 })
+
+// Loaded and listening: a thread lost after this failed on a body; before it, it could not start.
+parentPort?.postMessage({ ready: true })
