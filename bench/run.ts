@@ -62,8 +62,8 @@ const { values } = parseArgs({
 })
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v))
 const optNum = (v: string | undefined) => (v === undefined ? undefined : Number(v))
-/** `K=V,K=V` as an environment. */
-const envList = (v: string | undefined): Record<string, string> => Object.fromEntries((v ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]))
+/** `K=V,K=V` as an environment (a value may hold `=`, as NODE_OPTIONS=--flag=1 does). */
+const envList = (v: string | undefined): Record<string, string> => Object.fromEntries((v ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
 if (values.client !== undefined && values.client !== 'go' && values.client !== 'node') throw new Error('--client: go or node')
 const cpuProfileDir = values['cpu-prof'] && resolve(values['cpu-prof'])
 
