@@ -52,18 +52,18 @@ function keyOf(topic: string, m: UnitMessage): string | undefined {
  * thread, is one rejected line (the whole message): retried, it would fail the unit forever.
  */
 async function parseMessage(ctx: UnitContext, m: UnitMessage, nowMs: number): Promise<ParsedBatch> {
-  const whole = (code: string, message: string): ParsedBatch =>
-    ({ rows: [], rowLines: [], errors: [{ line: 1, code, message }], rawRejected: [cutForDeadLetter((m.value ?? Buffer.alloc(0)).toString('latin1'))] })
+  const whole = (code: string, message: string, raw: string): ParsedBatch =>
+    ({ rows: [], rowLines: [], errors: [{ line: 1, code, message }], rawRejected: [cutForDeadLetter(raw)] })
   let text: string
   try {
     text = utf8.decode(m.value ?? new Uint8Array())
   } catch {
-    return whole('INVALID_BODY', 'the message is not valid UTF-8')
+    return whole('INVALID_BODY', 'the message is not valid UTF-8', (m.value ?? Buffer.alloc(0)).toString('latin1'))
   }
   try {
     return await (ctx.parse ?? parseNdjson)(ctx.stream, text, { maxLineBytes: ctx.maxLineBytes, nowMs })
   } catch (e) {
-    if (isAppError(e) && e.code === 'INGEST_PARSE_FAILED') return whole(e.code, e.message)
+    if (isAppError(e) && e.code === 'INGEST_PARSE_FAILED') return whole(e.code, e.message, text)
     throw e
   }
 }
