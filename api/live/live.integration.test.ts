@@ -117,7 +117,9 @@ describe('other channels', () => {
     const order = (id: string, product: string, qty: number, price: number) =>
       ({ order_id: id, ts: now - 1000, shop_id: 'shop-1', customer_id: `c-${id}`, product_id: product, category: 'toys', quantity: qty, unit_price: price, status: 'completed' })
     await ingest(live.gw, 'orders', [order('o1', 'p1', 2, 10.25), order('o2', 'p2', 1, 99.99), order('o2', 'p1', 1, 10.25)])
-    await ingest(live.gw, 'web_events', [{ ts: now - 1000, session_id: 's1', shop_id: 'shop-1', type: 'view' }, { ts: now - 900, session_id: 's1', shop_id: 'shop-1', type: 'purchase' }])
+    // Both events in one minute bucket: now - 1000 and now - 900 straddled a minute boundary once in ~600 runs, making two funnel rows.
+    const minute = Math.floor((now - 1000) / 60_000) * 60_000
+    await ingest(live.gw, 'web_events', [{ ts: minute, session_id: 's1', shop_id: 'shop-1', type: 'view' }, { ts: minute + 100, session_id: 's1', shop_id: 'shop-1', type: 'purchase' }])
     const seller = await connect(await tokenFor(['seller'], { shops: ['shop-1'] }))
     const c = await connect(await tokenFor(['trader'], { symbols: ['TICK-A'] }))
     c.subscribe(1, 'ticker', {})
