@@ -130,6 +130,10 @@ export const configSchema = z.object({
     .describe('Entries of the in-process cache in front of Redis'),
   CACHE_NAMESPACE: z.string().regex(/^[\w.:-]{0,64}$/).default('')
     .describe('Prefix of every Redis key (cache, rate limits, live queries), for environments sharing one Redis'),
+  INSIGHTS_IDLE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000)
+    .describe('Embedded engine: how often to look whether orders arrived; with none since the last look, the insights\' refreshable views (which re-read up to 90 days of orders every minute) pause until orders arrive (0 = never pause)'),
+  INSIGHTS_IDLE_REFRESH_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000)
+    .describe('While the insights\' views are paused for want of new orders, they still run once this often, as their windows move with the clock'),
   QUERY_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(4)
     .describe('ClickHouse connections for catalog queries (/api/v1/q): that many uncached queries run at once, each on its own connection (embedded: its own chDB session)'),
   CACHE_VERSION_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(1000)
