@@ -123,8 +123,10 @@ export function createParsePool(options: ParsePoolOptions) {
     }
     parsed.onThread++
     const task = { id: nextId++, stream, text, maxLineBytes: parseOptions.maxLineBytes, nowMs: parseOptions.nowMs ?? Date.now() }
-    const answer = new Promise<ParsedBatch>((resolve, reject) => queue.push({ task, resolve, reject, settled: Promise.resolve() }))
-    queue.at(-1)!.settled = answer.then(() => undefined, () => undefined)
+    let job!: Job
+    const answer = new Promise<ParsedBatch>((resolve, reject) => (job = { task, resolve, reject, settled: Promise.resolve() }))
+    job.settled = answer.then(() => undefined, () => undefined)
+    queue.push(job)
     next()
     return answer
   }

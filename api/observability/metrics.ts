@@ -86,29 +86,33 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     labelNames: ['channel'] as const,
     registers,
   })
-  // The live gateway keeps plain running totals; these counters follow them by their increase at scrape.
+  // The live gateway and the parse pool keep plain running totals; these counters follow them by their increase at scrape.
   let liveStats: (() => LiveStats) | undefined
-  const seen = { conflated: 0, slow: 0 }
-  new Counter({
-    name: 'livehouse_ws_disconnects_total',
-    help: 'WebSocket connections closed by the server, by reason (too_slow: buffer above LIVE_MAX_CLIENT_BUFFER_BYTES).',
-    labelNames: ['reason'] as const,
-    registers,
-    collect() {
-      const slow = liveStats?.().disconnectedSlow ?? 0
-      if (slow > seen.slow) this.inc({ reason: 'too_slow' }, slow - seen.slow)
-      seen.slow = Math.max(seen.slow, slow)
-    },
-  })
-  new Counter({
-    name: 'livehouse_ws_conflations_total',
-    help: 'Times a slow WebSocket client skipped deltas and was resynchronised with a snapshot.',
-    registers,
-    collect() {
-      const conflated = liveStats?.().conflated ?? 0
-      if (conflated > seen.conflated) this.inc(conflated - seen.conflated)
-      seen.conflated = Math.max(seen.conflated, conflated)
-    },
+  let parseStats: (() => ParsePoolStats) | undefined
+  /** A counter following running totals read at scrape (`read`: the total per value of `label`, or under '' without one). */
+  const followingCounter = (name: string, help: string, label: string | undefined, read: () => Record<string, number> | undefined) => {
+    const seen: Record<string, number> = {}
+    return new Counter({
+      name, help, labelNames: label ? [label] : [], registers,
+      collect() {
+        for (const [value, total] of Object.entries(read() ?? {})) {
+          const before = seen[value] ?? 0
+          if (total > before) {
+            if (label) this.inc({ [label]: value }, total - before)
+            else this.inc(total - before)
+          }
+          seen[value] = Math.max(before, total)
+        }
+      },
+    })
+  }
+  followingCounter('livehouse_ws_disconnects_total', 'WebSocket connections closed by the server, by reason (too_slow: buffer above LIVE_MAX_CLIENT_BUFFER_BYTES).', 'reason',
+    () => liveStats && { too_slow: liveStats().disconnectedSlow })
+  followingCounter('livehouse_ws_conflations_total', 'Times a slow WebSocket client skipped deltas and was resynchronised with a snapshot.', undefined,
+    () => liveStats && { '': liveStats().conflated })
+  followingCounter('livehouse_ingest_parsed_bodies_total', 'Ingestion bodies validated, by where: on a parse thread (INGEST_PARSE_THREADS) or on the main thread (small bodies, or no threads).', 'on', () => {
+    const stats = parseStats?.()
+    return stats && { thread: stats.onThread, main: stats.onMain }
   })
   const liveGauge = (name: string, help: string, read: (s: LiveStats) => number) =>
     new Gauge({ name, help, registers, collect() { if (liveStats) this.set(read(liveStats())) } })
@@ -117,24 +121,6 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   liveGauge('livehouse_live_last_tick_seconds', 'Duration of the last live scheduler tick.', (s) => s.lastTickMs / 1000)
   liveGauge('livehouse_live_effective_tick_seconds', 'Current live tick interval (LIVE_TICK_MS, stretched to 2x the tick time under load).', (s) => s.effectiveTickMs / 1000)
 
-  // The parse pool's running totals (ingest/parse-pool.ts), followed at scrape like the live ones.
-  let parseStats: (() => ParsePoolStats) | undefined
-  const parsedSeen = { thread: 0, main: 0 }
-  new Counter({
-    name: 'livehouse_ingest_parsed_bodies_total',
-    help: 'Ingestion bodies validated, by where: on a parse thread (INGEST_PARSE_THREADS) or on the main thread (small bodies, or no threads).',
-    labelNames: ['on'] as const,
-    registers,
-    collect() {
-      const stats = parseStats?.()
-      if (!stats) return
-      for (const on of ['thread', 'main'] as const) {
-        const total = on === 'thread' ? stats.onThread : stats.onMain
-        if (total > parsedSeen[on]) this.inc({ on }, total - parsedSeen[on])
-        parsedSeen[on] = Math.max(parsedSeen[on], total)
-      }
-    },
-  })
   new Gauge({
     name: 'livehouse_ingest_parse_queued_bodies',
     help: 'Ingestion bodies waiting for a free parse thread.',
