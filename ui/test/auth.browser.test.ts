@@ -46,10 +46,11 @@ describe('sign-in in headless Chromium', { timeout: 600_000 }, () => {
     gateways.push(gw)
     const { page, errors } = await open(gw)
     const demo = page.getByRole('group', { name: 'Demo sign-in' })
-    expect(await demo.getByRole('button').allTextContents()).toEqual(['trader', 'seller', 'analyst', 'admin'])
+    // The demo buttons render once the sign-in page has read the gateway's auth settings.
+    await expect.poll(() => demo.getByRole('button').allTextContents(), { timeout: patient.timeoutMs }).toEqual(['trader', 'seller', 'analyst', 'admin'])
     await demo.getByRole('button', { name: 'seller' }).click()
     await page.getByTestId('seller-view').waitFor({ timeout: patient.timeoutMs })
-    expect(await navLinks(page)).toEqual(['Sales', 'Dashboards'])
+    await expect.poll(() => navLinks(page), { timeout: patient.timeoutMs }).toEqual(['Sales', 'Dashboards'])
     expect(await page.locator('.who').textContent()).toBe('demo-seller')
     await page.getByRole('button', { name: 'Sign out' }).click()
 
