@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createBatcher, createLanePool, msToSlot, type Part, type Refusal } from './batcher.ts'
 
 /** A write that records its lane and rows and finishes when `release` is called. */
@@ -133,6 +133,15 @@ describe('batchers sharing one lane pool (the ingest connections)', () => {
 })
 
 describe('flushing follows the load', () => {
+  // The slot is timed on the wall clock (Date.now()): at a real minute's last milliseconds its
+  // boundary would fall inside the waits below and write early. The clock stands still here, half
+  // a minute before a boundary; timers stay real.
+  const midMinute = () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    vi.setSystemTime(Date.UTC(2026, 0, 1, 12, 0, 30))
+  }
+  afterEach(() => vi.useRealTimers())
+
   it('times a write to be stored by the next slot boundary, starting as early as writes recently took', () => {
     expect(msToSlot(1010, 250, 0)).toBe(240)
     expect(msToSlot(1010, 250, 20)).toBe(220)
@@ -144,6 +153,7 @@ describe('flushing follows the load', () => {
   })
 
   it('gathers everything added within one slot into one write', async () => {
+    midMinute()
     const writes: Part[][] = []
     const b = createBatcher(async (parts) => (writes.push(parts), parts.map(() => [])), { flushMs: 0, slotMs: () => 60_000, batchRows: 1000, maxPendingRows: 10_000 })
     const added = [b.add([{ n: 1 }]), b.add([{ n: 2 }]), b.add([{ n: 3 }])]
@@ -155,6 +165,7 @@ describe('flushing follows the load', () => {
   })
 
   it('writes at once, without waiting for the slot, when fillRows are pending (high rates fill by size)', async () => {
+    midMinute()
     const writes: Part[][] = []
     const b = createBatcher(async (parts) => (writes.push(parts), parts.map(() => [])), { flushMs: 0, slotMs: () => 60_000, fillRows: 3, batchRows: 1000, maxPendingRows: 10_000 })
     const full = [b.add([{ n: 1 }, { n: 2 }]), b.add([{ n: 3 }])]
