@@ -18,14 +18,14 @@ describe('exit on SIGTERM/SIGINT', () => {
     const s = setUp(() => Promise.resolve())
     s.signals.emit('SIGTERM')
     s.signals.emit('SIGINT')
-    await vi.waitFor(() => expect(s.exits).toEqual([0]))
+    await vi.waitFor(() => expect(s.exits).toEqual([0]), { timeout: 30_000 })
     expect(s.stopSpy).toHaveBeenCalledTimes(1)
   })
 
   it('exits 1 when the stop fails', async () => {
     const s = setUp(() => Promise.reject(new Error('flush failed')))
     s.signals.emit('SIGINT')
-    await vi.waitFor(() => expect(s.exits).toEqual([1]))
+    await vi.waitFor(() => expect(s.exits).toEqual([1]), { timeout: 30_000 })
     expect(s.errors).toEqual(['stop failed'])
   })
 

@@ -133,13 +133,14 @@ describe('verifySync answers as verify does', () => {
   it('refuses a kid it has not fetched at once, and finds it on a retry once fetched', async () => {
     const s = createJwksSource({ url: server.url, refreshMs: 3_600_000, timeoutMs: 2000, cooldownMs: 0 })
     try {
-      await expect.poll(() => s.state().keys).toBe(3)
+      // A fetch over HTTP: expect.poll's default of 1 s is short on a loaded machine.
+      await expect.poll(() => s.state().keys, { timeout: 30_000 }).toBe(3)
       const a = createAuth({ jwks: s, issuer, audience: [audience], cacheEntries: 0 })
       const fresh = await makeKey('ES256', 'ec-2')
       server.serve([rsa, ec, weak, fresh])
       const token = await signWith(fresh, claims())
       expect((await outcome(() => a.verifySync(token))).code).toBe('UNKNOWN_SIGNING_KEY')
-      await expect.poll(() => s.state().keys).toBe(4)
+      await expect.poll(() => s.state().keys, { timeout: 30_000 }).toBe(4)
       expect((await outcome(() => a.verifySync(token))).code).toBe('accepted')
     } finally {
       s.close()

@@ -28,10 +28,12 @@ describe('analyst client', () => {
       return answer([[1]])
     })
     const all = Promise.all([1, 2, 3, 4, 5].map(() => client.rows('SELECT 1')))
-    await vi.waitFor(() => expect(pending.length).toBe(client.MAX_REQUESTS))
-    while (pending.length) {
+    await vi.waitFor(() => expect(pending.length).toBe(client.MAX_REQUESTS), { timeout: 30_000 })
+    // Answer all five, one at a time, each once it has been asked: a fixed pause here let the loop
+    // end early (and the test hang) when reading an answer and starting the next took longer.
+    for (let answered = 0; answered < 5; answered++) {
+      await vi.waitFor(() => expect(pending.length).toBeGreaterThan(0), { timeout: 30_000 })
       pending.shift()!()
-      await new Promise((r) => setTimeout(r, 10))
     }
     expect(await all).toEqual(Array(5).fill([[1]]))
     expect(most).toBe(client.MAX_REQUESTS)
