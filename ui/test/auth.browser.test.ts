@@ -51,7 +51,7 @@ describe('sign-in in headless Chromium', { timeout: 600_000 }, () => {
     await demo.getByRole('button', { name: 'seller' }).click()
     await page.getByTestId('seller-view').waitFor({ timeout: patient.timeoutMs })
     await expect.poll(() => navLinks(page), { timeout: patient.timeoutMs }).toEqual(['Sales', 'Dashboards'])
-    expect(await page.locator('.who').textContent()).toBe('demo-seller')
+    await expect.poll(() => page.locator('.who').textContent(), { timeout: patient.timeoutMs }).toBe('demo-seller')
     await page.getByRole('button', { name: 'Sign out' }).click()
 
     const expired = await tokenFor(['trader'], {}, '-1s')
@@ -86,8 +86,9 @@ describe('sign-in in headless Chromium', { timeout: 600_000 }, () => {
 
     // Back in Livehouse as alice, a trader by the provider's lh-trader role, with live data.
     await page.getByTestId('trader-view').waitFor({ timeout: patient.timeoutMs })
-    expect(await navLinks(page)).toEqual(['Markets', 'Dashboards'])
-    expect(await page.locator('.who').textContent()).toBe('alice')
+    // The header is another element than the view waited for: read it until it shows the gateway's answer.
+    await expect.poll(() => navLinks(page), { timeout: patient.timeoutMs }).toEqual(['Markets', 'Dashboards'])
+    await expect.poll(() => page.locator('.who').textContent(), { timeout: patient.timeoutMs }).toBe('alice')
     expect(page.url()).not.toMatch(/code=|state=/)
     await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'), patient)
     await eventually(async () => {

@@ -8,6 +8,12 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 export const root = resolve(import.meta.dirname, '../..')
 export const chromiumPath = process.env.LIVEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium'
 export const screenshotDir = join(root, 'test-results/screenshots')
+/**
+ * Deadlines for waits on the page, far above a quiet run's: on a loaded machine (a busy CI host,
+ * npm run test:stress) every step can take many times longer. Also each page's default for
+ * Playwright's auto-waiting actions (click, fill, waitFor…), which is otherwise 30 s.
+ */
+export const patient = { timeoutMs: 120_000, intervalMs: 200 }
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(chromiumPath)) throw new Error(`browser tests need Chromium at ${chromiumPath}: apt-get install -y chromium`)
@@ -37,6 +43,7 @@ export async function openPage(browser: Browser, baseUrl: string, o: { token?: s
     if (token && !sessionStorage.getItem('signed-in-once')) (localStorage.setItem('livehouse.token', token), sessionStorage.setItem('signed-in-once', '1'))
     if (theme) localStorage.setItem('livehouse.theme', theme)
   }, [o.token ?? '', o.theme ?? 'light'] as const)
+  context.setDefaultTimeout(patient.timeoutMs)
   const page = await context.newPage()
   const errors: string[] = []
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))

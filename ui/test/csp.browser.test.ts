@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
-import { buildUi, launch, openPage, type OpenPage } from './browser.ts'
+import { buildUi, launch, openPage, patient, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
@@ -17,11 +17,12 @@ beforeAll(async () => {
   buildUi()
   browser = await launch()
   gw = await startGateway({ DEMO_RATE: '300', LIVE_TICK_MS: '250' })
-}, 180_000)
+}, 600_000)
 
 closeAfterFile(() => ({ opened, browser, gateways: [gw] }))
 
-describe('content security policy', () => {
+// Waits have deadlines far above a quiet run's (the default 60 s test timeout is not): the machine may be loaded.
+describe('content security policy', { timeout: 600_000 }, () => {
   it('is sent with the UI page', async () => {
     const res = await fetch(`${gw.url}/`)
     const csp = res.headers.get('content-security-policy') ?? ''
@@ -62,7 +63,7 @@ describe('content security policy', () => {
       return (window as unknown as { injected?: number }).injected
     })).toBeUndefined()
     const violations = () => page.evaluate(() => (window as unknown as { violations: string[] }).violations)
-    await eventually(async () => expect(await violations()).toEqual(['script-src-elem inline']))
+    await eventually(async () => expect(await violations()).toEqual(['script-src-elem inline']), patient)
     await page.evaluate(() => ((window as unknown as { violations: string[] }).violations = []))
 
     for (const view of ['/#/trader', '/#/seller']) {
@@ -71,20 +72,20 @@ describe('content security policy', () => {
       await eventually(async () => {
         expect(await page.locator('canvas').count()).toBeGreaterThan(0)
         expect(await page.locator('[data-testid="freshness"]').first().textContent()).toMatch(/old$/)
-      }, { timeoutMs: 60_000, intervalMs: 250 })
+      }, patient)
       expect([view, await violations()]).toEqual([view, []])
     }
     // Dashboards lay widgets out with style attributes (a grid): allowed, and drawn.
     await page.goto('/#/dashboards')
     await page.getByRole('button', { name: 'Seller template' }).click()
-    await page.locator('[data-testid="widget"] .uplot').first().waitFor({ timeout: 60_000 })
-    expect(await page.getByTestId('board').evaluate((el) => getComputedStyle(el).getPropertyValue('--row'))).toMatch(/px$/)
+    await page.locator('[data-testid="widget"] .uplot').first().waitFor({ timeout: patient.timeoutMs })
+    await expect.poll(() => page.getByTestId('board').evaluate((el) => getComputedStyle(el).getPropertyValue('--row')), { timeout: patient.timeoutMs }).toMatch(/px$/)
     expect(await violations()).toEqual([])
     // The SQL editor (CodeMirror) writes its styles into a <style> element: applied, with the nonce.
     await page.goto('/#/analyst')
     await page.locator('.cm-editor').waitFor()
-    await page.locator('[data-table="default.trades"]').waitFor({ timeout: 60_000 })
-    expect(await page.locator('.cm-editor').evaluate((el) => getComputedStyle(el).borderTopLeftRadius)).toBe('6px')
+    await page.locator('[data-table="default.trades"]').waitFor({ timeout: patient.timeoutMs })
+    await expect.poll(() => page.locator('.cm-editor').evaluate((el) => getComputedStyle(el).borderTopLeftRadius), { timeout: patient.timeoutMs }).toBe('6px')
     expect(await violations()).toEqual([])
     // …and an injected <style> without it still does not apply.
     expect(await page.evaluate(() => {
@@ -93,8 +94,9 @@ describe('content security policy', () => {
       document.head.append(s)
       return getComputedStyle(document.body).marginLeft
     })).not.toBe('77px')
-    await eventually(async () => expect(await violations()).toEqual(['style-src-elem inline']))
-    // The console reports the two blocked elements, both injected.
-    expect(errors.filter((e) => /Content Security Policy/i.test(e))).toHaveLength(2)
+    await eventually(async () => expect(await violations()).toEqual(['style-src-elem inline']), patient)
+    // The console reports the two blocked elements, both injected. Its messages reach this process as
+    // events of their own, not ordered with the page's answer above: wait for them.
+    await eventually(() => expect(errors.filter((e) => /Content Security Policy/i.test(e))).toHaveLength(2), patient)
   })
 })

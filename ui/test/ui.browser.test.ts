@@ -45,6 +45,8 @@ async function open(o: Parameters<typeof openPage>[2] & { clock?: boolean }, pat
   return p
 }
 
+const navLinks = (page: Page) => page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()
+
 /** Open WebSocket connections, as the gateway counts them. */
 const wsConnections = async () => new Scrape(await (await fetch(`${gw.url}/metrics`)).text()).sum('livehouse_ws_connections')
 
@@ -67,7 +69,8 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
     await page.getByLabel('Token').fill(tokens.all)
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('navigation', { name: 'Views' }).waitFor()
-    expect(await page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()).toEqual(['Markets', 'Sales', 'SQL', 'Dashboards'])
+    // allTextContents() does not wait: read the links until they are there.
+    await expect.poll(() => navLinks(page), { timeout: patient.timeoutMs }).toEqual(['Markets', 'Sales', 'SQL', 'Dashboards'])
     await page.reload()
     await page.getByTestId('trader-view').waitFor()
     await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'), patient)
@@ -117,7 +120,8 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
     }, undefined, { timeout: patient.timeoutMs, polling: 'raf' })
     const nav = await page.evaluate(() => performance.now())
     console.log(`first chart painted ${Date.now() - t0} ms after reload (page clock ${Math.round(nav)} ms)`)
-    expect(await candlesAt(page)).toBeGreaterThan(0)
+    // The freshness badge is another element than the chart waited for.
+    await expect.poll(() => candlesAt(page), { timeout: patient.timeoutMs }).toBeGreaterThan(0)
     expect(errors).toEqual([])
   })
 
@@ -155,7 +159,7 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Run' }).click()
     await page.getByTestId('sql-results').waitFor()
     await eventually(async () => expect(await page.locator('[data-testid="sql-results"] tbody tr td.num').count()).toBeGreaterThan(0), patient)
-    expect((await page.locator('[data-testid="sql-results"] th .type').allTextContents()).join(' ')).toMatch(/DateTime.*UInt64/)
+    await expect.poll(async () => (await page.locator('[data-testid="sql-results"] th .type').allTextContents()).join(' '), { timeout: patient.timeoutMs }).toMatch(/DateTime.*UInt64/)
     await page.getByRole('button', { name: 'Chart' }).click()
     await page.locator('.analyst canvas').first().waitFor()
     await screenshot(page, 'analyst-dark')
@@ -166,7 +170,7 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
       await eventually(async () => expect(await page.getByTestId('sql-error').textContent()).toMatch(/Code: 164\./), patient)
     }
     await screenshot(page, 'analyst-error-dark')
-    expect(await page.locator('.recent li').count()).toBeGreaterThanOrEqual(3)
+    await expect.poll(() => page.locator('.recent li').count(), { timeout: patient.timeoutMs }).toBeGreaterThanOrEqual(3)
     // The failed requests are answered with 403: the only console errors allowed here.
     expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([])
   })
@@ -237,8 +241,8 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
     await page.unroute('**/api/v1/dashboards/*')
     await page.reload()
     await eventually(async () => expect(await page.getByTestId('widget').count()).toBe(5), patient)
-    expect(await page.getByRole('heading', { name: 'Movers on my board' }).count()).toBe(1)
-    expect(await movers().evaluate((el: HTMLElement) => el.style.gridColumn)).toBe('3 / span 6')
+    await expect.poll(() => page.getByRole('heading', { name: 'Movers on my board' }).count(), { timeout: patient.timeoutMs }).toBe(1)
+    await expect.poll(() => movers().evaluate((el: HTMLElement) => el.style.gridColumn), { timeout: patient.timeoutMs }).toBe('3 / span 6')
     await trend.locator('.uplot').waitFor({ timeout: patient.timeoutMs }) // its data is back for the picture
     await screenshot(page, 'dashboards-light')
     expect(errors).toEqual([])
@@ -247,7 +251,7 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
   it('operator view (admin only): ingest rates and rollup freshness from /metrics, in light and phone dark', async () => {
     const { page, errors } = await open({ token: tokens.admin }, '/#/operator')
     await page.getByTestId('operator-view').waitFor()
-    expect(await page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()).toContain('Operator')
+    await expect.poll(() => navLinks(page), { timeout: patient.timeoutMs }).toContain('Operator')
     // Rates need two polls (2 s apart); the demo generator runs at 800 events/s.
     await eventually(async () => expect(Number((await page.getByTestId('ingest-rate').textContent())!.replace(/[^\d.]/g, ''))).toBeGreaterThan(0), patient)
     await eventually(async () => {
@@ -255,7 +259,7 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
       expect(await page.getByTestId('freshness-row').first().locator('td').textContent()).toMatch(/\d/)
       expect(await page.getByTestId('worst-freshness').textContent()).toMatch(/\d/)
     }, patient)
-    expect(await page.locator('[data-testid="op-http"] tbody tr th.route').count()).toBeGreaterThan(0)
+    await expect.poll(() => page.locator('[data-testid="op-http"] tbody tr th.route').count(), { timeout: patient.timeoutMs }).toBeGreaterThan(0)
     // What storing costs: the demo's INSERTs write parts into trades and its rollups; CPU per event once 10 s of scrapes are in.
     await eventually(async () => {
       expect(await page.locator('[data-testid="op-cost"] [data-testid="parts-row"] th').allTextContents()).toContain('trades')
@@ -282,7 +286,9 @@ describe('ui in headless Chromium', { timeout: 600_000 }, () => {
     // Other roles neither see nor reach it.
     const trader = await open({ token: tokens.all }, '/#/operator')
     await trader.page.getByTestId('trader-view').waitFor()
-    expect(await trader.page.getByRole('navigation', { name: 'Views' }).getByRole('link').allTextContents()).not.toContain('Operator')
+    // Links there (so the check below reads a rendered header), and none of them the operator's.
+    await expect.poll(() => navLinks(trader.page), { timeout: patient.timeoutMs }).toContain('Markets')
+    expect(await navLinks(trader.page)).not.toContain('Operator')
   })
 
   it('reconnects and resumes after the gateway restarts', async () => {
