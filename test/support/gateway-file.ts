@@ -25,7 +25,7 @@ export interface GatewayFile {
  * it every test of the file. afterAll hooks the file registers after this call run before the
  * gateway stops (vitest runs after-hooks as a stack).
  */
-export function gatewayForFile(env: Env | (() => Promise<Env>) = {}, setUp?: (gw: InProcessGateway) => Promise<void>, { timeoutMs = 120_000 } = {}): GatewayFile {
+export function gatewayForFile(env: Env | (() => Promise<Env>) = {}, setUp?: (gw: InProcessGateway) => Promise<void>, { timeoutMs = 300_000 } = {}): GatewayFile {
   let started: InProcessGateway | undefined
   beforeAll(async () => {
     started = await startInProcess(typeof env === 'function' ? await env() : env)
@@ -79,7 +79,7 @@ export const withSqlPort = (env: Env = {}) => async (): Promise<Env> => ({ SQL_P
  * Posts each stream's lines, every line of which must be accepted, and waits until its table
  * holds them all (rows of the stream posted before count as well).
  */
-export async function ingestStored(gw: InProcessGateway, batches: Partial<Record<Stream, object[]>>, { timeoutMs = 60_000 } = {}) {
+export async function ingestStored(gw: InProcessGateway, batches: Partial<Record<Stream, object[]>>, { timeoutMs = 120_000 } = {}) {
   const count = async (stream: Stream) => Number((await rows<{ n: string }>(gw.clickhouse('ops'), `SELECT count() AS n FROM ${stream}`))[0].n)
   const expected: [Stream, number][] = []
   for (const [stream, lines] of Object.entries(batches) as [Stream, object[]][]) {

@@ -50,7 +50,8 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in 60 s:\n${out}`)), 60_000)
+    // Starting tsx, chDB and the migrations takes seconds on a quiet machine, minutes on a loaded one.
+    const timer = setTimeout(() => reject(new Error(`gateway did not start in 180 s:\n${out}`)), 180_000)
     child.stdout!.on('data', () => {
       const m = /Livehouse is up: (http:\/\/\S+)/.exec(out)
       if (m) (clearTimeout(timer), resolveUrl(m[1].replace('localhost', '127.0.0.1')))
