@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { S } from '../protocol/index.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows, tokenFor } from '../../test/support/gateway.ts'
@@ -12,7 +12,13 @@ const live = liveGatewayForFile({ LIVE_TICK_MS: '100', LIVE_LATENESS_MS: '30000'
 const connect = (token = trader) => live.connect({ token })
 
 const second = 1000
-const base = Math.floor(Date.now() / second) * second - 20 * second
+// Each test's trades are dated from its own start (a whole second, 20 s ago), not from when the
+// file loaded: a subscription's 1 s snapshot holds the last 300 s, which a slow gateway start and
+// the tests before it on a loaded machine could use up.
+let base = 0
+beforeEach(() => {
+  base = Math.floor(Date.now() / second) * second - 20 * second
+})
 let n = 0
 const trade = (symbol: string, offsetMs: number, price: number, qty = 1) =>
   ({ id: `t${++n}`, ts: base + offsetMs, symbol, price, qty, side: n % 2 ? 'buy' : 'sell' })
@@ -26,7 +32,7 @@ const candlesFromRaw = (symbol: string) =>
     FROM trades WHERE symbol = {symbol:String} GROUP BY toStartOfSecond(ts) ORDER BY toStartOfSecond(ts)`, { symbol })
     .then((r) => r.map((x) => x.row.map(Number)))
 
-describe('live candles', () => {
+describe('live candles', { timeout: 300_000 }, () => {
   it('builds from snapshot + deltas the same candles as a query over the raw trades, late trades included', async () => {
     const symbol = 'LIVE-A'
     await ingest(live.gw, 'trades', [trade(symbol, 0, 100), trade(symbol, 200, 101.5, 2)])
@@ -39,7 +45,7 @@ describe('live candles', () => {
       await ingest(live.gw, 'trades', Array.from({ length: 20 }, (_, i) => trade(symbol, 1000 + b * 1000 + i * 37, 100 + ((i * 7 + b) % 13) * 0.25, 0.5 + (i % 3))))
     }
     await ingest(live.gw, 'trades', [trade(symbol, 999, 250, 3)])
-    await eventually(async () => expect(c.rows(1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 10_000 })
+    await eventually(async () => expect(c.rows(1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 60_000 })
     const deltas = c.frames.filter((f) => f.type === S.DELTA)
     expect(deltas.length).toBeGreaterThan(0)
     expect(deltas.some((d) => d.type === S.DELTA && d.replace)).toBe(true)
@@ -56,7 +62,7 @@ describe('live candles', () => {
     }
     await ingest(live.gw, 'trades', [trade('LIVE-M2', 10, 999, 1)])
     for (const [i, symbol] of symbols.entries()) {
-      await eventually(async () => expect(c.rows(i + 1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 10_000 })
+      await eventually(async () => expect(c.rows(i + 1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 60_000 })
     }
   })
 
@@ -110,7 +116,7 @@ describe('live candles', () => {
   })
 })
 
-describe('other channels', () => {
+describe('other channels', { timeout: 300_000 }, () => {
   it('streams ticker, trade tape, sales, top products and funnel', async () => {
     const now = Date.now()
     await ingest(live.gw, 'trades', [trade('TICK-A', 15_000, 10), trade('TICK-A', 16_000, 12, 2)])
@@ -142,7 +148,7 @@ describe('other channels', () => {
   })
 })
 
-describe('server-side watch (LiveGateway.watch)', () => {
+describe('server-side watch (LiveGateway.watch)', { timeout: 300_000 }, () => {
   const principal = (symbols: string[] | '*') => ({ sub: 'rule-owner', roles: new Set(['trader'] as const), symbols: symbols === '*' ? '*' as const : new Set(symbols), shops: new Set<string>() })
 
   it('hands over the current rows, then every change; what it rebuilds equals the raw trades; close() lets the live query go', async () => {

@@ -47,7 +47,7 @@ beforeAll(async () => {
   ;[a, b] = await Promise.all([startGateway(replica), startGateway(replica)])
   redis = new Redis(redisUrl!)
   trader = await tokenFor(['trader'])
-}, 120_000)
+}, 300_000) // three gateway processes: minutes on a busy machine
 
 checkInvariantsAfterFile()
 afterAll(async () => {
@@ -64,10 +64,12 @@ afterAll(async () => {
 })
 
 const second = 1000
-const base = Math.floor(Date.now() / second) * second - 20 * second
+// Taken at the first trade, not when the file loaded: the clients' 1 s snapshots hold the last
+// 300 s, and starting three gateways on a loaded machine can take minutes.
+let base: number | undefined
 let n = 0
 const trade = (symbol: string, offsetMs: number, price: number, qty = 1) =>
-  ({ id: `r${++n}`, ts: base + offsetMs, symbol, price, qty, side: n % 2 ? 'buy' : 'sell' })
+  ({ id: `r${++n}`, ts: (base ??= Math.floor(Date.now() / second) * second - 20 * second) + offsetMs, symbol, price, qty, side: n % 2 ? 'buy' : 'sell' })
 
 /** 1s candles straight from the raw trades, read through the shared ClickHouse. */
 async function candlesFromRaw(symbol: string): Promise<number[][]> {
@@ -102,7 +104,7 @@ type Delta = Extract<ServerFrame, { type: typeof S.DELTA }>
 const deltasOf = (c: LiveClient) => new Map(c.frames.filter((f): f is Delta => f.type === S.DELTA).map(({ cid: _, ...d }) => [d.seq, d]))
 const leaseOf = (topic: string) => redis.get(`${namespace}:livehouse:live:{${topic}}:lease`)
 
-describe('gateway replicas on one Redis', () => {
+describe('gateway replicas on one Redis', { timeout: 300_000 }, () => {
   const symbol = 'REP-A'
   const topic = `candles/1s/${symbol}`
   let ca: LiveClient
@@ -114,11 +116,11 @@ describe('gateway replicas on one Redis', () => {
     await eventually(async () => expect(await candlesFromRaw(symbol)).toHaveLength(1))
     ca = await connect(a)
     ca.subscribe(1, 'candles', { symbol, interval: '1s' })
-    await eventually(() => expect(ca.subs.get(1)?.rows.size).toBe(1), { timeoutMs: 30_000 })
+    await eventually(() => expect(ca.subs.get(1)?.rows.size).toBe(1), { timeoutMs: 60_000 })
     // b follows: its snapshot comes from the state the leader keeps in Redis.
     cb = await connect(b)
     cb.subscribe(1, 'candles', { symbol, interval: '1s' })
-    await eventually(() => expect(cb.subs.get(1)?.rows.size).toBe(1), { timeoutMs: 30_000 })
+    await eventually(() => expect(cb.subs.get(1)?.rows.size).toBe(1), { timeoutMs: 60_000 })
     expect(cb.rows(1)).toEqual(ca.rows(1))
     expect([await liveQueriesOf(a), await liveQueriesOf(b)]).toEqual([1, 0])
 
@@ -133,7 +135,7 @@ describe('gateway replicas on one Redis', () => {
       expect(ca.rows(1)).toEqual(raw)
       expect(cb.rows(1)).toEqual(raw)
       return raw
-    }, { timeoutMs: 10_000 })
+    }, { timeoutMs: 60_000 })
     expect(truth).toHaveLength(6)
 
     const [da, db] = [deltasOf(ca), deltasOf(cb)]
@@ -165,11 +167,11 @@ describe('gateway replicas on one Redis', () => {
     await eventually(async () => {
       await ingest(storage, 'trades', [trade(symbol, k++ * 1000, 90 + k)])
       expect(cb.subs.get(1)!.seq).toBeGreaterThanOrEqual(seqAtKill + 2)
-    }, { timeoutMs: 30_000, intervalMs: 700 })
+    }, { timeoutMs: 60_000, intervalMs: 700 })
     expect(await leaseOf(topic)).not.toBe(leaseBefore)
     expect(await liveQueriesOf(b)).toBe(1)
 
-    await eventually(async () => expect(cb.rows(1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 10_000 })
+    await eventually(async () => expect(cb.rows(1)).toEqual(await candlesFromRaw(symbol)), { timeoutMs: 60_000 })
     const s = cb.subs.get(1)!
     expect([s.gaps, s.snapshots]).toEqual([0, 1])
     const seqs = [...deltasOf(cb).keys()]

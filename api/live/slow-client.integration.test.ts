@@ -7,17 +7,17 @@ import { ingest, tokenFor } from '../../test/support/gateway.ts'
 import { liveGatewayForFile } from '../../test/support/live-file.ts'
 import { LiveClient } from '../../test/support/live-client.ts'
 
-const symbol = 'SLOW-A'
-const start = Math.floor(Date.now() / 1000) * 1000 - 250_000
-
 const live = liveGatewayForFile({
   LIVE_TICK_MS: '100', LIVE_MAX_FRAMES_PER_S: '10000', LIVE_SLOW_CLIENT_BYTES: '65536', LIVE_MAX_CLIENT_BUFFER_BYTES: '50331648',
-}, async (gw) => {
-  // 240 one-second buckets: a ~20 KB snapshot per RESYNC; loopback TCP buffers here absorb ~37 MB first.
-  await ingest(gw, 'trades', Array.from({ length: 240 }, (_, i) => ({ id: `s${i}`, ts: start + i * 1000, symbol, price: 100 + i / 8, qty: 1 + i, side: 'buy' })))
 })
 
-async function stalledClient(resyncs: number) {
+/** A client of `symbol`'s 1 s candles with a full snapshot, whose socket then stops reading and asks for `resyncs` snapshots. */
+async function stalledClient(symbol: string, resyncs: number) {
+  // 240 one-second buckets: a ~20 KB snapshot per RESYNC; loopback TCP buffers here absorb ~37 MB first.
+  // Dated from now, just before subscribing: the snapshot holds the last 300 s, and buckets dated
+  // when the file loaded had partly aged out of it by the time a slow start or the first test was over.
+  const start = Math.floor(Date.now() / 1000) * 1000 - 250_000
+  expect((await ingest(live.gw, 'trades', Array.from({ length: 240 }, (_, i) => ({ id: `${symbol}-s${i}`, ts: start + i * 1000, symbol, price: 100 + i / 8, qty: 1 + i, side: 'buy' })))).status).toBe(200)
   const c = await live.connect({ token: await tokenFor(['trader']) })
   c.subscribe(1, 'candles', { symbol, interval: '1s' })
   await eventually(() => expect(c.subs.get(1)?.rows.size).toBeGreaterThanOrEqual(240), { timeoutMs: 120_000 })
@@ -28,7 +28,8 @@ async function stalledClient(resyncs: number) {
 }
 
 it('conflates a stalled client and catches it up with a snapshot once it drains', async () => {
-  const { c, resume } = await stalledClient(2500)
+  const symbol = 'SLOW-A'
+  const { c, resume } = await stalledClient(symbol, 2500)
   const before = live.gw.live.stats().conflated
   let i = 0
   await eventually(async () => {
@@ -47,7 +48,8 @@ it('conflates a stalled client and catches it up with a snapshot once it drains'
 }, 300_000)
 
 it('disconnects a client that stays over the hard limit', async () => {
-  const { c, resume } = await stalledClient(6000)
+  const symbol = 'SLOW-B'
+  const { c, resume } = await stalledClient(symbol, 6000)
   const before = live.gw.live.stats().disconnectedSlow
   let i = 0
   await eventually(async () => {

@@ -24,16 +24,19 @@ async function scrape(): Promise<{ text: string; value(name: string, labels?: Re
   return { text, value: (name, labels = {}) => parsed.sum(name, labels) }
 }
 
-const now = Date.now()
-const trades = (n: number, symbol = 'MET') =>
-  Array.from({ length: n }, (_, i) => ({ id: `m${symbol}${i}`, ts: now - 2000 + i, symbol, price: 100 + (i % 5), qty: 1, side: i % 2 ? 'buy' : 'sell' }))
+// Dated when sent, not when the file was loaded: the freshness below (< 60 s) and the 1 s candles'
+// snapshot window (5 min) count from the data's time, and a slow gateway start came in between.
+const trades = (n: number, symbol = 'MET') => {
+  const now = Date.now()
+  return Array.from({ length: n }, (_, i) => ({ id: `m${symbol}${i}`, ts: now - 2000 + i, symbol, price: 100 + (i % 5), qty: 1, side: i % 2 ? 'buy' : 'sell' }))
+}
 
 describe('/metrics after real traffic', () => {
   it('counts accepted and rejected events by stream, times the inserts and the requests', async () => {
     expect((await ingest(live.gw, 'trades', trades(40))).status).toBe(200)
     const mixed = await ingest(live.gw, 'trades', [...trades(10, 'MET2'), '{"symbol": "broken"'])
     expect(await mixed.json()).toMatchObject({ accepted: 10, rejected: 1 })
-    expect((await ingest(live.gw, 'orders', [{ order_id: 'o1', ts: now, shop_id: 's1', customer_id: 'c1', product_id: 'p1', category: 'x', quantity: 1, unit_price: 5, status: 'completed' }])).status).toBe(200)
+    expect((await ingest(live.gw, 'orders', [{ order_id: 'o1', ts: Date.now(), shop_id: 's1', customer_id: 'c1', product_id: 'p1', category: 'x', quantity: 1, unit_price: 5, status: 'completed' }])).status).toBe(200)
     expect((await ingest(live.gw, 'trades', trades(1), { headers: { authorization: 'Bearer nope' } })).status).toBe(401)
 
     const m = await scrape()
