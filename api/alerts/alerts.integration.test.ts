@@ -38,7 +38,7 @@ const rule = (symbol: string, over: Record<string, unknown> = {}) => ({
   name: `${symbol} above 100`, channel: 'candles', params: { symbol, interval: '1s' }, condition: { column: 'close', op: '>', value: 100 }, cooldown_s: 0, ...over,
 })
 
-describe('alert rules API', () => {
+describe('alert rules API', { timeout: 300_000 }, () => {
   it('creates, lists, reads, updates (with a version check) and deletes rules per user', async () => {
     const alice = await tokenFor(['trader'], { symbols: ['CRUD-A'] })
     const created = await call('POST', '/api/v1/alerts/rules', alice, rule('CRUD-A', { notify: [] }))
@@ -109,7 +109,7 @@ describe('alert rules API', () => {
     const stream = await sse(t)
     expect(stream.status).toBe(200)
     await ingest(file.gw, 'trades', [trade('FIRE-A', 101.5)])
-    await eventually(() => expect(stream.alerts()).toHaveLength(1), { timeoutMs: 20_000 })
+    await eventually(() => expect(stream.alerts()).toHaveLength(1), { timeoutMs: 60_000 })
     const a = stream.alerts()[0]
     expect(a).toMatchObject({ rule_id: created.id, rule_name: 'FIRE-A above 100', channel: 'candles', params: { symbol: 'FIRE-A', interval: '1s' }, value: 101.5, condition: { column: 'close', op: '>', value: 100 } })
     expect(stream.events.find((e) => e.event === 'alert')!.id).toBe(String(a.seq))
@@ -128,15 +128,15 @@ describe('alert rules API', () => {
     const created = (await call('POST', '/api/v1/alerts/rules', t, tapeRule('RES-A'))).body!
     const first = await sse(t)
     await ingest(file.gw, 'trades', [trade('RES-A', 110)])
-    await eventually(() => expect(first.alerts()).toHaveLength(1), { timeoutMs: 20_000 })
+    await eventually(() => expect(first.alerts()).toHaveLength(1), { timeoutMs: 60_000 })
     first.close()
     // Two more episodes while nobody listens.
     await ingest(file.gw, 'trades', [trade('RES-A', 95), trade('RES-A', 120)])
-    await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)).body!.alerts).toHaveLength(2), { timeoutMs: 20_000 })
+    await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)).body!.alerts).toHaveLength(2), { timeoutMs: 60_000 })
     await ingest(file.gw, 'trades', [trade('RES-A', 96), trade('RES-A', 130)])
-    await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)).body!.alerts).toHaveLength(3), { timeoutMs: 20_000 })
+    await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${created.id}`, t)).body!.alerts).toHaveLength(3), { timeoutMs: 60_000 })
     const resumed = await sse(t, first.events.find((e) => e.event === 'alert')!.id)
-    await eventually(() => expect(resumed.alerts().map((x) => x.value)).toEqual([120, 130]), { timeoutMs: 20_000 })
+    await eventually(() => expect(resumed.alerts().map((x) => x.value)).toEqual([120, 130]), { timeoutMs: 60_000 })
   })
 
   it('mute and snooze stop firing; bad snooze times and unknown ids are refused', async () => {
@@ -151,12 +151,12 @@ describe('alert rules API', () => {
     expect((await call('POST', '/api/v1/alerts/rules/not-a-uuid/mute', t)).status).toBe(404)
     await ingest(file.gw, 'trades', [trade('MUTE-A', 150)])
     // The control rule watches the same trades: once it fired, the others saw the crossing too.
-    await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${control.id}`, t)).body!.alerts).toHaveLength(1), { timeoutMs: 20_000 })
+    await eventually(async () => expect((await call('GET', `/api/v1/alerts/history?rule=${control.id}`, t)).body!.alerts).toHaveLength(1), { timeoutMs: 60_000 })
     expect((await call('GET', '/api/v1/alerts/history', t)).body!.alerts.map((a: { rule_id: string }) => a.rule_id)).toEqual([control.id])
     expect((await call('POST', `/api/v1/alerts/rules/${muted.id}/unmute`, t)).body!.muted).toBe(false)
     expect((await call('POST', `/api/v1/alerts/rules/${snoozed.id}/snooze`, t, { until: null })).body!.snoozed_until).toBe(null)
     await ingest(file.gw, 'trades', [trade('MUTE-A', 90), trade('MUTE-A', 160)])
-    await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', t)).body!.alerts).toHaveLength(4), { timeoutMs: 20_000 })
+    await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', t)).body!.alerts).toHaveLength(4), { timeoutMs: 60_000 })
   })
 
   it('the WebSocket alerts channel resumes from the last alert it saw; a narrower token of the same user sees only its symbols', async () => {
@@ -169,12 +169,12 @@ describe('alert rules API', () => {
     first.subscribe(1, 'alerts', {})
     await eventually(() => expect(first.subs.get(1)).toBeDefined())
     await ingest(file.gw, 'trades', [trade('WS-A', 150)])
-    await eventually(() => expect(first.rows(1).map((r) => r[3])).toEqual([ids[0]]), { timeoutMs: 20_000 })
+    await eventually(() => expect(first.rows(1).map((r) => r[3])).toEqual([ids[0]]), { timeoutMs: 60_000 })
     const seen = first.subs.get(1)!
     const lastT = first.rows(1)[0][0] as number
     first.close()
     await ingest(file.gw, 'trades', [trade('WS-B', 150)])
-    await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', wide)).body!.alerts).toHaveLength(2), { timeoutMs: 20_000 })
+    await eventually(async () => expect((await call('GET', '/api/v1/alerts/history', wide)).body!.alerts).toHaveLength(2), { timeoutMs: 60_000 })
     const again = await LiveClient.connect(file.gw.url, { token: wide })
     again.subscribe(1, 'alerts', {}, { seq: seen.seq, t: lastT })
     await eventually(() => expect(again.rows(1).map((r) => r[3]).sort()).toEqual([...ids].sort()))

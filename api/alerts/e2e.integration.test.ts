@@ -45,7 +45,7 @@ let n = 0
 const trade = (price: number) => ({ id: `e2e-${++n}`, ts: (lastTs = Math.max(lastTs + 1, Date.now())), symbol: 'E2E', price, qty: 1, side: 'buy' })
 const cooldownS = 8
 
-describe('alerts end to end', () => {
+describe('alerts end to end', { timeout: 300_000 }, () => {
   it('HTTP rule → ingested crossing trade → SSE, WebSocket and webhook; none inside the cooldown, again after it', async () => {
     const token = await auth.sign({ sub: 'e2e-trader', roles: ['trader'], symbols: ['E2E'], shops: [] }, '1h')
     const post = async (body: object) => {
@@ -70,7 +70,7 @@ describe('alerts end to end', () => {
     const sseAlerts = (ruleId: string) => sse!.alerts().filter((a) => a.rule_id === ruleId)
 
     await ingest(file.gw, 'trades', [trade(99), trade(101)])
-    await eventually(() => expect(sseAlerts(rule.id).map((a) => a.value)).toEqual([101]), { timeoutMs: 20_000 })
+    await eventually(() => expect(sseAlerts(rule.id).map((a) => a.value)).toEqual([101]), { timeoutMs: 60_000 })
     const first = sseAlerts(rule.id)[0]
     // A second crossing inside the cooldown, sent at once (the checks below take time on a busy machine).
     await ingest(file.gw, 'trades', [trade(98), trade(102)])
@@ -82,7 +82,7 @@ describe('alerts end to end', () => {
     expect(JSON.parse(body).text).toContain('E2E prints above 100')
 
     // The control fired for the second crossing; the rule did not.
-    await eventually(() => expect(sseAlerts(control.id)).toHaveLength(2), { timeoutMs: 20_000 })
+    await eventually(() => expect(sseAlerts(control.id)).toHaveLength(2), { timeoutMs: 60_000 })
     const secondEdge = Date.parse(sseAlerts(control.id)[1].fired_at)
     expect(secondEdge - Date.parse(first.fired_at), 'precondition: the second crossing was evaluated inside the cooldown').toBeLessThan(cooldownS * 1000)
     expect(sseAlerts(rule.id)).toHaveLength(1)
@@ -90,7 +90,7 @@ describe('alerts end to end', () => {
     // After the cooldown, the next crossing fires again, on every path.
     await eventually(() => expect(Date.now()).toBeGreaterThan(Date.parse(first.fired_at) + cooldownS * 1000 + 100), { timeoutMs: 30_000, intervalMs: 200 })
     await ingest(file.gw, 'trades', [trade(97), trade(103)])
-    await eventually(() => expect(sseAlerts(rule.id).map((a) => a.value)).toEqual([101, 103]), { timeoutMs: 20_000 })
+    await eventually(() => expect(sseAlerts(rule.id).map((a) => a.value)).toEqual([101, 103]), { timeoutMs: 60_000 })
     await eventually(() => expect(wsAlerts(rule.id).map((r) => r[5])).toEqual([101, 103]))
     await eventually(() => expect(hooked.map((h) => JSON.parse(h.body).alert.value)).toEqual([101, 103]))
     expect(ws.errors()).toEqual([])

@@ -106,7 +106,7 @@ describe('alerts under hostile input', () => {
     const stream = await openSse(`${file.gw.url}/api/v1/alerts/stream`, { token: other })
     try {
       await ingest(file.gw, 'trades', [{ id: 'hm-1', ts: Date.now(), symbol: 'HOST-MANY', price: 150, qty: 1, side: 'buy' }])
-      await eventually(() => expect(stream.alerts().map((a) => a.rule_id)).toEqual([mine.json.id]), { timeoutMs: 20_000 })
+      await eventually(() => expect(stream.alerts().map((a) => a.rule_id)).toEqual([mine.json.id]), { timeoutMs: 60_000 })
     } finally {
       stream.close()
     }

@@ -27,7 +27,7 @@ beforeAll(async () => {
   // One after the other: the first applies the migrations, the second finds them applied.
   replicas.push(await startGateway(env))
   replicas.push(await startGateway(env))
-}, 180_000)
+}, 300_000)
 
 afterAll(async () => {
   for (const s of streams) s.close()
@@ -52,7 +52,7 @@ const ingest = async (gw: TestGateway, body: string) => {
 const historyCount = async (gw: TestGateway, token: string, rule: string) =>
   ((await (await fetch(`${gw.url}/api/v1/alerts/history?rule=${rule}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { alerts: unknown[] }).alerts.length
 
-describe('alerts with gateway replicas', () => {
+describe('alerts with gateway replicas', { timeout: 300_000 }, () => {
   it('fires once across replicas, reaches SSE clients on both, and fires once on the survivor after the leader dies', async () => {
     const [a, b] = replicas
     const token = await auth.sign({ sub: 'repl-trader', roles: ['trader'], symbols: ['REPL'], shops: [] }, '1h')
@@ -63,16 +63,16 @@ describe('alerts with gateway replicas', () => {
     })
     expect(r.status, await r.clone().text()).toBe(201)
     const rule = ((await r.json()) as { id: string }).id
-    // B learns of the rule through Redis, not by its periodic reload (30 s).
+    // B learns of the rule through Redis, not by its periodic reload (30 s): this deadline stays well below that.
     await eventually(async () => expect(await metric(b, 'livehouse_alert_rules')).toBe(1), { timeoutMs: 10_000 })
     for (const gw of replicas) streams.push(await openSse(`${gw.url}/api/v1/alerts/stream`, { token }))
     const [sa, sb] = streams
 
     await ingest(b, trades(99, 101))
-    await eventually(() => expect([sa.alerts().length, sb.alerts().length]).toEqual([1, 1]), { timeoutMs: 30_000 })
+    await eventually(() => expect([sa.alerts().length, sb.alerts().length]).toEqual([1, 1]), { timeoutMs: 60_000 })
     expect(sa.alerts()[0].id).toBe(sb.alerts()[0].id)
     await ingest(a, trades(98, 102))
-    await eventually(() => expect([sa.alerts().length, sb.alerts().length]).toEqual([2, 2]), { timeoutMs: 30_000 })
+    await eventually(() => expect([sa.alerts().length, sb.alerts().length]).toEqual([2, 2]), { timeoutMs: 60_000 })
     await eventually(async () => expect(await historyCount(a, token, rule)).toBe(2)) // written while delivered
     const fired = await Promise.all(replicas.map((g) => metric(g, 'livehouse_alerts_fired_total')))
     expect([...fired].sort()).toEqual([0, 2]) // one replica led the channel and fired both
@@ -81,7 +81,7 @@ describe('alerts with gateway replicas', () => {
     const survivorStream = leader === a ? sb : sa
     await leader.stop(true) // a crash: its lease runs out (3 s) and the survivor takes the channel over
     await ingest(survivor, trades(97, 103))
-    await eventually(() => expect(survivorStream.alerts().map((x) => x.value)).toEqual([101, 102, 103]), { timeoutMs: 30_000 })
+    await eventually(() => expect(survivorStream.alerts().map((x) => x.value)).toEqual([101, 102, 103]), { timeoutMs: 60_000 })
     await eventually(async () => expect(await historyCount(survivor, token, rule)).toBe(3))
     expect(await metric(survivor, 'livehouse_alerts_fired_total')).toBe(1)
   })

@@ -325,7 +325,7 @@ describe('catalog listing and OpenAPI', () => {
   })
 })
 
-describe('Redis killed mid-test', () => {
+describe('Redis killed mid-test', { timeout: 300_000 }, () => {
   let redis: ChildProcess | undefined
   let port = 0
   const startRedis = async () => {
@@ -355,7 +355,7 @@ describe('Redis killed mid-test', () => {
     }
     expect(breakerClosed(cache.breaker)).toBe(false)
     await startRedis()
-    await eventually(async () => expect((await call()).headers.get('x-cache')).toBe('HIT'), { timeoutMs: 20_000, intervalMs: 200 })
+    await eventually(async () => expect((await call()).headers.get('x-cache')).toBe('HIT'), { timeoutMs: 60_000, intervalMs: 200 })
     client.disconnect()
   })
 })

@@ -34,7 +34,7 @@ const file = gatewayForFile(async () => {
   return { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(server.address() as { port: number }).port}` }
 })
 
-describe('tracing', () => {
+describe('tracing', { timeout: 300_000 }, () => {
   it('one trace spans the ingest request, parsing, the batch and the ClickHouse insert', async () => {
     const res = await ingest(file.gw, 'trades', [{ id: 'tr1', ts: Date.now(), symbol: 'TRC', price: 1, qty: 1, side: 'buy' }], { headers: { 'x-request-id': 'trace-test-1' } })
     expect(res.status).toBe(200)
@@ -42,7 +42,7 @@ describe('tracing', () => {
       const s = spans.find((x) => x.name === 'POST /v1/events/:stream' && x.attributes?.some((a) => a.key === 'livehouse.request_id' && a.value.stringValue === 'trace-test-1'))
       expect(s).toBeDefined()
       return s!
-    }, { timeoutMs: 15_000 })
+    }, { timeoutMs: 60_000 })
     expect(paths.every((p) => p === '/v1/traces')).toBe(true)
     const trace = spans.filter((s) => s.traceId === server.traceId)
     const byName = (name: string) => {
