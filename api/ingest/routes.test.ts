@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Stream } from '../../core/events.ts'
 import type { IngestOptions, Ingestor } from '../../ingest/ingestor.ts'
 import { createApp } from '../app.ts'
@@ -51,7 +51,9 @@ describe('createIngestRoutes', () => {
     const gate = new Promise<void>((r) => (release = r))
     const { post } = await setup(async (_s: Stream, _t: string, o: IngestOptions = {}) => (keys.push(o.key), await gate, { accepted: keys.length, rejected: 0, errors: [] }))
     const first = post(body, { 'idempotency-key': 'k-1' })
-    await new Promise((r) => setImmediate(r))
+    // The twin comes once the first holds the key (it reached the ingestor): one event-loop turn
+    // was not always enough for its token check, and a twin first would wait on the gate forever.
+    await vi.waitFor(() => expect(keys).toHaveLength(1), { timeout: 30_000 })
     const twin = await post(body, { 'idempotency-key': 'k-1' })
     expect([twin.status, twin.headers.get('retry-after')]).toEqual([409, '1'])
     release()
