@@ -19,6 +19,7 @@ export async function launch(): Promise<Browser> {
   if (!existsSync(chromiumPath)) throw new Error(`browser tests need Chromium at ${chromiumPath}: apt-get install -y chromium`)
   return chromium.launch({
     executablePath: chromiumPath,
+    timeout: patient.timeoutMs, // Playwright's 30 s default for Chromium to start is short on a loaded machine
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   })
 }
