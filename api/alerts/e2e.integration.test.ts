@@ -43,7 +43,9 @@ afterAll(() => {
 let lastTs = 0
 let n = 0
 const trade = (price: number) => ({ id: `e2e-${++n}`, ts: (lastTs = Math.max(lastTs + 1, Date.now())), symbol: 'E2E', price, qty: 1, side: 'buy' })
-const cooldownS = 8
+// Long enough that the second crossing is evaluated inside it even on a loaded machine (the
+// test asserts that precondition): between the two lie an SSE wait, an ingest and a live tick.
+const cooldownS = 30
 
 describe('alerts end to end', { timeout: 300_000 }, () => {
   it('HTTP rule → ingested crossing trade → SSE, WebSocket and webhook; none inside the cooldown, again after it', async () => {
@@ -88,7 +90,7 @@ describe('alerts end to end', { timeout: 300_000 }, () => {
     expect(sseAlerts(rule.id)).toHaveLength(1)
 
     // After the cooldown, the next crossing fires again, on every path.
-    await eventually(() => expect(Date.now()).toBeGreaterThan(Date.parse(first.fired_at) + cooldownS * 1000 + 100), { timeoutMs: 30_000, intervalMs: 200 })
+    await eventually(() => expect(Date.now()).toBeGreaterThan(Date.parse(first.fired_at) + cooldownS * 1000 + 100), { timeoutMs: cooldownS * 1000 + 30_000, intervalMs: 200 })
     await ingest(file.gw, 'trades', [trade(97), trade(103)])
     await eventually(() => expect(sseAlerts(rule.id).map((a) => a.value)).toEqual([101, 103]), { timeoutMs: 60_000 })
     await eventually(() => expect(wsAlerts(rule.id).map((r) => r[5])).toEqual([101, 103]))
