@@ -96,7 +96,9 @@ describe('an alerts stream (SSE) whose token stops being valid', { timeout: 120_
   })
 
   it('ends once the token reaches exp', async () => {
-    const s = await stream(await tokenFor(['trader'], {}, '3s'))
+    // 10 s: signed and the stream opened well before exp even on a loaded machine (a 3 s token
+    // could expire first, and the stream would be refused with 401 instead of ending).
+    const s = await stream(await tokenFor(['trader'], {}, '10s'))
     expect(s.status).toBe(200)
     // Resolves only when the server ends the body (the client never aborts it here): else the test times out.
     await s.closed
