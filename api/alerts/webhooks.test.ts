@@ -81,7 +81,9 @@ describe('alert webhooks', () => {
   it('gives up on a receiver that never answers after its attempts, without holding up another', async () => {
     const hung = await receiver(() => {}) // never answers
     const fine = await receiver((_, res) => res.end())
-    const { s, outcomes } = sender({ timeoutMs: 300, maxAttempts: 2, concurrency: 1 })
+    // 2 s, not less: the healthy receiver answers within the same timeout, and the receivers run on
+    // this process's event loop: on a loaded machine a 300 ms timeout also fired on its answer.
+    const { s, outcomes } = sender({ timeoutMs: 2000, maxAttempts: 2, concurrency: 1 })
     s.enqueue(alert(), rule([hung.url]))
     s.enqueue(alert(), rule([fine.url]))
     // With one connection at a time, the healthy receiver is served while the hung one waits for its retry.
