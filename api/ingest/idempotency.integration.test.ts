@@ -49,7 +49,7 @@ describe('Idempotency-Key on POST /v1/events/{stream}', () => {
     expect([afterKill.headers.get('idempotent-replayed'), await afterKill.json()]).toEqual(['true', firstAnswer])
     expect(await b.count('IDEM')).toBe(6)
     await b.close()
-  }, 180_000)
+  }, 600_000) // two gateway processes started in the test: each may take startGateway's 180 s on a loaded machine
 
   it('is shared by replicas through Redis: the second gateway replays what the first answered', async () => {
     const env = { REDIS_URL: redisUrl!, CACHE_NAMESPACE: `idem${Date.now().toString(36)}` }
@@ -63,5 +63,5 @@ describe('Idempotency-Key on POST /v1/events/{stream}', () => {
     const reused = await post(b.gw, trades('REPL', 1), 'shared-1')
     expect(reused.status).toBe(422)
     await Promise.all([a.close(), b.close()])
-  }, 180_000)
+  }, 600_000) // two gateway processes started in the test: each may take startGateway's 180 s on a loaded machine
 })

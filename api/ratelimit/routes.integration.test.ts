@@ -64,7 +64,7 @@ describe('per peer address, before authentication', () => {
   let strict: TestGateway
   beforeAll(async () => {
     strict = await processes.start({ RATE_LIMIT_TOKEN_PER_S: '1000', RATE_LIMIT_IP_PER_S: '3', HOST: '127.0.0.1' })
-  }, 120_000)
+  }, 300_000) // a gateway process: startGateway allows it 180 s on a loaded machine
 
   it('refuses floods of unauthenticated requests to /api/v1/sql and the dashboards with 429', async () => {
     for (const path of ['/api/v1/sql?query=SELECT%201', '/api/v1/dashboards', '/api/v1/alerts/rules']) {

@@ -15,7 +15,7 @@ let sqlPort: number
 beforeAll(async () => {
   sqlPort = await getFreePort()
   gw = await processes.start({ SQL_PORT: String(sqlPort), LOG_LEVEL: 'info' })
-})
+}, 300_000) // a gateway process: minutes on a loaded machine (startGateway allows it 180 s)
 
 /** Processes whose environment names this gateway's data directory: the launcher and the gateway. */
 function processesOfThisGateway(): { pid: string; env: string }[] {
@@ -42,7 +42,8 @@ describe('secrets out of the SQL process environment', () => {
   })
 })
 
-describe('the launcher and the gateway live and die together', () => {
+// Starts a second gateway process inside the test: above vitest's 60 s default per test.
+describe('the launcher and the gateway live and die together', { timeout: 300_000 }, () => {
   it('a launcher killed with SIGKILL takes the gateway with it (nothing keeps the port or the data directory)', async () => {
     const other = await processes.start({})
     const mine = () => {
@@ -58,7 +59,7 @@ describe('the launcher and the gateway live and die together', () => {
     }
     expect(mine()).toHaveLength(2)
     await other.stop(true)
-    await eventually(() => expect(mine()).toEqual([]), { timeoutMs: 30_000 })
+    await eventually(() => expect(mine()).toEqual([]), { timeoutMs: 60_000 })
   })
 })
 
