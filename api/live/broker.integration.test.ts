@@ -86,7 +86,10 @@ function node(make: BrokerFactory, ch: ClickHouseClient): Node {
 
 const brokers: Record<string, BrokerFactory> = {
   memory: createMemoryBroker,
-  redis: (o) => createReplication({ redisUrl: redisUrl!, namespace, log: createLogger('silent'), leaseMs: 300, followTimeoutMs: 5000 })(o),
+  // The production lease (3 s, renewed every second): no test here waits for one to run out (a leader
+  // lets go and is followed at once), and a 300 ms lease could run out whenever this process stalled
+  // 200 ms or more on a loaded machine, moving the lead to the other gateway in the middle of a test.
+  redis: (o) => createReplication({ redisUrl: redisUrl!, namespace, log: createLogger('silent'), leaseMs: 3000, followTimeoutMs: 5000 })(o),
 }
 
 const started: Node[] = []

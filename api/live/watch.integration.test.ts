@@ -30,7 +30,9 @@ function replica(ch: ReturnType<typeof fakeClickHouse>['ch']) {
   let broker!: LiveBroker
   const watches = createWatches({ broker: () => broker, log })
   const deliver = (lq: LiveQuery, frame: Uint8Array, change?: Change) => watches.deliver(lq, frame, change)
-  broker = createReplication({ redisUrl: redisUrl!, namespace, log, leaseMs: 300 })({
+  // The production lease (3 s): the lead moves here only when a gateway lets go, and a 300 ms lease could
+  // run out whenever this process stalled 200 ms or more on a loaded machine: the follower then led (and was called) too.
+  broker = createReplication({ redisUrl: redisUrl!, namespace, log, leaseMs: 3000 })({
     ch, tickClients: [ch], tickMs: 20, snapshotBuckets: 10, latenessMs: 120_000, tapeMaxPerS: 50,
     onChange: (lq, change) => deliver(lq, deltaFrame(lq.cid, lq.seq, change, 0, Date.now()), change),
     onTicked: (lq, change) => watches.ticked(lq, change),
