@@ -124,3 +124,21 @@ it('while orders flow, sets every view\'s period from the burst\'s span, keeping
     s.stop()
   }
 })
+
+it('without a budget, puts views an earlier run slowed back to every minute', async () => {
+  const { state, ch } = fakeEngine()
+  for (const v of state.views) v.q = v.q.replace('EVERY 1 MINUTE', 'EVERY 30 MINUTE')
+  state.views[0].ms = null // not refreshed since the restart
+  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0 })
+  try {
+    await s.check()
+    state.block = '2'
+    await s.check()
+    expect(state.commands).toEqual([
+      'ALTER TABLE `insights`.`risk_baselines` MODIFY REFRESH EVERY 1 MINUTE',
+      'ALTER TABLE `insights`.`order_risk` MODIFY REFRESH EVERY 1 MINUTE DEPENDS ON insights.risk_baselines, insights.risk_countries',
+    ])
+  } finally {
+    s.stop()
+  }
+})

@@ -118,16 +118,17 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
 
   /** While orders flow, the period that keeps the burst within the budget. */
   async function follow(views: RefreshView[]) {
-    if (o.budget <= 0 || !views.length) return
+    if (!views.length) return
+    // Without a budget, back to every minute (a period set by an earlier run stays in the views' metadata).
     const span = refreshSpanMs(views)
-    if (span === undefined) return
+    if (span === undefined && o.budget > 0) return
     const current = Math.max(...views.map((v) => v.everyMin))
-    const next = refreshPeriodMin(span, o.budget, current)
+    const next = refreshPeriodMin(span ?? 0, o.budget, current)
     if (next === current && views.every((v) => v.everyMin === next)) return
     for (const v of views) {
       await o.ch.command({ query: `ALTER TABLE ${v.id} MODIFY REFRESH EVERY ${next} MINUTE${v.dependsOn ? ` DEPENDS ON ${v.dependsOn}` : ''}` })
     }
-    o.onPeriod?.(next, span)
+    o.onPeriod?.(next, span ?? 0)
   }
 
   async function check() {
