@@ -149,6 +149,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
         onPeriod: (periodMin, spanMs) => log.info('insights refresh period changed', { periodMin, spanMs, budget: config.INSIGHTS_REFRESH_BUDGET }),
       })
       stops.push(() => schedule.stop())
+      obs.metrics.collectInsightsRefresh(schedule.stats)
     }
     const history = await createHistory({ config, auth, clickhouse, cacheObserver: obs.metrics.cache })
     stops.push(() => history.close())

@@ -109,6 +109,7 @@ it('while orders flow, sets every view\'s period from the burst\'s span, keeping
       'ALTER TABLE `insights`.`risk_baselines` MODIFY REFRESH EVERY 10 MINUTE',
       'ALTER TABLE `insights`.`order_risk` MODIFY REFRESH EVERY 10 MINUTE DEPENDS ON insights.risk_baselines, insights.risk_countries',
     ])
+    expect(s.stats()).toEqual({ paused: false, periodMin: 10, spanMs: 20_050 })
     state.block = '4'
     await s.check()
     expect(state.commands).toHaveLength(2) // already there

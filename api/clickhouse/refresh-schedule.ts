@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import type { InsightsRefreshStats } from '../observability/metrics.ts'
 
 export interface RefreshScheduleOptions {
   ch: ClickHouseClient
@@ -87,6 +88,8 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
   /** Set while an idle refresh runs: the views stay started until each has refreshed since. */
   let idleSince: number | undefined
   let checking = false
+  let periodMin = 1
+  let spanMs: number | undefined
 
   const rowsOf = async <T>(query: string) => (await (await o.ch.query({ query, format: 'JSONEachRow' })).json()) as T[]
   const ordersBlock = async () =>
@@ -128,6 +131,7 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     for (const v of views) {
       await o.ch.command({ query: `ALTER TABLE ${v.id} MODIFY REFRESH EVERY ${next} MINUTE${v.dependsOn ? ` DEPENDS ON ${v.dependsOn}` : ''}` })
     }
+    periodMin = next
     o.onPeriod?.(next, span ?? 0)
   }
 
@@ -142,7 +146,8 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
       if (first) return
       const rows = await readViews()
       const views = rows.flatMap((r) => (r.view ? [r.view] : []))
-      const periodMin = Math.max(1, ...views.map((v) => v.everyMin))
+      periodMin = Math.max(1, ...views.map((v) => v.everyMin))
+      spanMs = refreshSpanMs(views) ?? spanMs
       if (changed) {
         idleSince = undefined
         if (paused) await set(true)
@@ -166,6 +171,7 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
   return {
     /** Whether the views are stopped now (for tests and metrics). */
     paused: () => paused,
+    stats: (): InsightsRefreshStats => ({ paused, periodMin, spanMs }),
     check,
     /** Stops checking (a stop of the views lasts only as long as this process's engine; a period stays). */
     stop() {
