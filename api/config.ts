@@ -131,9 +131,11 @@ export const configSchema = z.object({
   CACHE_NAMESPACE: z.string().regex(/^[\w.:-]{0,64}$/).default('')
     .describe('Prefix of every Redis key (cache, rate limits, live queries), for environments sharing one Redis'),
   INSIGHTS_IDLE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000)
-    .describe('Embedded engine: how often to look whether orders arrived; with none since the last look, the insights\' refreshable views (which re-read up to 90 days of orders every minute) pause until orders arrive (0 = never pause)'),
+    .describe('Embedded engine: how often to look whether orders arrived and what the insights\' refreshes cost; with no order since the last look, the insights\' refreshable views (which re-read up to 90 days of orders) pause until orders arrive (0 = neither pause nor adjust their period)'),
   INSIGHTS_IDLE_REFRESH_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000)
     .describe('While the insights\' views are paused for want of new orders, they still run once this often, as their windows move with the clock'),
+  INSIGHTS_REFRESH_BUDGET: z.coerce.number().min(0).max(1).default(0.02)
+    .describe('Embedded engine: the share of the time the insights\' refreshes may take (their burst\'s duration ÷ their period); as the orders they re-read grow, their period steps from 1 minute up to 60 so the share stays within it (0 = every minute, whatever it costs)'),
   QUERY_CONNECTIONS: z.coerce.number().int().min(1).max(16).default(4)
     .describe('ClickHouse connections for catalog queries (/api/v1/q): that many uncached queries run at once, each on its own connection (embedded: its own chDB session)'),
   CACHE_VERSION_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(1000)

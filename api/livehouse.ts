@@ -28,7 +28,7 @@ import { createKafkaSink } from '../ingest/kafka-sink.ts'
 import { createKafkaConsumer, type KafkaConsumer } from '../ingest/kafka-consumer.ts'
 import { createIngestor, type Ingestor } from '../ingest/ingestor.ts'
 import { createParsePool } from '../ingest/parse-pool.ts'
-import { startRefreshPause } from './clickhouse/refresh-pause.ts'
+import { startRefreshSchedule } from './clickhouse/refresh-schedule.ts'
 import { createIngestRoutes } from './ingest/routes.ts'
 import { startAdmission, type Admission } from './ingest/admission.ts'
 import { createDeadLetterRoutes } from './ingest/dead-letters.ts'
@@ -143,8 +143,13 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     ]
     // Embedded only: a server's views are the server's business (and shared by every gateway).
     if (!config.CLICKHOUSE_URL && config.INSIGHTS_IDLE_CHECK_MS > 0) {
-      const pause = startRefreshPause({ ch: clickhouse('ops'), checkMs: config.INSIGHTS_IDLE_CHECK_MS, idleRefreshMs: config.INSIGHTS_IDLE_REFRESH_MS, onError: (error) => log.warn('insights refresh pause: check failed', { error }) })
-      stops.push(() => pause.stop())
+      const schedule = startRefreshSchedule({
+        ch: clickhouse('ops'), checkMs: config.INSIGHTS_IDLE_CHECK_MS, idleRefreshMs: config.INSIGHTS_IDLE_REFRESH_MS, budget: config.INSIGHTS_REFRESH_BUDGET,
+        onError: (error) => log.warn('insights refresh schedule: check failed', { error }),
+        onPeriod: (periodMin, spanMs) => log.info('insights refresh period changed', { periodMin, spanMs, budget: config.INSIGHTS_REFRESH_BUDGET }),
+      })
+      stops.push(() => schedule.stop())
+      obs.metrics.collectInsightsRefresh(schedule.stats)
     }
     const history = await createHistory({ config, auth, clickhouse, cacheObserver: obs.metrics.cache })
     stops.push(() => history.close())

@@ -13,6 +13,14 @@ export interface ParsePoolStats {
   queued: number
 }
 
+/** What the insights' refresh schedule reports (api/clickhouse/refresh-schedule.ts). */
+export interface InsightsRefreshStats {
+  paused: boolean
+  periodMin: number
+  /** The last burst of refreshes, or undefined before every view ran once. */
+  spanMs: number | undefined
+}
+
 /** What the live gateway reports about itself (LiveGateway.stats()). */
 export interface LiveStats {
   connections: number
@@ -89,6 +97,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   // The live gateway and the parse pool keep plain running totals; these counters follow them by their increase at scrape.
   let liveStats: (() => LiveStats) | undefined
   let parseStats: (() => ParsePoolStats) | undefined
+  let refreshStats: (() => InsightsRefreshStats) | undefined
   /** A counter following running totals read at scrape (`read`: the total per value of `label`, or under '' without one). */
   const followingCounter = (name: string, help: string, label: string | undefined, read: () => Record<string, number> | undefined) => {
     const seen: Record<string, number> = {}
@@ -120,6 +129,12 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
   liveGauge('livehouse_live_channels', 'Live queries running: one per distinct channel topic, however many clients watch it.', (s) => s.liveQueries)
   liveGauge('livehouse_live_last_tick_seconds', 'Duration of the last live scheduler tick.', (s) => s.lastTickMs / 1000)
   liveGauge('livehouse_live_effective_tick_seconds', 'Current live tick interval (LIVE_TICK_MS, stretched to 2x the tick time under load).', (s) => s.effectiveTickMs / 1000)
+
+  const refreshGauge = (name: string, help: string, read: (s: InsightsRefreshStats) => number | undefined) =>
+    new Gauge({ name, help, registers, collect() { const v = refreshStats && read(refreshStats()); if (v !== undefined) this.set(v) } })
+  refreshGauge('livehouse_insights_refresh_paused', 'Embedded engine: 1 while the insights\' refreshable views are stopped for want of new orders.', (s) => Number(s.paused))
+  refreshGauge('livehouse_insights_refresh_period_seconds', 'Embedded engine: the insights\' refresh period, stepped from 60 s up to 3600 s to stay within INSIGHTS_REFRESH_BUDGET.', (s) => s.periodMin * 60)
+  refreshGauge('livehouse_insights_refresh_span_seconds', 'Embedded engine: how long the last burst of insights refreshes took (wall clock), which sets the period.', (s) => s.spanMs === undefined ? undefined : s.spanMs / 1000)
 
   new Gauge({
     name: 'livehouse_ingest_parse_queued_bodies',
@@ -231,6 +246,9 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     /** The parse pool's counters, read at scrape time. */
     collectParse(stats: () => ParsePoolStats) {
       parseStats = stats
+    },
+    collectInsightsRefresh(stats: () => InsightsRefreshStats) {
+      refreshStats = stats
     },
     /** For createCache's `observe`. */
     cache,

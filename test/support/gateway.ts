@@ -16,6 +16,11 @@ const root = resolve(import.meta.dirname, '../..')
  * The overload tests turn it on.
  */
 const noShedding = { INGEST_SHED_LOOP_DELAY_MS: '0', INGEST_SHED_TICK_MS: '0' }
+/**
+ * The insights' refresh period follows the wall time their refreshes take (api/clickhouse/refresh-schedule.ts):
+ * on a loaded test host it would stretch, and a test waiting for a snapshot would wait minutes. Its own tests set a budget.
+ */
+const everyMinute = { INSIGHTS_REFRESH_BUDGET: '0' }
 export const testSecret = 'test-secret-which-is-long-enough-for-hs256'
 export const auth = createAuth(testSecret)
 
@@ -39,7 +44,7 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'livehouse-test-'))
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/main.ts')], {
     cwd: root,
-    env: { ...process.env, PORT: '0', SQL_PORT: '0', DATA_DIR: dir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...noShedding, ...env },
+    env: { ...process.env, PORT: '0', SQL_PORT: '0', DATA_DIR: dir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...noShedding, ...everyMinute, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: the launcher re-spawns the gateway without secrets (api/sql/secret-env.ts), and stop() must see both gone.
     detached: true,
@@ -138,7 +143,7 @@ export async function callApi(gw: { url: string }, method: string, path: string,
 /** The gateway in this test process (one data directory per process: one per test file). */
 export async function startInProcess(env: Record<string, string> = {}): Promise<Livehouse & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SQL_PORT: '0', DATA_DIR: dataDir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'silent', ...noShedding, ...env })
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SQL_PORT: '0', DATA_DIR: dataDir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'silent', ...noShedding, ...everyMinute, ...env })
   const livehouse = await startLivehouse(config, createLogger('silent'))
   return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), sqlUrl: livehouse.sqlUrl?.replace('localhost', '127.0.0.1'), dataDir }
 }

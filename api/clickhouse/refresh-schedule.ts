@@ -1,0 +1,181 @@
+import type { ClickHouseClient } from '@clickhouse/client'
+import type { InsightsRefreshStats } from '../observability/metrics.ts'
+
+export interface RefreshScheduleOptions {
+  ch: ClickHouseClient
+  /** How often to look at the orders and at the views' last refreshes. */
+  checkMs: number
+  /** While paused, the views still run once this often (their windows move with the clock). */
+  idleRefreshMs: number
+  /** Share of the time the refresh burst may take (its span ÷ the period); 0: every minute, whatever it costs. */
+  budget: number
+  onError?: (e: unknown) => void
+  /** A new period for every refreshable view, with the burst's span that chose it. */
+  onPeriod?: (periodMin: number, spanMs: number) => void
+}
+
+/** The periods a view may get, in minutes (`REFRESH EVERY n MINUTE` is aligned to the clock). */
+export const REFRESH_STEPS_MIN = [1, 2, 5, 10, 15, 30, 60] as const
+
+/**
+ * The shortest step whose budget holds a refresh burst of `spanMs`. A step shorter than the
+ * current one must fit with 30 % to spare, so the period does not flap on noise; a burst beyond
+ * the longest step's budget gets the longest step (and costs more than the budget).
+ */
+export function refreshPeriodMin(spanMs: number, budget: number, currentMin: number): number {
+  if (budget <= 0) return 1
+  const step = REFRESH_STEPS_MIN.find((m) => spanMs <= budget * m * 60_000 * (m < currentMin ? 0.7 : 1))
+  return step ?? REFRESH_STEPS_MIN[REFRESH_STEPS_MIN.length - 1]
+}
+
+/** A refreshable view as the engine reports it. */
+export interface RefreshView {
+  /** `database`.`view`, quoted for statements. */
+  id: string
+  /** `database.view`, as DEPENDS ON names it. */
+  name: string
+  everyMin: number
+  /** The DEPENDS ON list as written, or ''. */
+  dependsOn: string
+  lastMs: number | null
+}
+
+const quoteId = (database: string, table: string) => [database, table].map((s) => '`' + s.replaceAll('`', '``') + '`').join('.')
+
+/** `REFRESH EVERY n MINUTE|HOUR [DEPENDS ON a, b]` in a view's CREATE statement; other schedules are left alone. */
+const SCHEDULE = /\bREFRESH EVERY (\d+) (MINUTE|HOUR)(?: DEPENDS ON ([^(]+?))? \(/
+
+export function parseRefreshView(database: string, view: string, createQuery: string, lastMs: number | null): RefreshView | undefined {
+  const m = SCHEDULE.exec(createQuery)
+  if (!m) return undefined
+  return { id: quoteId(database, view), name: `${database}.${view}`, everyMin: Number(m[1]) * (m[2] === 'HOUR' ? 60 : 1), dependsOn: m[3] ?? '', lastMs }
+}
+
+/**
+ * How long one burst of refreshes takes: views without dependencies start together at the
+ * period's boundary, each dependent after its dependencies, so the span is the sum over the
+ * dependency levels of the slowest view of each. Unknown until every view refreshed once.
+ */
+export function refreshSpanMs(views: RefreshView[]): number | undefined {
+  if (views.some((v) => v.lastMs === null)) return undefined
+  const byName = new Map(views.map((v) => [v.name, v]))
+  const level = (v: RefreshView, seen: Set<string>): number => {
+    const deps = v.dependsOn ? v.dependsOn.split(',').map((d) => byName.get(d.trim())).filter((d) => d !== undefined) : []
+    if (seen.has(v.name)) return 0
+    seen.add(v.name)
+    return deps.length ? 1 + Math.max(...deps.map((d) => level(d, seen))) : 0
+  }
+  const slowest = new Map<number, number>()
+  for (const v of views) {
+    const l = level(v, new Set())
+    slowest.set(l, Math.max(slowest.get(l) ?? 0, v.lastMs!))
+  }
+  return [...slowest.values()].reduce((a, b) => a + b, 0)
+}
+
+/**
+ * The insights' refreshable views (clickhouse/views/021, 023–025) re-read up to 90 days of orders,
+ * so their cost grows with the data kept. Embedded engine only, every `checkMs`:
+ * - without an order written since the last check, the views stop (`SYSTEM STOP VIEWS`) until
+ *   orders arrive, and still refresh once every `idleRefreshMs` (or their period, if longer);
+ * - while they run, their period follows their cost: the shortest of 1, 2, 5 … 60 minutes at which
+ *   the burst of refreshes takes at most `budget` of the time (`ALTER TABLE … MODIFY REFRESH`).
+ */
+export function startRefreshSchedule(o: RefreshScheduleOptions) {
+  let lastBlock: string | undefined
+  let paused = false
+  let lastRunMs = Date.now()
+  /** Set while an idle refresh runs: the views stay started until each has refreshed since. */
+  let idleSince: number | undefined
+  let checking = false
+  let periodMin = 1
+  let spanMs: number | undefined
+
+  const rowsOf = async <T>(query: string) => (await (await o.ch.query({ query, format: 'JSONEachRow' })).json()) as T[]
+  const ordersBlock = async () =>
+    (await rowsOf<{ b: string }>("SELECT toString(max(max_block_number)) AS b FROM system.parts WHERE database = currentDatabase() AND table = 'orders'"))[0]?.b ?? ''
+  const readViews = async () => {
+    const rows = await rowsOf<{ database: string; view: string; q: string; ms: number | null; refreshed: number; running: number }>(
+      `SELECT r.database AS database, r.view AS view, t.create_table_query AS q, r.last_success_duration_ms AS ms,
+              toUnixTimestamp(ifNull(r.last_refresh_time, toDateTime(0))) AS refreshed, r.status = 'Running' AS running
+       FROM system.view_refreshes AS r INNER JOIN system.tables AS t ON t.database = r.database AND t.name = r.view`)
+    return rows.map((r) => ({
+      id: quoteId(r.database, r.view),
+      done: (since: number) => !r.running && Number(r.refreshed) >= since,
+      view: parseRefreshView(r.database, r.view, r.q, r.ms === null ? null : Number(r.ms)),
+    }))
+  }
+  const set = async (run: boolean) => {
+    await o.ch.command({ query: run ? 'SYSTEM START VIEWS' : 'SYSTEM STOP VIEWS' })
+    paused = !run
+    if (run) lastRunMs = Date.now()
+  }
+
+  /** Started again for want of orders: refresh every view now, whatever its period. */
+  async function idleRefresh(periodMin: number) {
+    if (Date.now() - lastRunMs < Math.max(o.idleRefreshMs, periodMin * 60_000)) return
+    idleSince = Math.floor(Date.now() / 1000)
+    await set(true)
+    for (const r of await readViews()) await o.ch.command({ query: `SYSTEM REFRESH VIEW ${r.id}` })
+  }
+
+  /** While orders flow, the period that keeps the burst within the budget. */
+  async function follow(views: RefreshView[]) {
+    if (!views.length) return
+    // Without a budget, back to every minute (a period set by an earlier run stays in the views' metadata).
+    const span = refreshSpanMs(views)
+    if (span === undefined && o.budget > 0) return
+    const current = Math.max(...views.map((v) => v.everyMin))
+    const next = refreshPeriodMin(span ?? 0, o.budget, current)
+    if (next === current && views.every((v) => v.everyMin === next)) return
+    for (const v of views) {
+      await o.ch.command({ query: `ALTER TABLE ${v.id} MODIFY REFRESH EVERY ${next} MINUTE${v.dependsOn ? ` DEPENDS ON ${v.dependsOn}` : ''}` })
+    }
+    periodMin = next
+    o.onPeriod?.(next, span ?? 0)
+  }
+
+  async function check() {
+    if (checking) return
+    checking = true
+    try {
+      const block = await ordersBlock()
+      const first = lastBlock === undefined
+      const changed = block !== lastBlock
+      lastBlock = block
+      if (first) return
+      const rows = await readViews()
+      const views = rows.flatMap((r) => (r.view ? [r.view] : []))
+      periodMin = Math.max(1, ...views.map((v) => v.everyMin))
+      spanMs = refreshSpanMs(views) ?? spanMs
+      if (changed) {
+        idleSince = undefined
+        if (paused) await set(true)
+        await follow(views)
+      } else if (paused) await idleRefresh(periodMin)
+      // After an idle refresh, stopped again once every view refreshed (a stop would cancel one running),
+      // or after another idle interval if one keeps failing.
+      else if (idleSince === undefined || rows.every((r) => r.done(idleSince!)) || Date.now() - idleSince * 1000 >= o.idleRefreshMs) {
+        idleSince = undefined
+        await set(false)
+      }
+    } catch (e) {
+      o.onError?.(e)
+    } finally {
+      checking = false
+    }
+  }
+
+  const timer = setInterval(() => void check(), o.checkMs)
+  timer.unref()
+  return {
+    /** Whether the views are stopped now (for tests and metrics). */
+    paused: () => paused,
+    stats: (): InsightsRefreshStats => ({ paused, periodMin, spanMs }),
+    check,
+    /** Stops checking (a stop of the views lasts only as long as this process's engine; a period stays). */
+    stop() {
+      clearInterval(timer)
+    },
+  }
+}
