@@ -1,5 +1,6 @@
 // The uWS adapter (api/transport/) on a real uWebSockets.js server with a minimal handler:
 // upgrades decided in the callback, typed send results, subprotocols, framing checks.
+import { connect } from 'node:net'
 import WebSocket from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
@@ -137,5 +138,29 @@ describe('HTTP framing', () => {
     const r = await rawHttp(server.port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nab')
     expect(r.status).toBe(400)
     expect(r.text).toContain('AMBIGUOUS_FRAMING')
+  })
+})
+
+describe('close', () => {
+  it('answers requests that arrive on kept-alive connections afterwards 503 SHUTTING_DOWN and closes them', async () => {
+    const own = await serve({ host: '127.0.0.1', port: 0, maxBodyBytes: 1024, fetch: () => new Response('ok') })
+    const socket = connect(own.port, '127.0.0.1')
+    let received = ''
+    const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.on('data', (d) => (received += String(d)))
+    try {
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+      await eventually(() => expect(received).toMatch(/^HTTP\/1\.1 200 [\s\S]*ok$/))
+      own.close()
+      received = ''
+      socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+      await ended
+      expect(received).toMatch(/^HTTP\/1\.1 503 /)
+      expect(received).toMatch(/\r\nretry-after: 1\r\n/i)
+      expect(JSON.parse(received.slice(received.indexOf('\r\n\r\n') + 4)).error.code).toBe('SHUTTING_DOWN')
+    } finally {
+      socket.destroy()
+      own.close()
+    }
   })
 })

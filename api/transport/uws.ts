@@ -30,7 +30,8 @@ export interface ServeOptions {
 export function serve(options: ServeOptions): Promise<Server> {
   const app = uWS.App()
   if (options.websocket) mountWebSocket(app, options.websocket)
-  app.any('/*', (res, req) => handleHttp(res, req, options))
+  let closed = false
+  app.any('/*', (res, req) => (closed ? refuseClosed(res) : handleHttp(res, req, options)))
   return new Promise((resolve, reject) => {
     app.listen(options.host, options.port, (listenSocket) => {
       if (!listenSocket) return reject(new Error(`cannot listen on ${options.host}:${options.port}`))
@@ -38,7 +39,10 @@ export function serve(options: ServeOptions): Promise<Server> {
         port: uWS.us_socket_local_port(listenSocket),
         publish: (topic, frame) => app.publish(topic, frame, true),
         subscribers: (topic) => app.numSubscribers(topic),
-        close: () => uWS.us_listen_socket_close(listenSocket),
+        close: () => {
+          closed = true
+          uWS.us_listen_socket_close(listenSocket)
+        },
       })
     })
   })
@@ -61,6 +65,15 @@ export function framingProblem(req: { forEach(cb: (key: string, value: string) =
   if (encodings.length > 1 || (encodings.length === 1 && encodings[0] !== 'chunked')) return 'Transfer-Encoding must be exactly chunked, once'
   if (encodings.length && lengths) return 'both Content-Length and Transfer-Encoding'
   return undefined
+}
+
+/**
+ * Closing the listen socket leaves kept-alive connections open, and their next requests would
+ * reach a gateway that is stopping: they are told to go elsewhere, and their connection closes.
+ */
+function refuseClosed(res: uWS.HttpResponse) {
+  res.cork(() => res.writeStatus('503 Service Unavailable').writeHeader('content-type', 'application/json').writeHeader('retry-after', '1')
+    .end(JSON.stringify(new AppError(503, 'SHUTTING_DOWN', 'the server is shutting down: retry on a new connection').toBody()), true))
 }
 
 function handleHttp(res: uWS.HttpResponse, req: uWS.HttpRequest, options: ServeOptions) {
