@@ -9,7 +9,7 @@ export default defineConfig({
     pool: 'forks',
     isolate: true,
     maxWorkers: 2, // 2 cores; Kafka and Redis need some CPU too
-    testTimeout: 60_000,
+    testTimeout: 120_000, // a loaded CI host: integration files wait up to 30–60 s per step
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
   },
