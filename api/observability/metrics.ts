@@ -134,7 +134,7 @@ export function createMetrics(options: { defaults?: boolean } = {}) {
     new Gauge({ name, help, registers, collect() { const v = refreshStats && read(refreshStats()); if (v !== undefined) this.set(v) } })
   refreshGauge('livehouse_insights_refresh_paused', 'Embedded engine: 1 while the insights\' refreshable views are stopped for want of new orders.', (s) => Number(s.paused))
   refreshGauge('livehouse_insights_refresh_period_seconds', 'Embedded engine: the insights\' refresh period, stepped from 60 s up to 3600 s to stay within INSIGHTS_REFRESH_BUDGET.', (s) => s.periodMin * 60)
-  refreshGauge('livehouse_insights_refresh_span_seconds', 'Embedded engine: how long the last burst of insights refreshes took (wall clock), which sets the period.', (s) => s.spanMs === undefined ? undefined : s.spanMs / 1000)
+  refreshGauge('livehouse_insights_refresh_span_seconds', 'Embedded engine: how long the last burst of insights refreshes took (wall clock), which sets the period; 0 until every view refreshed once since the start.', (s) => s.spanMs === undefined ? undefined : s.spanMs / 1000)
 
   new Gauge({
     name: 'livehouse_ingest_parse_queued_bodies',
