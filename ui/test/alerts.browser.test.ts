@@ -71,15 +71,24 @@ describe('alerts in the UI (headless Chromium)', { timeout: 600_000 }, () => {
     await item.getByRole('button', { name: 'Ack' }).click()
     await eventually(async () => expect(await page.getByTestId('alerts-unread').count()).toBe(0), patient)
     expect((await rulesOf(token))[0].acked_at).not.toBeNull()
-    // The ack is the server's: a reload still shows nothing unread, and the alert itself.
+    // The ack is the server's: a reload still shows nothing unread, and the alert itself. The alert
+    // comes over the live socket, its rule (with the ack time) over REST: held back here, so the
+    // alert is in first, and an alert whose rule is not known yet must not count as unread.
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    await page.route(/\/api\/v1\/alerts\/rules$/, async (route) => {
+      if (route.request().method() === 'GET') await held
+      await route.continue()
+    })
     await page.reload()
     await eventually(async () => expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('open'), patient)
     await page.getByTestId('alerts-bell').click()
     await eventually(async () => expect(await page.getByTestId('alerts-panel').getByTestId('alert-item').count()).toBe(1), patient)
-    // The alert comes over the live socket, its rule (with the ack time) over REST: until the rule
-    // is in, the page counts the alert unread. Once it is in, nothing may be.
+    expect(await page.getByTestId('alerts-unread').count()).toBe(0)
+    release()
     await expect.poll(() => page.getByTestId('alerts-panel').getByRole('button', { name: /^Rules/ }).textContent(), { timeout: patient.timeoutMs }).toBe('Rules (1)')
     expect(await page.getByTestId('alerts-unread').count()).toBe(0)
+    await page.unroute(/\/api\/v1\/alerts\/rules$/)
     expect(errors).toEqual([])
   })
 

@@ -39,6 +39,8 @@ export const closeRuleForm = () => setPrefill(undefined)
 
 const [rules, setRules] = createSignal<RuleJson[]>([])
 const [rulesError, setRulesError] = createSignal<string>()
+/** Whether the rules were asked for once (answered or failed): before that, no alert's ack time is known. */
+const [rulesAsked, setRulesAsked] = createSignal(false)
 export { rules, rulesError }
 
 export async function refreshRules() {
@@ -47,6 +49,8 @@ export async function refreshRules() {
     setRulesError(undefined)
   } catch (e) {
     setRulesError((e as Error).message)
+  } finally {
+    setRulesAsked(true)
   }
 }
 
@@ -79,7 +83,9 @@ export function useAlerts() {
     return (s?.list() ?? []).map(toAlert).sort((a, b) => b.t - a.t)
   })
   const ackedAt = createMemo(() => new Map(rules().map((r) => [r.id, r.acked_at ? Date.parse(r.acked_at) : 0])))
-  const isUnread = (a: AlertRow) => a.t > (ackedAt().get(a.ruleId) ?? 0)
+  // The alerts come over the live socket, their rules' ack times over REST: after a reload the
+  // alerts are often in first, and counting them before the acks are known flashed old alerts as new.
+  const isUnread = (a: AlertRow) => rulesAsked() && a.t > (ackedAt().get(a.ruleId) ?? 0)
   const unread = createMemo(() => alerts().filter(isUnread).length)
   return { store, alerts, unread, isUnread }
 }
