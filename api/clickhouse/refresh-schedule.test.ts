@@ -34,6 +34,10 @@ it('spans a burst as the slowest view of each dependency level, unknown until ev
   expect(refreshSpanMs(roots)).toBe(900)
   expect(refreshSpanMs([...roots, view('i.d', 400, 'i.a, i.b'), view('i.e', 50, 'i.c')])).toBe(1_300)
   expect(refreshSpanMs([...roots, view('i.f', 20, 'i.d'), view('i.d', 400, 'i.a')])).toBe(1_320)
+  // A view reached twice (c, through a and through x) counts at its own level on both paths: d waits for e, c, x, b.
+  const deep = [view('i.e', 10), view('i.c', 20, 'i.e'), view('i.a', 30, 'i.c'), view('i.x', 40, 'i.c'), view('i.b', 50, 'i.x'), view('i.d', 60, 'i.a, i.b')]
+  expect(refreshSpanMs(deep)).toBe(10 + 20 + 40 + 50 + 60)
+  expect(refreshSpanMs([view('i.p', 5, 'i.q'), view('i.q', 7, 'i.p')])).toBe(12) // a cycle (the engine refuses one) ends, not loops
   expect(refreshSpanMs([view('i.a', 300), view('i.b', null)])).toBeUndefined()
 })
 
@@ -65,29 +69,29 @@ it('pauses after a quiet check, runs again on new orders, and refreshes every vi
   const s = startRefreshSchedule({ ch, checkMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0.05 })
   try {
     await s.check() // the first look only records where orders stand
-    expect(s.paused()).toBe(false)
+    expect(s.stats().paused).toBe(false)
     await s.check()
-    expect([s.paused(), state.commands]).toEqual([true, ['SYSTEM STOP VIEWS']])
+    expect([s.stats().paused, state.commands]).toEqual([true, ['SYSTEM STOP VIEWS']])
     state.block = '2'
     await s.check()
-    expect([s.paused(), state.commands.at(-1)]).toEqual([false, 'SYSTEM START VIEWS'])
+    expect([s.stats().paused, state.commands.at(-1)]).toEqual([false, 'SYSTEM START VIEWS'])
     await s.check()
-    expect(s.paused()).toBe(true)
+    expect(s.stats().paused).toBe(true)
 
     vi.setSystemTime(Date.now() + 10 * 60_000)
     state.commands.length = 0
     await s.check()
-    expect([s.paused(), state.commands]).toEqual([false, ['SYSTEM START VIEWS', 'SYSTEM REFRESH VIEW `insights`.`risk_baselines`', 'SYSTEM REFRESH VIEW `insights`.`order_risk`']])
+    expect([s.stats().paused, state.commands]).toEqual([false, ['SYSTEM START VIEWS', 'SYSTEM REFRESH VIEW `insights`.`risk_baselines`', 'SYSTEM REFRESH VIEW `insights`.`order_risk`']])
     state.views[0].refreshed = Math.floor(Date.now() / 1000)
     await s.check()
-    expect(s.paused()).toBe(false) // order_risk has not refreshed yet
+    expect(s.stats().paused).toBe(false) // order_risk has not refreshed yet
     state.views[1].refreshed = Math.floor(Date.now() / 1000)
     state.views[1].running = 1
     await s.check()
-    expect(s.paused()).toBe(false) // … and a stop would cancel it while it runs
+    expect(s.stats().paused).toBe(false) // … and a stop would cancel it while it runs
     state.views[1].running = 0
     await s.check()
-    expect([s.paused(), state.commands.at(-1)]).toEqual([true, 'SYSTEM STOP VIEWS'])
+    expect([s.stats().paused, state.commands.at(-1)]).toEqual([true, 'SYSTEM STOP VIEWS'])
   } finally {
     s.stop()
   }

@@ -59,11 +59,18 @@ export function parseRefreshView(database: string, view: string, createQuery: st
 export function refreshSpanMs(views: RefreshView[]): number | undefined {
   if (views.some((v) => v.lastMs === null)) return undefined
   const byName = new Map(views.map((v) => [v.name, v]))
-  const level = (v: RefreshView, seen: Set<string>): number => {
-    const deps = v.dependsOn ? v.dependsOn.split(',').map((d) => byName.get(d.trim())).filter((d) => d !== undefined) : []
-    if (seen.has(v.name)) return 0
-    seen.add(v.name)
-    return deps.length ? 1 + Math.max(...deps.map((d) => level(d, seen))) : 0
+  const levels = new Map<string, number>()
+  /** 0 without dependencies, else one above the highest of them; a view met again on its own path (a cycle) counts 0. */
+  const level = (v: RefreshView, path: Set<string>): number => {
+    const known = levels.get(v.name)
+    if (known !== undefined) return known
+    if (path.has(v.name)) return 0
+    path.add(v.name)
+    const deps = v.dependsOn ? v.dependsOn.split(',').flatMap((d) => byName.get(d.trim()) ?? []) : []
+    const l = deps.length ? 1 + Math.max(...deps.map((d) => level(d, path))) : 0
+    path.delete(v.name)
+    levels.set(v.name, l)
+    return l
   }
   const slowest = new Map<number, number>()
   for (const v of views) {
@@ -112,22 +119,19 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
   }
 
   /** Started again for want of orders: refresh every view now, whatever its period. */
-  async function idleRefresh(periodMin: number) {
+  async function idleRefresh(ids: string[]) {
     if (Date.now() - lastRunMs < Math.max(o.idleRefreshMs, periodMin * 60_000)) return
     idleSince = Math.floor(Date.now() / 1000)
     await set(true)
-    for (const r of await readViews()) await o.ch.command({ query: `SYSTEM REFRESH VIEW ${r.id}` })
+    for (const id of ids) await o.ch.command({ query: `SYSTEM REFRESH VIEW ${id}` })
   }
 
   /** While orders flow, the period that keeps the burst within the budget. */
-  async function follow(views: RefreshView[]) {
-    if (!views.length) return
+  async function follow(views: RefreshView[], span: number | undefined) {
     // Without a budget, back to every minute (a period set by an earlier run stays in the views' metadata).
-    const span = refreshSpanMs(views)
-    if (span === undefined && o.budget > 0) return
-    const current = Math.max(...views.map((v) => v.everyMin))
-    const next = refreshPeriodMin(span ?? 0, o.budget, current)
-    if (next === current && views.every((v) => v.everyMin === next)) return
+    if (!views.length || (span === undefined && o.budget > 0)) return
+    const next = refreshPeriodMin(span ?? 0, o.budget, periodMin)
+    if (views.every((v) => v.everyMin === next)) return
     for (const v of views) {
       await o.ch.command({ query: `ALTER TABLE ${v.id} MODIFY REFRESH EVERY ${next} MINUTE${v.dependsOn ? ` DEPENDS ON ${v.dependsOn}` : ''}` })
     }
@@ -147,12 +151,13 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
       const rows = await readViews()
       const views = rows.flatMap((r) => (r.view ? [r.view] : []))
       periodMin = Math.max(1, ...views.map((v) => v.everyMin))
-      spanMs = refreshSpanMs(views) ?? spanMs
+      const span = refreshSpanMs(views)
+      spanMs = span ?? spanMs
       if (changed) {
         idleSince = undefined
         if (paused) await set(true)
-        await follow(views)
-      } else if (paused) await idleRefresh(periodMin)
+        await follow(views, span)
+      } else if (paused) await idleRefresh(rows.map((r) => r.id))
       // After an idle refresh, stopped again once every view refreshed (a stop would cancel one running),
       // or after another idle interval if one keeps failing.
       else if (idleSince === undefined || rows.every((r) => r.done(idleSince!)) || Date.now() - idleSince * 1000 >= o.idleRefreshMs) {
@@ -169,8 +174,7 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
   const timer = setInterval(() => void check(), o.checkMs)
   timer.unref()
   return {
-    /** Whether the views are stopped now (for tests and metrics). */
-    paused: () => paused,
+    /** Whether the views are stopped, their period and the last burst's span (for metrics and tests). */
     stats: (): InsightsRefreshStats => ({ paused, periodMin, spanMs }),
     check,
     /** Stops checking (a stop of the views lasts only as long as this process's engine; a period stays). */
