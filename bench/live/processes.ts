@@ -128,6 +128,18 @@ export function threadCpuSeconds(pid: number): Map<string, number> {
   return out
 }
 
+/**
+ * The cores a process tree uses over the next `seconds` (user + system time ÷ wall time), and per
+ * thread group those above `minCores`. Threads started during the window count from zero.
+ */
+export async function coresOver(pid: number, seconds: number, minCores = 0.001): Promise<{ cores: number; threads: Record<string, number> }> {
+  const [c0, t0] = [cpuSeconds(pid), threadCpuSeconds(pid)]
+  await new Promise((r) => setTimeout(r, seconds * 1000))
+  const [c1, t1] = [cpuSeconds(pid), threadCpuSeconds(pid)]
+  const threads = Object.fromEntries([...t1].map(([k, v]) => [k, Number(((v - (t0.get(k) ?? 0)) / seconds).toFixed(3))] as const).filter(([, v]) => v > minCores))
+  return { cores: Number(((c1 - c0) / seconds).toFixed(3)), threads }
+}
+
 export interface GatewayProc extends Proc {
   url: string
   port: number

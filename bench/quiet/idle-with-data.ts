@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { machine, writeReport } from '../lib/report.ts'
-import { cpuSeconds, root, spawnNode, threadCpuSeconds } from '../live/processes.ts'
+import { coresOver, root, spawnNode } from '../live/processes.ts'
 
 const { values } = parseArgs({ options: { 'fill-s': { type: 'string' }, 'warmup-s': { type: 'string' }, seconds: { type: 'string' }, name: { type: 'string' } } })
 const fillS = Number(values['fill-s'] ?? 150)
@@ -24,11 +24,7 @@ async function gateway(rate: number, env: Record<string, string>, measure: boole
     while (!/Livehouse is up/.test(p.output())) await sleep(200)
     await sleep((measure ? warmupS : fillS) * 1000)
     if (!measure) return undefined
-    const [c0, t0] = [cpuSeconds(p.child.pid!), threadCpuSeconds(p.child.pid!)]
-    await sleep(seconds * 1000)
-    const [c1, t1] = [cpuSeconds(p.child.pid!), threadCpuSeconds(p.child.pid!)]
-    const threads = Object.fromEntries([...t1].map(([k, v]) => [k, Number(((v - (t0.get(k) ?? 0)) / seconds).toFixed(3))]).filter(([, v]) => (v as number) > 0.001))
-    return { cores: Number(((c1 - c0) / seconds).toFixed(3)), threads, loadAvg1m: Number(loadavg()[0].toFixed(1)) }
+    return { ...(await coresOver(p.child.pid!, seconds)), loadAvg1m: Number(loadavg()[0].toFixed(1)) }
   } finally {
     await p.stop()
   }

@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { machine, writeReport } from '../lib/report.ts'
-import { cpuSeconds, root, spawnNode, threadCpuSeconds } from '../live/processes.ts'
+import { coresOver, root, spawnNode } from '../live/processes.ts'
 
 const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, 'warmup-s': { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, name: { type: 'string' } } })
 const lines = Number(values.lines ?? 10_000_000)
@@ -42,13 +42,10 @@ async function gateway(env: Record<string, string>, measure: boolean) {
     }
     const firstBurstS = Math.round((Date.now() - started) / 1000)
     await sleep(warmupS * 1000)
-    const [c0, t0] = [cpuSeconds(p.child.pid!), threadCpuSeconds(p.child.pid!)]
-    await sleep(seconds * 1000)
-    const [c1, t1] = [cpuSeconds(p.child.pid!), threadCpuSeconds(p.child.pid!)]
-    const threads = Object.fromEntries([...t1].map(([k, v]) => [k, Number(((v - (t0.get(k) ?? 0)) / seconds).toFixed(3))]).filter(([, v]) => (v as number) > 0.005))
+    const { cores, threads } = await coresOver(p.child.pid!, seconds, 0.005)
     const periods = p.output().split('\n').filter((l) => l.includes('insights refresh period changed'))
       .map((l) => JSON.parse(l) as { periodMin: number; spanMs: number }).map(({ periodMin, spanMs }) => ({ periodMin, spanMs }))
-    return { cores: Number(((c1 - c0) / seconds).toFixed(3)), threads, periods, firstBurstS, burstS, loadAvg1m: Number(loadavg()[0].toFixed(1)) }
+    return { cores, threads, periods, firstBurstS, burstS, loadAvg1m: Number(loadavg()[0].toFixed(1)) }
   } finally {
     await p.stop()
   }
