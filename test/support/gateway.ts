@@ -23,6 +23,10 @@ const noShedding = { INGEST_SHED_LOOP_DELAY_MS: '0', INGEST_SHED_TICK_MS: '0' }
 const everyMinute = { INSIGHTS_REFRESH_BUDGET: '0' }
 export const testSecret = 'test-secret-which-is-long-enough-for-hs256'
 export const auth = createAuth(testSecret)
+/** What every test gateway runs with, in or out of process; a test's own env goes on top. */
+const testEnv = (dataDir: string, logLevel: string) => ({
+  PORT: '0', SQL_PORT: '0', DATA_DIR: dataDir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: logLevel, ...noShedding, ...everyMinute,
+})
 
 export interface TestGateway {
   url: string
@@ -44,7 +48,7 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'livehouse-test-'))
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/main.ts')], {
     cwd: root,
-    env: { ...process.env, PORT: '0', SQL_PORT: '0', DATA_DIR: dir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...noShedding, ...everyMinute, ...env },
+    env: { ...process.env, ...testEnv(dir, 'warn'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: the launcher re-spawns the gateway without secrets (api/sql/secret-env.ts), and stop() must see both gone.
     detached: true,
@@ -143,7 +147,7 @@ export async function callApi(gw: { url: string }, method: string, path: string,
 /** The gateway in this test process (one data directory per process: one per test file). */
 export async function startInProcess(env: Record<string, string> = {}): Promise<Livehouse & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SQL_PORT: '0', DATA_DIR: dataDir, AUTH_SECRET: testSecret, DEMO_RATE: '0', LOG_LEVEL: 'silent', ...noShedding, ...everyMinute, ...env })
+  const config = loadConfig({ ...testEnv(dataDir, 'silent'), HOST: '127.0.0.1', ...env })
   const livehouse = await startLivehouse(config, createLogger('silent'))
   return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), sqlUrl: livehouse.sqlUrl?.replace('localhost', '127.0.0.1'), dataDir }
 }
