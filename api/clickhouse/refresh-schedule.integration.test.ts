@@ -32,6 +32,7 @@ it('stops the insights views without new orders and starts them while orders arr
     await flow.stop()
   }
   await eventually(async () => expect(await statuses()).toEqual(['Disabled']), { timeoutMs: 60_000 })
+  await eventually(async () => expect(/^livehouse_insights_refresh_paused (\d)$/m.exec(await (await fetch(`${file.gw.url}/metrics`)).text())?.[1]).toBe('1'))
 }, 200_000)
 
 it('while orders flow, steps every view\'s period up to stay within the budget and keeps their dependencies', async () => {
