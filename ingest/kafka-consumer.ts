@@ -81,13 +81,26 @@ export async function createKafkaConsumer(o: KafkaConsumerOptions) {
   /** Intents read for the partitions of the current assignment (undefined = not read yet). */
   let intents = new Map<string, bigint | null>()
   let running = true
+  /** The consumer's run, and after a crash kafkajs does not restart from, the run that replaces it. */
+  let started: Promise<void> = Promise.resolve()
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     intents = new Map() // a new assignment: another consumer may have left intents meanwhile
     state.assigned(e.payload.memberId, e.payload.memberAssignment)
   })
   consumer.on(consumer.events.FETCH, () => state.polled())
-  consumer.on(consumer.events.CRASH, () => state.failed())
+  consumer.on(consumer.events.CRASH, (e) => {
+    state.failed()
+    // kafkajs restarts itself after errors it retries, and stops for good after the others: among them
+    // KafkaJSGroupCoordinatorNotFound while a restarted broker loads its groups (kafkajs issues 1445, 1630).
+    if (e.payload.restart || !running) return
+    o.log?.warn('kafka: the consumer stopped on an error kafkajs does not retry; starting it again', { error: String(e.payload.error) })
+    started = started.then(async () => {
+      await consumer.disconnect().catch(() => {})
+      await new Promise((r) => setTimeout(r, 1000))
+      await start()
+    })
+  })
 
   async function intentOf(topic: string, partition: number): Promise<bigint | null> {
     const id = `${topic}:${partition}`
@@ -172,7 +185,7 @@ export async function createKafkaConsumer(o: KafkaConsumerOptions) {
       }
     }
   }
-  const started = start()
+  started = start()
   const lagTimer = setInterval(() => void refreshLag(admin, o.groupId, streams.map(topicOf), state).catch(() => {}), 3000)
   lagTimer.unref()
 
