@@ -8,6 +8,7 @@ export default defineConfig({
     // isolate: true (the default, stated because it matters) stops vitest reusing a fork across files.
     pool: 'forks',
     isolate: true,
+    globalSetup: ['test/support/global-setup.ts'],
     maxWorkers: 2, // 2 cores; Kafka and Redis need some CPU too
     testTimeout: 120_000, // a loaded CI host: integration files wait up to 30–60 s per step
     hookTimeout: 120_000,

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, startGateway, type TestGateway } from '../../test/support/gateway.ts'
-import { buildUi, launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
+import { launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
@@ -15,7 +15,6 @@ let lastTs = 0
 const trade = (symbol: string, price: number) => ({ id: `ui-${symbol}-${price}-${lastTs}`, ts: (lastTs = Math.max(lastTs + 1, Date.now())), symbol, price, qty: 1, side: 'buy' })
 
 beforeAll(async () => {
-  buildUi()
   browser = await launch()
   gw = await startGateway({ DEMO_RATE: '0', LIVE_TICK_MS: '200' })
 }, 600_000)

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { toCsv } from '../src/csv.ts'
-import { buildUi, launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
+import { launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
@@ -16,7 +16,6 @@ let operator: string
 const opened: OpenPage[] = []
 
 beforeAll(async () => {
-  buildUi()
   browser = await launch()
   // The longest cap there is: a query that Cancel fails to stop would outlive the test, never time out during it.
   gw = await startGateway({ DEMO_RATE: '200', SQL_MAX_EXECUTION_S: '3600' })

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { startOidcProvider, type TestOidcProvider } from '../../test/oidc/provider.ts'
-import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { launch, openPage, screenshot, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 // Waits are for events with deadlines far above a quiet run's: the machine may be loaded.
@@ -25,7 +25,6 @@ const gateways: TestGateway[] = []
 let op: TestOidcProvider | undefined
 
 beforeAll(async () => {
-  buildUi()
   browser = await launch()
 }, 600_000)
 afterAll(async () => op?.close())

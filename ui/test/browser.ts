@@ -1,8 +1,8 @@
 // Headless Chromium for the UI's browser tests and benchmark: Debian's /usr/bin/chromium
 // driven by playwright-core. Missing Chromium is a failure, never a skip.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 
 export const root = resolve(import.meta.dirname, '../..')
@@ -25,60 +25,13 @@ export async function launch(): Promise<Browser> {
 }
 
 /**
- * Builds ui/dist when missing or stale (scripts/build-ui.mjs), one test process at a time.
- * vitest runs two browser files at once; on a fresh checkout (CI) both found ui/dist missing
- * and both built it, and a build empties ui/dist first: the other file's gateway, already
- * serving it, answered its pages' requests from a half-built directory. The second process
- * now waits for the first build and then finds ui/dist up to date.
+ * Builds ui/dist when missing or stale (scripts/build-ui.mjs). Tests get it from vitest's global setup
+ * (test/support/global-setup.ts), once per run before any file starts: two browser files building
+ * at once emptied ui/dist under a gateway already serving it.
  */
 export function buildUi() {
-  withFileLock(join(root, '.cache/ui-build.lock'), () => {
-    const r = spawnSync(process.execPath, [join(root, 'scripts/build-ui.mjs')], { cwd: root, encoding: 'utf8' })
-    if (r.status !== 0 || !existsSync(join(root, 'ui/dist/index.html'))) throw new Error(`ui build failed:\n${r.stdout}\n${r.stderr}`)
-  })
-}
-
-/** Runs `f` holding a lock file (its holder's pid inside); a lock whose holder is gone is taken over. */
-function withFileLock(path: string, f: () => void, { timeoutMs = 600_000 } = {}) {
-  mkdirSync(dirname(path), { recursive: true })
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' })
-      break
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-    }
-    if (!holderAlive(path, timeoutMs)) {
-      rmSync(path, { force: true })
-      continue
-    }
-    if (Date.now() > deadline) throw new Error(`${path} still held by process ${readFileSync(path, 'utf8')} after ${timeoutMs / 1000} s`)
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200) // a synchronous pause: the caller is synchronous
-  }
-  try {
-    f()
-  } finally {
-    rmSync(path, { force: true })
-  }
-}
-
-/** False for a lock whose process is gone, or older than any build takes (its pid reused since). */
-function holderAlive(path: string, maxAgeMs: number): boolean {
-  let pid: number
-  try {
-    if (Date.now() - statSync(path).mtimeMs > maxAgeMs) return false
-    pid = Number(readFileSync(path, 'utf8'))
-  } catch {
-    return true // gone meanwhile: the next try takes it
-  }
-  if (!pid) return true // created, its pid not written yet
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  const r = spawnSync(process.execPath, [join(root, 'scripts/build-ui.mjs')], { cwd: root, encoding: 'utf8' })
+  if (r.status !== 0 || !existsSync(join(root, 'ui/dist/index.html'))) throw new Error(`ui build failed:\n${r.stdout}\n${r.stderr}`)
 }
 
 export interface OpenPage {

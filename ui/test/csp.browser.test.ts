@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
-import { buildUi, launch, openPage, patient, type OpenPage } from './browser.ts'
+import { launch, openPage, patient, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
@@ -14,7 +14,6 @@ let browser: Browser
 const opened: OpenPage[] = []
 
 beforeAll(async () => {
-  buildUi()
   browser = await launch()
   gw = await startGateway({ DEMO_RATE: '300', LIVE_TICK_MS: '250' })
 }, 600_000)

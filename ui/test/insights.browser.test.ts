@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { shopHistory } from '../../ingest/demo/history.ts'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
-import { buildUi, launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
+import { launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
@@ -23,7 +23,6 @@ async function post(stream: string, lines: object[]) {
 }
 
 beforeAll(async () => {
-  buildUi()
   browser = await launch()
   gw = await startGateway({ DEMO_RATE: '0', LIVE_TICK_MS: '250' })
   seller = await tokenFor(['seller'], { shops: ['shop-1'] })

@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
-import { buildUi, launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
+import { launch, openPage, patient, screenshot, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
@@ -21,7 +21,6 @@ const line = (shop: string, id: string, ts: number, quantity: number, unit_price
   ({ order_id: id, ts, shop_id: shop, customer_id: `c-${id}`, product_id, category: 'shoes', quantity, unit_price, unit_cost: 10, status })
 
 beforeAll(async () => {
-  buildUi()
   browser = await launch()
   gw = await startGateway({ DEMO_RATE: '0', LIVE_TICK_MS: '250' })
   const now = Date.now()

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { startGateway, tokenFor, type TestGateway } from '../../test/support/gateway.ts'
 import { Scrape } from '../src/lib/prom.ts'
-import { buildUi, launch, openPage, screenshot, type OpenPage } from './browser.ts'
+import { launch, openPage, screenshot, type OpenPage } from './browser.ts'
 import { closeAfterFile } from './browser-file.ts'
 
 let gw: TestGateway
@@ -25,7 +25,6 @@ const freePort = () => new Promise<number>((res) => {
 })
 
 beforeAll(async () => {
-  buildUi()
   browser = await launch()
   // A fixed port, so the page can reconnect to the restarted gateway.
   gw = await startGateway({ DEMO_RATE: '800', PORT: String(await freePort()), LIVE_TICK_MS: '250' })
