@@ -45,7 +45,23 @@ export interface TestGateway {
  * the gateway need a process to kill.
  */
 export async function startGateway(env: Record<string, string> = {}, dataDir?: string): Promise<TestGateway> {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  if (dataDir) return startGatewayOn(env, dataDir)
+  // A directory made here is removed here if no gateway comes of it (after start, the caller removes it).
+  const dir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  return removedOnFailure(dir, () => startGatewayOn(env, dir))
+}
+
+/** `start()`, or, when it throws, `dir` removed and the error passed on. */
+async function removedOnFailure<T>(dir: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start()
+  } catch (e) {
+    removeDir(dir)
+    throw e
+  }
+}
+
+async function startGatewayOn(env: Record<string, string>, dir: string): Promise<TestGateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/main.ts')], {
     cwd: root,
     env: { ...process.env, ...testEnv(dir, 'warn'), ...env },
@@ -66,6 +82,10 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
       if (m) (clearTimeout(timer), resolveUrl(m[1].replace('localhost', '127.0.0.1')))
     })
     child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`gateway exited with ${code}:\n${out}`))))
+  }).catch(async (e) => {
+    // Not started in time: stopped before the caller removes its directory.
+    await stopChild(child, true)
+    throw e
   })
   const gateway: TestGateway = {
     url,
@@ -147,8 +167,8 @@ export async function callApi(gw: { url: string }, method: string, path: string,
 /** The gateway in this test process (one data directory per process: one per test file). */
 export async function startInProcess(env: Record<string, string> = {}): Promise<Livehouse & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
-  const config = loadConfig({ ...testEnv(dataDir, 'silent'), HOST: '127.0.0.1', ...env })
-  const livehouse = await startLivehouse(config, createLogger('silent'))
+  // A refused configuration or a failed start leaves no directory behind (after start, gatewayForFile removes it).
+  const livehouse = await removedOnFailure(dataDir, () => startLivehouse(loadConfig({ ...testEnv(dataDir, 'silent'), HOST: '127.0.0.1', ...env }), createLogger('silent')))
   return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), sqlUrl: livehouse.sqlUrl?.replace('localhost', '127.0.0.1'), dataDir }
 }
 
