@@ -47,8 +47,15 @@ export interface TestGateway {
 export async function startGateway(env: Record<string, string> = {}, dataDir?: string): Promise<TestGateway> {
   if (dataDir) return startGatewayOn(env, dataDir)
   // A directory made here is removed here if no gateway comes of it (after start, the caller removes it).
-  const dir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  const dir = madeDir()
   return removedOnFailure(dir, () => startGatewayOn(env, dir))
+}
+
+/** A fresh data directory, removed at the latest when this process ends. */
+function madeDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  made.add(dir)
+  return dir
 }
 
 /** `start()`, or, when it throws, `dir` removed and the error passed on. */
@@ -102,8 +109,36 @@ async function startGatewayOn(env: Record<string, string>, dir: string): Promise
 }
 
 const running = new Set<ChildProcess>()
-// A test process that ends without stopping its gateways (a crash, a timeout) takes them with it.
-process.once('exit', () => running.forEach((c) => signalGroup(c, 'SIGKILL')))
+/** Data directories made here (startGateway, startInProcess). */
+const made = new Set<string>()
+
+/**
+ * A test process that ends without stopping its gateways (a crash, a hook timeout) takes them
+ * with it, and the directories made for them. vitest ends a file's process with SIGTERM, which
+ * runs no 'exit' handler, and with SIGKILL 500 ms later: the gateways are killed first thing;
+ * the directories go once they are gone (best effort within that time), then SIGTERM ends the
+ * process as it would have.
+ */
+function killAll() {
+  running.forEach((c) => signalGroup(c, 'SIGKILL'))
+}
+function removeMade() {
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 })
+    } catch {
+      // Left behind: the process ends either way.
+    }
+  }
+}
+process.once('exit', () => (killAll(), removeMade()))
+process.once('SIGTERM', async () => {
+  killAll()
+  const until = Date.now() + 300
+  while ([...running].some(groupAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+  removeMade()
+  process.kill(process.pid, 'SIGTERM')
+})
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
   try {
@@ -166,7 +201,7 @@ export async function callApi(gw: { url: string }, method: string, path: string,
 
 /** The gateway in this test process (one data directory per process: one per test file). */
 export async function startInProcess(env: Record<string, string> = {}): Promise<Livehouse & { dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  const dataDir = madeDir()
   // A refused configuration or a failed start leaves no directory behind (after start, gatewayForFile removes it).
   const livehouse = await removedOnFailure(dataDir, () => startLivehouse(loadConfig({ ...testEnv(dataDir, 'silent'), HOST: '127.0.0.1', ...env }), createLogger('silent')))
   return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), sqlUrl: livehouse.sqlUrl?.replace('localhost', '127.0.0.1'), dataDir }
