@@ -132,13 +132,17 @@ function removeMade() {
   }
 }
 process.once('exit', () => (killAll(), removeMade()))
-process.once('SIGTERM', async () => {
-  killAll()
-  const until = Date.now() + 300
-  while ([...running].some(groupAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
-  removeMade()
-  process.kill(process.pid, 'SIGTERM')
-})
+// Only in a vitest worker: a benchmark that imports this has its own SIGTERM handler, which
+// stops what it started before it exits (bench/lib/interrupt.ts); ending it here would cut that short.
+if (process.env.VITEST_POOL_ID) {
+  process.once('SIGTERM', async () => {
+    killAll()
+    const until = Date.now() + 300
+    while ([...running].some(groupAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+    removeMade()
+    process.kill(process.pid, 'SIGTERM')
+  })
+}
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
   try {
