@@ -1,8 +1,13 @@
-// Uncached catalog queries run at the same time (issue 16 item 3), shown by events: two slow
-// catalog calls through the routes are both in system.processes at once. Bound parameters
-// (chdb-node's process-wide chain) or one connection would run them one after the other.
+// Uncached catalog queries run at the same time (issue 16 item 3), shown by the kernel rather
+// than by timing: each of two catalog calls through the routes reads a table over its own named
+// pipe, which holds its query open until the test writes to it. The test writes only once both
+// pipes have a reader, that is once both queries are executing at once. Bound parameters
+// (chdb-node's process-wide chain) or one connection would run them one after the other: the
+// second pipe would get no reader while the first query waits on its own.
 import type { ClickHouseClient } from '@clickhouse/client'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,38 +22,53 @@ import { createRateLimiter } from '../ratelimit/ratelimit.ts'
 import { loadCatalog } from './catalog.ts'
 import { createHistoryRoutes } from './routes.ts'
 
-// About 2.9 s per call (sleepEachRow sleeps at most 3 s per block; numbers(15) is one block).
-const slowQuery = `-- @description A slow query for this test.
+const calls = ['first', 'second'] as const
+/** A catalog query (with a parameter, as bound ones would chain) reading one held table. */
+const heldQuery = (call: string) => `-- @description Reads held_${call}, which the test holds open.
 -- @roles admin
 -- @param tag String default=x : names the call
 -- @cache bucket=60 open_ttl=1 closed_ttl=1
-SELECT {tag:String} AS tag, sum(sleepEachRow(0.19)) AS slept FROM numbers(15)
+SELECT {tag:String} AS tag, any(line) AS line FROM held_${call}
 `
 
 let dir: string
 let clients: ClickHouseClient[]
-let watcher: ClickHouseClient
+const pipe = (call: string) => join(dir, `held-${call}.pipe`)
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lh-catalog-parallel-'))
   mkdirSync(join(dir, 'queries'))
-  writeFileSync(join(dir, 'queries', 'slow_probe.sql'), slowQuery)
+  const owner = createClickHouse({ dataDir: join(dir, 'data') }, 'migrations')
+  for (const call of calls) {
+    writeFileSync(join(dir, 'queries', `read_${call}.sql`), heldQuery(call))
+    execFileSync('mkfifo', [pipe(call)])
+    await owner.command({ query: `CREATE TABLE held_${call} (line String) ENGINE = File(TSV, '${pipe(call)}')` })
+  }
+  await owner.close()
   clients = [0, 1].map(() => createClickHouse({ dataDir: join(dir, 'data') }, 'queries'))
-  watcher = createClickHouse({ dataDir: join(dir, 'data') }, 'ops')
 })
 
 afterAll(async () => {
-  await Promise.all([...(clients ?? []), watcher].map((c) => c?.close()))
+  await Promise.all((clients ?? []).map((c) => c.close()))
   if (dir) rmSync(dir, { recursive: true, force: true })
 })
 
-const running = async () => Number(await (await watcher.query({
-  query: "SELECT count() FROM system.processes WHERE query LIKE '%sleepEachRow%' AND query NOT LIKE '%system.processes%'",
-  format: 'TabSeparated',
-})).text())
+/** A pipe's write end, opened without waiting: only possible (no ENXIO) while a query has it open to read. */
+const writerOf = (call: string) => openSync(pipe(call), constants.O_WRONLY | constants.O_NONBLOCK)
+
+/** Lets a held query finish: one line, then end of file. A pipe nobody reads yet is written once a query opens it. */
+async function release(call: string, writer: number | undefined) {
+  if (writer === undefined) {
+    const late = await open(pipe(call), 'w')
+    await late.write('released\n')
+    return late.close()
+  }
+  writeSync(writer, 'released\n')
+  closeSync(writer)
+}
 
 describe('uncached catalog queries on a pool of connections', () => {
-  it('two slow catalog calls are in system.processes at the same time', async () => {
+  it('two catalog calls are executing at once: each holds a pipe open for reading at the same time', async () => {
     const app = createApp({
       log: createLogger('silent'), checks: [],
       routes: [createHistoryRoutes({
@@ -57,18 +77,25 @@ describe('uncached catalog queries on a pool of connections', () => {
       })],
     })
     const token = await auth.sign({ sub: 'parallel', roles: ['admin'] }, '1h')
-    const call = async (tag: string) => {
-      const r = await app.request(`/api/v1/q/slow_probe?tag=${tag}`, { headers: { authorization: `Bearer ${token}` } })
-      return { status: r.status, rows: ((await r.json()) as { rows: { tag: string }[] }).rows }
+    const call = async (tag: (typeof calls)[number]) => {
+      const r = await app.request(`/api/v1/q/read_${tag}?tag=${tag}`, { headers: { authorization: `Bearer ${token}` } })
+      return { status: r.status, rows: ((await r.json()) as { rows: { tag: string; line: string }[] }).rows }
     }
-    const calls = Promise.all([call('first'), call('second')])
-    let most = 0
-    await eventually(async () => {
-      most = Math.max(most, await running())
-      expect(most).toBe(2)
-    }, { timeoutMs: 30_000, intervalMs: 20 })
-    const [first, second] = await calls
-    expect(first).toMatchObject({ status: 200, rows: [{ tag: 'first' }] })
-    expect(second).toMatchObject({ status: 200, rows: [{ tag: 'second' }] })
-  }, 90_000)
+    const answers = Promise.all(calls.map(call))
+    const writers = new Map<string, number>()
+    let reading: string[] = []
+    try {
+      // No time limit on the overlap itself: both readers must be there at one instant, however slow the host.
+      await eventually(() => {
+        for (const c of calls) if (!writers.has(c)) writers.set(c, writerOf(c))
+      }, { timeoutMs: 60_000, intervalMs: 20 }).catch(() => {})
+      reading = [...writers.keys()].sort()
+    } finally {
+      await Promise.all(calls.map((c) => release(c, writers.get(c))))
+    }
+    expect(reading, 'catalog calls whose queries were reading while the other one was').toEqual([...calls])
+    const [first, second] = await answers
+    expect(first).toMatchObject({ status: 200, rows: [{ tag: 'first', line: 'released' }] })
+    expect(second).toMatchObject({ status: 200, rows: [{ tag: 'second', line: 'released' }] })
+  }, 180_000)
 })

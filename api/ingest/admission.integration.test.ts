@@ -7,7 +7,9 @@ import { eventually } from '../../test/support/eventually.ts'
 import { auth, ingest, rows } from '../../test/support/gateway.ts'
 import { liveGatewayForFile } from '../../test/support/live-file.ts'
 
-const file = liveGatewayForFile({ INGEST_SHED_LOOP_DELAY_MS: '20', INGEST_SHED_TICK_MS: '0' })
+// The default threshold (50 ms), far from both sides: the hog below makes the gauge read about
+// 110 ms, a calm process reads 0-5, and a busy host only makes the calm steps noisier.
+const file = liveGatewayForFile({ INGEST_SHED_LOOP_DELAY_MS: '50', INGEST_SHED_TICK_MS: '0' })
 
 const symbol = 'OVERLOAD'
 let sent = 0
@@ -24,12 +26,17 @@ async function post() {
 
 const stored = async () => Number((await rows<{ n: string }>(file.gw.clickhouse('ops'), 'SELECT count() AS n FROM trades WHERE symbol = {s:String}', { s: symbol }))[0].n)
 
-/** Keeps the event loop busy 150 ms of every 200: a CPU-bound burst, as a flood of work would. */
+/**
+ * Keeps the event loop busy 450 ms of every 500 (one control step): a CPU-bound burst, as a flood
+ * of work would. Recovery needs ten calm steps in a row once it stops, so calm must sit well below
+ * the threshold on a loaded host: 150 of every 200 read about 29 ms, too close to any threshold
+ * that a host's own noise leaves calm.
+ */
 function hogLoop() {
   const timer = setInterval(() => {
-    const end = performance.now() + 150
+    const end = performance.now() + 450
     while (performance.now() < end);
-  }, 200)
+  }, 500)
   return () => clearInterval(timer)
 }
 

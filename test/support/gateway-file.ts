@@ -33,10 +33,14 @@ export function gatewayForFile(env: Env | (() => Promise<Env>) = {}, setUp?: (gw
   }, timeoutMs)
   afterAll(async () => {
     if (!started) return
-    await started.stop()
-    // chDB lets go of the directory once its deferred native work is done (chdb's drainPending).
-    await drainPending()
-    removeDir(started.dataDir)
+    try {
+      await started.stop()
+      // chDB lets go of the directory once its deferred native work is done (chdb's drainPending).
+      await drainPending()
+    } finally {
+      // Removed even when stopping failed: the process ends with the file, and nothing else removes it.
+      removeDir(started.dataDir)
+    }
   })
   return {
     get gw() {

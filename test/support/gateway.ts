@@ -45,7 +45,30 @@ export interface TestGateway {
  * the gateway need a process to kill.
  */
 export async function startGateway(env: Record<string, string> = {}, dataDir?: string): Promise<TestGateway> {
-  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  if (dataDir) return startGatewayOn(env, dataDir)
+  // A directory made here is removed here if no gateway comes of it (after start, the caller removes it).
+  const dir = madeDir()
+  return removedOnFailure(dir, () => startGatewayOn(env, dir))
+}
+
+/** A fresh data directory, removed at the latest when this process ends. */
+function madeDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
+  made.add(dir)
+  return dir
+}
+
+/** `start()`, or, when it throws, `dir` removed and the error passed on. */
+async function removedOnFailure<T>(dir: string, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start()
+  } catch (e) {
+    removeDir(dir)
+    throw e
+  }
+}
+
+async function startGatewayOn(env: Record<string, string>, dir: string): Promise<TestGateway> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'api/main.ts')], {
     cwd: root,
     env: { ...process.env, ...testEnv(dir, 'warn'), ...env },
@@ -66,6 +89,10 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
       if (m) (clearTimeout(timer), resolveUrl(m[1].replace('localhost', '127.0.0.1')))
     })
     child.on('exit', (code) => (clearTimeout(timer), reject(new Error(`gateway exited with ${code}:\n${out}`))))
+  }).catch(async (e) => {
+    // Not started in time: stopped before the caller removes its directory.
+    await stopChild(child, true)
+    throw e
   })
   const gateway: TestGateway = {
     url,
@@ -82,8 +109,40 @@ export async function startGateway(env: Record<string, string> = {}, dataDir?: s
 }
 
 const running = new Set<ChildProcess>()
-// A test process that ends without stopping its gateways (a crash, a timeout) takes them with it.
-process.once('exit', () => running.forEach((c) => signalGroup(c, 'SIGKILL')))
+/** Data directories made here (startGateway, startInProcess). */
+const made = new Set<string>()
+
+/**
+ * A test process that ends without stopping its gateways (a crash, a hook timeout) takes them
+ * with it, and the directories made for them. vitest ends a file's process with SIGTERM, which
+ * runs no 'exit' handler, and with SIGKILL 500 ms later: the gateways are killed first thing;
+ * the directories go once they are gone (best effort within that time), then SIGTERM ends the
+ * process as it would have.
+ */
+function killAll() {
+  running.forEach((c) => signalGroup(c, 'SIGKILL'))
+}
+function removeMade() {
+  for (const dir of made) {
+    try {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 })
+    } catch {
+      // Left behind: the process ends either way.
+    }
+  }
+}
+process.once('exit', () => (killAll(), removeMade()))
+// Only in a vitest worker: a benchmark that imports this has its own SIGTERM handler, which
+// stops what it started before it exits (bench/lib/interrupt.ts); ending it here would cut that short.
+if (process.env.VITEST_POOL_ID) {
+  process.once('SIGTERM', async () => {
+    killAll()
+    const until = Date.now() + 300
+    while ([...running].some(groupAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 10))
+    removeMade()
+    process.kill(process.pid, 'SIGTERM')
+  })
+}
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
   try {
@@ -146,9 +205,9 @@ export async function callApi(gw: { url: string }, method: string, path: string,
 
 /** The gateway in this test process (one data directory per process: one per test file). */
 export async function startInProcess(env: Record<string, string> = {}): Promise<Livehouse & { dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-test-'))
-  const config = loadConfig({ ...testEnv(dataDir, 'silent'), HOST: '127.0.0.1', ...env })
-  const livehouse = await startLivehouse(config, createLogger('silent'))
+  const dataDir = madeDir()
+  // A refused configuration or a failed start leaves no directory behind (after start, gatewayForFile removes it).
+  const livehouse = await removedOnFailure(dataDir, () => startLivehouse(loadConfig({ ...testEnv(dataDir, 'silent'), HOST: '127.0.0.1', ...env }), createLogger('silent')))
   return { ...livehouse, url: livehouse.url.replace('localhost', '127.0.0.1'), sqlUrl: livehouse.sqlUrl?.replace('localhost', '127.0.0.1'), dataDir }
 }
 
