@@ -1,14 +1,17 @@
 // Fills a Livehouse data directory (already migrated) with order lines spread over the last days,
-// straight into the engine: the history a long-running demo would leave, in a minute.
-//   npx tsx bench/quiet/fill-orders.ts DATA_DIR [--lines 10000000] [--days 30]
+// straight into the engine: the history a long-running demo would leave, in a minute. --migrate
+// migrates a new directory first (otherwise a gateway started on it once has).
+//   npx tsx bench/quiet/fill-orders.ts DATA_DIR [--lines 10000000] [--days 30] [--migrate]
 import { parseArgs } from 'node:util'
 import { createClickHouse } from '../../api/clickhouse/client.ts'
+import { applyMigrations } from '../../api/clickhouse/migrate.ts'
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { lines: { type: 'string' }, days: { type: 'string' } } })
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { lines: { type: 'string' }, days: { type: 'string' }, migrate: { type: 'boolean' } } })
 const lines = Number(values.lines ?? 10_000_000)
 const days = Number(values.days ?? 30)
 if (!positionals[0] || !(lines > 0) || !(days > 0)) throw new Error('usage: fill-orders.ts DATA_DIR [--lines N] [--days D]')
 
+if (values.migrate) await applyMigrations(createClickHouse({ dataDir: positionals[0] }, 'migrations'))
 const ch = createClickHouse({ dataDir: positionals[0] }, 'ops')
 // Two lines per order, 20 shops, 200k customers, 2,000 products, one line in twenty a refund: the demo's shape.
 await ch.command({

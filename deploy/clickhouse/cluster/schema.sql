@@ -807,20 +807,12 @@ WITH
         GROUP BY shop_id, currency, product_id, hour
     ),
     hourly AS (
-        SELECT shop_id, currency, product_id, min(hour) AS start, arraySort((v, h) -> h, groupArray(v), groupArray(hour)) AS vs
-        FROM
-        (
-            SELECT shop_id, currency, product_id, hour, v
-            FROM
-            (
-                SELECT shop_id, currency, product_id, hour, v FROM series
-                UNION ALL
-                SELECT shop_id, currency, product_id, toStartOfDay(first) AS hour, 0 AS v
-                FROM (SELECT shop_id, currency, product_id, min(hour) AS first FROM series GROUP BY shop_id, currency, product_id)
-                WHERE toStartOfDay(first) != first
-            )
-            ORDER BY shop_id, currency, product_id, hour WITH FILL TO cutoff STEP toIntervalHour(1)
-        )
+        SELECT shop_id, currency, product_id, toStartOfDay(min(hour)) AS start,
+            arraySlice(
+                arrayResize(groupArrayInsertAt(v, toUInt32(intDiv(toUnixTimestamp(hour) - toUnixTimestamp(history_start), 3600))),
+                    toUInt32(intDiv(toUnixTimestamp(cutoff) - toUnixTimestamp(history_start), 3600)), 0.),
+                toUInt32(intDiv(toUnixTimestamp(start) - toUnixTimestamp(history_start), 3600)) + 1) AS vs
+        FROM series
         GROUP BY shop_id, currency, product_id
     )
 SELECT shop_id, currency, product_id, t, round(fit, 4) AS forecast,
@@ -830,8 +822,8 @@ FROM
 (
     SELECT *,
         intDiv(n_hours, k) AS nb,
-        arrayMap(b -> arraySum(arraySlice(fits, b * k + 1, k)), range(nb + {horizon:UInt32})) AS bucket_fits,
-        arrayMap(b -> arraySum(arraySlice(vs, b * k + 1, k)), range(nb)) AS bucket_actuals,
+        arraySlice(arrayMap(c -> arraySum(c), arraySplit((x, i) -> i % k = 0, fits, range(length(fits)))), 1, nb + {horizon:UInt32}) AS bucket_fits,
+        arraySlice(arrayMap(c -> arraySum(c), arraySplit((x, i) -> i % k = 0, vs, range(n_hours))), 1, nb) AS bucket_actuals,
         greatest(arrayAvg(arraySlice(bucket_fits, 1, nb)) / 10, 1e-9) AS scale_floor,
         arrayReduce('quantilesExact(0.1, 0.9)',
             arrayMap((a, f) -> (a - f) / sqrt(greatest(f, scale_floor)), bucket_actuals, arraySlice(bucket_fits, 1, nb))) AS q,
