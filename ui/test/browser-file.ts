@@ -9,12 +9,19 @@ import type { OpenPage } from './browser.ts'
 export function closeAfterFile(get: () => { opened: OpenPage[]; browser?: Browser; gateways: (TestGateway | undefined)[] }) {
   afterAll(async () => {
     const { opened, browser, gateways } = get()
-    for (const o of opened) await o.context.close().catch(() => {})
-    await browser?.close()
-    for (const gw of gateways) {
-      if (!gw) continue
-      await gw.stop()
-      removeDir(gw.dataDir)
+    try {
+      for (const o of opened) await o.context.close().catch(() => {})
+      await browser?.close()
+    } finally {
+      // Even when the browser would not close: a gateway left running outlives the file.
+      for (const gw of gateways) {
+        if (!gw) continue
+        try {
+          await gw.stop()
+        } finally {
+          removeDir(gw.dataDir)
+        }
+      }
     }
   })
 }
