@@ -1,6 +1,7 @@
 // What one forecast of every shop costs the engine (the minutely snapshot insights.forecasts runs four):
 // today's insight_forecast against the one before views/042 (views/026's SQL, created under another
-// name in the same data directory), on the same data, interleaved, and whether their rows are equal.
+// name in the same data directory), on the same data, interleaved, and which rows differ (views/043
+// gives numbers where 026 gave NaN: a series whose weekday factors averaged to 0 or less).
 //   npx tsx bench/insights/forecast-cost.ts [--lines 1000000] [--runs 3] [--name forecast-refresh]
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -48,6 +49,20 @@ try {
       }
     }
   }
+  // Row by row, once per call: the rows that differ, and how many of them were NaN before.
+  const diffs = new Map<string, { differ: number; nanBefore: number }>()
+  for (const [metric, stepS, horizon] of calls) {
+    const args = `shop = '', metric = '${metric}', product = '', step_s = ${stepS}, horizon = ${horizon}, history_days = 28, as_of = toDateTime64('${asOf}', 3, 'UTC'), enabled = 1`
+    const cols = 'shop_id, currency, product_id, t, forecast, lower, upper'
+    const [d] = await (await db.query({
+      query: `SELECT toString(count()) AS differ, toString(countIf(NOT (isFinite(b.forecast) AND isFinite(b.lower) AND isFinite(b.upper)))) AS nan_before
+        FROM (SELECT ${cols} FROM default.bench_forecast_before(${args})) AS b
+        FULL OUTER JOIN (SELECT ${cols} FROM default.insight_forecast(${args})) AS a USING (shop_id, currency, product_id, t)
+        WHERE toString(a.forecast) != toString(b.forecast) OR toString(a.lower) != toString(b.lower) OR toString(a.upper) != toString(b.upper)`,
+      format: 'JSONEachRow',
+    })).json<{ differ: string; nan_before: string }>()
+    diffs.set(`${metric}:${stepS}`, { differ: Number(d.differ), nanBefore: Number(d.nan_before) })
+  }
   await db.close()
 
   const of = (variant: string, metric: string, stepS: number) => results.filter((r) => r.variant === variant && r.metric === metric && r.stepS === stepS)
@@ -56,23 +71,24 @@ try {
     const b = of('before', metric, stepS)
     const a = of('now', metric, stepS)
     const equal = a.every((x, i) => x.hash === b[i].hash && x.rows === b[i].rows)
+    const diff = diffs.get(`${metric}:${stepS}`)!
     const msA = a.map((x) => x.ms)
     const msB = b.map((x) => x.ms)
-    return `| ${metric} | ${stepS === 3600 ? 'hour' : 'day'} × ${horizon} | ${a[0].rows.toLocaleString('en-US')} | ${median(msA)!.toLocaleString('en-US')} | ${range(msA)} | ${median(msB)!.toLocaleString('en-US')} | ${range(msB)} | ${(median(msB)! / median(msA)!).toFixed(1)}× | ${equal ? 'yes' : '**no**'} |`
+    return `| ${metric} | ${stepS === 3600 ? 'hour' : 'day'} × ${horizon} | ${a[0].rows.toLocaleString('en-US')} | ${median(msA)!.toLocaleString('en-US')} | ${range(msA)} | ${median(msB)!.toLocaleString('en-US')} | ${range(msB)} | ${(median(msB)! / median(msA)!).toFixed(1)}× | ${equal ? 'none' : `${diff.differ.toLocaleString('en-US')} (${diff.nanBefore.toLocaleString('en-US')} NaN before)`} |`
   })
   const md = [
     `# One forecast of every shop: before and after views/042 (${new Date().toISOString()})`,
     '',
-    `\`npx tsx bench/insights/forecast-cost.ts --lines ${lines} --runs ${runs}\`: a fresh data directory with ${lines.toLocaleString('en-US')} order lines over the last 30 days (\`bench/quiet/fill-orders.ts\`: 20 shops, ${Number(n).toLocaleString('en-US')} shop-product series), refreshable views stopped; each of the four calls the snapshot \`insights.forecasts\` makes (every shop, 28 days of history, as_of ${asOf} UTC), on today's \`insight_forecast\` ("now") and on views/026's SQL ("before"), in one process, alternating which goes first run by run. Wall time of the whole call; "same rows": the row count and a hash over every row's text (forecast, lower, upper to the last digit) are equal in every run.`,
+    `\`npx tsx bench/insights/forecast-cost.ts --lines ${lines} --runs ${runs}\`: a fresh data directory with ${lines.toLocaleString('en-US')} order lines over the last 30 days (\`bench/quiet/fill-orders.ts\`: 20 shops, ${Number(n).toLocaleString('en-US')} shop-product series), refreshable views stopped; each of the four calls the snapshot \`insights.forecasts\` makes (every shop, 28 days of history, as_of ${asOf} UTC), on today's \`insight_forecast\` ("now") and on views/026's SQL ("before"), in one process, alternating which goes first run by run. Wall time of the whole call; "rows that differ": "none" when the row count and a hash over every row's text (forecast, lower, upper to the last digit) are equal in every run, else the rows whose text differs in a row-by-row comparison, and how many of them the SQL before answered NaN (views/043 gives those numbers).`,
     '',
-    '| metric | buckets | rows | now ms (median) | min–max | before ms (median) | min–max | before / now | same rows |',
+    '| metric | buckets | rows | now ms (median) | min–max | before ms (median) | min–max | before / now | rows that differ |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     `Load average (1 min) during the runs: ${range(results.map((r) => r.loadAvg1m))} on ${machine().cpus} cores.`,
     '',
   ].join('\n')
-  writeReport(values.name ?? 'forecast-refresh', { scenario: 'forecast-refresh', machine: machine(), lines, runs, asOf, series: Number(n), results }, md)
+  writeReport(values.name ?? 'forecast-refresh', { scenario: 'forecast-refresh', machine: machine(), lines, runs, asOf, series: Number(n), results, diffs: Object.fromEntries(diffs) }, md)
   console.log(md)
 } finally {
   rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 })

@@ -852,7 +852,7 @@ FROM
                     arrayMap(w -> arrayFilter((r, dw) -> dw = w AND isFinite(r), ratios, dows), range(1, 8)) AS weekday_ratios,
                     arrayMap(rs -> if(empty(rs), nan, arrayAvg(rs)), weekday_ratios) AS ratio_means,
                     arrayMap(m -> if(isFinite(m), m, 1), ratio_means) AS raw_factors,
-                    if(n_days >= 7, arrayMap(f -> f / arrayAvg(raw_factors), raw_factors), [1, 1, 1, 1, 1, 1, 1]) AS factors
+                    if(n_days >= 7 AND arrayAvg(raw_factors) > 0, arrayMap(f -> f / arrayAvg(raw_factors), raw_factors), [1, 1, 1, 1, 1, 1, 1]) AS factors
                 FROM
                 (
                     SELECT *,
