@@ -1,7 +1,7 @@
 // A Kafka consumer in a process of its own, for ingest/kafka-consumer.integration.test.ts:
 //   --die   kills itself (SIGKILL) right after its first unit is written, before the commit;
 //   --drain consumes until nothing is left, prints the row counts as JSON and exits;
-//   --crash-once drains too, but its first unit's commit throws an error kafkajs does not retry
+//   --crash-once drains too, but after writing its first unit, before committing it, throws an error kafkajs does not retry
 //     (as KafkaJSGroupCoordinatorNotFound does while a restarted broker loads), which stops a kafkajs consumer for good.
 // Either drain gives up after 150 s and prints what it has: rows stored, and offsets not committed on the broker.
 // Usage: tsx test/support/kafka-consumer-process.ts <dataDir> <brokers> <topicPrefix> <group> --die|--drain|--crash-once
