@@ -1,7 +1,7 @@
 // What one forecast of every shop costs the engine (the minutely snapshot insights.forecasts runs four):
 // today's insight_forecast against the one before views/042 (views/026's SQL, created under another
-// name in the same data directory), on the same data, interleaved, and which rows differ (views/043
-// gives numbers where 026 gave NaN: a series whose weekday factors averaged to 0 or less).
+// name in the same data directory), on the same data, interleaved, and which rows differ (views/042
+// gives numbers where 026 gave NaN or flipped signs: a series whose weekday factors averaged to 0 or less).
 //   npx tsx bench/insights/forecast-cost.ts [--lines 1000000] [--runs 3] [--name forecast-refresh]
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -79,7 +79,7 @@ try {
   const md = [
     `# One forecast of every shop: before and after views/042 (${new Date().toISOString()})`,
     '',
-    `\`npx tsx bench/insights/forecast-cost.ts --lines ${lines} --runs ${runs}\`: a fresh data directory with ${lines.toLocaleString('en-US')} order lines over the last 30 days (\`bench/quiet/fill-orders.ts\`: 20 shops, ${Number(n).toLocaleString('en-US')} shop-product series), refreshable views stopped; each of the four calls the snapshot \`insights.forecasts\` makes (every shop, 28 days of history, as_of ${asOf} UTC), on today's \`insight_forecast\` ("now") and on views/026's SQL ("before"), in one process, alternating which goes first run by run. Wall time of the whole call; "rows that differ": "none" when the row count and a hash over every row's text (forecast, lower, upper to the last digit) are equal in every run, else the rows whose text differs in a row-by-row comparison, and how many of them the SQL before answered NaN (views/043 gives those numbers).`,
+    `\`npx tsx bench/insights/forecast-cost.ts --lines ${lines} --runs ${runs}\`: a fresh data directory with ${lines.toLocaleString('en-US')} order lines over the last 30 days (\`bench/quiet/fill-orders.ts\`: 20 shops, ${Number(n).toLocaleString('en-US')} shop-product series), refreshable views stopped; each of the four calls the snapshot \`insights.forecasts\` makes (every shop, 28 days of history, as_of ${asOf} UTC), on today's \`insight_forecast\` ("now") and on views/026's SQL ("before"), in one process, alternating which goes first run by run. Wall time of the whole call; "rows that differ": "none" when the row count and a hash over every row's text (forecast, lower, upper to the last digit) are equal in every run, else the rows whose text differs in a row-by-row comparison, and how many of them the SQL before answered NaN (views/042 gives those numbers).`,
     '',
     '| metric | buckets | rows | now ms (median) | min–max | before ms (median) | min–max | before / now | rows that differ |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -202,7 +202,7 @@ describe('forecasts from short histories (clickhouse/views/026)', () => {
   }, 120_000)
 })
 
-describe('forecasts of a product whose refunds outweigh its sales around some days (clickhouse/views/043)', () => {
+describe('forecasts of a product whose refunds outweigh its sales around some days (clickhouse/views/042)', () => {
   // Net units per day, days before as_of: a week with a net refund makes centred 7-day ratios negative,
   // and their weekday means averaged to 0 or less; the factors were scaled by that average, so every
   // bucket was NaN (null in JSON). One product in 40,000 of bench/quiet/fill-orders.ts' data.
