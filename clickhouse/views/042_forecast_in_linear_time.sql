@@ -1,14 +1,14 @@
 -- insight_forecast (views/022, fixed in 026) again: the same model, in linear time, with one fix.
 -- The snapshot insights.forecasts forecasts every product of every shop. With 20 shops × 2,000
 -- products and 28 days of history (1M order lines) its four calls took 57–69 s on 2 cores, most of it
--- in the per-product hourly one; now about 12 s (bench/insights/forecast-cost.ts,
--- bench/results/2026-12-05-forecast-refresh.md):
+-- in the per-product hourly one (bench/insights/forecast-cost.ts, bench/results/2026-12-05-forecast-refresh.md):
 -- - Bucket sums: a lambda over the buckets that sliced the whole hourly array copied that array once
 --   per bucket, 720 × 720 values per hourly series. Cutting the array every k hours (arraySplit) and
 --   summing each piece adds the same values in the same order, once.
 -- - The hourly arrays: the series' rows were sorted and gap-filled (ORDER BY … WITH FILL) and the
---   rollups read twice; now each series' rows, in hour order, become the run of zeros since the
---   previous row followed by the value, padded with zeros to the cutoff.
+--   rollups read twice; each value now goes to its hour's place in one aggregation (groupArrayInsertAt).
+--   Tried and dropped: building them as runs of zeros between values (arrayWithConstant) was 1.2× faster
+--   on 1M lines but 8–20× slower on sparse histories (20k lines).
 --   Both give every row of 026 to the last digit.
 -- - The fix, to the day-of-week factors: net units or revenue can be negative on a day (refunds of
 --   earlier sales), so a centred 7-day ratio can be negative and the weekday means could average to
@@ -41,17 +41,11 @@ WITH
         GROUP BY shop_id, currency, product_id, hour
     ),
     -- One row per series: its hourly values from the start of its first day with a row to the
-    -- cutoff, zeros where nothing sold. From the series' rows in hour order: before each value the
-    -- run of zeros since the previous one, then zeros up to the cutoff: linear, where sorting the
-    -- filled hours, or groupArrayInsertAt (whose state holds generic values), took 4-7 s for 40,000 series.
+    -- cutoff, zeros where nothing sold, each value put at its hour's place in one aggregation.
     hourly AS (
         SELECT shop_id, currency, product_id, toStartOfDay(min(hour)) AS start,
-            arraySort(groupArray(toInt64(intDiv(toUnixTimestamp(hour) - toUnixTimestamp(history_start), 3600)))) AS positions,
-            arraySort((x, h) -> h, groupArray(v), groupArray(hour)) AS values,
             arraySlice(
-                arrayResize(
-                    arrayFlatten(arrayMap((zeros, x) -> arrayConcat(arrayWithConstant(zeros, 0.), [x]),
-                        arrayMap((p, q) -> toUInt64(p - q - 1), positions, arrayPushFront(arrayPopBack(positions), -1)), values)),
+                arrayResize(groupArrayInsertAt(v, toUInt32(intDiv(toUnixTimestamp(hour) - toUnixTimestamp(history_start), 3600))),
                     toUInt32(intDiv(toUnixTimestamp(cutoff) - toUnixTimestamp(history_start), 3600)), 0.),
                 toUInt32(intDiv(toUnixTimestamp(start) - toUnixTimestamp(history_start), 3600)) + 1) AS vs
         FROM series

@@ -808,12 +808,8 @@ WITH
     ),
     hourly AS (
         SELECT shop_id, currency, product_id, toStartOfDay(min(hour)) AS start,
-            arraySort(groupArray(toInt64(intDiv(toUnixTimestamp(hour) - toUnixTimestamp(history_start), 3600)))) AS positions,
-            arraySort((x, h) -> h, groupArray(v), groupArray(hour)) AS values,
             arraySlice(
-                arrayResize(
-                    arrayFlatten(arrayMap((zeros, x) -> arrayConcat(arrayWithConstant(zeros, 0.), [x]),
-                        arrayMap((p, q) -> toUInt64(p - q - 1), positions, arrayPushFront(arrayPopBack(positions), -1)), values)),
+                arrayResize(groupArrayInsertAt(v, toUInt32(intDiv(toUnixTimestamp(hour) - toUnixTimestamp(history_start), 3600))),
                     toUInt32(intDiv(toUnixTimestamp(cutoff) - toUnixTimestamp(history_start), 3600)), 0.),
                 toUInt32(intDiv(toUnixTimestamp(start) - toUnixTimestamp(history_start), 3600)) + 1) AS vs
         FROM series
