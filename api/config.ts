@@ -131,7 +131,7 @@ export const configSchema = z.object({
   CACHE_NAMESPACE: z.string().regex(/^[\w.:-]{0,64}$/).default('')
     .describe('Prefix of every Redis key (cache, rate limits, live queries), for environments sharing one Redis'),
   INSIGHTS_IDLE_CHECK_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000)
-    .describe('Embedded engine: how often to look whether orders arrived and what the insights\' refreshes cost; with no order since the last look, the insights\' refreshable views (which re-read up to 90 days of orders) pause until orders arrive (0 = neither pause nor adjust their period)'),
+    .describe('Embedded engine: how often to look whether orders arrived and what the insights\' refreshes cost; with no order since the last look (or none at all, at start), the insights\' refreshable views (which re-read up to 90 days of orders) pause until orders arrive, looked for every 5 s while paused (0 = neither pause nor adjust their period)'),
   INSIGHTS_IDLE_REFRESH_MS: z.coerce.number().int().min(1000).max(86_400_000).default(900_000)
     .describe('While the insights\' views are paused for want of new orders, they still run once this often, as their windows move with the clock'),
   INSIGHTS_REFRESH_BUDGET: z.coerce.number().min(0).max(1).default(0.02)

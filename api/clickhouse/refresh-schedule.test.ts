@@ -45,6 +45,10 @@ it('spans a burst as the slowest view of each dependency level, unknown until ev
 function fakeEngine() {
   const state = {
     block: '1',
+    /** Rows in the orders table's live parts. */
+    rows: '5',
+    /** Looks at the orders table so far. */
+    looks: 0,
     commands: [] as string[],
     views: [
       { database: 'insights', view: 'risk_baselines', q: baselines.replace('5 MINUTE', '1 MINUTE'), ms: 100 as number | null, refreshed: 0, running: 0 },
@@ -52,7 +56,10 @@ function fakeEngine() {
     ],
   }
   const ch = {
-    query: async ({ query }: { query: string }) => ({ json: async () => (/system\.parts/.test(query) ? [{ b: state.block }] : state.views) }),
+    query: async ({ query }: { query: string }) => {
+      if (/system\.parts/.test(query)) state.looks++
+      return { json: async () => (/system\.parts/.test(query) ? [{ b: state.block, rows: state.rows }] : state.views) }
+    },
     command: async ({ query }: { query: string }) => {
       state.commands.push(query)
       const m = /^ALTER TABLE `(\w+)`\.`(\w+)` MODIFY REFRESH EVERY (\d+) MINUTE/.exec(query)
@@ -66,7 +73,7 @@ function fakeEngine() {
 it('pauses after a quiet check, runs again on new orders, and refreshes every view once per idle interval', async () => {
   vi.useFakeTimers({ toFake: ['Date'] })
   const { state, ch } = fakeEngine()
-  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0.05 })
+  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, wakeCheckMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0.05 })
   try {
     await s.check() // the first look only records where orders stand
     expect(s.stats().paused).toBe(false)
@@ -100,7 +107,7 @@ it('pauses after a quiet check, runs again on new orders, and refreshes every vi
 it('while orders flow, sets every view\'s period from the burst\'s span, keeping each view\'s dependencies', async () => {
   const { state, ch } = fakeEngine()
   const periods: number[] = []
-  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0.05, onPeriod: (m) => periods.push(m) })
+  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, wakeCheckMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0.05, onPeriod: (m) => periods.push(m) })
   try {
     await s.check()
     state.block = '2'
@@ -134,7 +141,7 @@ it('without a budget, puts views an earlier run slowed back to every minute', as
   const { state, ch } = fakeEngine()
   for (const v of state.views) v.q = v.q.replace('EVERY 1 MINUTE', 'EVERY 30 MINUTE')
   state.views[0].ms = null // not refreshed since the restart
-  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0 })
+  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, wakeCheckMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0 })
   try {
     await s.check()
     state.block = '2'
@@ -143,6 +150,34 @@ it('without a budget, puts views an earlier run slowed back to every minute', as
       'ALTER TABLE `insights`.`risk_baselines` MODIFY REFRESH EVERY 1 MINUTE',
       'ALTER TABLE `insights`.`order_risk` MODIFY REFRESH EVERY 1 MINUTE DEPENDS ON insights.risk_baselines, insights.risk_countries',
     ])
+  } finally {
+    s.stop()
+  }
+})
+
+it('on a directory without orders, stops the views at the first look; stopped, looks every wakeCheckMs and starts them on the first order', async () => {
+  vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] })
+  const { state, ch } = fakeEngine()
+  state.rows = '0'
+  state.block = ''
+  const s = startRefreshSchedule({ ch, checkMs: 60_000, wakeCheckMs: 5000, idleRefreshMs: 10 * 60_000, budget: 0.05 })
+  const looks = async (ms: number) => {
+    const before = state.looks
+    await vi.advanceTimersByTimeAsync(ms)
+    return state.looks - before
+  }
+  try {
+    expect(await looks(5000)).toBe(1) // the first look, one wakeCheckMs after start
+    expect([s.stats().paused, state.commands]).toEqual([true, ['SYSTEM STOP VIEWS']])
+    expect(await looks(20_000)).toBe(4) // stopped: every 5 s
+    await looks(10 * 60_000)
+    expect(state.commands).toEqual(['SYSTEM STOP VIEWS']) // no idle refresh without orders
+    state.rows = '1'
+    state.block = '1'
+    await looks(5000)
+    expect([s.stats().paused, state.commands.at(-1)]).toEqual([false, 'SYSTEM START VIEWS'])
+    expect(await looks(50_000)).toBe(0) // running: every checkMs
+    expect(await looks(10_000)).toBe(1)
   } finally {
     s.stop()
   }

@@ -5,6 +5,8 @@ export interface RefreshScheduleOptions {
   ch: ClickHouseClient
   /** How often to look at the orders and at the views' last refreshes. */
   checkMs: number
+  /** While the views are paused, how often to look for a new order (default: 5 s, or `checkMs` if shorter). */
+  wakeCheckMs?: number
   /** While paused, the views still run once this often (their windows move with the clock). */
   idleRefreshMs: number
   /** Share of the time the refresh burst may take (its span ÷ the period); 0: every minute, whatever it costs. */
@@ -84,7 +86,9 @@ export function refreshSpanMs(views: RefreshView[]): number | undefined {
  * The insights' refreshable views (clickhouse/views/021, 023–025) re-read up to 90 days of orders,
  * so their cost grows with the data kept. Embedded engine only, every `checkMs`:
  * - without an order written since the last check, the views stop (`SYSTEM STOP VIEWS`) until
- *   orders arrive, and still refresh once every `idleRefreshMs` (or their period, if longer);
+ *   orders arrive, and still refresh once every `idleRefreshMs` (or their period, if longer); at
+ *   start, with no order at all (a new directory), they stop at once. While stopped, the orders are
+ *   looked at every `wakeCheckMs`, so the views start again within seconds of the next order;
  * - while they run, their period follows their cost: the shortest of 1, 2, 5 … 60 minutes at which
  *   the burst of refreshes takes at most `budget` of the time (`ALTER TABLE … MODIFY REFRESH`).
  */
@@ -95,12 +99,18 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
   /** Set while an idle refresh runs: the views stay started until each has refreshed since. */
   let idleSince: number | undefined
   let checking = false
+  /** When the orders were last looked at (0: not yet; the first look comes one `wakeCheckMs` after start). */
+  let lastCheckMs = 0
   let periodMin = 1
   let spanMs: number | undefined
 
   const rowsOf = async <T>(query: string) => (await (await o.ch.query({ query, format: 'JSONEachRow' })).json()) as T[]
-  const ordersBlock = async () =>
-    (await rowsOf<{ b: string }>("SELECT toString(max(max_block_number)) AS b FROM system.parts WHERE database = currentDatabase() AND table = 'orders'"))[0]?.b ?? ''
+  /** The orders table's highest block number (any part, merged away or not), and how many rows its live parts hold. */
+  const orders = async () => {
+    const [r] = await rowsOf<{ b: string; rows: string }>(
+      "SELECT toString(max(max_block_number)) AS b, toString(sumIf(rows, active)) AS rows FROM system.parts WHERE database = currentDatabase() AND table = 'orders'")
+    return { block: r?.b ?? '', empty: Number(r?.rows ?? 0) === 0 }
+  }
   const readViews = async () => {
     const rows = await rowsOf<{ database: string; view: string; q: string; ms: number | null; refreshed: number; running: number }>(
       `SELECT r.database AS database, r.view AS view, t.create_table_query AS q, r.last_success_duration_ms AS ms,
@@ -143,11 +153,17 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     if (checking) return
     checking = true
     try {
-      const block = await ordersBlock()
+      const { block, empty } = await orders()
       const first = lastBlock === undefined
       const changed = block !== lastBlock
       lastBlock = block
-      if (first) return
+      lastCheckMs = Date.now()
+      // At start, only a directory without orders is known to need no refresh (view_refreshes forgets
+      // the last one on restart); otherwise the first look just records where orders stand.
+      if (first) {
+        if (empty) await set(false)
+        return
+      }
       const rows = await readViews()
       const views = rows.flatMap((r) => (r.view ? [r.view] : []))
       periodMin = Math.max(1, ...views.map((v) => v.everyMin))
@@ -157,7 +173,10 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
         idleSince = undefined
         if (paused) await set(true)
         await follow(views, span)
-      } else if (paused) await idleRefresh(rows.map((r) => r.id))
+      } else if (paused) {
+        // Without orders there is nothing for a moving window to bring in.
+        if (!empty) await idleRefresh(rows.map((r) => r.id))
+      }
       // After an idle refresh, stopped again once every view refreshed (a stop would cancel one running),
       // or after another idle interval if one keeps failing.
       else if (idleSince === undefined || rows.every((r) => r.done(idleSince!)) || Date.now() - idleSince * 1000 >= o.idleRefreshMs) {
@@ -171,7 +190,11 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     }
   }
 
-  const timer = setInterval(() => void check(), o.checkMs)
+  // One timer at the shorter cadence: every look while paused, every checkMs while the views run.
+  const everyMs = Math.min(o.checkMs, o.wakeCheckMs ?? 5000)
+  const timer = setInterval(() => {
+    if (paused || Date.now() - lastCheckMs >= o.checkMs - everyMs / 2) void check()
+  }, everyMs)
   timer.unref()
   return {
     /** Whether the views are stopped, their period and the last burst's span (for metrics and tests). */
