@@ -47,8 +47,9 @@ function fakeEngine() {
     block: '1',
     /** Rows in the orders table's live parts. */
     rows: '5',
-    /** Looks at the orders table so far. */
+    /** Looks at the orders table so far, and reads of the views. */
     looks: 0,
+    viewReads: 0,
     commands: [] as string[],
     views: [
       { database: 'insights', view: 'risk_baselines', q: baselines.replace('5 MINUTE', '1 MINUTE'), ms: 100 as number | null, refreshed: 0, running: 0 },
@@ -58,6 +59,7 @@ function fakeEngine() {
   const ch = {
     query: async ({ query }: { query: string }) => {
       if (/system\.parts/.test(query)) state.looks++
+      else state.viewReads++
       return { json: async () => (/system\.parts/.test(query) ? [{ b: state.block, rows: state.rows }] : state.views) }
     },
     command: async ({ query }: { query: string }) => {
@@ -169,9 +171,9 @@ it('on a directory without orders, stops the views at the first look; stopped, l
   try {
     expect(await looks(5000)).toBe(1) // the first look, one wakeCheckMs after start
     expect([s.stats().paused, state.commands]).toEqual([true, ['SYSTEM STOP VIEWS']])
-    expect(await looks(20_000)).toBe(4) // stopped: every 5 s
+    expect(await looks(20_000)).toBe(4) // stopped: every 5 s, each look one read of system.parts
     await looks(10 * 60_000)
-    expect(state.commands).toEqual(['SYSTEM STOP VIEWS']) // no idle refresh without orders
+    expect([state.commands, state.viewReads]).toEqual([['SYSTEM STOP VIEWS'], 0]) // no idle refresh without orders
     state.rows = '1'
     state.block = '1'
     await looks(5000)

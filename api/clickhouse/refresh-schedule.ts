@@ -128,9 +128,10 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     if (run) lastRunMs = Date.now()
   }
 
+  const idleRefreshDue = () => Date.now() - lastRunMs >= Math.max(o.idleRefreshMs, periodMin * 60_000)
+
   /** Started again for want of orders: refresh every view now, whatever its period. */
   async function idleRefresh(ids: string[]) {
-    if (Date.now() - lastRunMs < Math.max(o.idleRefreshMs, periodMin * 60_000)) return
     idleSince = Math.floor(Date.now() / 1000)
     await set(true)
     for (const id of ids) await o.ch.command({ query: `SYSTEM REFRESH VIEW ${id}` })
@@ -164,6 +165,9 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
         if (empty) await set(false)
         return
       }
+      // Stopped, and still no new order: the look stays one read of system.parts unless an idle refresh
+      // is due (without orders there is nothing for a moving window to bring in).
+      if (paused && !changed && (empty || !idleRefreshDue())) return
       const rows = await readViews()
       const views = rows.flatMap((r) => (r.view ? [r.view] : []))
       periodMin = Math.max(1, ...views.map((v) => v.everyMin))
@@ -173,10 +177,7 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
         idleSince = undefined
         if (paused) await set(true)
         await follow(views, span)
-      } else if (paused) {
-        // Without orders there is nothing for a moving window to bring in.
-        if (!empty) await idleRefresh(rows.map((r) => r.id))
-      }
+      } else if (paused) await idleRefresh(rows.map((r) => r.id))
       // After an idle refresh, stopped again once every view refreshed (a stop would cancel one running),
       // or after another idle interval if one keeps failing.
       else if (idleSince === undefined || rows.every((r) => r.done(idleSince!)) || Date.now() - idleSince * 1000 >= o.idleRefreshMs) {
