@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Hono } from 'hono'
 import { createApp, type ReadinessCheck } from './app.ts'
@@ -145,6 +146,7 @@ export async function startLivehouse(config: Config, log: Logger = createLogger(
     if (!config.CLICKHOUSE_URL && config.INSIGHTS_IDLE_CHECK_MS > 0) {
       const schedule = startRefreshSchedule({
         ch: clickhouse('ops'), checkMs: config.INSIGHTS_IDLE_CHECK_MS, idleRefreshMs: config.INSIGHTS_IDLE_REFRESH_MS, budget: config.INSIGHTS_REFRESH_BUDGET,
+        stateFile: join(config.DATA_DIR, 'insights-refresh.json'),
         onError: (error) => log.warn('insights refresh schedule: check failed', { error }),
         onPeriod: (periodMin, spanMs) => log.info('insights refresh period changed', { periodMin, spanMs, budget: config.INSIGHTS_REFRESH_BUDGET }),
       })

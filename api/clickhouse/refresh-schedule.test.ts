@@ -1,5 +1,8 @@
 import { afterEach, expect, it, vi } from 'vitest'
 import type { ClickHouseClient } from '@clickhouse/client'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseRefreshView, refreshPeriodMin, refreshSpanMs, startRefreshSchedule, type RefreshView } from './refresh-schedule.ts'
 
 afterEach(() => vi.useRealTimers())
@@ -52,8 +55,8 @@ function fakeEngine() {
     viewReads: 0,
     commands: [] as string[],
     views: [
-      { database: 'insights', view: 'risk_baselines', q: baselines.replace('5 MINUTE', '1 MINUTE'), ms: 100 as number | null, refreshed: 0, running: 0 },
-      { database: 'insights', view: 'order_risk', q: orderRisk.replace('5 MINUTE', '1 MINUTE'), ms: 50 as number | null, refreshed: 0, running: 0 },
+      { database: 'insights', view: 'risk_baselines', q: baselines.replace('5 MINUTE', '1 MINUTE'), ms: 100 as number | null, refreshed: 0, succeeded: null as number | null, running: 0 },
+      { database: 'insights', view: 'order_risk', q: orderRisk.replace('5 MINUTE', '1 MINUTE'), ms: 50 as number | null, refreshed: 0, succeeded: null as number | null, running: 0 },
     ],
   }
   const ch = {
@@ -182,5 +185,58 @@ it('on a directory without orders, stops the views at the first look; stopped, l
     expect(await looks(10_000)).toBe(1)
   } finally {
     s.stop()
+  }
+})
+
+it('keeps across restarts the orders block every view has read, and a restart with no order since stops the views at its first look', async () => {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  const dir = mkdtempSync(join(tmpdir(), 'lh-refresh-state-'))
+  const stateFile = join(dir, 'insights-refresh.json')
+  const { state, ch } = fakeEngine()
+  const start = () => startRefreshSchedule({ ch, checkMs: 3_600_000, wakeCheckMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0.05, stateFile })
+  const refreshed = () => { for (const v of state.views) v.succeeded = Math.floor(Date.now() / 1000) }
+  const later = (ms: number) => vi.setSystemTime(Date.now() + ms)
+  const kept = () => JSON.parse(readFileSync(stateFile, 'utf8')) as unknown
+  try {
+    const s1 = start()
+    await s1.check() // block 1 seen
+    later(10_000)
+    refreshed() // … and read by refreshes that started after
+    state.block = '2' // an order written while they ran
+    later(50_000)
+    await s1.check()
+    expect(kept()).toEqual({ coveredBlock: 1 })
+    s1.stop()
+
+    const s2 = start() // restarted: block 2 is newer than what the views are known to have read
+    await s2.check()
+    expect([s2.stats().paused, state.commands]).toEqual([false, []])
+    later(10_000)
+    state.views[1].succeeded = null // one view has not run since this engine started
+    state.block = '3'
+    later(50_000)
+    await s2.check()
+    expect(kept()).toEqual({ coveredBlock: 1 })
+    later(1000)
+    refreshed()
+    later(59_000)
+    await s2.check() // no order since the last look: the views are read (block 3 noted), then stopped
+    expect([kept(), state.commands]).toEqual([{ coveredBlock: 3 }, ['SYSTEM STOP VIEWS']])
+    s2.stop()
+
+    state.commands.length = 0
+    const s3 = start() // restarted with no order since: nothing to catch up on
+    await s3.check()
+    expect([s3.stats().paused, state.commands]).toEqual([true, ['SYSTEM STOP VIEWS']])
+    s3.stop()
+
+    writeFileSync(stateFile, '{"coveredBlock":"2"}') // not what this code writes: ignored
+    state.commands.length = 0
+    const s4 = start()
+    await s4.check()
+    expect([s4.stats().paused, state.commands]).toEqual([false, []])
+    s4.stop()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })

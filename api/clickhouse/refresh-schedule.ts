@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client'
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
 import type { InsightsRefreshStats } from '../observability/metrics.ts'
 
 export interface RefreshScheduleOptions {
@@ -7,6 +8,11 @@ export interface RefreshScheduleOptions {
   checkMs: number
   /** While the views are paused, how often to look for a new order (default: 5 s, or `checkMs` if shorter). */
   wakeCheckMs?: number
+  /**
+   * Where the highest orders block every view is known to have read is kept across restarts (the engine
+   * forgets its views' last refreshes); unset: not kept, and only a directory without orders pauses at start.
+   */
+  stateFile?: string
   /** While paused, the views still run once this often (their windows move with the clock). */
   idleRefreshMs: number
   /** Share of the time the refresh burst may take (its span ÷ the period); 0: every minute, whatever it costs. */
@@ -104,6 +110,11 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
   let periodMin = 1
   let spanMs: number | undefined
 
+  /** The highest orders block every view has read (a refresh of each started after it was seen), kept in `stateFile`. */
+  let coveredBlock = readCoveredBlock(o.stateFile)
+  /** Recent looks: when each orders block was seen (a refresh started later has read it). */
+  const seen: { atMs: number; block: number }[] = []
+
   const rowsOf = async <T>(query: string) => (await (await o.ch.query({ query, format: 'JSONEachRow' })).json()) as T[]
   /** The orders table's highest block number (any part, merged away or not), and how many rows its live parts hold. */
   const orders = async () => {
@@ -112,12 +123,15 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     return { block: r?.b ?? '', empty: Number(r?.rows ?? 0) === 0 }
   }
   const readViews = async () => {
-    const rows = await rowsOf<{ database: string; view: string; q: string; ms: number | null; refreshed: number; running: number }>(
+    const rows = await rowsOf<{ database: string; view: string; q: string; ms: number | null; refreshed: number; succeeded: number | null; running: number }>(
       `SELECT r.database AS database, r.view AS view, t.create_table_query AS q, r.last_success_duration_ms AS ms,
-              toUnixTimestamp(ifNull(r.last_refresh_time, toDateTime(0))) AS refreshed, r.status = 'Running' AS running
+              toUnixTimestamp(ifNull(r.last_refresh_time, toDateTime(0))) AS refreshed, toUnixTimestamp(r.last_success_time) AS succeeded,
+              r.status = 'Running' AS running
        FROM system.view_refreshes AS r INNER JOIN system.tables AS t ON t.database = r.database AND t.name = r.view`)
     return rows.map((r) => ({
       id: quoteId(r.database, r.view),
+      /** When its last successful refresh started (s), or null (none since this engine started). */
+      succeeded: r.succeeded === null || r.succeeded === undefined ? null : Number(r.succeeded),
       done: (since: number) => !r.running && Number(r.refreshed) >= since,
       view: parseRefreshView(r.database, r.view, r.q, r.ms === null ? null : Number(r.ms)),
     }))
@@ -126,6 +140,18 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     await o.ch.command({ query: run ? 'SYSTEM START VIEWS' : 'SYSTEM STOP VIEWS' })
     paused = !run
     if (run) lastRunMs = Date.now()
+  }
+
+  /** The highest block seen before every view's last successful refresh started, kept if higher than before. */
+  function noteCovered(startsS: (number | null)[]) {
+    if (!startsS.length || startsS.some((t) => t === null)) return
+    const firstStartMs = Math.min(...(startsS as number[])) * 1000
+    const read = seen.filter((l) => l.atMs < firstStartMs).reduce((b, l) => Math.max(b, l.block), -1)
+    if (read < 0 || (coveredBlock !== undefined && read <= coveredBlock)) return
+    coveredBlock = read
+    if (!o.stateFile) return
+    writeFileSync(`${o.stateFile}.tmp`, JSON.stringify({ coveredBlock }))
+    renameSync(`${o.stateFile}.tmp`, o.stateFile)
   }
 
   const idleRefreshDue = () => Date.now() - lastRunMs >= Math.max(o.idleRefreshMs, periodMin * 60_000)
@@ -159,16 +185,21 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
       const changed = block !== lastBlock
       lastBlock = block
       lastCheckMs = Date.now()
-      // At start, only a directory without orders is known to need no refresh (view_refreshes forgets
-      // the last one on restart); otherwise the first look just records where orders stand.
+      if (block !== '') {
+        seen.push({ atMs: lastCheckMs, block: Number(block) })
+        if (seen.length > 64) seen.shift()
+      }
+      // At start, views that have read every order (none at all, or none since the refreshes noted before a
+      // restart) need no refresh; otherwise the first look just records where orders stand.
       if (first) {
-        if (empty) await set(false)
+        if (empty || (coveredBlock !== undefined && Number(block) <= coveredBlock)) await set(false)
         return
       }
       // Stopped, and still no new order: the look stays one read of system.parts unless an idle refresh
       // is due (without orders there is nothing for a moving window to bring in).
       if (paused && !changed && (empty || !idleRefreshDue())) return
       const rows = await readViews()
+      noteCovered(rows.map((r) => r.succeeded))
       const views = rows.flatMap((r) => (r.view ? [r.view] : []))
       periodMin = Math.max(1, ...views.map((v) => v.everyMin))
       const span = refreshSpanMs(views)
@@ -205,5 +236,16 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     stop() {
       clearInterval(timer)
     },
+  }
+}
+
+/** The block kept by an earlier run, or undefined (no file, or not one this code wrote). */
+function readCoveredBlock(file: string | undefined): number | undefined {
+  if (!file) return undefined
+  try {
+    const { coveredBlock } = JSON.parse(readFileSync(file, 'utf8')) as { coveredBlock?: unknown }
+    return Number.isSafeInteger(coveredBlock) ? (coveredBlock as number) : undefined
+  } catch {
+    return undefined
   }
 }
