@@ -240,3 +240,20 @@ it('keeps across restarts the orders block every view has read, and a restart wi
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+it('goes on pausing and starting the views when its state file cannot be written', async () => {
+  vi.useFakeTimers({ toFake: ['Date'] })
+  const { state, ch } = fakeEngine()
+  const errors: unknown[] = []
+  const s = startRefreshSchedule({ ch, checkMs: 3_600_000, wakeCheckMs: 3_600_000, idleRefreshMs: 10 * 60_000, budget: 0.05, stateFile: join(tmpdir(), 'lh-no-such-dir', 'x', 'insights-refresh.json'), onError: (e) => errors.push(e) })
+  try {
+    await s.check()
+    vi.setSystemTime(Date.now() + 10_000)
+    for (const v of state.views) v.succeeded = Math.floor(Date.now() / 1000)
+    vi.setSystemTime(Date.now() + 50_000)
+    await s.check() // notes block 1 as read, fails to keep it, and still stops the views
+    expect([s.stats().paused, state.commands, errors.length]).toEqual([true, ['SYSTEM STOP VIEWS'], 1])
+  } finally {
+    s.stop()
+  }
+})

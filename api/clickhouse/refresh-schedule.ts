@@ -150,8 +150,13 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     if (read < 0 || (coveredBlock !== undefined && read <= coveredBlock)) return
     coveredBlock = read
     if (!o.stateFile) return
-    writeFileSync(`${o.stateFile}.tmp`, JSON.stringify({ coveredBlock }))
-    renameSync(`${o.stateFile}.tmp`, o.stateFile)
+    // A file that cannot be written costs a refresh at the next restart, not this check.
+    try {
+      writeFileSync(`${o.stateFile}.tmp`, JSON.stringify({ coveredBlock }))
+      renameSync(`${o.stateFile}.tmp`, o.stateFile)
+    } catch (e) {
+      o.onError?.(e)
+    }
   }
 
   const idleRefreshDue = () => Date.now() - lastRunMs >= Math.max(o.idleRefreshMs, periodMin * 60_000)
