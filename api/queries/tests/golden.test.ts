@@ -189,15 +189,7 @@ describe('forecasts from short histories (clickhouse/views/026)', () => {
     const lines = [...shopHistory({ seed: 11, fromMs: from, toMs: asOf, ordersPerHour: 8 })].flatMap((b) => b.orders)
     await writer.insert({ table: 'orders', values: lines.map((l) => ({ ...l, ts: new Date(l.ts).toISOString().replace('T', ' ').replace('Z', '') })), format: 'JSONEachRow' })
     for (const [interval, horizon] of [['1h', 24], ['1d', 7]] as const) {
-      const call = `revenue_forecast?shop=shop-1&interval=${interval}&horizon=${horizon}&as_of=${new Date(asOf).toISOString()}`
-      const [header, ...body] = (await runCall(call, asOf)).trim().split('\n')
-      const cols = header.split('\t')
-      const rows = body.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], Number(v)])))
-      expect(rows.length, call).toBe(horizon)
-      for (const r of rows) {
-        expect([r.forecast, r.lower, r.upper].every(Number.isFinite), `${call}: ${JSON.stringify(r)}`).toBe(true)
-        expect(r.lower <= r.forecast && r.forecast <= r.upper, `${call}: ${JSON.stringify(r)}`).toBe(true)
-      }
+      await expectFiniteBandedForecast(`revenue_forecast?shop=shop-1&interval=${interval}&horizon=${horizon}&as_of=${new Date(asOf).toISOString()}`, asOf, horizon)
     }
   }, 120_000)
 })
@@ -216,15 +208,7 @@ describe('forecasts of a product whose refunds outweigh its sales around some da
       status: q > 0 ? 'completed' : 'refunded', country: 'US',
     }))
     await writer.insert({ table: 'orders', values: lines, format: 'JSONEachRow' })
-    const call = `product_demand?shop=fc-refunds&product_id=p1&interval=${interval}&horizon=${horizon}&as_of=${new Date(asOf).toISOString()}`
-    const [header, ...body] = (await runCall(call, asOf)).trim().split('\n')
-    const cols = header.split('\t')
-    const rows = body.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], Number(v)])))
-    expect(rows.length, call).toBe(horizon)
-    for (const r of rows) {
-      expect([r.forecast, r.lower, r.upper].every(Number.isFinite), `${call}: ${JSON.stringify(r)}`).toBe(true)
-      expect(r.lower <= r.forecast && r.forecast <= r.upper, `${call}: ${JSON.stringify(r)}`).toBe(true)
-    }
+    await expectFiniteBandedForecast(`product_demand?shop=fc-refunds&product_id=p1&interval=${interval}&horizon=${horizon}&as_of=${new Date(asOf).toISOString()}`, asOf, horizon)
   }, 120_000)
 })
 
@@ -240,6 +224,18 @@ describe('catalog golden runner', () => {
 })
 
 /** Resets the tables, inserts the folder's rows (and `extra` orders), runs calls.txt; one output per call. */
+/** A forecast call answers `horizon` buckets, each finite and inside its band. */
+async function expectFiniteBandedForecast(call: string, asOf: number, horizon: number) {
+  const [header, ...body] = (await runCall(call, asOf)).trim().split('\n')
+  const cols = header.split('\t')
+  const rows = body.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], Number(v)])))
+  expect(rows.length, call).toBe(horizon)
+  for (const r of rows) {
+    expect([r.forecast, r.lower, r.upper].every(Number.isFinite), `${call}: ${JSON.stringify(r)}`).toBe(true)
+    expect(r.lower <= r.forecast && r.forecast <= r.upper, `${call}: ${JSON.stringify(r)}`).toBe(true)
+  }
+}
+
 async function runCase(dir: string, extra: object[] = []): Promise<string[]> {
   await truncateAll()
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ndjson')).sort()) {
