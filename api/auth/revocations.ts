@@ -1,7 +1,8 @@
-import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { AppError } from '../../core/errors.ts'
+import { replaceKeptFile } from '../kept-file.ts'
 
 /** One revoked token, kept until the token would have expired anyway. */
 export interface RevokedToken {
@@ -85,8 +86,7 @@ export function createFileRevocations(dataDir: string, { now = Date.now } = {}):
   }
   if (lines.length > reg.revoked.size) {
     mkdirSync(dataDir, { recursive: true })
-    writeFileSync(`${file}.tmp`, reg.list().map((r) => `${JSON.stringify(r)}\n`).join(''))
-    renameSync(`${file}.tmp`, file)
+    replaceKeptFile(file, reg.list().map((r) => `${JSON.stringify(r)}\n`).join(''))
   }
   return {
     isRevoked: reg.isRevoked,

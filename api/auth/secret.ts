@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { replaceKeptFile } from '../kept-file.ts'
 
 /** Where embedded mode keeps its generated HS256 secret. */
 export const secretFile = (dataDir: string) => join(dataDir, 'auth-secret')
@@ -18,9 +19,7 @@ export function loadOrCreateSecret(dataDir: string): { secret: string; created: 
   if (existing) return { secret: existing, created: false }
   mkdirSync(dataDir, { recursive: true })
   const secret = generateSecret()
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, `${secret}\n`, { mode: 0o600 })
-  renameSync(tmp, file)
+  replaceKeptFile(file, `${secret}\n`, 0o600)
   return { secret, created: true }
 }
 

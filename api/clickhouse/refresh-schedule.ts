@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
-import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import type { InsightsRefreshStats } from '../observability/metrics.ts'
+import { replaceKeptFile } from '../kept-file.ts'
 
 export interface RefreshScheduleOptions {
   ch: ClickHouseClient
@@ -152,8 +153,7 @@ export function startRefreshSchedule(o: RefreshScheduleOptions) {
     if (!o.stateFile) return
     // A file that cannot be written costs a refresh at the next restart, not this check.
     try {
-      writeFileSync(`${o.stateFile}.tmp`, JSON.stringify({ coveredBlock }))
-      renameSync(`${o.stateFile}.tmp`, o.stateFile)
+      replaceKeptFile(o.stateFile, JSON.stringify({ coveredBlock }))
     } catch (e) {
       o.onError?.(e)
     }
