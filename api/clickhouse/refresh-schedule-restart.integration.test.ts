@@ -8,23 +8,22 @@ import { expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest } from '../../test/support/gateway.ts'
 import { gatewayProcessesForFile } from '../../test/support/gateway-file.ts'
+import { anOrder, insightsRefreshPaused } from '../../test/support/insights-views.ts'
 
 const processes = gatewayProcessesForFile()
-const paused = async (gw: { url: string }) => /^livehouse_insights_refresh_paused (\d)$/m.exec(await (await fetch(`${gw.url}/metrics`)).text())?.[1]
-const order = (id: string) => ({ order_id: id, ts: Date.now() - 1000, shop_id: 'rr-shop', customer_id: 'c1', product_id: 'p1', category: 'toys', quantity: 1, unit_price: 5, status: 'completed' })
 
 it('a gateway restarted with no order since its views last read them stops the views at its first look, and starts them on the next order', async () => {
   // Looks 65 s apart: the views' minute-boundary refresh always falls between two of them.
   const first = await processes.start({ INSIGHTS_IDLE_CHECK_MS: '65000', INSIGHTS_IDLE_REFRESH_MS: '3600000' })
   const state = join(first.dataDir, 'insights-refresh.json')
-  expect((await ingest(first, 'orders', [order('rr-1')])).status).toBe(200)
+  expect((await ingest(first, 'orders', [anOrder('rr-1', 'rr-shop')])).status).toBe(200)
   // The views refresh at their next minute boundary, and the look after that notes the order's block as read.
   await eventually(() => expect(existsSync(state) ? JSON.parse(readFileSync(state, 'utf8')).coveredBlock : -1).toBeGreaterThanOrEqual(1), { timeoutMs: 180_000, intervalMs: 500 })
   await first.stop()
 
   // An hour between looks: only the look a few seconds after start can stop the views here.
   const second = await processes.start({ INSIGHTS_IDLE_CHECK_MS: '3600000', INSIGHTS_IDLE_REFRESH_MS: '3600000' }, first.dataDir)
-  await eventually(async () => expect(await paused(second)).toBe('1'), { timeoutMs: 60_000, intervalMs: 200 })
-  expect((await ingest(second, 'orders', [order('rr-2')])).status).toBe(200)
-  await eventually(async () => expect(await paused(second)).toBe('0'), { timeoutMs: 60_000, intervalMs: 200 })
+  await eventually(async () => expect(await insightsRefreshPaused(second)).toBe('1'), { timeoutMs: 60_000, intervalMs: 200 })
+  expect((await ingest(second, 'orders', [anOrder('rr-2', 'rr-shop')])).status).toBe(200)
+  await eventually(async () => expect(await insightsRefreshPaused(second)).toBe('0'), { timeoutMs: 60_000, intervalMs: 200 })
 }, 300_000)

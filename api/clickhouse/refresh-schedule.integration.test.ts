@@ -4,21 +4,21 @@ import { expect, it } from 'vitest'
 import { eventually } from '../../test/support/eventually.ts'
 import { ingest, rows } from '../../test/support/gateway.ts'
 import { gatewayForFile } from '../../test/support/gateway-file.ts'
+import { anOrder, insightsRefreshPaused, insightsViewStatuses } from '../../test/support/insights-views.ts'
 
 // A budget of 0.6 ms a minute: any real burst of refreshes is over it, so the period must step up.
 const file = gatewayForFile({ INSIGHTS_IDLE_CHECK_MS: '1000', INSIGHTS_IDLE_REFRESH_MS: '3600000', INSIGHTS_REFRESH_BUDGET: '0.00001' })
 
-const statuses = async () => (await rows<{ status: string }>(file.gw.clickhouse('ops'), "SELECT DISTINCT status FROM system.view_refreshes WHERE database = 'insights'")).map((r) => r.status).sort()
+const statuses = () => insightsViewStatuses(file.gw.clickhouse('ops'))
 /** The period in minutes (the engine writes 60 minutes as 1 HOUR). */
 const minutes = (schedule: string) => { const m = /EVERY (\d+) (MINUTE|HOUR)/.exec(schedule); return m ? Number(m[1]) * (m[2] === 'HOUR' ? 60 : 1) : NaN }
-const order = (id: string) => ({ order_id: id, ts: Date.now() - 1000, shop_id: 'rp-shop', customer_id: 'c1', product_id: 'p1', category: 'toys', quantity: 1, unit_price: 5, status: 'completed' })
 
 /** Orders written one after another until stopped: every check of the schedule sees new ones (on a loaded machine, most checks). */
 function ordersFlowing(prefix: string) {
   let running = true
   let n = 0
   const done = (async () => {
-    while (running) expect((await ingest(file.gw, 'orders', [order(`${prefix}-${n++}`)])).status).toBe(200)
+    while (running) expect((await ingest(file.gw, 'orders', [anOrder(`${prefix}-${n++}`, 'rp-shop')])).status).toBe(200)
   })()
   return { stop: async () => ((running = false), await done) }
 }
@@ -32,7 +32,7 @@ it('stops the insights views without new orders and starts them while orders arr
     await flow.stop()
   }
   await eventually(async () => expect(await statuses()).toEqual(['Disabled']), { timeoutMs: 60_000 })
-  await eventually(async () => expect(/^livehouse_insights_refresh_paused (\d)$/m.exec(await (await fetch(`${file.gw.url}/metrics`)).text())?.[1]).toBe('1'))
+  await eventually(async () => expect(await insightsRefreshPaused(file.gw)).toBe('1'))
 }, 200_000)
 
 it('while orders flow, steps every view\'s period up to stay within the budget and keeps their dependencies', async () => {
