@@ -146,14 +146,20 @@ export interface GatewayProc extends Proc {
 }
 
 /**
+ * The real gateway (`api/main.ts`) of `checkout` on `dataDir`: free ports, no demo, warnings only,
+ * unless `env` says otherwise. It is up once its output says `Livehouse is up`.
+ */
+export function spawnGateway(dataDir: string, env: Record<string, string> = {}, { checkout = root, nodeArgs = [] as string[] } = {}): Proc {
+  return spawnNode(join(checkout, 'api/main.ts'), [], { PORT: '0', SQL_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...env }, nodeArgs)
+}
+
+/**
  * The real gateway (`api/main.ts`) on a fresh data directory, nothing but the live tick tuned.
  * `checkout`: another checkout's gateway (a same-run baseline of older code; bench/quiet).
  */
 export async function startGatewayProc(env: Record<string, string>, nodeArgs: string[] = [], checkout = root): Promise<GatewayProc & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-bench-live-'))
-  const p = spawnNode(join(checkout, 'api/main.ts'), [], {
-    PORT: '0', SQL_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_RATE: '0', LOG_LEVEL: 'warn', ...env,
-  }, nodeArgs)
+  const p = spawnGateway(dataDir, env, { checkout, nodeArgs })
   const deadline = Date.now() + 90_000
   let m: RegExpExecArray | null = null
   while (!(m = /Livehouse is up: (http:\/\/\S+)/.exec(p.output()))) {

@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { machine, writeReport } from '../lib/report.ts'
-import { coresOver, root, spawnNode } from '../live/processes.ts'
+import { coresOver, spawnGateway } from '../live/processes.ts'
 
 const { values } = parseArgs({ options: { 'fill-s': { type: 'string' }, 'warmup-s': { type: 'string' }, seconds: { type: 'string' }, name: { type: 'string' } } })
 const fillS = Number(values['fill-s'] ?? 150)
@@ -19,7 +19,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'livehouse-bench-idle-'))
 
 /** Runs the gateway on the shared directory; with `measure`, the cores it used over the window, per thread group. */
 async function gateway(rate: number, env: Record<string, string>, measure: boolean) {
-  const p = spawnNode(join(root, 'api/main.ts'), [], { PORT: '0', SQL_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_RATE: String(rate), LOG_LEVEL: 'warn', AUTH_SECRET: 'bench-idle-secret-which-is-long-enough-for-hs256', ...env })
+  const p = spawnGateway(dataDir, { DEMO_RATE: String(rate), AUTH_SECRET: 'bench-idle-secret-which-is-long-enough-for-hs256', ...env })
   try {
     while (!/Livehouse is up/.test(p.output())) await sleep(200)
     await sleep((measure ? warmupS : fillS) * 1000)

@@ -11,7 +11,8 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { machine, writeReport } from '../lib/report.ts'
-import { coresOver, root, spawnNode } from '../live/processes.ts'
+import { coresOver, spawnGateway } from '../live/processes.ts'
+import { fillOrders } from './fill.ts'
 
 const { values } = parseArgs({ options: { lines: { type: 'string' }, runs: { type: 'string' }, 'warmup-s': { type: 'string' }, seconds: { type: 'string' }, rate: { type: 'string' }, name: { type: 'string' } } })
 const lines = Number(values.lines ?? 10_000_000)
@@ -25,7 +26,7 @@ const secret = 'bench-budget-secret-which-is-long-enough-for-hs256'
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
 
 async function gateway(env: Record<string, string>, measure: boolean) {
-  const p = spawnNode(join(root, 'api/main.ts'), [], { PORT: '0', SQL_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', AUTH_SECRET: secret, ...env })
+  const p = spawnGateway(dataDir, { LOG_LEVEL: 'info', AUTH_SECRET: secret, ...env })
   try {
     let url: string | undefined
     while (!(url = /Livehouse is up: (http:\/\/\S+)/.exec(p.output())?.[1])) await sleep(200)
@@ -53,9 +54,7 @@ async function gateway(env: Record<string, string>, measure: boolean) {
 
 try {
   await gateway({ DEMO_RATE: '0' }, false) // migrations
-  const fill = spawnNode(join(root, 'bench/quiet/fill-orders.ts'), [dataDir, '--lines', String(lines)])
-  while (fill.child.exitCode === null) await sleep(500)
-  if (fill.child.exitCode !== 0) throw new Error(`fill failed: ${fill.output()}`)
+  await fillOrders(dataDir, lines)
   const results: { budget: string; run: number; cores: number; threads: Record<string, number>; periods: { periodMin: number; spanMs: number }[]; firstBurstS: number; burstS: number; loadAvg1m: number }[] = []
   for (let run = 0; run < runs; run++) {
     const order = run % 2 ? ['default', '0'] : ['0', 'default']

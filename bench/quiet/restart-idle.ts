@@ -7,14 +7,14 @@
 // process tree from /proc over the first `--seconds`.
 //   npx tsx bench/quiet/restart-idle.ts --baseline DIR [--lines 4000000] [--seconds 90] [--runs 2]
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { once } from 'node:events'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { machine, writeReport } from '../lib/report.ts'
 import { median } from '../lib/stats.ts'
-import { cpuSeconds, root, spawnNode } from '../live/processes.ts'
+import { cpuSeconds, root, spawnGateway } from '../live/processes.ts'
+import { fillOrders } from './fill.ts'
 
 const { values } = parseArgs({ options: { baseline: { type: 'string' }, lines: { type: 'string' }, seconds: { type: 'string' }, runs: { type: 'string' }, name: { type: 'string' } } })
 if (!values.baseline) throw new Error('usage: restart-idle.ts --baseline DIR [--lines 4000000] [--seconds 90] [--runs 2]')
@@ -27,7 +27,7 @@ const checkouts = { after: root, before: values.baseline }
 
 /** A gateway of `checkout` on the shared directory; `until` decides when to stop it (ms since spawn). */
 async function gateway(checkout: string, until: (startedMs: number) => Promise<void>) {
-  const p = spawnNode(join(checkout, 'api/main.ts'), [], { PORT: '0', SQL_PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, DEMO_RATE: '0', LOG_LEVEL: 'warn', AUTH_SECRET: 'bench-restart-secret-which-is-long-enough-for-hs256' })
+  const p = spawnGateway(dataDir, { AUTH_SECRET: 'bench-restart-secret-which-is-long-enough-for-hs256' }, { checkout })
   try {
     await until(performance.now())
     return cpuSeconds(p.child.pid!)
@@ -37,9 +37,7 @@ async function gateway(checkout: string, until: (startedMs: number) => Promise<v
 }
 
 try {
-  const fill = spawnNode(join(root, 'bench/quiet/fill-orders.ts'), [dataDir, '--lines', String(lines), '--migrate'])
-  const [code] = await once(fill.child, 'exit')
-  if (code !== 0) throw new Error(`fill-orders failed: ${fill.output()}`)
+  await fillOrders(dataDir, lines, { migrate: true })
   // Warm: this checkout runs until it has noted a refresh of every view that read the last orders block.
   const warmedAt = performance.now()
   await gateway(root, async () => {
